@@ -1,0 +1,16 @@
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  cwd: string;
+  /** Called once when the command is ready to be stopped (dev server); tests use it. */
+  signal?: AbortSignal;
+}
+
+/** Exit codes of DESIGN §5. */
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+/** A usage or input error that stops a command with exit code 2 and a one-line reason. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

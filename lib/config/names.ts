@@ -1,0 +1,109 @@
+/**
+ * One source of truth for every name the code shares with the deployment (infra/) and the
+ * monitoring queries: app settings, tables, queues, event and metric names. The infra drift test
+ * reads this module and the Bicep and fails when they disagree.
+ */
+
+/** App settings (environment variables) the code reads. */
+export const SETTINGS = {
+  /** Identity-based storage connection (Functions convention): the account name only, no keys. */
+  storageAccountName: 'AzureWebJobsStorage__accountName',
+  /** Locally: `UseDevelopmentStorage=true` or an Azurite connection string. */
+  storageConnectionString: 'AzureWebJobsStorage',
+  /** Client id of the user-assigned managed identity (DefaultAzureCredential reads AZURE_CLIENT_ID). */
+  managedIdentityClientId: 'AZURE_CLIENT_ID',
+  /** Comma-separated subscription ids the reconcile sweep reads. */
+  watchedSubscriptions: 'NSGWATCH_SUBSCRIPTION_IDS',
+  /** NCRONTAB schedule of the reconcile sweep (default every 6 hours). */
+  reconcileSchedule: 'NSGWATCH_RECONCILE_SCHEDULE',
+  /** Seconds a scope waits for a burst of events to settle before it is evaluated. */
+  coalesceSeconds: 'NSGWATCH_COALESCE_SECONDS',
+  /** Location whose service tags are read from the Service Tag Discovery API. */
+  serviceTagsLocation: 'NSGWATCH_SERVICE_TAGS_LOCATION',
+  /** Endpoint of nsgwatch's own Event Grid custom topic (CloudEvents), identity auth. */
+  alertsTopicEndpoint: 'NSGWATCH_ALERTS_TOPIC_ENDPOINT',
+  /** Optional webhook for alerts (generic JSON, Teams or Slack). */
+  alertsWebhookUrl: 'NSGWATCH_ALERTS_WEBHOOK_URL',
+  /** generic | teams | slack */
+  alertsWebhookFormat: 'NSGWATCH_ALERTS_WEBHOOK_FORMAT',
+  /** Lowest severity that reaches the webhook. */
+  alertsWebhookMinSeverity: 'NSGWATCH_ALERTS_WEBHOOK_MIN_SEVERITY',
+  /** More transitions than this in one evaluation are sent as one digest per sink. */
+  alertsDigestThreshold: 'NSGWATCH_ALERTS_DIGEST_THRESHOLD',
+  /** Base URL of the dashboard, for links in alerts. */
+  dashboardUrl: 'NSGWATCH_DASHBOARD_URL',
+  /** Application Insights connection string (set by the platform). */
+  appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+} as const;
+
+export type SettingName = (typeof SETTINGS)[keyof typeof SETTINGS];
+
+/** Azure Table Storage tables. */
+export const TABLES = {
+  findings: 'nsgwatchFindings',
+  history: 'nsgwatchHistory',
+  suppressions: 'nsgwatchSuppressions',
+  /** Per-scope coalescing guard for event bursts. */
+  pending: 'nsgwatchPending',
+  /** Cached service tag data with its changeNumber. */
+  serviceTags: 'nsgwatchServiceTags',
+} as const;
+
+/** Azure Storage queues. */
+export const QUEUES = {
+  /** Scopes waiting to be evaluated (messages carry a visibility delay for coalescing). */
+  evaluate: 'nsgwatch-evaluate',
+  /** Where the Functions host moves messages that failed maxDequeueCount times. */
+  evaluatePoison: 'nsgwatch-evaluate-poison',
+} as const;
+
+/** Application Insights custom events. */
+export const EVENTS = {
+  findingOpened: 'FindingOpened',
+  findingResolved: 'FindingResolved',
+  findingReopened: 'FindingReopened',
+  findingSuppressed: 'FindingSuppressed',
+  suppressionExpired: 'SuppressionExpired',
+  alertDigest: 'FindingDigest',
+  evaluationFailed: 'EvaluationFailed',
+  eventDeadLettered: 'EventDeadLettered',
+} as const;
+
+/** Application Insights custom metrics. */
+export const METRICS = {
+  openFindings: 'nsgwatch.openFindings',
+  evaluations: 'nsgwatch.evaluations',
+  evaluationFailures: 'nsgwatch.evaluationFailures',
+  eventToFindingLatencyMs: 'nsgwatch.eventToFindingLatencyMs',
+  alertSinkFailures: 'nsgwatch.alertSinkFailures',
+} as const;
+
+/** CloudEvents types nsgwatch publishes on its custom topic. */
+export const CLOUD_EVENT_TYPES = {
+  opened: 'nsgwatch.finding.opened',
+  reopened: 'nsgwatch.finding.reopened',
+  resolved: 'nsgwatch.finding.resolved',
+  suppressed: 'nsgwatch.finding.suppressed',
+  suppressionExpired: 'nsgwatch.finding.suppressionExpired',
+  digest: 'nsgwatch.finding.digest',
+} as const;
+
+/** The Microsoft.Network resource types whose changes can affect an NSG verdict (DESIGN §7). */
+export const WATCHED_RESOURCE_TYPES = [
+  'Microsoft.Network/networkSecurityGroups',
+  'Microsoft.Network/networkSecurityGroups/securityRules',
+  'Microsoft.Network/virtualNetworks',
+  'Microsoft.Network/virtualNetworks/subnets',
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings',
+  'Microsoft.Network/networkInterfaces',
+  'Microsoft.Network/natGateways',
+  'Microsoft.Network/bastionHosts',
+  'Microsoft.Network/applicationSecurityGroups',
+] as const;
+
+/** Event Grid system event types the deployment subscribes to. */
+export const SUBSCRIBED_EVENT_TYPES = [
+  'Microsoft.Resources.ResourceWriteSuccess',
+  'Microsoft.Resources.ResourceDeleteSuccess',
+  'Microsoft.Resources.ResourceActionSuccess',
+] as const;

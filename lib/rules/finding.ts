@@ -1,0 +1,112 @@
+/**
+ * The finding model shared by the rules (which produce findings), the store (which diffs and keeps
+ * them), the alerts (which announce transitions) and every output format. Pure data.
+ */
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+
+/** Most severe first. */
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.length - SEVERITIES.indexOf(severity);
+}
+
+/** True when `severity` is at or above `threshold` (critical > high > medium > low > info). */
+export function atLeast(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) >= severityRank(threshold);
+}
+
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
+/** A concrete flow that proves a finding, in the words of IP flow verify. */
+export interface WitnessFlow {
+  direction: 'Inbound' | 'Outbound';
+  protocol: string;
+  source: string;
+  sourcePort: number | null;
+  destination: string;
+  destinationPort: number | null;
+}
+
+export interface DecidingRule {
+  nsg: string;
+  nsgName: string;
+  rule: string;
+  priority: number;
+  access: 'Allow' | 'Deny';
+}
+
+/** Evidence is JSON: the store serialises it and may trim it (never the witness). */
+export interface Evidence {
+  witness?: WitnessFlow;
+  decidedBy?: DecidingRule[];
+  /** ARM ids of the NICs / subnets whose effective policy shows the problem. */
+  attachments?: string[];
+  /** Service tags that had no address data and were treated as DESIGN §3 says. */
+  unresolvedTags?: string[];
+  /** Assumptions the verdict rests on, e.g. the default VirtualNetwork ranges. */
+  assumptions?: string[];
+  [key: string]: unknown;
+}
+
+export interface Remediation {
+  az: string;
+  bicep: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  /** ARM id of the resource the finding is reported on, as Azure spells it. */
+  resourceId: string;
+  resourceName: string;
+  /** Distinguishes several findings of one rule on one resource (a rule name, a port, ...); '' if none. */
+  scope: string;
+  /** Stable identity across runs: see {@link fingerprint}. */
+  fingerprint: string;
+  title: string;
+  message: string;
+  evidence: Evidence;
+  remediation: Remediation;
+}
+
+/** An input problem: never guessed at, reported with the resource, the rule and the field. */
+export interface ResourceError {
+  resourceId: string;
+  /** The security rule (or other child) at fault, when there is one. */
+  rule?: string;
+  field?: string;
+  message: string;
+}
+
+/**
+ * ARM ids are case-insensitive; everything that compares or keys them goes through this.
+ * Trailing slashes are dropped.
+ */
+export function normalizeId(id: string): string {
+  return id.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** `ruleId|resource id (normalised)|scope`: stable across runs, casing and evidence changes. */
+export function fingerprint(ruleId: string, resourceId: string, scope: string): string {
+  return `${ruleId}|${normalizeId(resourceId)}|${scope}`;
+}
+
+/**
+ * What one evaluation read and concluded. The store diffs only what was read: a finding on a
+ * resource in `read` that is not in `findings` resolves; findings on resources outside `read`
+ * (or in `unreadable`) are left alone.
+ */
+export interface EvaluationResult {
+  /** Normalised ids of every resource this evaluation read successfully and judged. */
+  read: string[];
+  findings: Finding[];
+  errors: ResourceError[];
+  /** Resources the evaluation meant to read but could not (throttled, timed out, 5xx). */
+  unreadable: { resourceId: string; reason: string }[];
+  /** Resources that were confirmed deleted (404): their findings resolve. */
+  deleted: string[];
+}

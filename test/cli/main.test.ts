@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli/main.js';
+import type { CliIo } from '../../lib/cli/io.js';
+
+function capture(): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    cwd: process.cwd(),
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('nsgwatch', () => {
+  it('prints usage and exits 2 without a command', async () => {
+    const io = capture();
+    expect(await main([], io)).toBe(2);
+    expect(io.out()).toContain('usage: nsgwatch <command>');
+  });
+
+  it('names an unknown command and exits 2', async () => {
+    const io = capture();
+    expect(await main(['scna'], io)).toBe(2);
+    expect(io.err()).toContain("unknown command 'scna'");
+  });
+
+  it('exits 0 on --help', async () => {
+    const io = capture();
+    expect(await main(['--help'], io)).toBe(0);
+  });
+});
