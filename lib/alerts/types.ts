@@ -1,0 +1,104 @@
+/**
+ * The public vocabulary of the alerts: sinks receive alert messages (one per transition, or one
+ * digest when a publish carries more transitions than the threshold) and report what happened.
+ */
+import type { Severity } from '../rules/finding.js';
+import type { FindingStatus, Transition, TransitionKind } from '../store/types.js';
+import type { METRICS } from '../config/names.js';
+
+/** The alert form of one transition: what a person or a subscriber needs, no evidence dump. */
+export interface AlertSummary {
+  /** The transition id: subscribers deduplicate on it (CloudEvent id). */
+  transitionId: string;
+  kind: TransitionKind;
+  findingId: string;
+  ruleId: string;
+  severity: Severity;
+  resourceId: string;
+  resourceName: string;
+  title: string;
+  message: string;
+  status: FindingStatus;
+  at: string;
+  changedBy?: string;
+  eventId?: string;
+  correlationId?: string;
+  eventTime?: string;
+  suppressionReason?: string;
+  /** The finding on the dashboard, when a dashboard URL is configured. */
+  link?: string;
+}
+
+/** One message instead of many when a publish carries an alert storm. */
+export interface AlertDigest {
+  total: number;
+  at: string;
+  byKind: Record<TransitionKind, number>;
+  bySeverity: Record<Severity, number>;
+  /** Rule id → count, most frequent first. */
+  byRule: { ruleId: string; count: number }[];
+  /** The most severe items, most severe first. */
+  top: AlertSummary[];
+  /** The dashboard, when configured. */
+  link?: string;
+}
+
+export type AlertMessage =
+  | { kind: 'transition'; alert: AlertSummary }
+  | { kind: 'digest'; digest: AlertDigest };
+
+export interface AlertSink {
+  /** Names the sink in outcomes, logs and the failure metric. */
+  name: string;
+  /** Transition kinds this sink announces (default: every kind but `suppressed`). */
+  kinds?: readonly TransitionKind[];
+  /** Deliver the messages; throw when delivery failed (after the sink's own retries). */
+  send(messages: AlertMessage[]): Promise<void>;
+  /** Wait until buffered telemetry is out (Application Insights batches). */
+  flush?(): Promise<void>;
+}
+
+export type MetricName = (typeof METRICS)[keyof typeof METRICS];
+
+export interface MetricsRecorder {
+  trackMetric(name: MetricName, value: number, properties?: Record<string, string>): void;
+}
+
+export type SinkOutcome =
+  | { sink: string; status: 'sent'; messages: number; digest: boolean }
+  | { sink: string; status: 'nothingToSend' }
+  | { sink: string; status: 'failed'; error: string; digest: boolean };
+
+export type AlertLogLevel = 'info' | 'warn' | 'error';
+
+export type AlertLog = (level: AlertLogLevel, message: string, properties?: Record<string, string | number>) => void;
+
+export interface AlerterOptions {
+  sinks: AlertSink[];
+  /** More alertable transitions than this in one publish → one digest per sink (default 20). */
+  digestThreshold?: number;
+  /** Base URL of the dashboard; alerts link to their finding there. */
+  dashboardUrl?: string;
+  log?: AlertLog;
+  /** Where the alerter counts sink failures and the pipeline records its metrics. */
+  metrics?: MetricsRecorder;
+  /** Items listed in a digest (default 10). */
+  digestTopItems?: number;
+}
+
+export interface EvaluationMetric {
+  ok: boolean;
+  durationMs: number;
+  /** What was evaluated (an NSG id, a subscription): a metric dimension. */
+  scope?: string;
+}
+
+export interface Alerter {
+  /** Send each transition once to every sink that accepts it; never throws for a sink's failure. */
+  publish(transitions: readonly Transition[]): Promise<SinkOutcome[]>;
+  recordEvaluation(metric: EvaluationMetric): void;
+  recordOpenFindings(counts: Record<Severity, number>): void;
+  /** Sink failures counted since the alerter was created. */
+  sinkFailures(): number;
+  flush(): Promise<void>;
+}

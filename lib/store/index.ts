@@ -1,0 +1,33 @@
+/**
+ * The findings store (Azure Table Storage): current findings, their history, suppressions.
+ * DESIGN §6. Everything the pipeline, the HTTP API and the dashboard need is exported here.
+ */
+export type {
+  DailyTrend,
+  EvaluationCause,
+  EvidenceTrimming,
+  FindingPage,
+  FindingQuery,
+  FindingStatus,
+  FindingsStore,
+  FindingsStoreOptions,
+  HistoryEntry,
+  HistoryQuery,
+  InputProblem,
+  NewSuppression,
+  RemovalResult,
+  StoreConnection,
+  StoreHttpClient,
+  StoreTableNames,
+  StoredFinding,
+  Suppression,
+  SuppressionRef,
+  SuppressionResult,
+  Transition,
+  TransitionKind,
+} from './types.js';
+export { FINDING_STATUSES, TRANSITION_KINDS } from './types.js';
+export { createFindingsStore, StoreWriteError } from './store.js';
+export { storeOptionsFromEnv } from './env.js';
+export { dailyTrend } from './trend.js';
+export { findingKey, encodeKeyPart } from './keys.js';

@@ -1,0 +1,90 @@
+/**
+ * Table Storage keys. PartitionKey/RowKey may not contain `/ \ # ?` or control characters and are
+ * at most 1 KiB; ARM ids are case-insensitive. Layout (one table, one partition per subscription,
+ * so a finding and its history row commit in one entity-group transaction):
+ *
+ *   PartitionKey  subscription id (lower case), or `unscoped` for ids outside a subscription
+ *   RowKey        `f!<resource>!<rule>!<scope>`                  current finding
+ *                 `h!<resource>!<rule>!<scope>!<time>!<kind>`    history row (append-only)
+ *
+ * Each part is {@link encodeKeyPart}: URL-safe, never contains `!`, so prefixes are unambiguous
+ * and "every finding of one resource" is a RowKey range.
+ */
+import { createHash } from 'node:crypto';
+import { normalizeId } from '../rules/finding.js';
+
+/** Characters kept as they are; everything else becomes `~xx` per UTF-8 byte. */
+const KEPT = /^[A-Za-z0-9._-]$/;
+
+/** Longest finding key; a history row key adds at most 48 characters and stays under 512 (1 KiB in UTF-16). */
+export const MAX_FINDING_KEY = 440;
+const MAX_RESOURCE_PART = 300;
+const MAX_RULE_PART = 40;
+const HASH_CHARS = 32;
+
+export const FINDING_ROW_PREFIX = 'f!';
+export const HISTORY_ROW_PREFIX = 'h!';
+export const UNSCOPED_PARTITION = 'unscoped';
+
+/** Reversible, order-preserving per character, key-safe and URL-safe (RFC 3986 unreserved). */
+export function encodeKeyPart(value: string): string {
+  let out = '';
+  for (const char of value) {
+    if (KEPT.test(char)) {
+      out += char;
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8')) out += `~${byte.toString(16).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** Keeps a part within `max` characters: a long one keeps its head and gains a hash of the whole. */
+function fit(encoded: string, original: string, max: number): string {
+  if (encoded.length <= max) return encoded;
+  const hash = createHash('sha256').update(original, 'utf8').digest('hex').slice(0, HASH_CHARS);
+  return `${encoded.slice(0, max - HASH_CHARS - 2)}~~${hash}`;
+}
+
+export function resourceKeyPart(resourceId: string): string {
+  const normalized = normalizeId(resourceId);
+  return fit(encodeKeyPart(normalized), normalized, MAX_RESOURCE_PART);
+}
+
+/** The finding's id: `<resource>!<rule>!<scope>`, each part encoded (and shortened with a hash when long). */
+export function findingKey(ruleId: string, resourceId: string, scope: string): string {
+  const resource = resourceKeyPart(resourceId);
+  const rule = fit(encodeKeyPart(ruleId), ruleId, MAX_RULE_PART);
+  const scopeBudget = MAX_FINDING_KEY - resource.length - rule.length - 2;
+  return `${resource}!${rule}!${fit(encodeKeyPart(scope), scope, scopeBudget)}`;
+}
+
+const SUBSCRIPTION_PREFIX = /^~2fsubscriptions~2f([0-9a-z._-]+)(?:~2f|!|$)/;
+
+/** The partition of a finding key or resource key part: the subscription id it starts with. */
+export function partitionOfKey(key: string): string {
+  return SUBSCRIPTION_PREFIX.exec(key)?.[1] ?? UNSCOPED_PARTITION;
+}
+
+export function partitionOfResource(resourceId: string): string {
+  return partitionOfKey(resourceKeyPart(resourceId));
+}
+
+export function findingRowKey(id: string): string {
+  return FINDING_ROW_PREFIX + id;
+}
+
+export function historyRowKey(id: string, at: string, kind: string): string {
+  return `${HISTORY_ROW_PREFIX}${id}!${at}!${kind}`;
+}
+
+/** A finding key is what {@link findingKey} makes: three `!`-separated key-safe parts. */
+export function isFindingKey(value: string): boolean {
+  return /^[A-Za-z0-9._~-]+![A-Za-z0-9._~-]*![A-Za-z0-9._~-]*$/.test(value) && value.length <= MAX_FINDING_KEY;
+}
+
+/** The RowKey range `[lower, upper)` of every row that starts with `prefix`. */
+export function prefixRange(prefix: string): { lower: string; upper: string } {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return { lower: prefix, upper: prefix.slice(0, -1) + String.fromCharCode(last + 1) };
+}

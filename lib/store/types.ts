@@ -1,0 +1,228 @@
+/**
+ * The public vocabulary of the findings store: what the evaluation pipeline writes, what the HTTP
+ * API and the dashboard read, and what the alerts announce. Plain data; times are ISO 8601 UTC.
+ */
+import type { TableServiceClientOptions } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/identity';
+import type { EvaluationResult, Evidence, Remediation, Severity } from '../rules/finding.js';
+
+export type FindingStatus = 'open' | 'resolved' | 'suppressed';
+
+export const FINDING_STATUSES: readonly FindingStatus[] = ['open', 'resolved', 'suppressed'];
+
+/** Every change of a finding's status is one of these, recorded once in its history. */
+export type TransitionKind = 'opened' | 'reopened' | 'resolved' | 'suppressed' | 'suppressionExpired';
+
+export const TRANSITION_KINDS: readonly TransitionKind[] = [
+  'opened',
+  'reopened',
+  'resolved',
+  'suppressed',
+  'suppressionExpired',
+];
+
+/** The suppression a finding is muted by, copied onto the finding when it was suppressed. */
+export interface SuppressionRef {
+  id: string;
+  reason: string;
+  expiresAt: string;
+  by: string;
+}
+
+/** What the store marks when it had to shorten evidence to fit Table Storage's limits. */
+export interface EvidenceTrimming {
+  /** Top-level evidence keys left out entirely. */
+  droppedKeys: string[];
+  /** Array items left out of the keys that were kept in part. */
+  droppedItems: number;
+  /** Length of the evidence JSON before trimming, in characters. */
+  originalLength: number;
+}
+
+export interface StoredFinding {
+  /** Key-safe, URL-safe identity of the finding (resource, rule, scope); stable across runs. */
+  id: string;
+  ruleId: string;
+  severity: Severity;
+  /** ARM id as Azure spells it (as last seen). */
+  resourceId: string;
+  resourceName: string;
+  scope: string;
+  fingerprint: string;
+  title: string;
+  message: string;
+  evidence: Evidence;
+  remediation: Remediation;
+  status: FindingStatus;
+  firstSeen: string;
+  lastSeen: string;
+  resolvedAt?: string;
+  /** Who made the change behind the latest transition (name/upn from the event's claims), when known. */
+  changedBy?: string;
+  suppression?: SuppressionRef;
+  /** Present when the evidence was shortened to fit; the witness and decidedBy are always kept. */
+  evidenceTrimmed?: EvidenceTrimming;
+}
+
+/** Why an evaluation ran: carried into history and alerts. */
+export interface EvaluationCause {
+  /** Event Grid event id (or the queue message id of a sweep). */
+  eventId?: string;
+  correlationId?: string;
+  /** name/upn of the principal that made the change; never a token. */
+  changedBy?: string;
+  /** The ARM operation, e.g. Microsoft.Network/networkSecurityGroups/write. */
+  operation?: string;
+  /** When the change happened (the event's time): the start of the event-to-finding latency. */
+  eventTime?: Date;
+}
+
+export interface Transition {
+  /** Unique per (finding, time, kind): the history row key, and the id alerts carry. */
+  id: string;
+  kind: TransitionKind;
+  /** Status before the transition; absent for a finding seen for the first time. */
+  previousStatus?: FindingStatus;
+  /** The finding as written by this transition. */
+  finding: StoredFinding;
+  /** When the store made the transition (its clock). */
+  at: string;
+  eventId?: string;
+  correlationId?: string;
+  changedBy?: string;
+  operation?: string;
+  eventTime?: string;
+}
+
+/** One history row: a transition without the full finding (summary fields only). */
+export interface HistoryEntry {
+  id: string;
+  findingId: string;
+  kind: TransitionKind;
+  previousStatus?: FindingStatus;
+  status: FindingStatus;
+  at: string;
+  ruleId: string;
+  severity: Severity;
+  resourceId: string;
+  eventId?: string;
+  correlationId?: string;
+  changedBy?: string;
+  operation?: string;
+  eventTime?: string;
+  suppressionId?: string;
+}
+
+export interface Suppression {
+  id: string;
+  /** A rule id, or `*` for every rule. */
+  ruleId: string;
+  /** Resource id pattern, case-insensitive: `*` any run of characters (slashes included), `?` one. */
+  resourcePattern: string;
+  reason: string;
+  expiresAt: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface NewSuppression {
+  ruleId: string;
+  resourcePattern: string;
+  reason: string;
+  expiresAt: Date;
+  createdBy: string;
+}
+
+export interface FindingQuery {
+  status?: FindingStatus;
+  severity?: Severity;
+  ruleId?: string;
+  /** An ARM resource id (any casing): findings reported on exactly this resource. */
+  resource?: string;
+  subscription?: string;
+  /** Page size, 1..1000 (default 100). */
+  limit?: number;
+  continuationToken?: string;
+}
+
+export interface FindingPage {
+  items: StoredFinding[];
+  continuationToken?: string;
+}
+
+export interface HistoryQuery {
+  /** Inclusive. */
+  since?: Date;
+  /** Exclusive. */
+  until?: Date;
+  kinds?: TransitionKind[];
+}
+
+/** Opened / resolved / ... per UTC day, for the dashboard trend. */
+export interface DailyTrend {
+  day: string;
+  counts: Record<TransitionKind, number>;
+}
+
+export type InputProblem = { code: 'invalid'; field: string; message: string };
+
+export type SuppressionResult =
+  | { ok: true; suppression: Suppression; transitions: Transition[] }
+  | { ok: false; error: InputProblem };
+
+export type RemovalResult =
+  | { ok: true; transitions: Transition[] }
+  | { ok: false; error: { code: 'notFound'; message: string } };
+
+/** The SDK transport: `{ sendRequest }`. */
+export type StoreHttpClient = NonNullable<TableServiceClientOptions['httpClient']>;
+
+/** How the store reaches Table Storage. */
+export type StoreConnection =
+  /** Azurite / `UseDevelopmentStorage=true` / a key or SAS connection string (local only). */
+  | { kind: 'connectionString'; connectionString: string }
+  /** Identity-based (`AzureWebJobsStorage__accountName` style): no keys. */
+  | { kind: 'identity'; accountName: string; credential: TokenCredential; endpoint?: string };
+
+export interface StoreTableNames {
+  findings: string;
+  suppressions: string;
+}
+
+export interface FindingsStoreOptions {
+  connection: StoreConnection;
+  /** Injected clock; `() => new Date()` by default. */
+  now?: () => Date;
+  /** Override the table names (tests isolate themselves this way). */
+  tables?: Partial<StoreTableNames>;
+  /** SDK retry settings; keep them short in tests so an outage fails fast. */
+  retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** The SDK's transport (tests may wrap the real one to cut the connection at a chosen request). */
+  httpClient?: StoreHttpClient;
+  /** Writes run with this much parallelism (default 8). */
+  concurrency?: number;
+}
+
+export interface FindingsStore {
+  /** Create the tables if they do not exist (also done lazily by every call). */
+  ensureTables(): Promise<void>;
+  /**
+   * Diff one evaluation against the stored state of what it read, write the changes and return
+   * each transition once (even when two instances apply the same evaluation at once). Throws
+   * {@link StoreWriteError} when Table Storage fails; it carries the transitions already committed.
+   */
+  applyEvaluation(result: EvaluationResult, cause?: EvaluationCause): Promise<Transition[]>;
+  listFindings(query?: FindingQuery): Promise<FindingPage>;
+  getFinding(id: string): Promise<{ finding: StoredFinding; history: HistoryEntry[] } | undefined>;
+  /** History rows in time order (for the dashboard trend: see {@link dailyTrend}). */
+  listHistory(query?: HistoryQuery): Promise<HistoryEntry[]>;
+  /** Open (unsuppressed) findings by severity, for the metric. */
+  countOpenFindings(): Promise<Record<Severity, number>>;
+  /** Adds a suppression and mutes the matching open findings at once. */
+  addSuppression(input: NewSuppression, cause?: EvaluationCause): Promise<SuppressionResult>;
+  listSuppressions(): Promise<(Suppression & { active: boolean })[]>;
+  /** Removes a suppression; the findings it muted reopen (`suppressionExpired`). */
+  removeSuppression(id: string, cause?: EvaluationCause): Promise<RemovalResult>;
+  /** Reopens suppressed findings whose suppression has expired (a timer calls this). */
+  expireSuppressions(cause?: EvaluationCause): Promise<Transition[]>;
+}
