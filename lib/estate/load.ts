@@ -1,0 +1,592 @@
+/**
+ * Builds an Estate from parsed JSON documents of any accepted shape, mixed freely.
+ *
+ * Merging is deterministic: every record gets a sequence number in input order and the later
+ * record of the same resource wins. Children (subnets, peerings, security rules, NIC IP
+ * configurations) are merged by id across inline lists and standalone child resources, later
+ * winning; a child older than a parent snapshot that lists its children inline, and does not
+ * list that child, was deleted since and is dropped.
+ */
+import { normalizeId, type ResourceError } from '../rules/finding.js';
+import { addressProblem, prefixProblem } from './addresses.js';
+import { ARM_TYPE_OF_KIND, childId, kindOfId, parentId, parseArmId, type ResourceKind } from './arm-id.js';
+import type {
+  ApplicationSecurityGroup,
+  ArmReference,
+  BastionHost,
+  Estate,
+  NatGateway,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  NicIpConfiguration,
+  Origin,
+  SourceSummary,
+  Subnet,
+  VirtualNetwork,
+  VirtualNetworkPeering,
+} from './model.js';
+import { flatten, isObject, scanDocument, type JsonObject } from './shape.js';
+
+/** One parsed input: `source` names it in reports (a file path, a URL, `template:...`). */
+export interface EstateDocument {
+  source: string;
+  json: unknown;
+}
+
+/** A field that failed validation: the resource is reported and left out. */
+class InvalidField extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Child<T> {
+  key: string;
+  parentKey: string;
+  parentId: string;
+  sequence: number;
+  source: string;
+  /** undefined: the child failed validation in this snapshot (a tombstone over older copies). */
+  value: T | undefined;
+}
+
+/** A parent snapshot: when it lists children inline, those are all the children it had. */
+interface ParentSnapshot {
+  sequence: number;
+  inlineChildren: Set<string> | undefined;
+}
+
+interface PendingNsg {
+  nsg: NetworkSecurityGroup;
+  rules: ParentSnapshot;
+  defaultRules: ParentSnapshot;
+}
+
+interface PendingNic {
+  nic: NetworkInterface;
+  ipConfigurations: ParentSnapshot;
+}
+
+interface PendingVnet {
+  vnet: VirtualNetwork;
+  subnets: ParentSnapshot;
+  peerings: ParentSnapshot;
+}
+
+interface Builder {
+  errors: ResourceError[];
+  vnets: Map<string, PendingVnet>;
+  nsgs: Map<string, PendingNsg>;
+  nics: Map<string, PendingNic>;
+  natGateways: Map<string, NatGateway>;
+  bastionHosts: Map<string, BastionHost>;
+  asgs: Map<string, ApplicationSecurityGroup>;
+  subnets: Child<Subnet>[];
+  peerings: Child<VirtualNetworkPeering>[];
+  rules: Child<JsonObject>[];
+  defaultRules: Child<JsonObject>[];
+  ipConfigurations: Child<NicIpConfiguration>[];
+}
+
+export function loadEstate(documents: readonly EstateDocument[]): Estate {
+  const builder: Builder = {
+    errors: [],
+    vnets: new Map(),
+    nsgs: new Map(),
+    nics: new Map(),
+    natGateways: new Map(),
+    bastionHosts: new Map(),
+    asgs: new Map(),
+    subnets: [],
+    peerings: [],
+    rules: [],
+    defaultRules: [],
+    ipConfigurations: [],
+  };
+  const sources: SourceSummary[] = [];
+  let sequence = 0;
+  for (const document of documents) {
+    const scan = scanDocument(document.json);
+    const summary: SourceSummary = {
+      source: document.source,
+      resources: scan.resources.length,
+      byKind: {},
+      ignoredTypes: {},
+      nextLinks: scan.nextLinks,
+    };
+    sources.push(summary);
+    for (const found of scan.resources) {
+      sequence += 1;
+      if (found.kind === undefined) {
+        const type = found.type.toLowerCase();
+        summary.ignoredTypes[type] = (summary.ignoredTypes[type] ?? 0) + 1;
+        continue;
+      }
+      summary.byKind[found.kind] = (summary.byKind[found.kind] ?? 0) + 1;
+      addRecord(builder, found.raw, found.kind, { source: document.source, sequence });
+    }
+  }
+  return finish(builder, sources);
+}
+
+function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin: Origin): void {
+  const id = raw['id'];
+  const name = typeof raw['name'] === 'string' ? raw['name'] : undefined;
+  if (typeof id !== 'string' || id.trim() === '') {
+    report(builder, name ?? `(unnamed ${ARM_TYPE_OF_KIND[kind]})`, 'id', `has no id (in ${origin.source})`);
+    return;
+  }
+  const idKind = kindOfId(id);
+  if (idKind !== kind) {
+    const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${ARM_TYPE_OF_KIND[idKind]}`;
+    report(builder, id, 'id', `${what}, but the resource's type is ${ARM_TYPE_OF_KIND[kind]} (in ${origin.source})`);
+    return;
+  }
+  try {
+    addValid(builder, flatten(raw), id.trim(), kind, origin);
+  } catch (error) {
+    if (!(error instanceof InvalidField)) throw error;
+    report(builder, id, error.field, `${error.message} (in ${origin.source})`);
+  }
+}
+
+function addValid(builder: Builder, flat: JsonObject, id: string, kind: ResourceKind, origin: Origin): void {
+  switch (kind) {
+    case 'virtualNetwork': {
+      // Subnets and peerings are resources of their own: a bad one is reported alone.
+      const subnets = childArray(flat, 'subnets');
+      const peerings = childArray(flat, 'virtualNetworkPeerings');
+      const subnetChildren =
+        subnets?.map((s, i) => guardedChild(builder, s, id, 'subnets', i, origin, subnetChild)) ?? [];
+      const peeringChildren =
+        peerings?.map((p, i) => guardedChild(builder, p, id, 'virtualNetworkPeerings', i, origin, peeringChild)) ?? [];
+      builder.subnets.push(...subnetChildren);
+      builder.peerings.push(...peeringChildren);
+      const vnet: VirtualNetwork = { ...base(flat, id, origin), kind, addressPrefixes: addressSpace(flat) };
+      builder.vnets.set(vnet.key, {
+        vnet,
+        subnets: snapshot(origin, subnets && subnetChildren),
+        peerings: snapshot(origin, peerings && peeringChildren),
+      });
+      return;
+    }
+    case 'subnet':
+      builder.subnets.push(subnetChild(flat, parentOf(id), '', origin, id));
+      return;
+    case 'virtualNetworkPeering':
+      builder.peerings.push(peeringChild(flat, parentOf(id), '', origin, id));
+      return;
+    case 'networkSecurityGroup': {
+      const rules = childArray(flat, 'securityRules');
+      const defaults = childArray(flat, 'defaultSecurityRules');
+      const ruleChildren = rules?.map((r, i) => ruleChild(r, id, 'securityRules', i, origin)) ?? [];
+      const defaultChildren = defaults?.map((r, i) => ruleChild(r, id, 'defaultSecurityRules', i, origin)) ?? [];
+      const raw: JsonObject = { ...flat, id, type: ARM_TYPE_OF_KIND.networkSecurityGroup };
+      const nsg: NetworkSecurityGroup = {
+        ...base(flat, id, origin),
+        kind,
+        raw,
+        subnets: references(flat, 'subnets'),
+        networkInterfaces: references(flat, 'networkInterfaces'),
+        partial: false,
+      };
+      builder.rules.push(...ruleChildren);
+      builder.defaultRules.push(...defaultChildren);
+      builder.nsgs.set(nsg.key, {
+        nsg,
+        rules: snapshot(origin, rules && ruleChildren),
+        defaultRules: snapshot(origin, defaults && defaultChildren),
+      });
+      return;
+    }
+    case 'securityRule':
+    case 'defaultSecurityRule': {
+      const child = ruleChild(flat, parentOf(id), kind === 'securityRule' ? 'securityRules' : 'defaultSecurityRules', -1, origin);
+      (kind === 'securityRule' ? builder.rules : builder.defaultRules).push(child);
+      return;
+    }
+    case 'networkInterface': {
+      const configs = childArray(flat, 'ipConfigurations');
+      const children = configs?.map((c, i) => ipConfigurationChild(c, id, `ipConfigurations[${i}]`, origin)) ?? [];
+      const nic: NetworkInterface = {
+        ...base(flat, id, origin),
+        kind,
+        networkSecurityGroup: reference(flat, 'networkSecurityGroup'),
+        ipConfigurations: [],
+        partial: false,
+      };
+      builder.ipConfigurations.push(...children);
+      builder.nics.set(nic.key, { nic, ipConfigurations: snapshot(origin, configs && children) });
+      return;
+    }
+    case 'networkInterfaceIpConfiguration':
+      builder.ipConfigurations.push(ipConfigurationChild(flat, parentOf(id), '', origin, id));
+      return;
+    case 'natGateway': {
+      const nat: NatGateway = { ...base(flat, id, origin), kind, subnets: references(flat, 'subnets') };
+      builder.natGateways.set(nat.key, nat);
+      return;
+    }
+    case 'bastionHost': {
+      const configs = childArray(flat, 'ipConfigurations') ?? [];
+      const subnets = configs.flatMap((c, i) => {
+        const ref = reference(flatten(c), 'subnet', `ipConfigurations[${i}].subnet`);
+        return ref ? [ref] : [];
+      });
+      const bastion: BastionHost = { ...base(flat, id, origin), kind, subnets };
+      builder.bastionHosts.set(bastion.key, bastion);
+      return;
+    }
+    case 'applicationSecurityGroup': {
+      const asg: ApplicationSecurityGroup = { ...base(flat, id, origin), kind };
+      builder.asgs.set(asg.key, asg);
+      return;
+    }
+    default: {
+      const unreachable: never = kind;
+      throw new Error(`unhandled resource kind ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Reads one inline child; a failure is reported on the child and leaves a tombstone. */
+function guardedChild<T>(
+  builder: Builder,
+  raw: JsonObject,
+  parent: string,
+  segment: string,
+  index: number,
+  origin: Origin,
+  read: (raw: JsonObject, parent: string, field: string, origin: Origin, ownId: string) => Child<T>,
+): Child<T> {
+  const id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
+  try {
+    return read(raw, parent, '', origin, id);
+  } catch (error) {
+    if (!(error instanceof InvalidField)) throw error;
+    report(builder, id, error.field, `${error.message} (in ${origin.source})`);
+    return { key: normalizeId(id), parentKey: normalizeId(parent), parentId: parent, sequence: origin.sequence, source: origin.source, value: undefined };
+  }
+}
+
+function snapshot(origin: Origin, children: readonly { key: string }[] | undefined): ParentSnapshot {
+  return {
+    sequence: origin.sequence,
+    inlineChildren: children ? new Set(children.map((c) => c.key)) : undefined,
+  };
+}
+
+function base(flat: JsonObject, id: string, origin: Origin) {
+  const parsed = parseArmId(id);
+  const name = typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : (parsed?.name ?? id);
+  return {
+    id,
+    key: normalizeId(id),
+    name,
+    subscriptionId: parsed?.subscriptionId ?? '',
+    resourceGroup: parsed?.resourceGroup ?? '',
+    tags: tags(flat['tags']),
+    origin,
+  };
+}
+
+function tags(value: unknown): Record<string, string> {
+  if (!isObject(value)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function parentOf(id: string): string {
+  const parent = parentId(id);
+  if (parent === undefined) throw new InvalidField('id', `'${id}' has no parent resource`);
+  return parent;
+}
+
+/** An inline child array; undefined when the field is absent (the snapshot says nothing). */
+function childArray(flat: JsonObject, field: string): JsonObject[] | undefined {
+  const value = flat[field];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new InvalidField(field, `${field} is not an array`);
+  return value.map((item, i) => {
+    if (!isObject(item)) throw new InvalidField(`${field}[${i}]`, `${field}[${i}] is not an object`);
+    return item;
+  });
+}
+
+/** The child's id: its own, or parent/segment/name for inline children that carry only a name. */
+function inlineChildId(child: JsonObject, parent: string, segment: string, field: string): string {
+  const id = child['id'];
+  if (typeof id === 'string' && id.trim() !== '') {
+    const own = id.trim();
+    if (normalizeId(parentId(own) ?? '') !== normalizeId(parent)) {
+      throw new InvalidField(`${field}.id`, `${field}.id '${own}' is not a child of '${parent}'`);
+    }
+    return own;
+  }
+  const name = child['name'];
+  if (typeof name === 'string' && name !== '') return childId(parent, segment, name);
+  throw new InvalidField(field, `${field} has neither an id nor a name`);
+}
+
+function subnetChild(raw: JsonObject, vnetId: string, field: string, origin: Origin, ownId?: string): Child<Subnet> {
+  const flat = flatten(raw);
+  const prefix = (f: string) => (field === '' ? f : `${field}.${f}`);
+  const id = ownId ?? inlineChildId(flat, vnetId, 'subnets', field);
+  const subnet: Subnet = {
+    ...base(flat, id, origin),
+    kind: 'subnet',
+    virtualNetwork: ref(vnetId),
+    addressPrefixes: subnetPrefixes(flat, prefix),
+    networkSecurityGroup: reference(flat, 'networkSecurityGroup', prefix('networkSecurityGroup')),
+    natGateway: reference(flat, 'natGateway', prefix('natGateway')),
+    ipConfigurations: references(flat, 'ipConfigurations', prefix('ipConfigurations')),
+  };
+  return { key: subnet.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: subnet };
+}
+
+function peeringChild(
+  raw: JsonObject,
+  vnetId: string,
+  field: string,
+  origin: Origin,
+  ownId?: string,
+): Child<VirtualNetworkPeering> {
+  const flat = flatten(raw);
+  const prefix = (f: string) => (field === '' ? f : `${field}.${f}`);
+  const id = ownId ?? inlineChildId(flat, vnetId, 'virtualNetworkPeerings', field);
+  const state = flat['peeringState'];
+  const remote =
+    optionalSpace(flat, 'remoteAddressSpace', prefix) ?? optionalSpace(flat, 'remoteVirtualNetworkAddressSpace', prefix);
+  const peering: VirtualNetworkPeering = {
+    ...base(flat, id, origin),
+    kind: 'virtualNetworkPeering',
+    virtualNetwork: ref(vnetId),
+    peeringState: typeof state === 'string' ? state : undefined,
+    remoteVirtualNetwork: reference(flat, 'remoteVirtualNetwork', prefix('remoteVirtualNetwork')),
+    remoteAddressPrefixes: remote,
+  };
+  return { key: peering.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: peering };
+}
+
+function ruleChild(raw: JsonObject, nsgId: string, segment: string, index: number, origin: Origin): Child<JsonObject> {
+  const flat = flatten(raw);
+  const field = index < 0 ? '' : `${segment}[${index}]`;
+  const id = index < 0 ? String(flat['id']).trim() : inlineChildId(flat, nsgId, segment, field);
+  const name = typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : (parseArmId(id)?.name ?? id);
+  return {
+    key: normalizeId(id),
+    parentKey: normalizeId(nsgId),
+    parentId: nsgId,
+    sequence: origin.sequence,
+    source: origin.source,
+    value: { ...flat, id, name },
+  };
+}
+
+function ipConfigurationChild(
+  raw: JsonObject,
+  nicId: string,
+  field: string,
+  origin: Origin,
+  ownId?: string,
+): Child<NicIpConfiguration> {
+  const flat = flatten(raw);
+  const prefix = (f: string) => (field === '' ? f : `${field}.${f}`);
+  const id = ownId ?? inlineChildId(flat, nicId, 'ipConfigurations', field);
+  const addresses: string[] = [];
+  const single = flat['privateIPAddress'];
+  if (single !== undefined && single !== null && single !== '') addresses.push(checkedAddress(single, prefix('privateIPAddress')));
+  const many = flat['privateIPAddresses'];
+  if (Array.isArray(many)) {
+    many.forEach((a, i) => addresses.push(checkedAddress(a, `${prefix('privateIPAddresses')}[${i}]`)));
+  }
+  const config: NicIpConfiguration = {
+    id,
+    key: normalizeId(id),
+    name: typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : (parseArmId(id)?.name ?? id),
+    privateIpAddresses: [...new Set(addresses)],
+    subnet: reference(flat, 'subnet', prefix('subnet')),
+    applicationSecurityGroups: references(flat, 'applicationSecurityGroups', prefix('applicationSecurityGroups')),
+  };
+  return { key: config.key, parentKey: normalizeId(nicId), parentId: nicId, sequence: origin.sequence, source: origin.source, value: config };
+}
+
+function checkedAddress(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new InvalidField(field, `${field} is not a string`);
+  const problem = addressProblem(value);
+  if (problem) throw new InvalidField(field, `${field} ${problem}`);
+  return value.trim();
+}
+
+function checkedPrefix(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw new InvalidField(field, `${field} is not a string`);
+  const problem = prefixProblem(value);
+  if (problem) throw new InvalidField(field, `${field} ${problem}`);
+  return value.trim();
+}
+
+function addressSpace(flat: JsonObject): string[] {
+  const space = optionalSpace(flat, 'addressSpace', (f) => f);
+  if (space === undefined) throw new InvalidField('addressSpace', 'addressSpace.addressPrefixes is missing');
+  return space;
+}
+
+/** `{ addressPrefixes: [...] }` → prefixes; undefined when the field is absent. */
+function optionalSpace(flat: JsonObject, field: string, prefix: (f: string) => string): string[] | undefined {
+  const space = flat[field];
+  if (space === undefined || space === null) return undefined;
+  const path = `${prefix(field)}.addressPrefixes`;
+  if (!isObject(space)) throw new InvalidField(prefix(field), `${prefix(field)} is not an object`);
+  const prefixes = space['addressPrefixes'];
+  if (prefixes === undefined || prefixes === null) return undefined;
+  if (!Array.isArray(prefixes)) throw new InvalidField(path, `${path} is not an array`);
+  return prefixes.map((p, i) => checkedPrefix(p, `${path}[${i}]`));
+}
+
+function subnetPrefixes(flat: JsonObject, prefix: (f: string) => string): string[] {
+  const out: string[] = [];
+  const single = flat['addressPrefix'];
+  if (single !== undefined && single !== null) out.push(checkedPrefix(single, prefix('addressPrefix')));
+  const many = flat['addressPrefixes'];
+  if (many !== undefined && many !== null) {
+    if (!Array.isArray(many)) throw new InvalidField(prefix('addressPrefixes'), `${prefix('addressPrefixes')} is not an array`);
+    many.forEach((p, i) => out.push(checkedPrefix(p, `${prefix('addressPrefixes')}[${i}]`)));
+  }
+  if (out.length === 0) throw new InvalidField(prefix('addressPrefix'), 'has neither addressPrefix nor addressPrefixes');
+  return [...new Set(out)];
+}
+
+function ref(id: string): ArmReference {
+  return { id, key: normalizeId(id) };
+}
+
+/** `{ id }` (or a bare id string) → reference; absent/null → undefined; anything else is an error. */
+function reference(flat: JsonObject, field: string, label: string = field): ArmReference | undefined {
+  const value = flat[field];
+  if (value === undefined || value === null) return undefined;
+  return toReference(value, label);
+}
+
+function toReference(value: unknown, label: string): ArmReference {
+  const id = isObject(value) ? value['id'] : value;
+  if (typeof id !== 'string' || id.trim() === '') throw new InvalidField(label, `${label} has no id`);
+  if (!parseArmId(id)) throw new InvalidField(label, `${label} '${id}' is not an ARM resource id`);
+  return ref(id.trim());
+}
+
+function references(flat: JsonObject, field: string, label: string = field): ArmReference[] {
+  const value = flat[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new InvalidField(label, `${label} is not an array`);
+  return value.map((item, i) => toReference(item, `${label}[${i}]`));
+}
+
+function report(builder: Builder, resourceId: string, field: string, message: string): void {
+  builder.errors.push({ resourceId, field, message });
+}
+
+/**
+ * Later children win; a child older than a parent snapshot that omits it was deleted since.
+ * Returns the surviving children grouped by parent key, in order of first appearance.
+ */
+function mergeChildren<T>(
+  children: readonly Child<T>[],
+  parentSnapshot: (parentKey: string) => ParentSnapshot | undefined,
+): Map<string, T[]> {
+  const merged = new Map<string, Child<T>>();
+  for (const child of [...children].sort((a, b) => a.sequence - b.sequence)) {
+    const parent = parentSnapshot(child.parentKey);
+    if (parent?.inlineChildren && child.sequence < parent.sequence && !parent.inlineChildren.has(child.key)) continue;
+    merged.set(child.key, child);
+  }
+  const byParent = new Map<string, T[]>();
+  for (const child of merged.values()) {
+    if (child.value === undefined) continue;
+    const list = byParent.get(child.parentKey);
+    if (list) list.push(child.value);
+    else byParent.set(child.parentKey, [child.value]);
+  }
+  return byParent;
+}
+
+function finish(builder: Builder, sources: SourceSummary[]): Estate {
+  const subnets = new Map<string, Subnet>();
+  for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets).values()) {
+    for (const subnet of list) subnets.set(subnet.key, subnet);
+  }
+  const peerings = new Map<string, VirtualNetworkPeering>();
+  for (const list of mergeChildren(builder.peerings, (k) => builder.vnets.get(k)?.peerings).values()) {
+    for (const peering of list) peerings.set(peering.key, peering);
+  }
+
+  // Standalone rules whose NSG is not in the estate: the NSG is known by id, its other rules are not.
+  for (const child of [...builder.rules, ...builder.defaultRules]) {
+    if (builder.nsgs.has(child.parentKey) || child.value === undefined) continue;
+    const origin: Origin = { source: child.source, sequence: child.sequence };
+    const nsg: NetworkSecurityGroup = {
+      ...base({}, child.parentId, origin),
+      kind: 'networkSecurityGroup',
+      raw: {
+        id: child.parentId,
+        name: parseArmId(child.parentId)?.name ?? child.parentId,
+        type: ARM_TYPE_OF_KIND.networkSecurityGroup,
+      },
+      subnets: [],
+      networkInterfaces: [],
+      partial: true,
+    };
+    builder.nsgs.set(nsg.key, { nsg, rules: UNKNOWN_SNAPSHOT, defaultRules: UNKNOWN_SNAPSHOT });
+  }
+  const rules = mergeChildren(builder.rules, (k) => builder.nsgs.get(k)?.rules);
+  const defaultRules = mergeChildren(builder.defaultRules, (k) => builder.nsgs.get(k)?.defaultRules);
+  const networkSecurityGroups = new Map<string, NetworkSecurityGroup>();
+  for (const [key, pending] of builder.nsgs) {
+    pending.nsg.raw = {
+      ...pending.nsg.raw,
+      securityRules: rules.get(key) ?? [],
+      defaultSecurityRules: defaultRules.get(key) ?? [],
+    };
+    networkSecurityGroups.set(key, pending.nsg);
+  }
+
+  for (const child of builder.ipConfigurations) {
+    if (builder.nics.has(child.parentKey) || child.value === undefined) continue;
+    const nic: NetworkInterface = {
+      ...base({}, child.parentId, { source: child.source, sequence: child.sequence }),
+      kind: 'networkInterface',
+      networkSecurityGroup: undefined,
+      ipConfigurations: [],
+      partial: true,
+    };
+    builder.nics.set(nic.key, { nic, ipConfigurations: UNKNOWN_SNAPSHOT });
+  }
+  const configs = mergeChildren(builder.ipConfigurations, (k) => builder.nics.get(k)?.ipConfigurations);
+  const networkInterfaces = new Map<string, NetworkInterface>();
+  for (const [key, pending] of builder.nics) {
+    pending.nic.ipConfigurations = configs.get(key) ?? [];
+    networkInterfaces.set(key, pending.nic);
+  }
+
+  const virtualNetworks = new Map<string, VirtualNetwork>();
+  for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
+
+  return {
+    virtualNetworks,
+    subnets,
+    peerings,
+    networkSecurityGroups,
+    networkInterfaces,
+    natGateways: builder.natGateways,
+    bastionHosts: builder.bastionHosts,
+    applicationSecurityGroups: builder.asgs,
+    errors: builder.errors,
+    sources,
+  };
+}
+
+/** A parent assembled from its children: nothing says which children it had. */
+const UNKNOWN_SNAPSHOT: ParentSnapshot = { sequence: 0, inlineChildren: undefined };

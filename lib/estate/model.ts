@@ -1,0 +1,142 @@
+/**
+ * The estate: what a subscription holds that bears on NSG verdicts, normalised from any input
+ * shape. Plain data; ids keep Azure's spelling in `id`, and `key` is the normalised id every
+ * comparison uses (ARM ids are case-insensitive).
+ */
+import type { ResourceError } from '../rules/finding.js';
+import type { ResourceKind } from './arm-id.js';
+
+/** A reference to another resource, which may or may not be in the estate. */
+export interface ArmReference {
+  id: string;
+  key: string;
+}
+
+/** Where a resource was read from; `sequence` orders every record across all inputs. */
+export interface Origin {
+  source: string;
+  sequence: number;
+}
+
+interface ResourceBase {
+  id: string;
+  key: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  tags: Readonly<Record<string, string>>;
+  origin: Origin;
+}
+
+export interface VirtualNetwork extends ResourceBase {
+  kind: 'virtualNetwork';
+  addressPrefixes: string[];
+}
+
+export interface Subnet extends ResourceBase {
+  kind: 'subnet';
+  virtualNetwork: ArmReference;
+  /** `addressPrefix` ∪ `addressPrefixes`. */
+  addressPrefixes: string[];
+  networkSecurityGroup: ArmReference | undefined;
+  natGateway: ArmReference | undefined;
+  /** IP configurations in the subnet (NICs, load balancers, gateways, ...), as the subnet lists them. */
+  ipConfigurations: ArmReference[];
+}
+
+export interface VirtualNetworkPeering extends ResourceBase {
+  kind: 'virtualNetworkPeering';
+  virtualNetwork: ArmReference;
+  /** `Connected`, `Initiated`, `Disconnected`; undefined when the input does not say. */
+  peeringState: string | undefined;
+  remoteVirtualNetwork: ArmReference | undefined;
+  /** The remote space the peering holds (`remoteAddressSpace`, else `remoteVirtualNetworkAddressSpace`). */
+  remoteAddressPrefixes: string[] | undefined;
+}
+
+export interface NetworkSecurityGroup extends ResourceBase {
+  kind: 'networkSecurityGroup';
+  /**
+   * The NSG in the flattened (az CLI / SDK) shape for the engine to parse: top-level fields plus
+   * `securityRules` and `defaultSecurityRules`, each rule flattened (no `properties` wrapper).
+   */
+  raw: Record<string, unknown>;
+  /** Back-references the NSG itself lists (REST `subnets`, `networkInterfaces`). */
+  subnets: ArmReference[];
+  networkInterfaces: ArmReference[];
+  /** True when the NSG was assembled from standalone rule resources only (its other rules are unknown). */
+  partial: boolean;
+}
+
+export interface NicIpConfiguration {
+  id: string;
+  key: string;
+  name: string;
+  /** `privateIPAddress` (plus any `privateIPAddresses`); empty when allocation has not happened yet. */
+  privateIpAddresses: string[];
+  subnet: ArmReference | undefined;
+  applicationSecurityGroups: ArmReference[];
+}
+
+export interface NetworkInterface extends ResourceBase {
+  kind: 'networkInterface';
+  networkSecurityGroup: ArmReference | undefined;
+  ipConfigurations: NicIpConfiguration[];
+  /** True when the NIC was assembled from standalone IP configuration resources only. */
+  partial: boolean;
+}
+
+export interface NatGateway extends ResourceBase {
+  kind: 'natGateway';
+  subnets: ArmReference[];
+}
+
+export interface BastionHost extends ResourceBase {
+  kind: 'bastionHost';
+  /** Subnets of its IP configurations (the AzureBastionSubnet). */
+  subnets: ArmReference[];
+}
+
+export interface ApplicationSecurityGroup extends ResourceBase {
+  kind: 'applicationSecurityGroup';
+}
+
+export type EstateResource =
+  | VirtualNetwork
+  | Subnet
+  | VirtualNetworkPeering
+  | NetworkSecurityGroup
+  | NetworkInterface
+  | NatGateway
+  | BastionHost
+  | ApplicationSecurityGroup;
+
+/** Maps are keyed by normalised id, in order of first appearance. */
+export interface EstateResources {
+  virtualNetworks: ReadonlyMap<string, VirtualNetwork>;
+  subnets: ReadonlyMap<string, Subnet>;
+  peerings: ReadonlyMap<string, VirtualNetworkPeering>;
+  networkSecurityGroups: ReadonlyMap<string, NetworkSecurityGroup>;
+  networkInterfaces: ReadonlyMap<string, NetworkInterface>;
+  natGateways: ReadonlyMap<string, NatGateway>;
+  bastionHosts: ReadonlyMap<string, BastionHost>;
+  applicationSecurityGroups: ReadonlyMap<string, ApplicationSecurityGroup>;
+}
+
+/** What one input contributed: how many resources of each kind, and what was ignored. */
+export interface SourceSummary {
+  source: string;
+  /** Type-bearing resources found (every kind, including ones the estate ignores). */
+  resources: number;
+  byKind: Partial<Record<ResourceKind, number>>;
+  /** Lower-case ARM types nsgwatch does not model (public IPs, VMs, ...), with counts. */
+  ignoredTypes: Record<string, number>;
+  /** List responses that carried a `nextLink`: the input holds only their first page. */
+  nextLinks: number;
+}
+
+export interface Estate extends EstateResources {
+  /** Resources that failed validation (reported, left out) — the rest of the estate goes on. */
+  errors: ResourceError[];
+  sources: SourceSummary[];
+}

@@ -1,0 +1,99 @@
+/**
+ * Finding resources in parsed JSON of any shape DESIGN §5 accepts, and reading their fields
+ * whether they sit under `properties` (ARM REST, Resource Graph) or at top level (az CLI, SDK).
+ */
+import { kindOfId, kindOfType, parseArmId, type ResourceKind } from './arm-id.js';
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A resource found in a document, in document order. */
+export interface FoundResource {
+  raw: JsonObject;
+  /** undefined for a type nsgwatch does not model. */
+  kind: ResourceKind | undefined;
+  /** The ARM type as given (or derived from the id), for reports. */
+  type: string;
+}
+
+export interface DocumentScan {
+  resources: FoundResource[];
+  /** List responses that carried a `nextLink`: the export holds only the first page(s). */
+  nextLinks: number;
+}
+
+const MAX_CONTAINER_DEPTH = 6;
+
+/**
+ * Collects the type-bearing resources of one document: a resource, a bare array, a list response
+ * `{ value: [...] }`, Resource Graph `{ data: [...] }` or `{ data: { columns, rows } }`, and query
+ * outputs that group resources under other keys (`az network nsg show --query '{...}'`).
+ */
+export function scanDocument(json: unknown): DocumentScan {
+  const scan: DocumentScan = { resources: [], nextLinks: 0 };
+  visit(json, scan, 0);
+  return scan;
+}
+
+function visit(value: unknown, scan: DocumentScan, depth: number): void {
+  if (depth > MAX_CONTAINER_DEPTH) return;
+  if (Array.isArray(value)) {
+    for (const item of value) visit(item, scan, depth + 1);
+    return;
+  }
+  if (!isObject(value)) return;
+  const found = asResource(value);
+  if (found) {
+    scan.resources.push(found);
+    return;
+  }
+  if (typeof value['nextLink'] === 'string' && value['nextLink'] !== '') scan.nextLinks += 1;
+  const data = value['data'];
+  if (isObject(data) && Array.isArray(data['columns']) && Array.isArray(data['rows'])) {
+    visit(tableRows(data['columns'], data['rows']), scan, depth + 1);
+    return;
+  }
+  // A container, not a resource: look inside (list responses, Resource Graph, query outputs).
+  for (const inner of Object.values(value)) {
+    if (typeof inner === 'object' && inner !== null) visit(inner, scan, depth + 1);
+  }
+}
+
+/** Resource Graph's table format: `columns: [{ name }]`, `rows: [[...]]` → objects. */
+function tableRows(columns: unknown[], rows: unknown[]): JsonObject[] {
+  const names = columns.map((c) => (isObject(c) && typeof c['name'] === 'string' ? c['name'] : ''));
+  return rows.filter(Array.isArray).map((row) => {
+    const object: JsonObject = {};
+    names.forEach((name, i) => {
+      if (name !== '') object[name] = row[i];
+    });
+    return object;
+  });
+}
+
+/** Keys a bare reference (`{ id }`) may carry; an object with only these is not a resource. */
+const REFERENCE_KEYS = new Set(['id', 'resourcegroup', 'etag']);
+
+function asResource(object: JsonObject): FoundResource | undefined {
+  const type = object['type'];
+  if (typeof type === 'string' && type.includes('/')) return { raw: object, kind: kindOfType(type), type };
+  const id = object['id'];
+  if (typeof id !== 'string') return undefined;
+  const parsed = parseArmId(id);
+  if (!parsed) return undefined;
+  if (Object.keys(object).every((k) => REFERENCE_KEYS.has(k.toLowerCase()))) return undefined;
+  return { raw: object, kind: kindOfId(id), type: parsed.type };
+}
+
+/** The resource with its `properties` lifted to top level: one shape for REST, CLI and SDK input. */
+export function flatten(object: JsonObject): JsonObject {
+  const properties = object['properties'];
+  if (!isObject(properties)) return object;
+  const flat: JsonObject = {};
+  for (const [k, v] of Object.entries(object)) if (k !== 'properties') flat[k] = v;
+  for (const [k, v] of Object.entries(properties)) flat[k] = v;
+  return flat;
+}
