@@ -1,0 +1,54 @@
+/**
+ * The evaluation pipeline's contract: one `evaluateScope` used by the Event Grid path, the
+ * reconcile sweep, the CLI and the local demo. Read current state → engine and rules → store diff
+ * → alerts. Sources differ (ARM in Azure, files locally); nothing else does.
+ */
+import type { Scope } from '../azure/scopes.js';
+import type { EvaluationCause, Transition } from '../store/index.js';
+import type { ResourceError } from '../rules/finding.js';
+
+/** Where current state comes from. Every call re-reads: events are hints, never data. */
+export interface EstateSource {
+  /** 'arm' or 'files', for logs. */
+  readonly kind: 'arm' | 'files';
+  /** Subscriptions this source can read (the watched ones). */
+  subscriptions(): Promise<string[]>;
+  /** The inventory of one subscription: resources in any shape lib/estate loads. */
+  readInventory(subscriptionId: string): Promise<InventoryRead>;
+  /** Raw service tag data for the engine (ServiceTags file or Discovery API shape), if any. */
+  serviceTags(subscriptionId: string): Promise<unknown>;
+}
+
+export interface InventoryRead {
+  resources: unknown[];
+  /** Reads that failed after retries: nothing under them may be resolved. */
+  failures: ReadFailure[];
+  /** How many reads (ARM calls, files) it took. */
+  reads: number;
+}
+
+export interface ReadFailure {
+  /** The resource or collection that could not be read (e.g. a list URL's resource type). */
+  target: string;
+  reason: string;
+}
+
+export interface EvaluationOutcome {
+  scope: Scope;
+  status: 'evaluated' | 'failed';
+  transitions: Transition[];
+  /** Findings currently produced for the scope (open or suppressed). */
+  findings: number;
+  /** Normalised ids of the resources judged. */
+  judged: number;
+  errors: ResourceError[];
+  /** Why nothing could be concluded, when status is 'failed'. */
+  failure?: string;
+  durationMs: number;
+}
+
+export interface Pipeline {
+  evaluateScope(scope: Scope, cause?: EvaluationCause): Promise<EvaluationOutcome>;
+  /** Full sweep of one subscription (or every watched subscription). */
+  sweep(subscriptionId?: string, cause?: EvaluationCause): Promise<EvaluationOutcome[]>;
+}
