@@ -6,6 +6,7 @@
 import type { Scope } from '../azure/scopes.js';
 import type { EvaluationCause, Transition } from '../store/index.js';
 import type { ResourceError } from '../rules/finding.js';
+import type { EstateDocument } from '../estate/load.js';
 
 /** Where current state comes from. Every call re-reads: events are hints, never data. */
 export interface EstateSource {
@@ -13,14 +14,14 @@ export interface EstateSource {
   readonly kind: 'arm' | 'files';
   /** Subscriptions this source can read (the watched ones). */
   subscriptions(): Promise<string[]>;
-  /** The inventory of one subscription: resources in any shape lib/estate loads. */
+  /** The inventory of one subscription: documents in any shape lib/estate loads. */
   readInventory(subscriptionId: string): Promise<InventoryRead>;
   /** Raw service tag data for the engine (ServiceTags file or Discovery API shape), if any. */
   serviceTags(subscriptionId: string): Promise<unknown>;
 }
 
 export interface InventoryRead {
-  resources: unknown[];
+  documents: EstateDocument[];
   /** Reads that failed after retries: nothing under them may be resolved. */
   failures: ReadFailure[];
   /** How many reads (ARM calls, files) it took. */
