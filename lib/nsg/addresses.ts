@@ -1,0 +1,328 @@
+/**
+ * Exact address sets: IPv4 and IPv6 interval sets plus symbolic atoms for service tags that
+ * have no address data (DESIGN §3). Parsing of IP literals and CIDR prefixes, set algebra,
+ * counting, sampling and display.
+ */
+import ipaddr from 'ipaddr.js';
+import type { AddressCount, AddressSet, TagSet } from './types.js';
+import {
+  BIGINT_OPS,
+  NUMBER_OPS,
+  containsPoint,
+  equalIntervals,
+  intersectIntervals,
+  normalizeIntervals,
+  overlapIntervals,
+  sizeIntervals,
+  subsetIntervals,
+  subtractIntervals,
+  unionIntervals,
+} from './intervals.js';
+
+export const V4_MAX = 0xffffffff;
+export const V6_MAX = (1n << 128n) - 1n;
+
+const NO_TAGS: TagSet = Object.freeze({ complement: false, names: Object.freeze([]) });
+const ALL_TAGS: TagSet = Object.freeze({ complement: true, names: Object.freeze([]) });
+
+/** The empty set. */
+export const NO_ADDRESS: AddressSet = Object.freeze({ v4: Object.freeze([]), v6: Object.freeze([]), tags: NO_TAGS });
+/** `*` / Any: every IPv4 and IPv6 address and every unresolved service tag. */
+export const ANY_ADDRESS: AddressSet = Object.freeze({
+  v4: Object.freeze([0, V4_MAX]),
+  v6: Object.freeze([0n, V6_MAX]),
+  tags: ALL_TAGS,
+});
+/** Every IPv4 address (`0.0.0.0/0`). */
+export const ALL_IPV4: AddressSet = Object.freeze({ v4: Object.freeze([0, V4_MAX]), v6: Object.freeze([]), tags: NO_TAGS });
+/** Every IPv6 address (`::/0`). */
+export const ALL_IPV6: AddressSet = Object.freeze({ v4: Object.freeze([]), v6: Object.freeze([0n, V6_MAX]), tags: NO_TAGS });
+/** Every unresolved tag and no concrete address. */
+export const ALL_TAG_ATOMS: AddressSet = Object.freeze({ v4: Object.freeze([]), v6: Object.freeze([]), tags: ALL_TAGS });
+
+/** A parsed IP literal. */
+export type Ip = { readonly family: 4; readonly value: number } | { readonly family: 6; readonly value: bigint };
+
+const V4_LITERAL = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function parseV4(text: string): number | undefined {
+  const m = V4_LITERAL.exec(text);
+  if (!m) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = m[i] as string;
+    // Leading zeros are ambiguous (octal in some parsers): not an address we would guess at.
+    if (octet.length > 1 && octet.startsWith('0')) return undefined;
+    const n = Number(octet);
+    if (n > 255) return undefined;
+    value = value * 256 + n;
+  }
+  return value;
+}
+
+function parseV6(text: string): bigint | undefined {
+  if (text.includes('%') || !ipaddr.IPv6.isValid(text)) return undefined;
+  let value = 0n;
+  for (const part of ipaddr.IPv6.parse(text).parts) value = (value << 16n) | BigInt(part);
+  return value;
+}
+
+/** Parses an IPv4 (dotted decimal) or IPv6 literal. */
+export function parseIp(text: string): Ip | undefined {
+  const trimmed = text.trim();
+  const v4 = parseV4(trimmed);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  if (!trimmed.includes(':')) return undefined;
+  const v6 = parseV6(trimmed);
+  return v6 === undefined ? undefined : { family: 6, value: v6 };
+}
+
+export function formatIp(ip: Ip): string {
+  if (ip.family === 4) return formatV4(ip.value);
+  return formatV6(ip.value);
+}
+
+export function formatV4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+export function formatV6(value: bigint): string {
+  const parts: number[] = [];
+  for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
+  return new ipaddr.IPv6(parts).toRFC5952String();
+}
+
+export type PrefixParseResult =
+  | { ok: true; set: AddressSet; family: 4 | 6; hostBitsSet: boolean }
+  | { ok: false; message: string };
+
+/**
+ * Parses an IP literal or CIDR prefix (`10.0.0.0/8`, `2001:db8::/32`, `1.2.3.4`). A prefix with
+ * host bits set (`10.0.0.5/24`) is read as its network, with `hostBitsSet` so callers can warn.
+ */
+export function parseAddressPrefix(text: string): PrefixParseResult {
+  const trimmed = text.trim();
+  const slash = trimmed.indexOf('/');
+  const addressText = slash < 0 ? trimmed : trimmed.slice(0, slash);
+  const lengthText = slash < 0 ? undefined : trimmed.slice(slash + 1);
+  const ip = parseIp(addressText);
+  if (!ip) return { ok: false, message: `'${trimmed}' is not an IPv4 or IPv6 address or CIDR prefix` };
+  const maxLength = ip.family === 4 ? 32 : 128;
+  let length = maxLength;
+  if (lengthText !== undefined) {
+    if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > maxLength) {
+      return { ok: false, message: `'${trimmed}' has an invalid prefix length (0-${maxLength})` };
+    }
+    length = Number(lengthText);
+  }
+  if (ip.family === 4) {
+    const hostBits = 32 - length;
+    const size = 2 ** hostBits;
+    const lo = Math.floor(ip.value / size) * size;
+    return { ok: true, family: 4, hostBitsSet: lo !== ip.value, set: v4Set([lo, lo + size - 1]) };
+  }
+  const hostBits = BigInt(128 - length);
+  const lo = (ip.value >> hostBits) << hostBits;
+  const hi = lo + (1n << hostBits) - 1n;
+  return { ok: true, family: 6, hostBitsSet: lo !== ip.value, set: v6Set([lo, hi]) };
+}
+
+function v4Set(v4: number[]): AddressSet {
+  return { v4, v6: [], tags: NO_TAGS };
+}
+
+function v6Set(v6: bigint[]): AddressSet {
+  return { v4: [], v6, tags: NO_TAGS };
+}
+
+/** The set of the given prefixes/IPs; entries that do not parse are returned in `invalid`. */
+export function addressesFromPrefixes(prefixes: readonly string[]): { set: AddressSet; invalid: string[] } {
+  const v4: number[] = [];
+  const v6: bigint[] = [];
+  const invalid: string[] = [];
+  for (const prefix of prefixes) {
+    const parsed = parseAddressPrefix(prefix);
+    if (!parsed.ok) {
+      invalid.push(prefix);
+      continue;
+    }
+    v4.push(...parsed.set.v4);
+    v6.push(...parsed.set.v6);
+  }
+  return {
+    set: { v4: normalizeIntervals(v4, NUMBER_OPS), v6: normalizeIntervals(v6, BIGINT_OPS), tags: NO_TAGS },
+    invalid,
+  };
+}
+
+/** The symbolic atom of one unresolved service tag (case-insensitive). */
+export function tagAtom(name: string): AddressSet {
+  return { v4: [], v6: [], tags: { complement: false, names: [name.toLowerCase()] } };
+}
+
+// Tag sets form a boolean algebra of finite and cofinite sets of names.
+function sortedUnique(names: readonly string[]): string[] {
+  return [...new Set(names)].sort();
+}
+
+function tagUnion(a: TagSet, b: TagSet): TagSet {
+  if (!a.complement && !b.complement) return { complement: false, names: sortedUnique([...a.names, ...b.names]) };
+  if (a.complement && b.complement) return { complement: true, names: a.names.filter((n) => b.names.includes(n)) };
+  const [comp, fin] = a.complement ? [a, b] : [b, a];
+  return { complement: true, names: comp.names.filter((n) => !fin.names.includes(n)) };
+}
+
+function tagIntersect(a: TagSet, b: TagSet): TagSet {
+  if (!a.complement && !b.complement) return { complement: false, names: a.names.filter((n) => b.names.includes(n)) };
+  if (a.complement && b.complement) return { complement: true, names: sortedUnique([...a.names, ...b.names]) };
+  const [comp, fin] = a.complement ? [a, b] : [b, a];
+  return { complement: false, names: fin.names.filter((n) => !comp.names.includes(n)) };
+}
+
+function tagComplement(a: TagSet): TagSet {
+  return { complement: !a.complement, names: a.names };
+}
+
+export function tagContains(set: TagSet, key: string): boolean {
+  return set.names.includes(key) !== set.complement;
+}
+
+function tagIsEmpty(a: TagSet): boolean {
+  return !a.complement && a.names.length === 0;
+}
+
+export function addressUnion(a: AddressSet, b: AddressSet): AddressSet {
+  return {
+    v4: unionIntervals(a.v4, b.v4, NUMBER_OPS),
+    v6: unionIntervals(a.v6, b.v6, BIGINT_OPS),
+    tags: tagUnion(a.tags, b.tags),
+  };
+}
+
+export function addressIntersect(a: AddressSet, b: AddressSet): AddressSet {
+  return { v4: intersectIntervals(a.v4, b.v4), v6: intersectIntervals(a.v6, b.v6), tags: tagIntersect(a.tags, b.tags) };
+}
+
+/** a \ b */
+export function addressDifference(a: AddressSet, b: AddressSet): AddressSet {
+  return {
+    v4: subtractIntervals(a.v4, b.v4, NUMBER_OPS),
+    v6: subtractIntervals(a.v6, b.v6, BIGINT_OPS),
+    tags: tagIntersect(a.tags, tagComplement(b.tags)),
+  };
+}
+
+export function addressIsEmpty(set: AddressSet): boolean {
+  return set.v4.length === 0 && set.v6.length === 0 && tagIsEmpty(set.tags);
+}
+
+export function addressEquals(a: AddressSet, b: AddressSet): boolean {
+  return (
+    equalIntervals(a.v4, b.v4) &&
+    equalIntervals(a.v6, b.v6) &&
+    a.tags.complement === b.tags.complement &&
+    a.tags.names.length === b.tags.names.length &&
+    a.tags.names.every((n, i) => b.tags.names[i] === n)
+  );
+}
+
+export function addressIsSubset(a: AddressSet, b: AddressSet): boolean {
+  return (
+    subsetIntervals(a.v4, b.v4) &&
+    subsetIntervals(a.v6, b.v6) &&
+    tagIsEmpty(tagIntersect(a.tags, tagComplement(b.tags)))
+  );
+}
+
+export function addressOverlaps(a: AddressSet, b: AddressSet): boolean {
+  return overlapIntervals(a.v4, b.v4) || overlapIntervals(a.v6, b.v6) || !tagIsEmpty(tagIntersect(a.tags, b.tags));
+}
+
+/** Membership of one IP literal, or of an unresolved tag given by name. */
+export function addressContains(set: AddressSet, address: string | Ip): boolean {
+  const ip = typeof address === 'string' ? parseIp(address) : address;
+  if (!ip) return typeof address === 'string' && tagContains(set.tags, address.trim().toLowerCase());
+  return ip.family === 4 ? containsPoint(set.v4, ip.value) : containsPoint(set.v6, ip.value);
+}
+
+export function addressCount(set: AddressSet): AddressCount {
+  return { ipv4: sizeIntervals(set.v4, NUMBER_OPS), ipv6: sizeIntervals(set.v6, BIGINT_OPS), tags: set.tags };
+}
+
+// Global unicast space minus special-purpose and private ranges: where "nice" witnesses come from.
+const NICE_PUBLIC: AddressSet = addressDifference(
+  addressUnion(ALL_IPV4, addressesFromPrefixes(['2000::/3']).set),
+  addressesFromPrefixes([
+    '0.0.0.0/8',
+    '10.0.0.0/8',
+    '100.64.0.0/10',
+    '127.0.0.0/8',
+    '169.254.0.0/16',
+    '172.16.0.0/12',
+    '192.168.0.0/16',
+    '224.0.0.0/4',
+    '240.0.0.0/4',
+  ]).set,
+);
+
+/**
+ * One member of the set: the first address of its first IPv4 interval, else IPv6, else the name
+ * of an unresolved tag it holds. With `preferPublic`, a public address comes first when there is one.
+ */
+export function addressSample(set: AddressSet, options: { preferPublic?: boolean } = {}): string | undefined {
+  if (options.preferPublic) {
+    const nice = addressIntersect(set, NICE_PUBLIC);
+    if (nice.v4.length > 0 || nice.v6.length > 0) return firstConcrete(nice);
+  }
+  if (set.v4.length > 0 || set.v6.length > 0) return firstConcrete(set);
+  if (!set.tags.complement) return set.tags.names[0];
+  return undefined;
+}
+
+function firstConcrete(set: AddressSet): string | undefined {
+  if (set.v4.length > 0) return formatV4(set.v4[0] as number);
+  if (set.v6.length > 0) return formatV6(set.v6[0] as bigint);
+  return undefined;
+}
+
+function cidrsOf<T extends number | bigint>(
+  set: readonly T[],
+  bits: number,
+  big: boolean,
+  format: (value: T) => string,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < set.length; i += 2) {
+    let lo = BigInt(set[i] as T);
+    const hi = BigInt(set[i + 1] as T);
+    while (lo <= hi) {
+      // The largest aligned block starting at lo that stays within hi.
+      let size = lo === 0n ? 1n << BigInt(bits) : lo & -lo;
+      while (lo + size - 1n > hi) size >>= 1n;
+      const length = bits - (size.toString(2).length - 1);
+      out.push(`${format((big ? lo : Number(lo)) as T)}/${length}`);
+      lo += size;
+    }
+  }
+  return out;
+}
+
+/** The concrete part as minimal CIDR blocks, IPv4 first. */
+export function addressToCidrs(set: AddressSet): string[] {
+  return [...cidrsOf(set.v4, 32, false, formatV4), ...cidrsOf(set.v6, 128, true, formatV6)];
+}
+
+/** CIDR blocks, then unresolved tags (`tag:name`, or `every unresolved service tag`). */
+export function formatAddresses(set: AddressSet): string[] {
+  const out = addressToCidrs(set);
+  if (set.tags.complement) {
+    out.push(
+      set.tags.names.length === 0
+        ? 'every unresolved service tag'
+        : `every unresolved service tag except ${set.tags.names.join(', ')}`,
+    );
+  } else {
+    for (const name of set.tags.names) out.push(`tag:${name}`);
+  }
+  return out;
+}

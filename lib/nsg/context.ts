@@ -1,0 +1,157 @@
+/**
+ * Evaluation contexts: what a decision depends on beyond the NSG (the attachment's VNet and
+ * peerings, ASG members, service tag data, the broadness threshold), and the named address sets
+ * resolved against it (DESIGN §3).
+ */
+import type { AddressSet, ContextOptions, EvaluationContext } from './types.js';
+import {
+  ALL_TAG_ATOMS,
+  ANY_ADDRESS,
+  addressCount,
+  addressDifference,
+  addressUnion,
+  addressesFromPrefixes,
+  tagAtom,
+} from './addresses.js';
+
+/** Special-purpose ranges that are never Internet (DESIGN §3). */
+export const SPECIAL_PURPOSE_PREFIXES: readonly string[] = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
+];
+
+/** VirtualNetwork when no virtual network is known (a standalone NSG). */
+export const DEFAULT_VIRTUAL_NETWORK_PREFIXES: readonly string[] = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+];
+
+export const AZURE_LOAD_BALANCER_PREFIXES: readonly string[] = ['168.63.129.16/32'];
+
+export const DEFAULT_BROAD_THRESHOLD = { ipv4: 2 ** 24, ipv6: 1n << 96n } as const;
+
+const DEFAULT_VNET_ASSUMPTION =
+  'no virtual network known: VirtualNetwork taken as 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10';
+
+const SPECIAL_PURPOSE = addressesFromPrefixes(SPECIAL_PURPOSE_PREFIXES).set;
+
+/** Builds the context of one attachment point. Bad inputs are skipped and listed in `problems`. */
+export function createContext(options: ContextOptions = {}): EvaluationContext {
+  const problems: string[] = [];
+  const assumptions: string[] = [];
+  let virtualNetwork: AddressSet;
+  if (options.virtualNetworkPrefixes && options.virtualNetworkPrefixes.length > 0) {
+    const { set, invalid } = addressesFromPrefixes(options.virtualNetworkPrefixes);
+    for (const bad of invalid) problems.push(`virtual network prefix '${bad}' is not a CIDR prefix; skipped`);
+    virtualNetwork = set;
+  } else {
+    virtualNetwork = addressesFromPrefixes(DEFAULT_VIRTUAL_NETWORK_PREFIXES).set;
+    assumptions.push(DEFAULT_VNET_ASSUMPTION);
+  }
+  const asgAddresses = new Map<string, AddressSet>();
+  const asgEntries =
+    options.asgAddresses instanceof Map
+      ? [...options.asgAddresses.entries()]
+      : Object.entries(options.asgAddresses ?? {});
+  for (const [id, ips] of asgEntries) {
+    const { set, invalid } = addressesFromPrefixes(ips);
+    for (const bad of invalid) problems.push(`member address '${bad}' of ASG ${id} is not an IP; skipped`);
+    asgAddresses.set(id.trim().replace(/\/+$/, '').toLowerCase(), set);
+  }
+  if (options.serviceTags) problems.push(...options.serviceTags.problems);
+  return {
+    virtualNetwork,
+    assumptions,
+    problems,
+    broadThreshold: {
+      ipv4: options.broadThreshold?.ipv4 ?? DEFAULT_BROAD_THRESHOLD.ipv4,
+      ipv6: options.broadThreshold?.ipv6 ?? DEFAULT_BROAD_THRESHOLD.ipv6,
+    },
+    serviceTags: options.serviceTags,
+    asgAddresses,
+    memo: { named: new Map(), compiled: new WeakMap() },
+  };
+}
+
+/** How a name resolves in a context. */
+export type NamedSetKind = 'any' | 'virtualNetwork' | 'internet' | 'azureLoadBalancer' | 'serviceTag' | 'unresolvedTag';
+
+export function namedSetKind(name: string, ctx: EvaluationContext): NamedSetKind {
+  const key = name.trim().toLowerCase();
+  switch (key) {
+    case '*':
+    case 'any':
+      return 'any';
+    case 'virtualnetwork':
+      return 'virtualNetwork';
+    case 'internet':
+      return 'internet';
+    case 'azureloadbalancer':
+      return 'azureLoadBalancer';
+    default:
+      return ctx.serviceTags?.has(key) ? 'serviceTag' : 'unresolvedTag';
+  }
+}
+
+/**
+ * The address set a name stands for in this context: `*`/Any, VirtualNetwork, Internet,
+ * AzureLoadBalancer, a service tag from the loaded data, or else the tag's symbolic atom.
+ */
+export function namedSet(ctx: EvaluationContext, name: string): AddressSet {
+  const key = name.trim().toLowerCase();
+  const cached = ctx.memo.named.get(key);
+  if (cached) return cached;
+  const kind = namedSetKind(key, ctx);
+  let set: AddressSet;
+  switch (kind) {
+    case 'any':
+      set = ANY_ADDRESS;
+      break;
+    case 'virtualNetwork':
+      set = ctx.virtualNetwork;
+      break;
+    case 'internet':
+      // Every address outside VirtualNetwork and the special-purpose ranges, and every unresolved tag.
+      set = addressUnion(addressDifference(addressDifference(ANY_ADDRESS, ctx.virtualNetwork), SPECIAL_PURPOSE), ALL_TAG_ATOMS);
+      break;
+    case 'azureLoadBalancer':
+      set = addressesFromPrefixes(AZURE_LOAD_BALANCER_PREFIXES).set;
+      break;
+    case 'serviceTag':
+      set = ctx.serviceTags?.addressSet(key) ?? tagAtom(key);
+      break;
+    case 'unresolvedTag':
+      set = tagAtom(key);
+      break;
+    default: {
+      const unreachable: never = kind;
+      throw new Error(`unknown named set kind ${String(unreachable)}`);
+    }
+  }
+  ctx.memo.named.set(key, set);
+  return set;
+}
+
+/** DESIGN's broadness: more IPv4 or IPv6 addresses than the threshold, or any unresolved tag. */
+export function isBroad(set: AddressSet, ctx: EvaluationContext): boolean {
+  const count = addressCount(set);
+  return (
+    count.ipv4 > ctx.broadThreshold.ipv4 ||
+    count.ipv6 > ctx.broadThreshold.ipv6 ||
+    count.tags.complement ||
+    count.tags.names.length > 0
+  );
+}

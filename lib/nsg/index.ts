@@ -1,0 +1,74 @@
+/**
+ * The exact NSG evaluation engine (DESIGN §3): parsing and validation of NSGs and rules, exact
+ * address and port sets, service tags, first-match decisions, composition of subnet and NIC NSGs,
+ * and exact set analysis (reachability, exposure, shadowing) with witness flows. Pure: no I/O.
+ */
+export type * from './types.js';
+export { FLOW_PROTOCOLS, DIRECTIONS } from './types.js';
+
+export {
+  ALL_PORTS,
+  NO_PORTS,
+  parsePorts,
+  portSet,
+  portUnion,
+  portIntersect,
+  portDifference,
+  portContains,
+  portIsSubset,
+  portIsEmpty,
+  portIsAll,
+  portCount,
+  portRanges,
+  formatPorts,
+} from './ports.js';
+
+export {
+  ANY_ADDRESS,
+  NO_ADDRESS,
+  parseAddressPrefix,
+  parseIp,
+  addressesFromPrefixes,
+  tagAtom,
+  addressUnion,
+  addressIntersect,
+  addressDifference,
+  addressIsEmpty,
+  addressEquals,
+  addressIsSubset,
+  addressOverlaps,
+  addressContains,
+  addressCount,
+  addressSample,
+  addressToCidrs,
+  formatAddresses,
+} from './addresses.js';
+
+export { parseServiceTags } from './servicetags.js';
+
+export {
+  createContext,
+  namedSet,
+  isBroad,
+  SPECIAL_PURPOSE_PREFIXES,
+  DEFAULT_VIRTUAL_NETWORK_PREFIXES,
+} from './context.js';
+
+export {
+  flattenResource,
+  parseNsg,
+  parseSecurityRule,
+  mergeRules,
+  defaultRules,
+  DEFAULT_RULE_NAMES,
+} from './parse.js';
+
+export { parseFlow, evaluateFlow, evaluateComposed, ruleRef, toWitness } from './evaluate.js';
+
+export {
+  analyzeRegion,
+  reachablePorts,
+  internetExposure,
+  ruleDecisions,
+  shadowedRules,
+} from './analysis.js';
