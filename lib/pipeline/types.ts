@@ -15,9 +15,14 @@ export interface EstateSource {
   /** Subscriptions this source can read (the watched ones). */
   subscriptions(): Promise<string[]>;
   /** The inventory of one subscription: documents in any shape lib/estate loads. */
-  readInventory(subscriptionId: string): Promise<InventoryRead>;
+  readInventory(subscriptionId: string, options?: ReadOptions): Promise<InventoryRead>;
   /** Raw service tag data for the engine (ServiceTags file or Discovery API shape), if any. */
   serviceTags(subscriptionId: string): Promise<unknown>;
+}
+
+export interface ReadOptions {
+  /** Sweeps read from a lower-priority lane of the ARM read budget so events are never starved. */
+  priority: 'event' | 'sweep';
 }
 
 export interface InventoryRead {

@@ -1,0 +1,194 @@
+/**
+ * Which resources a scope's verdicts live on: the NSGs, subnets and NICs whose findings a change
+ * to the scope resource can move. The rules judge exactly these (with the whole estate as context),
+ * so a targeted evaluation never touches findings outside them. Pure.
+ */
+import type { Scope } from '../azure/scopes.js';
+import type { Estate, NetworkSecurityGroup } from '../estate/model.js';
+import { normalizeId } from '../rules/finding.js';
+
+export interface AffectedResources {
+  /** Normalised ids of the NSGs, subnets and NICs to judge. */
+  resources: Set<string>;
+  /** True when the scope resource itself is absent from a complete read: it was deleted. */
+  scopeDeleted: boolean;
+}
+
+const BASTION_SUBNET = 'azurebastionsubnet';
+
+export function affectedResources(estate: Estate, scope: Scope): AffectedResources {
+  const out = new Set<string>();
+  const graph = relations(estate);
+
+  const addNsg = (nsgKey: string): void => {
+    if (out.has(nsgKey)) return;
+    out.add(nsgKey);
+    for (const subnet of graph.subnetsOfNsg.get(nsgKey) ?? []) addSubnet(subnet);
+    for (const nic of graph.nicsOfNsg.get(nsgKey) ?? []) addNic(nic);
+  };
+  // A subnet's verdicts depend on its NSG and its NICs' NSGs (composition), and the other way round.
+  const addSubnet = (subnetKey: string): void => {
+    if (out.has(subnetKey)) return;
+    out.add(subnetKey);
+    const subnet = estate.subnets.get(subnetKey);
+    if (subnet?.networkSecurityGroup) addNsg(subnet.networkSecurityGroup.key);
+    for (const nic of graph.nicsOfSubnet.get(subnetKey) ?? []) addNic(nic);
+  };
+  const addNic = (nicKey: string): void => {
+    if (out.has(nicKey)) return;
+    out.add(nicKey);
+    const nic = estate.networkInterfaces.get(nicKey);
+    if (!nic) return;
+    if (nic.networkSecurityGroup) addNsg(nic.networkSecurityGroup.key);
+    for (const ipc of nic.ipConfigurations) if (ipc.subnet) addSubnet(ipc.subnet.key);
+  };
+  const addVnet = (vnetKey: string, withPeers: boolean): void => {
+    for (const subnet of graph.subnetsOfVnet.get(vnetKey) ?? []) addSubnet(subnet);
+    if (withPeers) for (const peer of graph.peersOfVnet.get(vnetKey) ?? []) addVnet(peer, false);
+  };
+  // Bastion verdicts (BAS-002/003) live on every subnet of the VNets the Bastion serves.
+  const addBastionSubnet = (subnetKey: string): void => {
+    addSubnet(subnetKey);
+    const vnet = estate.subnets.get(subnetKey)?.virtualNetwork.key;
+    if (vnet) addVnet(vnet, true);
+  };
+
+  let scopeDeleted = false;
+  switch (scope.kind) {
+    case 'subscription':
+      for (const map of [estate.networkSecurityGroups, estate.subnets, estate.networkInterfaces]) {
+        for (const [key, resource] of map) {
+          if (resource.subscriptionId.toLowerCase() === scope.subscriptionId) out.add(key);
+        }
+      }
+      break;
+    case 'nsg':
+      scopeDeleted = !estate.networkSecurityGroups.has(scope.id);
+      addNsg(scope.id);
+      break;
+    case 'subnet': {
+      scopeDeleted = !estate.subnets.has(scope.id);
+      if (estate.subnets.get(scope.id)?.name.toLowerCase() === BASTION_SUBNET) addBastionSubnet(scope.id);
+      else addSubnet(scope.id);
+      break;
+    }
+    case 'virtualNetwork':
+      scopeDeleted = !estate.virtualNetworks.has(scope.id);
+      // Peers see this VNet's space as part of their VirtualNetwork tag.
+      addVnet(scope.id, true);
+      break;
+    case 'nic': {
+      scopeDeleted = !estate.networkInterfaces.has(scope.id);
+      addNic(scope.id);
+      const nic = estate.networkInterfaces.get(scope.id);
+      for (const ipc of nic?.ipConfigurations ?? []) {
+        for (const asg of ipc.applicationSecurityGroups) {
+          for (const nsg of graph.nsgsReferencingAsg.get(asg.key) ?? []) addNsg(nsg);
+        }
+      }
+      break;
+    }
+    case 'natGateway': {
+      const gateway = estate.natGateways.get(scope.id);
+      scopeDeleted = !gateway;
+      for (const subnet of gateway?.subnets ?? []) addSubnet(subnet.key);
+      for (const subnet of graph.subnetsOfNatGateway.get(scope.id) ?? []) addSubnet(subnet);
+      break;
+    }
+    case 'bastionHost': {
+      const bastion = estate.bastionHosts.get(scope.id);
+      scopeDeleted = !bastion;
+      for (const subnet of bastion?.subnets ?? []) addBastionSubnet(subnet.key);
+      break;
+    }
+    case 'asg': {
+      scopeDeleted = !estate.applicationSecurityGroups.has(scope.id);
+      for (const nsg of graph.nsgsReferencingAsg.get(scope.id) ?? []) addNsg(nsg);
+      for (const nic of graph.nicsInAsg.get(scope.id) ?? []) addNic(nic);
+      break;
+    }
+    default: {
+      const unreachable: never = scope.kind;
+      throw new Error(`unknown scope kind ${String(unreachable)}`);
+    }
+  }
+  return { resources: out, scopeDeleted };
+}
+
+interface Relations {
+  subnetsOfNsg: Map<string, Set<string>>;
+  nicsOfNsg: Map<string, Set<string>>;
+  nicsOfSubnet: Map<string, Set<string>>;
+  subnetsOfVnet: Map<string, Set<string>>;
+  peersOfVnet: Map<string, Set<string>>;
+  subnetsOfNatGateway: Map<string, Set<string>>;
+  nsgsReferencingAsg: Map<string, Set<string>>;
+  nicsInAsg: Map<string, Set<string>>;
+}
+
+function relations(estate: Estate): Relations {
+  const r: Relations = {
+    subnetsOfNsg: new Map(),
+    nicsOfNsg: new Map(),
+    nicsOfSubnet: new Map(),
+    subnetsOfVnet: new Map(),
+    peersOfVnet: new Map(),
+    subnetsOfNatGateway: new Map(),
+    nsgsReferencingAsg: new Map(),
+    nicsInAsg: new Map(),
+  };
+  for (const [key, subnet] of estate.subnets) {
+    link(r.subnetsOfVnet, subnet.virtualNetwork.key, key);
+    if (subnet.networkSecurityGroup) link(r.subnetsOfNsg, subnet.networkSecurityGroup.key, key);
+    if (subnet.natGateway) link(r.subnetsOfNatGateway, subnet.natGateway.key, key);
+  }
+  for (const [key, nic] of estate.networkInterfaces) {
+    if (nic.networkSecurityGroup) link(r.nicsOfNsg, nic.networkSecurityGroup.key, key);
+    for (const ipc of nic.ipConfigurations) {
+      if (ipc.subnet) link(r.nicsOfSubnet, ipc.subnet.key, key);
+      for (const asg of ipc.applicationSecurityGroups) link(r.nicsInAsg, asg.key, key);
+    }
+  }
+  for (const [key, nsg] of estate.networkSecurityGroups) {
+    // The NSG's own back-references count only for subnets/NICs the estate does not hold itself.
+    for (const subnet of nsg.subnets) if (!estate.subnets.has(subnet.key)) link(r.subnetsOfNsg, key, subnet.key);
+    for (const nic of nsg.networkInterfaces) {
+      if (!estate.networkInterfaces.has(nic.key)) link(r.nicsOfNsg, key, nic.key);
+    }
+    for (const asg of referencedAsgs(nsg)) link(r.nsgsReferencingAsg, asg, key);
+  }
+  for (const peering of estate.peerings.values()) {
+    const remote = peering.remoteVirtualNetwork?.key;
+    if (!remote) continue;
+    link(r.peersOfVnet, peering.virtualNetwork.key, remote);
+    link(r.peersOfVnet, remote, peering.virtualNetwork.key);
+  }
+  return r;
+}
+
+const ASG_FIELDS = ['sourceApplicationSecurityGroups', 'destinationApplicationSecurityGroups'] as const;
+
+/** Normalised ids of the ASGs an NSG's rules name (rules are flattened in `raw`). */
+function referencedAsgs(nsg: NetworkSecurityGroup): Set<string> {
+  const out = new Set<string>();
+  const rules = nsg.raw['securityRules'];
+  if (!Array.isArray(rules)) return out;
+  for (const rule of rules) {
+    if (typeof rule !== 'object' || rule === null) continue;
+    for (const field of ASG_FIELDS) {
+      const refs = (rule as Record<string, unknown>)[field];
+      if (!Array.isArray(refs)) continue;
+      for (const ref of refs) {
+        const id = typeof ref === 'object' && ref !== null ? (ref as Record<string, unknown>)['id'] : undefined;
+        if (typeof id === 'string') out.add(normalizeId(id));
+      }
+    }
+  }
+  return out;
+}
+
+function link(map: Map<string, Set<string>>, from: string, to: string): void {
+  let set = map.get(from);
+  if (!set) map.set(from, (set = new Set()));
+  set.add(to);
+}
