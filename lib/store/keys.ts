@@ -4,8 +4,8 @@
  * so a finding and its history row commit in one entity-group transaction):
  *
  *   PartitionKey  subscription id (lower case), or `unscoped` for ids outside a subscription
- *   RowKey        `f!<resource>!<rule>!<scope>`                  current finding
- *                 `h!<resource>!<rule>!<scope>!<time>!<kind>`    history row (append-only)
+ *   RowKey        `f!<resource>!<rule>!<scope>`             current finding
+ *                 `h!<resource>!<rule>!<scope>!<version>`   history row (append-only), one per transition
  *
  * Each part is {@link encodeKeyPart}: URL-safe, never contains `!`, so prefixes are unambiguous
  * and "every finding of one resource" is a RowKey range.
@@ -16,7 +16,7 @@ import { normalizeId } from '../rules/finding.js';
 /** Characters kept as they are; everything else becomes `~xx` per UTF-8 byte. */
 const KEPT = /^[A-Za-z0-9._-]$/;
 
-/** Longest finding key; a history row key adds at most 48 characters and stays under 512 (1 KiB in UTF-16). */
+/** Longest finding key; a history row key adds 13 characters and stays under 512 (1 KiB in UTF-16). */
 export const MAX_FINDING_KEY = 440;
 const MAX_RESOURCE_PART = 300;
 const MAX_RULE_PART = 40;
@@ -74,8 +74,16 @@ export function findingRowKey(id: string): string {
   return FINDING_ROW_PREFIX + id;
 }
 
-export function historyRowKey(id: string, at: string, kind: string): string {
-  return `${HISTORY_ROW_PREFIX}${id}!${at}!${kind}`;
+/**
+ * A finding's n-th transition. The version (not the clock) orders history, so clock skew between
+ * instances cannot reorder it, and the ETag guard makes (finding, version) unique.
+ */
+export function transitionId(id: string, version: number): string {
+  return `${id}!${String(version).padStart(10, '0')}`;
+}
+
+export function historyRowKey(transition: string): string {
+  return HISTORY_ROW_PREFIX + transition;
 }
 
 /** A finding key is what {@link findingKey} makes: three `!`-separated key-safe parts. */

@@ -78,7 +78,7 @@ export interface EvaluationCause {
 }
 
 export interface Transition {
-  /** Unique per (finding, time, kind): the history row key, and the id alerts carry. */
+  /** `<finding id>!<version>`: unique per finding transition; the history row's id, and the id alerts carry. */
   id: string;
   kind: TransitionKind;
   /** Status before the transition; absent for a finding seen for the first time. */
