@@ -1,0 +1,125 @@
+/**
+ * evaluateScope: read current state → estate → rules on what the scope can affect → store diff →
+ * alerts. The one evaluation path for Event Grid, the reconcile sweep, the CLI and the demo.
+ */
+import type { Scope } from '../azure/scopes.js';
+import type { Alerter } from '../alerts/index.js';
+import { loadEstate } from '../estate/load.js';
+import type { Estate } from '../estate/model.js';
+import { normalizeId, type EvaluationResult, type Finding, type ResourceError } from '../rules/finding.js';
+import type { EvaluationCause, FindingsStore } from '../store/index.js';
+import { affectedResources } from './affected.js';
+import type { EstateSource, EvaluationOutcome, Pipeline } from './types.js';
+
+/** What the rule catalogue returns for the resources it was asked to judge. */
+export interface RulesOutput {
+  findings: Finding[];
+  errors: ResourceError[];
+  /** Normalised ids of every resource the rules judged (invalid NSGs are not judged). */
+  judged: string[];
+}
+
+/** Runs the catalogue (and users' policies) over an estate, judging only `only`. */
+export type EstateEvaluator = (
+  estate: Estate,
+  options: { only: ReadonlySet<string>; serviceTags: unknown },
+) => RulesOutput;
+
+export type PipelineLog = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  properties?: Record<string, string | number>,
+) => void;
+
+export interface PipelineOptions {
+  source: EstateSource;
+  store: FindingsStore;
+  alerter: Alerter;
+  evaluate: EstateEvaluator;
+  /** Injected clock (durations and event-to-finding latency). */
+  now?: () => Date;
+  log?: PipelineLog;
+}
+
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const now = options.now ?? (() => new Date());
+  const log: PipelineLog = options.log ?? (() => undefined);
+
+  async function evaluateScope(scope: Scope, cause: EvaluationCause = {}): Promise<EvaluationOutcome> {
+    const started = now().getTime();
+    const failed = (failure: string, errors: ResourceError[] = []): EvaluationOutcome => {
+      const durationMs = now().getTime() - started;
+      options.alerter.recordEvaluation({ ok: false, durationMs, scope: scope.id });
+      log('error', `evaluation of ${scope.kind} ${scope.id} failed: ${failure}`, { scope: scope.id });
+      return { scope, status: 'failed', transitions: [], findings: 0, judged: 0, errors, failure, durationMs };
+    };
+
+    let estate: Estate;
+    let serviceTags: unknown;
+    try {
+      const priority = scope.kind === 'subscription' ? 'sweep' : 'event';
+      const inventory = await options.source.readInventory(scope.subscriptionId, { priority });
+      // A partial read could make present resources look absent: conclude nothing from it.
+      if (inventory.failures.length > 0) {
+        const reasons = inventory.failures.map((f) => `${f.target}: ${f.reason}`).join('; ');
+        return failed(`could not read the current state (${reasons})`);
+      }
+      serviceTags = await options.source.serviceTags(scope.subscriptionId);
+      estate = loadEstate(inventory.documents);
+    } catch (error) {
+      return failed(error instanceof Error ? error.message : String(error));
+    }
+
+    const affected = affectedResources(estate, scope);
+    const invalid = new Set(estate.errors.map((e) => normalizeId(e.resourceId)));
+    // A scope resource that failed validation is present, not deleted: bad input resolves nothing.
+    const deleted = affected.scopeDeleted && !invalid.has(scope.id) ? [scope.id] : [];
+    const rules = options.evaluate(estate, { only: affected.resources, serviceTags });
+    const relevant = (e: ResourceError): boolean =>
+      scope.kind === 'subscription' ? true : affected.resources.has(normalizeId(e.resourceId)) || normalizeId(e.resourceId) === scope.id;
+    const errors = [...estate.errors.filter(relevant), ...rules.errors];
+    const result: EvaluationResult = {
+      read: rules.judged,
+      findings: rules.findings,
+      errors,
+      unreadable: [],
+      deleted,
+    };
+
+    let transitions;
+    try {
+      transitions = await options.store.applyEvaluation(result, cause);
+    } catch (error) {
+      return failed(`the findings store refused the write: ${error instanceof Error ? error.message : String(error)}`, errors);
+    }
+    // Alerts after the store write: a transition that was not stored is never announced.
+    await options.alerter.publish(transitions);
+    const durationMs = now().getTime() - started;
+    options.alerter.recordEvaluation({ ok: true, durationMs, scope: scope.id });
+    for (const error of errors) {
+      log('warn', `${error.resourceId}${error.rule ? ` rule ${error.rule}` : ''}${error.field ? ` field ${error.field}` : ''}: ${error.message}`);
+    }
+    return {
+      scope,
+      status: 'evaluated',
+      transitions,
+      findings: rules.findings.length,
+      judged: rules.judged.length,
+      errors,
+      durationMs,
+    };
+  }
+
+  async function sweep(subscriptionId?: string, cause: EvaluationCause = {}): Promise<EvaluationOutcome[]> {
+    const subscriptions = subscriptionId ? [subscriptionId] : await options.source.subscriptions();
+    const outcomes: EvaluationOutcome[] = [];
+    // One subscription at a time: ARM's read budget is per subscription, and a sweep must not burst.
+    for (const sub of subscriptions) {
+      const id = sub.toLowerCase();
+      outcomes.push(await evaluateScope({ kind: 'subscription', id: `/subscriptions/${id}`, subscriptionId: id }, cause));
+    }
+    return outcomes;
+  }
+
+  return { evaluateScope, sweep };
+}
