@@ -1,7 +1,9 @@
 /** Shared test data for the store tests: findings, evaluations, a controllable clock, real NSG ids. */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createDefaultHttpClient, RestError } from '@azure/core-rest-pipeline';
 import { fingerprint, type EvaluationResult, type Finding, type Severity } from '../../lib/rules/finding.js';
+import type { StoreHttpClient } from '../../lib/store/index.js';
 
 export const SUB_A = '00000000-0000-0000-0000-00000000000a';
 export const SUB_B = '00000000-0000-0000-0000-00000000000b';
@@ -72,4 +74,44 @@ export function freshTables(label: string): { findings: string; suppressions: st
   tableCounter += 1;
   const base = `${label}${process.pid}x${tableCounter}`.replace(/[^A-Za-z0-9]/g, '');
   return { findings: `f${base}`, suppressions: `s${base}` };
+}
+
+/**
+ * The SDK's own transport, observed: counts responses by status and can cut the connection after
+ * a number of requests (a process that dies mid-write), never altering what does get through.
+ */
+export function observedTransport(): {
+  httpClient: StoreHttpClient;
+  statuses: number[];
+  cutAfter(requests: number | undefined): void;
+  /** The next request whose URL contains `urlPart` reaches the service, but its response is lost. */
+  loseResponse(urlPart: string): void;
+} {
+  const inner = createDefaultHttpClient();
+  const statuses: number[] = [];
+  let remaining: number | undefined;
+  let lose: string | undefined;
+  return {
+    statuses,
+    cutAfter: (requests) => void (remaining = requests),
+    loseResponse: (urlPart) => void (lose = urlPart),
+    httpClient: {
+      async sendRequest(request) {
+        if (remaining !== undefined) {
+          if (remaining <= 0) throw new RestError('connection cut by the test', { code: 'ECONNRESET', request });
+          remaining -= 1;
+        }
+        const response = await inner.sendRequest(request);
+        if (lose !== undefined && request.url.includes(lose)) {
+          lose = undefined;
+          throw new RestError('response lost by the test', { code: 'ECONNRESET', request });
+        }
+        statuses.push(response.status);
+        // Transactions report per-operation failures inside a 202 body.
+        const sub = /HTTP\/1\.1 (\d{3})/.exec(response.bodyAsText ?? '');
+        if (request.url.includes('$batch') && sub?.[1]) statuses.push(Number(sub[1]));
+        return response;
+      },
+    },
+  };
 }
