@@ -108,6 +108,8 @@ const DEFAULT_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_DELAY_SECONDS = 7 * 24 * 3600 - 1;
 /** Attempts at one guard before an operation gives up on a contended ETag. */
 const MAX_ATTEMPTS = 8;
+/** Recording a cause is history only: give up early under contention rather than slow the event down. */
+const RECORD_ATTEMPTS = 3;
 /** Causes JSON is one string property (64 KiB limit); stay well below it. */
 const MAX_CAUSES_JSON = 30_000;
 
@@ -209,7 +211,7 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   /** Add the cause to the open window's list; stop as soon as the window is no longer the one we joined. */
   async function recordCause(first: TableEntityResult<GuardEntity>, pk: string, key: string, cause: ChangeCause): Promise<boolean> {
     let guard: TableEntityResult<GuardEntity> | undefined = first;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS && guard?.windowId === first.windowId; attempt++) {
+    for (let attempt = 0; attempt < RECORD_ATTEMPTS && guard?.windowId === first.windowId; attempt++) {
       const causes = readCauses(guard.causes);
       if (causes.some((c) => c.eventId === cause.eventId)) return true;
       const merged = mergeCauses(causes, cause, maxCauses);
