@@ -1,0 +1,555 @@
+/**
+ * The relations the rules ask about: which NSGs guard each NIC and subnet (attachment points),
+ * what `VirtualNetwork` means at each of them, which subnets sit behind which NAT gateway, which
+ * virtual networks a Bastion serves, and which addresses each ASG stands for.
+ *
+ * References to resources outside the estate are normal (partial exports): they show up as
+ * `missing` / `unknown`, never as errors.
+ */
+import { normalizeId } from '../rules/finding.js';
+import { nameOfId, parentId } from './arm-id.js';
+import type {
+  ArmReference,
+  BastionHost,
+  Estate,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  NicIpConfiguration,
+  Subnet,
+  VirtualNetwork,
+} from './model.js';
+
+/** What guards one side of an attachment point. */
+export type NsgSlot =
+  /** No NSG: everything passes this side. */
+  | { state: 'none' }
+  | { state: 'present'; id: string; key: string; nsg: NetworkSecurityGroup }
+  /** An NSG is referenced but is not in the estate: its rules are unknown. */
+  | { state: 'missing'; id: string; key: string }
+  /** The estate cannot tell whether there is an NSG (the resource itself is not in the estate). */
+  | { state: 'unknown' };
+
+export interface PeeredNetwork {
+  id: string;
+  key: string;
+  name: string;
+  /** undefined when neither the peering nor the estate holds the remote address space. */
+  prefixes: string[] | undefined;
+  /** The peering that connects them (ours, or the remote side's when we hold only that). */
+  peeringId: string;
+}
+
+/** What `VirtualNetwork` stands for at an attachment point (DESIGN §3). */
+export type VirtualNetworkScope =
+  | {
+      kind: 'known';
+      virtualNetwork: VirtualNetwork;
+      /** Own address space ∪ the spaces of directly peered networks in state Connected. */
+      prefixes: string[];
+      peers: PeeredNetwork[];
+      /** Connected peerings whose remote space is unknown: `prefixes` lacks them. */
+      unresolvedPeers: PeeredNetwork[];
+    }
+  /** No virtual network known: the engine applies its documented default and says so. */
+  | { kind: 'unknown'; virtualNetworkId: string | undefined; reason: string };
+
+export type LocalAddresses =
+  /** NIC IPs, or a subnet's prefixes. */
+  | { kind: 'exact'; addresses: string[] }
+  /** A NIC whose IP is not known yet (dynamic allocation): it lies within these subnet prefixes. */
+  | { kind: 'within'; prefixes: string[] }
+  | { kind: 'unknown' };
+
+/**
+ * Where an effective policy applies (DESIGN §4): a NIC with its subnet's NSG, a subnet with no
+ * NIC in the estate, or an NSG associated with nothing.
+ */
+export interface AttachmentPoint {
+  kind: 'networkInterface' | 'subnet' | 'unattached';
+  /** The NIC's id, the subnet's id, or (unattached) the NSG's id. */
+  id: string;
+  key: string;
+  name: string;
+  /** undefined for a NIC known only from an NSG's back-reference. */
+  networkInterface: NetworkInterface | undefined;
+  subnetId: string | undefined;
+  subnet: Subnet | undefined;
+  subnetNsg: NsgSlot;
+  /** For an unattached NSG, the NSG itself sits here. */
+  nicNsg: NsgSlot;
+  virtualNetwork: VirtualNetworkScope;
+  local: LocalAddresses;
+}
+
+export interface AsgMembership {
+  asg: ArmReference;
+  /** Private IPs of every member IP configuration. */
+  addresses: string[];
+  /** Member IP configurations. */
+  members: ArmReference[];
+  /** Members whose IP is not known (dynamic allocation not done yet): `addresses` lacks them. */
+  membersWithoutAddress: ArmReference[];
+}
+
+export interface BastionCoverage {
+  bastion: BastionHost;
+  /** The AzureBastionSubnet. */
+  subnet: ArmReference;
+  /** undefined when the subnet is not in the estate. */
+  subnetPrefixes: string[] | undefined;
+  virtualNetwork: ArmReference;
+  /** Its own virtual network first, then every directly peered one in state Connected. */
+  servedVirtualNetworks: ArmReference[];
+}
+
+export type SubnetRole = 'bastion' | 'gateway' | 'firewall' | 'firewallManagement' | 'routeServer' | 'workload';
+
+/** Subnet names Azure reserves for a service (compared case-insensitively). */
+export const RESERVED_SUBNET_NAMES: Readonly<Record<Exclude<SubnetRole, 'workload'>, string>> = {
+  bastion: 'AzureBastionSubnet',
+  gateway: 'GatewaySubnet',
+  firewall: 'AzureFirewallSubnet',
+  firewallManagement: 'AzureFirewallManagementSubnet',
+  routeServer: 'RouteServerSubnet',
+};
+
+const ROLE_BY_NAME: ReadonlyMap<string, SubnetRole> = new Map(
+  Object.entries(RESERVED_SUBNET_NAMES).map(([role, name]) => [name.toLowerCase(), role as SubnetRole]),
+);
+
+export function subnetRole(name: string): SubnetRole {
+  return ROLE_BY_NAME.get(name.trim().toLowerCase()) ?? 'workload';
+}
+
+export interface EstateRelations {
+  estate: Estate;
+  attachments: AttachmentPoint[];
+  /** NSG key → the attachment points where it takes part. */
+  attachmentsByNsg: ReadonlyMap<string, AttachmentPoint[]>;
+  /** NIC key → its attachment points (one per subnet its IP configurations sit in). */
+  attachmentsByNic: ReadonlyMap<string, AttachmentPoint[]>;
+  subnetsByVirtualNetwork: ReadonlyMap<string, Subnet[]>;
+  nicsBySubnet: ReadonlyMap<string, NetworkInterface[]>;
+  /** Subnet key → NAT gateways, from either side (`natGateway.subnets` or `subnet.natGateway`). */
+  natGatewaysBySubnet: ReadonlyMap<string, ArmReference[]>;
+  /** NAT gateway key → its subnets, from either side. */
+  subnetsByNatGateway: ReadonlyMap<string, ArmReference[]>;
+  asgMembers: ReadonlyMap<string, AsgMembership>;
+  bastions: BastionCoverage[];
+}
+
+/** Computes every relation once; queries below read the result. */
+export function relateEstate(estate: Estate): EstateRelations {
+  const subnetsByVirtualNetwork = groupBy([...estate.subnets.values()], (s) => s.virtualNetwork.key);
+  const nicsBySubnet = new Map<string, NetworkInterface[]>();
+  for (const nic of estate.networkInterfaces.values()) {
+    for (const key of new Set(nic.ipConfigurations.flatMap((c) => (c.subnet ? [c.subnet.key] : [])))) {
+      push(nicsBySubnet, key, nic);
+    }
+  }
+  const peers = connectedPeers(estate);
+  const scopes = new Map<string, VirtualNetworkScope>();
+  const scopeOf = (vnetId: string | undefined): VirtualNetworkScope => {
+    if (vnetId === undefined) return { kind: 'unknown', virtualNetworkId: undefined, reason: 'its virtual network is not known' };
+    const key = normalizeId(vnetId);
+    let scope = scopes.get(key);
+    if (!scope) {
+      scope = virtualNetworkScopeOf(estate, vnetId, peers.get(key) ?? []);
+      scopes.set(key, scope);
+    }
+    return scope;
+  };
+
+  const attachments = attachmentPoints(estate, nicsBySubnet, scopeOf);
+  const attachmentsByNsg = new Map<string, AttachmentPoint[]>();
+  const attachmentsByNic = new Map<string, AttachmentPoint[]>();
+  for (const point of attachments) {
+    const keys = new Set<string>();
+    for (const slot of [point.subnetNsg, point.nicNsg]) if (slot.state === 'present') keys.add(slot.key);
+    for (const key of keys) push(attachmentsByNsg, key, point);
+    if (point.kind === 'networkInterface') push(attachmentsByNic, point.key, point);
+  }
+
+  const natGatewaysBySubnet = new Map<string, ArmReference[]>();
+  const subnetsByNatGateway = new Map<string, ArmReference[]>();
+  const link = (nat: ArmReference, subnet: ArmReference) => {
+    if (!(natGatewaysBySubnet.get(subnet.key) ?? []).some((n) => n.key === nat.key)) push(natGatewaysBySubnet, subnet.key, nat);
+    if (!(subnetsByNatGateway.get(nat.key) ?? []).some((s) => s.key === subnet.key)) push(subnetsByNatGateway, nat.key, subnet);
+  };
+  for (const nat of estate.natGateways.values()) for (const subnet of nat.subnets) link(nat, subnet);
+  for (const subnet of estate.subnets.values()) if (subnet.natGateway) link(subnet.natGateway, subnet);
+
+  const bastions: BastionCoverage[] = [];
+  for (const bastion of estate.bastionHosts.values()) {
+    for (const subnetRef of uniqueRefs(bastion.subnets)) {
+      const vnetId = parentId(subnetRef.id);
+      if (vnetId === undefined) continue;
+      const vnet = { id: vnetId, key: normalizeId(vnetId) };
+      bastions.push({
+        bastion,
+        subnet: subnetRef,
+        subnetPrefixes: estate.subnets.get(subnetRef.key)?.addressPrefixes,
+        virtualNetwork: vnet,
+        servedVirtualNetworks: [vnet, ...(peers.get(vnet.key) ?? []).map((p) => ({ id: p.id, key: p.key }))],
+      });
+    }
+  }
+
+  return {
+    estate,
+    attachments,
+    attachmentsByNsg,
+    attachmentsByNic,
+    subnetsByVirtualNetwork,
+    nicsBySubnet,
+    natGatewaysBySubnet,
+    subnetsByNatGateway,
+    asgMembers: asgMemberships(estate),
+    bastions,
+  };
+}
+
+/** The NSG that guards a subnet: the subnet's own field when it is in the estate, else NSG back-references. */
+export function subnetNsgSlot(estate: Estate, subnetId: string): NsgSlot {
+  const key = normalizeId(subnetId);
+  const subnet = estate.subnets.get(key);
+  if (subnet) return slotOf(estate, subnet.networkSecurityGroup);
+  return backReferencedSlot(estate, key, 'subnets');
+}
+
+/** The NSG on a NIC itself: the NIC's own field when it is in the estate, else NSG back-references. */
+export function nicNsgSlot(estate: Estate, nicId: string): NsgSlot {
+  const key = normalizeId(nicId);
+  const nic = estate.networkInterfaces.get(key);
+  if (nic && !nic.partial) return slotOf(estate, nic.networkSecurityGroup);
+  return backReferencedSlot(estate, key, 'networkInterfaces');
+}
+
+/** Attachment points of one NIC: its NSG with its subnet's NSG, one per subnet it sits in. */
+export function guardsOfNetworkInterface(relations: EstateRelations, nicId: string): AttachmentPoint[] {
+  return relations.attachmentsByNic.get(normalizeId(nicId)) ?? [];
+}
+
+export function attachmentsOfNsg(relations: EstateRelations, nsgId: string): AttachmentPoint[] {
+  return relations.attachmentsByNsg.get(normalizeId(nsgId)) ?? [];
+}
+
+export function natGatewaysOfSubnet(relations: EstateRelations, subnetId: string): ArmReference[] {
+  return relations.natGatewaysBySubnet.get(normalizeId(subnetId)) ?? [];
+}
+
+export function subnetsOfNatGateway(relations: EstateRelations, natGatewayId: string): ArmReference[] {
+  return relations.subnetsByNatGateway.get(normalizeId(natGatewayId)) ?? [];
+}
+
+/** Bastions whose served virtual networks include this one (its own or a directly peered one). */
+export function bastionsServing(relations: EstateRelations, virtualNetworkId: string): BastionCoverage[] {
+  const key = normalizeId(virtualNetworkId);
+  return relations.bastions.filter((b) => b.servedVirtualNetworks.some((v) => v.key === key));
+}
+
+/** ASG key → member addresses, the shape the engine resolves ASG rules from. */
+export function asgAddresses(relations: EstateRelations): Map<string, string[]> {
+  return new Map([...relations.asgMembers].map(([key, m]) => [key, m.addresses]));
+}
+
+/**
+ * The one `VirtualNetwork` an NSG sees across all its attachment points; unknown when it is
+ * attached nowhere known, or in several virtual networks (then `VirtualNetwork` differs by place).
+ */
+export function nsgVirtualNetworkScope(relations: EstateRelations, nsgId: string): VirtualNetworkScope {
+  const scopes = new Map<string, VirtualNetworkScope>();
+  for (const point of attachmentsOfNsg(relations, nsgId)) {
+    const scope = point.virtualNetwork;
+    scopes.set(scope.kind === 'known' ? scope.virtualNetwork.key : `unknown:${scope.virtualNetworkId ?? ''}`, scope);
+  }
+  const [only, ...others] = [...scopes.values()];
+  if (only && others.length === 0) return only;
+  if (!only) return { kind: 'unknown', virtualNetworkId: undefined, reason: 'the NSG is not associated with any subnet or NIC' };
+  return {
+    kind: 'unknown',
+    virtualNetworkId: undefined,
+    reason: `the NSG is associated in ${scopes.size} virtual networks, so VirtualNetwork differs by attachment`,
+  };
+}
+
+function attachmentPoints(
+  estate: Estate,
+  nicsBySubnet: ReadonlyMap<string, NetworkInterface[]>,
+  scopeOf: (vnetId: string | undefined) => VirtualNetworkScope,
+): AttachmentPoint[] {
+  const points: AttachmentPoint[] = [];
+  const none: NsgSlot = { state: 'none' };
+
+  for (const nic of estate.networkInterfaces.values()) {
+    const nicNsg: NsgSlot = nic.partial ? { state: 'unknown' } : slotOf(estate, nic.networkSecurityGroup);
+    const bySubnet = groupBy(nic.ipConfigurations, (c) => c.subnet?.key ?? '');
+    for (const configs of bySubnet.values()) {
+      const subnetRef = configs[0]?.subnet;
+      const subnet = subnetRef ? estate.subnets.get(subnetRef.key) : undefined;
+      points.push({
+        kind: 'networkInterface',
+        id: nic.id,
+        key: nic.key,
+        name: nic.name,
+        networkInterface: nic,
+        subnetId: subnetRef?.id,
+        subnet,
+        subnetNsg: subnetRef ? subnetNsgSlot(estate, subnetRef.id) : { state: 'unknown' },
+        nicNsg,
+        virtualNetwork: scopeOf(subnetRef ? parentId(subnetRef.id) : undefined),
+        local: nicAddresses(configs, subnet),
+      });
+    }
+  }
+
+  // NICs outside the estate that an NSG says it guards: the NSG is judged there, the rest unknown.
+  const known = new Set(estate.networkInterfaces.keys());
+  for (const nsg of estate.networkSecurityGroups.values()) {
+    for (const nicRef of uniqueRefs(nsg.networkInterfaces)) {
+      if (known.has(nicRef.key)) continue;
+      known.add(nicRef.key);
+      points.push({
+        kind: 'networkInterface',
+        id: nicRef.id,
+        key: nicRef.key,
+        name: nameOfId(nicRef.id),
+        networkInterface: undefined,
+        subnetId: undefined,
+        subnet: undefined,
+        subnetNsg: { state: 'unknown' },
+        nicNsg: nicNsgSlot(estate, nicRef.id),
+        virtualNetwork: scopeOf(undefined),
+        local: { kind: 'unknown' },
+      });
+    }
+  }
+
+  for (const subnet of estate.subnets.values()) {
+    if (nicsBySubnet.has(subnet.key)) continue;
+    points.push({
+      kind: 'subnet',
+      id: subnet.id,
+      key: subnet.key,
+      name: subnet.name,
+      networkInterface: undefined,
+      subnetId: subnet.id,
+      subnet,
+      subnetNsg: slotOf(estate, subnet.networkSecurityGroup),
+      nicNsg: none,
+      virtualNetwork: scopeOf(subnet.virtualNetwork.id),
+      local: { kind: 'exact', addresses: subnet.addressPrefixes },
+    });
+  }
+
+  // Subnets outside the estate that an NSG says it guards.
+  const seenSubnets = new Set([...estate.subnets.keys(), ...nicsBySubnet.keys()]);
+  for (const nsg of estate.networkSecurityGroups.values()) {
+    for (const subnetRef of uniqueRefs(nsg.subnets)) {
+      if (seenSubnets.has(subnetRef.key)) continue;
+      seenSubnets.add(subnetRef.key);
+      points.push({
+        kind: 'subnet',
+        id: subnetRef.id,
+        key: subnetRef.key,
+        name: nameOfId(subnetRef.id),
+        networkInterface: undefined,
+        subnetId: subnetRef.id,
+        subnet: undefined,
+        subnetNsg: subnetNsgSlot(estate, subnetRef.id),
+        nicNsg: none,
+        virtualNetwork: scopeOf(parentId(subnetRef.id)),
+        local: { kind: 'unknown' },
+      });
+    }
+  }
+
+  const attached = new Set<string>();
+  for (const point of points) {
+    for (const slot of [point.subnetNsg, point.nicNsg]) if (slot.state === 'present') attached.add(slot.key);
+  }
+  for (const nsg of estate.networkSecurityGroups.values()) {
+    if (attached.has(nsg.key)) continue;
+    points.push({
+      kind: 'unattached',
+      id: nsg.id,
+      key: nsg.key,
+      name: nsg.name,
+      networkInterface: undefined,
+      subnetId: undefined,
+      subnet: undefined,
+      subnetNsg: none,
+      nicNsg: { state: 'present', id: nsg.id, key: nsg.key, nsg },
+      virtualNetwork: { kind: 'unknown', virtualNetworkId: undefined, reason: 'the NSG is not associated with any subnet or NIC' },
+      local: { kind: 'unknown' },
+    });
+  }
+  return points;
+}
+
+function nicAddresses(configs: readonly NicIpConfiguration[], subnet: Subnet | undefined): LocalAddresses {
+  if (configs.every((c) => c.privateIpAddresses.length > 0)) {
+    return { kind: 'exact', addresses: [...new Set(configs.flatMap((c) => c.privateIpAddresses))] };
+  }
+  return subnet ? { kind: 'within', prefixes: subnet.addressPrefixes } : { kind: 'unknown' };
+}
+
+function slotOf(estate: Estate, ref: ArmReference | undefined): NsgSlot {
+  if (!ref) return { state: 'none' };
+  const nsg = estate.networkSecurityGroups.get(ref.key);
+  return nsg ? { state: 'present', id: nsg.id, key: nsg.key, nsg } : { state: 'missing', id: ref.id, key: ref.key };
+}
+
+/** The latest NSG (by input order) whose back-references list the resource. */
+function backReferencedSlot(estate: Estate, key: string, side: 'subnets' | 'networkInterfaces'): NsgSlot {
+  const found = backReferences(estate)[side].get(key);
+  return found ? { state: 'present', id: found.id, key: found.key, nsg: found } : { state: 'unknown' };
+}
+
+const backReferenceCache = new WeakMap<Estate, Record<'subnets' | 'networkInterfaces', Map<string, NetworkSecurityGroup>>>();
+
+function backReferences(estate: Estate): Record<'subnets' | 'networkInterfaces', Map<string, NetworkSecurityGroup>> {
+  let index = backReferenceCache.get(estate);
+  if (!index) {
+    index = { subnets: new Map(), networkInterfaces: new Map() };
+    for (const nsg of estate.networkSecurityGroups.values()) {
+      for (const side of ['subnets', 'networkInterfaces'] as const) {
+        for (const ref of nsg[side]) {
+          const current = index[side].get(ref.key);
+          if (!current || nsg.origin.sequence > current.origin.sequence) index[side].set(ref.key, nsg);
+        }
+      }
+    }
+    backReferenceCache.set(estate, index);
+  }
+  return index;
+}
+
+/**
+ * VNet key → directly peered networks in state Connected. Our own peerings decide when we hold
+ * any to that network (any Connected one links them); when we hold only the remote side's
+ * peering, its state stands for both (Azure shows Connected only once both sides exist).
+ */
+function connectedPeers(estate: Estate): Map<string, PeeredNetwork[]> {
+  const links = new Map<string, Map<string, { connected: boolean; peer: PeeredNetwork }>>();
+  const prefixesOf = (vnetKey: string) => estate.virtualNetworks.get(vnetKey)?.addressPrefixes;
+  const linksOf = (vnetKey: string) => {
+    let byRemote = links.get(vnetKey);
+    if (!byRemote) links.set(vnetKey, (byRemote = new Map()));
+    return byRemote;
+  };
+  const isConnected = (state: string | undefined) => state?.toLowerCase() === 'connected';
+
+  for (const peering of estate.peerings.values()) {
+    const remote = peering.remoteVirtualNetwork;
+    if (!remote || remote.key === peering.virtualNetwork.key) continue;
+    const byRemote = linksOf(peering.virtualNetwork.key);
+    const connected = isConnected(peering.peeringState);
+    const existing = byRemote.get(remote.key);
+    if (existing?.connected) continue;
+    byRemote.set(remote.key, {
+      connected,
+      peer: {
+        id: remote.id,
+        key: remote.key,
+        name: nameOfId(remote.id),
+        prefixes: peering.remoteAddressPrefixes ?? prefixesOf(remote.key),
+        peeringId: peering.id,
+      },
+    });
+  }
+  const ownLinks = new Map([...links].map(([k, m]) => [k, new Set(m.keys())]));
+  for (const peering of estate.peerings.values()) {
+    const remote = peering.remoteVirtualNetwork;
+    const vnet = peering.virtualNetwork;
+    if (!remote || remote.key === vnet.key || ownLinks.get(remote.key)?.has(vnet.key)) continue;
+    const byRemote = linksOf(remote.key);
+    if (byRemote.get(vnet.key)?.connected) continue;
+    byRemote.set(vnet.key, {
+      connected: isConnected(peering.peeringState),
+      peer: { id: vnet.id, key: vnet.key, name: nameOfId(vnet.id), prefixes: prefixesOf(vnet.key), peeringId: peering.id },
+    });
+  }
+
+  const result = new Map<string, PeeredNetwork[]>();
+  for (const [vnetKey, byRemote] of links) {
+    const connected = [...byRemote.values()].filter((l) => l.connected).map((l) => l.peer);
+    if (connected.length > 0) result.set(vnetKey, connected);
+  }
+  return result;
+}
+
+function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetwork[]): VirtualNetworkScope {
+  const vnet = estate.virtualNetworks.get(normalizeId(vnetId));
+  if (!vnet) {
+    return { kind: 'unknown', virtualNetworkId: vnetId, reason: `virtual network ${nameOfId(vnetId)} is not in the estate` };
+  }
+  const prefixes = new Set(vnet.addressPrefixes);
+  for (const peer of peers) for (const p of peer.prefixes ?? []) prefixes.add(p);
+  return {
+    kind: 'known',
+    virtualNetwork: vnet,
+    prefixes: [...prefixes],
+    peers,
+    unresolvedPeers: peers.filter((p) => p.prefixes === undefined),
+  };
+}
+
+function asgMemberships(estate: Estate): Map<string, AsgMembership> {
+  const memberships = new Map<string, AsgMembership>();
+  for (const asg of estate.applicationSecurityGroups.values()) {
+    memberships.set(asg.key, { asg: { id: asg.id, key: asg.key }, addresses: [], members: [], membersWithoutAddress: [] });
+  }
+  for (const nic of estate.networkInterfaces.values()) {
+    for (const config of nic.ipConfigurations) {
+      for (const asg of config.applicationSecurityGroups) {
+        let m = memberships.get(asg.key);
+        if (!m) memberships.set(asg.key, (m = { asg, addresses: [], members: [], membersWithoutAddress: [] }));
+        const member = { id: config.id, key: config.key };
+        m.members.push(member);
+        if (config.privateIpAddresses.length === 0) m.membersWithoutAddress.push(member);
+        for (const address of config.privateIpAddresses) if (!m.addresses.includes(address)) m.addresses.push(address);
+      }
+    }
+  }
+  return memberships;
+}
+
+function uniqueRefs(refs: readonly ArmReference[]): ArmReference[] {
+  const seen = new Map<string, ArmReference>();
+  for (const r of refs) if (!seen.has(r.key)) seen.set(r.key, r);
+  return [...seen.values()];
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) push(groups, keyOf(item), item);
+  return groups;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The engine's context inputs (lib/nsg ContextOptions) for an attachment's VirtualNetwork scope. */
+export interface ContextInputs {
+  /** Absent when no virtual network is known: the engine then applies its documented default. */
+  virtualNetworkPrefixes?: string[];
+  asgAddresses: Map<string, string[]>;
+  /** What the estate could not tell, for the evidence (the engine adds its own assumptions). */
+  notes: string[];
+}
+
+export function contextInputs(relations: EstateRelations, scope: VirtualNetworkScope): ContextInputs {
+  const asg = asgAddresses(relations);
+  if (scope.kind === 'unknown') return { asgAddresses: asg, notes: [`VirtualNetwork unknown: ${scope.reason}`] };
+  return {
+    virtualNetworkPrefixes: scope.prefixes,
+    asgAddresses: asg,
+    notes: scope.unresolvedPeers.map(
+      (p) => `peered virtual network ${p.name} is Connected but its address space is unknown: VirtualNetwork lacks it`,
+    ),
+  };
+}
