@@ -34,6 +34,8 @@ export const SETTINGS = {
   dashboardUrl: 'NSGWATCH_DASHBOARD_URL',
   /** Application Insights connection string (set by the platform). */
   appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  /** `Authorization=AAD;ClientId=<identity>`: Entra ID ingestion, since the deployment turns local auth off. */
+  appInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 } as const;
 
 export type SettingName = (typeof SETTINGS)[keyof typeof SETTINGS];
@@ -57,6 +59,24 @@ export const QUEUES = {
   evaluatePoison: 'nsgwatch-evaluate-poison',
 } as const;
 
+/** Blob containers. */
+export const CONTAINERS = {
+  /** Where Event Grid dead-letters the events it could not deliver to onResourceChange. */
+  eventDeadLetters: 'nsgwatch-deadletter',
+} as const;
+
+/** The Azure Functions the app registers; the deployment's event subscription targets onResourceChange. */
+export const FUNCTIONS = {
+  /** Event Grid trigger: resource changes → coalesced scopes on QUEUES.evaluate. */
+  onResourceChange: 'onResourceChange',
+  /** Queue trigger on QUEUES.evaluate. */
+  evaluateScope: 'evaluateScope',
+  /** Timer: the full sweep (SETTINGS.reconcileSchedule). */
+  reconcile: 'reconcile',
+  /** HTTP: findings, history, suppressions, flow check, dashboard. */
+  api: 'api',
+} as const;
+
 /** Application Insights custom events. */
 export const EVENTS = {
   findingOpened: 'FindingOpened',
@@ -76,6 +96,21 @@ export const METRICS = {
   evaluationFailures: 'nsgwatch.evaluationFailures',
   eventToFindingLatencyMs: 'nsgwatch.eventToFindingLatencyMs',
   alertSinkFailures: 'nsgwatch.alertSinkFailures',
+} as const;
+
+/**
+ * Properties (customDimensions) of the Application Insights events; the workbook and the alert
+ * rules in infra/ query exactly these.
+ */
+export const EVENT_PROPERTIES = {
+  findingId: 'findingId',
+  ruleId: 'ruleId',
+  severity: 'severity',
+  resourceId: 'resourceId',
+  /** The scope an evaluation ran on (EvaluationFailed). */
+  scope: 'scope',
+  /** Why an evaluation failed or an event was dead-lettered. */
+  reason: 'reason',
 } as const;
 
 /** CloudEvents types nsgwatch publishes on its custom topic. */
