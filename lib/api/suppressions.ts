@@ -1,0 +1,96 @@
+/** GET /api/suppressions, POST /api/suppressions, DELETE /api/suppressions/{id}. */
+import type { EvaluationCause, NewSuppression } from '../store/index.js';
+import { errorResponse, header, invalid, jsonResponse, notFound, readJsonBody, type ApiRequest, type ApiResponse, type Checked } from './http.js';
+import { LIMITS, checkFields, checkObject, checkParameters, checkRuleId, checkText, checkToken, quote } from './params.js';
+import type { ApiDeps } from './types.js';
+
+const SUPPRESSION_FIELDS = ['ruleId', 'resourcePattern', 'reason', 'expiresAt', 'createdBy'] as const;
+/** A suppression is a decision to revisit: it may not outlive a year. */
+const MAX_SUPPRESSION_DAYS = 366;
+/** Easy Auth (App Service authentication) names the signed-in caller in this header. */
+const PRINCIPAL_HEADER = 'x-ms-client-principal-name';
+
+export async function listSuppressions(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
+  const unknown = checkParameters(request.query, []);
+  if (unknown) return errorResponse(unknown);
+  return jsonResponse(200, { items: await deps.store.listSuppressions() });
+}
+
+export async function addSuppression(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
+  const unknown = checkParameters(request.query, []);
+  if (unknown) return errorResponse(unknown);
+  const body = readJsonBody(request);
+  if (!body.ok) return errorResponse(body.error);
+  const now = (deps.now ?? (() => new Date()))();
+  const input = parseNewSuppression(body.value, now, callerOf(request));
+  if (!input.ok) return errorResponse(input.error);
+  const result = await deps.store.addSuppression(input.value, causeOf(request, input.value.createdBy, 'nsgwatch/suppressions/write'));
+  if (!result.ok) return errorResponse(invalid(result.error.message, result.error.field));
+  return jsonResponse(201, { suppression: result.suppression, transitions: result.transitions.length });
+}
+
+export async function removeSuppression(deps: ApiDeps, request: ApiRequest, id: string): Promise<ApiResponse> {
+  const unknown = checkParameters(request.query, []);
+  if (unknown) return errorResponse(unknown);
+  const token = checkToken(id, 'id', LIMITS.maxNameLength);
+  if (!token.ok) return errorResponse(token.error);
+  const result = await deps.store.removeSuppression(token.value, causeOf(request, callerOf(request), 'nsgwatch/suppressions/delete'));
+  if (!result.ok) return errorResponse(notFound(`no suppression with id ${quote(id)}`));
+  return jsonResponse(200, { removed: token.value, transitions: result.transitions.length });
+}
+
+/** Validate a new suppression; `caller` (the authenticated principal) wins over a `createdBy` field. */
+export function parseNewSuppression(value: unknown, now: Date, caller: string | undefined): Checked<NewSuppression> {
+  const object = checkObject(value, '');
+  if (!object.ok) return object;
+  const extra = checkFields(object.value, SUPPRESSION_FIELDS, '');
+  if (extra) return { ok: false, error: extra };
+  const { ruleId, resourcePattern, reason, expiresAt, createdBy } = object.value;
+  const rule = checkText(ruleId, 'ruleId', 64);
+  if (!rule.ok) return rule;
+  const ruleShape = checkRuleId(rule.value, 'ruleId', true);
+  if (!ruleShape.ok) return ruleShape;
+  const pattern = checkText(resourcePattern, 'resourcePattern', LIMITS.maxResourceIdLength);
+  if (!pattern.ok) return pattern;
+  const why = checkText(reason, 'reason', LIMITS.maxReasonLength, { allowNewlines: true });
+  if (!why.ok) return why;
+  const expiry = checkExpiry(expiresAt, now);
+  if (!expiry.ok) return expiry;
+  let by = caller;
+  if (by === undefined && createdBy !== undefined) {
+    const named = checkText(createdBy, 'createdBy', LIMITS.maxNameLength);
+    if (!named.ok) return named;
+    by = named.value;
+  }
+  return {
+    ok: true,
+    value: { ruleId: ruleShape.value, resourcePattern: pattern.value, reason: why.value, expiresAt: expiry.value, createdBy: by ?? 'anonymous' },
+  };
+}
+
+function checkExpiry(value: unknown, now: Date): Checked<Date> {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(value)) {
+    return { ok: false, error: invalid('expiresAt must be an ISO 8601 date or date-time, e.g. 2030-01-31T00:00:00Z', 'expiresAt') };
+  }
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return { ok: false, error: invalid(`expiresAt ${quote(value)} is not a real date`, 'expiresAt') };
+  if (date.getTime() <= now.getTime()) return { ok: false, error: invalid(`expiresAt ${quote(value)} is in the past`, 'expiresAt') };
+  if (date.getTime() - now.getTime() > MAX_SUPPRESSION_DAYS * 86_400_000) {
+    return { ok: false, error: invalid(`expiresAt is more than ${MAX_SUPPRESSION_DAYS} days away; suppressions must be revisited`, 'expiresAt') };
+  }
+  return { ok: true, value: date };
+}
+
+function callerOf(request: ApiRequest): string | undefined {
+  const name = header(request, PRINCIPAL_HEADER)?.trim();
+  return name !== undefined && name !== '' ? name.slice(0, LIMITS.maxNameLength) : undefined;
+}
+
+function causeOf(request: ApiRequest, by: string | undefined, operation: string): EvaluationCause {
+  const correlationId = header(request, 'x-correlation-id') ?? header(request, 'x-ms-client-request-id');
+  return {
+    ...(by !== undefined ? { changedBy: by } : {}),
+    ...(correlationId !== undefined && correlationId.length <= 128 ? { correlationId } : {}),
+    operation,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * What the HTTP API needs from the rest of nsgwatch. The Functions app and the dev server build
+ * these from their own sources (ARM or files) and hand them to {@link createApi}.
+ */
+import type { FindingsStore } from '../store/index.js';
+import type { Remediation, Severity } from '../rules/finding.js';
+
+/** One rule of the catalogue as the API shows it. */
+export interface RuleInfo {
+  id: string;
+  title: string;
+  severity: Severity;
+  description: string;
+  rationale: string;
+  remediation: Remediation;
+  references: readonly string[];
+}
+
+/** A flow question in the words of `nsgwatch flow --queries` (DESIGN §5). */
+export interface FlowQuery {
+  /** Name or ARM id of the NSG to ask (exactly one of nsg / nic). */
+  nsg?: string;
+  /** Name or ARM id of the NIC to ask: its subnet's NSG and its own, composed. */
+  nic?: string;
+  direction: 'inbound' | 'outbound';
+  protocol: string;
+  source: string;
+  sourcePort?: number;
+  destination: string;
+  destinationPort?: number;
+}
+
+export interface FlowDecidedBy {
+  nsg: string;
+  rule: string;
+  priority: number;
+}
+
+/** The answer to one flow question: a verdict, or why the question could not be answered. */
+export type FlowAnswer =
+  | { access: 'Allow' | 'Deny'; decidedBy: FlowDecidedBy[]; notes?: string[] }
+  | { error: { code: string; message: string; field?: string } };
+
+export interface FlowChecker {
+  /** Answers in the order asked; one bad question never stops the others. */
+  check(queries: readonly FlowQuery[]): Promise<FlowAnswer[]>;
+}
+
+export interface ScanRequest {
+  /** One subscription, or every watched one when absent. */
+  subscriptionId?: string;
+  /** Who asked (the caller's principal name when the platform says). */
+  requestedBy?: string;
+}
+
+export type ScanStart =
+  | { ok: true; started: { scanId: string; subscriptions: string[]; startedAt: string } }
+  | { ok: false; error: { code: 'unknownSubscription' | 'unavailable'; message: string } };
+
+export interface ScanStarter {
+  /** Start a sweep and return at once; the sweep's transitions reach the store and the alerts. */
+  start(request: ScanRequest): Promise<ScanStart>;
+}
+
+export type ApiLogLevel = 'info' | 'warn' | 'error';
+export type ApiLog = (level: ApiLogLevel, message: string) => void;
+
+export interface ApiDeps {
+  store: FindingsStore;
+  /** The rule catalogue (built-in rules and loaded policies). */
+  rules: () => readonly RuleInfo[];
+  flow: FlowChecker;
+  scan: ScanStarter;
+  /** Serves the dashboard's page and assets; absent when only the JSON API is wanted. */
+  dashboard?: DashboardAssets;
+  now?: () => Date;
+  log?: ApiLog;
+}
+
+/** Static files of the dashboard, by the path under its root ('' is the page). */
+export interface DashboardAssets {
+  /** Undefined when there is no such file. */
+  read(path: string): Promise<{ contentType: string; body: Uint8Array } | undefined>;
+}
