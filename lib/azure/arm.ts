@@ -1,0 +1,634 @@
+/**
+ * Reads the current state of Microsoft.Network resources from Azure Resource Manager: the full
+ * inventory of a subscription in six paged list calls, targeted reads of one resource or of a
+ * scope (a resource and what it guards or is guarded by), and service tags. This is the only
+ * module that uses @azure/arm-network.
+ *
+ * Every read is charged to the process-wide ARM read budget and retried by the read policy
+ * (arm-policy.ts). A 404 means deleted; any other failure is reported, never taken as an answer.
+ * Resources are the SDK's deserialised models, handed over as they are, with `type` set where
+ * the API leaves it out (subnets).
+ */
+import { NetworkManagementClient } from '@azure/arm-network';
+import { RestError, createPipelineRequest, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { SETTINGS } from '../config/names.js';
+import { normalizeId } from '../rules/finding.js';
+import { isTopLevel, parseArmId, topLevelRef, type ArmResourceRef } from './arm-id.js';
+import { classifyReadError, describeFailure, type ReadFailure, type ReadFailureCause } from './arm-errors.js';
+import {
+  DEFAULT_ARM_RETRY,
+  SDK_DEFAULT_RETRY_POLICY_NAME,
+  armReadPolicy,
+  withReadContext,
+  type ArmRetryOptions,
+  type ReadContext,
+} from './arm-policy.js';
+import { DEFAULT_READ_BUDGET, createReadBudgets, systemClock, type Clock, type ReadBudgetConfig, type ReadBudgets, type ReadLane } from './budget.js';
+import { createServiceTagSource, type ServiceTagCache, type ServiceTagsFetch, type ServiceTagsRead } from './servicetags.js';
+
+export type { ReadFailure, ReadFailureCause } from './arm-errors.js';
+export type { ReadLane } from './budget.js';
+
+export const ARM_ENDPOINT = 'https://management.azure.com';
+
+export interface ArmReaderOptions {
+  /** Default: DefaultAzureCredential (managed identity via AZURE_CLIENT_ID in Azure, az login locally). */
+  credential?: TokenCredential;
+  /** Default: the SDK's own HTTP client. Tests pass a transport serving REST bodies. */
+  httpClient?: HttpClient;
+  endpoint?: string;
+  /** Second half of the read-budget key. Default: AZURE_CLIENT_ID, else 'default'. */
+  identity?: string;
+  retry?: Partial<ArmRetryOptions>;
+  /** Buckets shared by every reader of the process. Default: the process-wide set (or a new set on `clock`). */
+  budgets?: ReadBudgets;
+  /** Used only when `budgets` is not given and a private set is made. */
+  budgetConfig?: Partial<ReadBudgetConfig>;
+  clock?: Clock;
+  /** In [0, 1): backoff jitter. */
+  random?: () => number;
+  /** Targeted reads in flight at once within one scope read. */
+  concurrency?: number;
+  serviceTagCache?: ServiceTagCache;
+  serviceTagsMaxAgeMs?: number;
+}
+
+export interface InventoryRead {
+  resources: unknown[];
+  /** Lists that did not complete: resources of that type beyond what was read may exist. */
+  failures: ReadFailure[];
+  /** ARM requests made, retries included. */
+  reads: number;
+}
+
+export type ResourceRead =
+  /** `id` is what was read: the NSG for a rule id, the NIC for an ipConfiguration id. */
+  | { status: 'found'; id: string; resource: unknown }
+  | { status: 'deleted'; id: string }
+  | { status: 'failed'; id: string; reason: string; failure: ReadFailure };
+
+export interface ScopeReadOptions {
+  lane?: ReadLane;
+  /** Reference hops followed from the given ids (NSG → subnet → its NICs → their NSGs is 3). */
+  maxDepth?: number;
+  /** Resources read at most; the rest are reported as failures with cause 'scope-limit'. */
+  maxResources?: number;
+}
+
+export interface ScopeRead {
+  /** Each top-level resource read, once. */
+  resources: unknown[];
+  /** Ids (as given or referenced) confirmed not to exist: their findings resolve. */
+  deleted: string[];
+  /** Reads that failed: what they would have said is unknown. */
+  failures: ReadFailure[];
+  reads: number;
+}
+
+export interface ArmReader {
+  readInventory(subscriptionId: string, options?: { lane?: ReadLane }): Promise<InventoryRead>;
+  readResource(id: string, options?: { lane?: ReadLane }): Promise<ResourceRead>;
+  readScopeResources(ids: readonly string[], options?: ScopeReadOptions): Promise<ScopeRead>;
+  readServiceTags(subscriptionId: string, location: string): Promise<ServiceTagsRead>;
+  /** The SDK client for a subscription (built on first use; all share one pipeline). */
+  client(subscriptionId: string): NetworkManagementClient;
+}
+
+export const DEFAULT_SCOPE_DEPTH = 3;
+export const DEFAULT_SCOPE_MAX_RESOURCES = 500;
+export const DEFAULT_READ_CONCURRENCY = 8;
+
+const TYPES = {
+  networkSecurityGroups: 'Microsoft.Network/networkSecurityGroups',
+  virtualNetworks: 'Microsoft.Network/virtualNetworks',
+  subnets: 'Microsoft.Network/virtualNetworks/subnets',
+  networkInterfaces: 'Microsoft.Network/networkInterfaces',
+  natGateways: 'Microsoft.Network/natGateways',
+  bastionHosts: 'Microsoft.Network/bastionHosts',
+  applicationSecurityGroups: 'Microsoft.Network/applicationSecurityGroups',
+} as const;
+
+interface InventoryList {
+  type: string;
+  pages(client: NetworkManagementClient): AsyncIterableIterator<unknown[]>;
+}
+
+/** The inventory: one paged list per type; subnets and peerings come inside their VNets. */
+const INVENTORY_LISTS: readonly InventoryList[] = [
+  { type: TYPES.networkSecurityGroups, pages: (c) => c.networkSecurityGroups.listAll().byPage() },
+  { type: TYPES.virtualNetworks, pages: (c) => c.virtualNetworks.listAll().byPage() },
+  { type: TYPES.networkInterfaces, pages: (c) => c.networkInterfaces.listAll().byPage() },
+  { type: TYPES.natGateways, pages: (c) => c.natGateways.listAll().byPage() },
+  { type: TYPES.bastionHosts, pages: (c) => c.bastionHosts.list().byPage() },
+  { type: TYPES.applicationSecurityGroups, pages: (c) => c.applicationSecurityGroups.listAll().byPage() },
+];
+
+let processBudgets: ReadBudgets | undefined;
+
+/** The read budgets of this process: every reader without its own shares them. */
+export function processReadBudgets(): ReadBudgets {
+  processBudgets ??= createReadBudgets(DEFAULT_READ_BUDGET, systemClock);
+  return processBudgets;
+}
+
+export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const retry: ArmRetryOptions = { ...DEFAULT_ARM_RETRY, ...options.retry };
+  const budgets =
+    options.budgets ??
+    (options.clock || options.budgetConfig
+      ? createReadBudgets({ ...DEFAULT_READ_BUDGET, ...options.budgetConfig }, clock)
+      : processReadBudgets());
+  const identity = options.identity ?? process.env[SETTINGS.managedIdentityClientId] ?? 'default';
+  const endpoint = options.endpoint ?? ARM_ENDPOINT;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_READ_CONCURRENCY);
+
+  let credential: TokenCredential | undefined = options.credential;
+  let pipeline: Pipeline | undefined;
+  const clients = new Map<string, NetworkManagementClient>();
+
+  function client(subscriptionId: string): NetworkManagementClient {
+    const key = subscriptionId.toLowerCase();
+    const existing = clients.get(key);
+    if (existing) return existing;
+    credential ??= defaultCredential();
+    const created = new NetworkManagementClient(credential, subscriptionId, {
+      endpoint,
+      userAgentOptions: { userAgentPrefix: 'nsgwatch' },
+      // The read policy below does all retrying; this keeps the SDK's own from doing any.
+      retryOptions: { maxRetries: 0 },
+      ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+      ...(pipeline ? { pipeline } : {}),
+    });
+    if (!pipeline) {
+      created.pipeline.removePolicy({ name: SDK_DEFAULT_RETRY_POLICY_NAME });
+      created.pipeline.addPolicy(armReadPolicy({ budgets, identity, retry, clock, random }), { phase: 'Retry' });
+      // Later subscriptions share this pipeline: one token cache, one policy, one transport.
+      pipeline = created.pipeline;
+    }
+    clients.set(key, created);
+    return created;
+  }
+
+  async function readInventory(subscriptionId: string, readOptions: { lane?: ReadLane } = {}): Promise<InventoryRead> {
+    const lane = readOptions.lane ?? 'sweep';
+    const sdk = client(subscriptionId);
+    const lists = await Promise.all(
+      INVENTORY_LISTS.map((list) =>
+        withReadContext(lane, async (context) => {
+          const resources: unknown[] = [];
+          let pagesRead = 0;
+          try {
+            for await (const page of list.pages(sdk)) {
+              for (const item of page) resources.push(withType(item, list.type));
+              pagesRead += 1;
+            }
+            return { resources, failure: undefined, reads: context.requests };
+          } catch (error) {
+            const target = `/subscriptions/${subscriptionId}/providers/${list.type}`;
+            const failure = failureFrom(error, context, target, list.type);
+            if (failure.kind === 'deleted') {
+              // A 404 on a subscription-wide list: the subscription itself is gone or unknown.
+              const gone: ReadFailure = {
+                target,
+                resourceType: list.type,
+                cause: 'client-error',
+                httpStatus: 404,
+                attempts: context.lastAttempts,
+                message: `listing ${list.type} answered 404: ${failure.message}`,
+              };
+              return { resources, failure: gone, reads: context.requests };
+            }
+            const read = failure.failure;
+            read.message = `${read.message} (list stopped after ${pagesRead} page(s), ${resources.length} resource(s))`;
+            return { resources, failure: read, reads: context.requests };
+          }
+        }),
+      ),
+    );
+    return {
+      resources: lists.flatMap((l) => l.resources),
+      failures: lists.flatMap((l) => (l.failure ? [l.failure] : [])),
+      reads: lists.reduce((sum, l) => sum + l.reads, 0),
+    };
+  }
+
+  /** GETs the top-level resource `ref` names (refs of child kinds are read through their parent). */
+  async function readTop(ref: ArmResourceRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
+    const top = topLevelRef(ref);
+    return withReadContext(lane, async (context) => {
+      try {
+        const resource = await getTopLevel(client(top.subscriptionId), top);
+        return { read: { status: 'found', id: top.id, resource: withType(resource, top.type) }, reads: context.requests };
+      } catch (error) {
+        const failure = failureFrom(error, context, top.id, top.type);
+        if (failure.kind === 'deleted') return { read: { status: 'deleted', id: top.id }, reads: context.requests };
+        return {
+          read: { status: 'failed', id: top.id, reason: failure.failure.message, failure: failure.failure },
+          reads: context.requests,
+        };
+      }
+    });
+  }
+
+  async function readResource(id: string, readOptions: { lane?: ReadLane } = {}): Promise<ResourceRead> {
+    const parsed = parseArmId(id);
+    if (!parsed.ok) {
+      const failure = badIdFailure(id, parsed.error);
+      return { status: 'failed', id, reason: failure.message, failure };
+    }
+    const ref = parsed.ref;
+    if (ref.kind === 'subnet' && ref.childName !== undefined) {
+      return readSubnet(ref, readOptions.lane ?? 'event');
+    }
+    return (await readTop(ref, readOptions.lane ?? 'event')).read;
+  }
+
+  /** A subnet has a GET of its own; the API leaves `type` out of it. */
+  async function readSubnet(ref: ArmResourceRef, lane: ReadLane): Promise<ResourceRead> {
+    return withReadContext(lane, async (context) => {
+      try {
+        const subnet = await client(ref.subscriptionId).subnets.get(ref.resourceGroup, ref.name, ref.childName ?? '');
+        return { status: 'found', id: ref.id, resource: withType(subnet, TYPES.subnets) };
+      } catch (error) {
+        const failure = failureFrom(error, context, ref.id, TYPES.subnets);
+        if (failure.kind === 'deleted') return { status: 'deleted', id: ref.id };
+        return { status: 'failed', id: ref.id, reason: failure.failure.message, failure: failure.failure };
+      }
+    });
+  }
+
+  async function readScopeResources(ids: readonly string[], scopeOptions: ScopeReadOptions = {}): Promise<ScopeRead> {
+    const lane = scopeOptions.lane ?? 'event';
+    const maxDepth = scopeOptions.maxDepth ?? DEFAULT_SCOPE_DEPTH;
+    const maxResources = scopeOptions.maxResources ?? DEFAULT_SCOPE_MAX_RESOURCES;
+    const outcomes = new Map<string, ResourceRead>();
+    const expanded = new Set<string>();
+    const deleted = new Map<string, string>();
+    const failures: ReadFailure[] = [];
+    let reads = 0;
+
+    let wave: Visit[] = [];
+    for (const id of ids) {
+      const parsed = parseArmId(id);
+      if (parsed.ok) wave.push(visitOf(parsed.ref, id, 0));
+      else failures.push(badIdFailure(id, parsed.error));
+    }
+
+    while (wave.length > 0) {
+      const pending = new Map<string, ArmResourceRef>();
+      for (const visit of wave) {
+        const key = normalizeId(visit.top.id);
+        if (!outcomes.has(key) && !pending.has(key)) pending.set(key, visit.top);
+      }
+      const toRead = [...pending.entries()];
+      const room = Math.max(0, maxResources - outcomes.size);
+      for (const [key, top] of toRead.slice(room)) {
+        const failure: ReadFailure = {
+          target: top.id,
+          resourceType: top.type,
+          cause: 'scope-limit',
+          attempts: 0,
+          message: `not read: the scope reached its limit of ${maxResources} resources`,
+        };
+        outcomes.set(key, { status: 'failed', id: top.id, reason: failure.message, failure });
+        failures.push(failure);
+      }
+      await forEachLimited(toRead.slice(0, room), concurrency, async ([key, top]) => {
+        const { read, reads: spent } = await readTop(top, lane);
+        reads += spent;
+        outcomes.set(key, read);
+        if (read.status === 'failed') failures.push(read.failure);
+      });
+
+      const next: Visit[] = [];
+      for (const visit of wave) {
+        const outcome = outcomes.get(normalizeId(visit.top.id));
+        if (!outcome || outcome.status === 'failed') continue;
+        if (outcome.status === 'deleted') {
+          deleted.set(normalizeId(visit.requestedId), visit.requestedId);
+          continue;
+        }
+        if (visit.child && !hasChild(outcome.resource, visit.child)) {
+          deleted.set(normalizeId(visit.requestedId), visit.requestedId);
+          if (visit.child.collection === 'subnets') continue;
+        }
+        if (visit.depth >= maxDepth) continue;
+        const expansion = `${normalizeId(visit.top.id)}#${visit.focusSubnet?.toLowerCase() ?? '*'}`;
+        if (expanded.has(expansion)) continue;
+        expanded.add(expansion);
+        for (const referenced of referencesOf(visit, outcome.resource)) {
+          const parsed = parseArmId(referenced);
+          // References to things nsgwatch does not read (load balancers, private endpoints) are not followed.
+          if (parsed.ok) next.push(visitOf(parsed.ref, referenced, visit.depth + 1));
+        }
+      }
+      wave = next;
+    }
+
+    const resources: unknown[] = [];
+    for (const outcome of outcomes.values()) if (outcome.status === 'found') resources.push(outcome.resource);
+    for (const outcome of outcomes.values()) {
+      if (outcome.status === 'deleted') deleted.set(normalizeId(outcome.id), outcome.id);
+    }
+    return { resources, deleted: [...deleted.values()], failures, reads };
+  }
+
+  const fetchServiceTags: ServiceTagsFetch = (subscriptionId, location) =>
+    withReadContext('event', async (context) => {
+      const sdk = client(subscriptionId);
+      const target = `/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${location}/serviceTags`;
+      try {
+        let text: string | undefined;
+        await sdk.serviceTags.list(location, {
+          onResponse: (raw) => {
+            text = raw.bodyAsText ?? undefined;
+          },
+        });
+        const body = parseJsonObject(text, target);
+        return { ok: true, body: await followServiceTagPages(sdk, body, target) };
+      } catch (error) {
+        const failure = failureFrom(error, context, target, 'Microsoft.Network/serviceTags');
+        if (failure.kind === 'deleted') {
+          return { ok: false, reason: `no service tags for location '${location}': ${failure.message}`, cause: 'client-error' };
+        }
+        return { ok: false, reason: failure.failure.message, cause: failure.failure.cause };
+      }
+    });
+
+  const serviceTags = createServiceTagSource({
+    fetch: fetchServiceTags,
+    clock,
+    ...(options.serviceTagCache ? { cache: options.serviceTagCache } : {}),
+    ...(options.serviceTagsMaxAgeMs !== undefined ? { maxAgeMs: options.serviceTagsMaxAgeMs } : {}),
+  });
+
+  return {
+    client,
+    readInventory,
+    readResource,
+    readScopeResources,
+    readServiceTags: (subscriptionId, location) => serviceTags.read(subscriptionId, location),
+  };
+}
+
+let processReader: ArmReader | undefined;
+
+/** The process's reader: DefaultAzureCredential, the SDK transport, the process-wide budget. */
+export function defaultArmReader(): ArmReader {
+  processReader ??= createArmReader();
+  return processReader;
+}
+
+/** Full inventory of a subscription (sweep lane unless told otherwise). */
+export function readInventory(
+  subscriptionId: string,
+  options: { lane?: ReadLane; reader?: ArmReader } = {},
+): Promise<InventoryRead> {
+  return (options.reader ?? defaultArmReader()).readInventory(subscriptionId, options.lane ? { lane: options.lane } : {});
+}
+
+/** One resource by id: found, deleted (404) or failed. */
+export function readResource(id: string, options: { lane?: ReadLane; reader?: ArmReader } = {}): Promise<ResourceRead> {
+  return (options.reader ?? defaultArmReader()).readResource(id, options.lane ? { lane: options.lane } : {});
+}
+
+/** The resources of a scope and what they reference, bounded by depth and count. */
+export function readScopeResources(
+  ids: readonly string[],
+  options: ScopeReadOptions & { reader?: ArmReader } = {},
+): Promise<ScopeRead> {
+  const { reader, ...scopeOptions } = options;
+  return (reader ?? defaultArmReader()).readScopeResources(ids, scopeOptions);
+}
+
+/** Service tags for a location, cached with their changeNumber. */
+export function readServiceTags(
+  subscriptionId: string,
+  location: string,
+  options: { reader?: ArmReader } = {},
+): Promise<ServiceTagsRead> {
+  return (options.reader ?? defaultArmReader()).readServiceTags(subscriptionId, location);
+}
+
+function defaultCredential(): TokenCredential {
+  const clientId = process.env[SETTINGS.managedIdentityClientId];
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
+
+async function getTopLevel(sdk: NetworkManagementClient, ref: ArmResourceRef): Promise<unknown> {
+  const { resourceGroup: rg, name } = ref;
+  switch (ref.kind) {
+    case 'networkSecurityGroup':
+      return sdk.networkSecurityGroups.get(rg, name);
+    case 'virtualNetwork':
+      return sdk.virtualNetworks.get(rg, name);
+    case 'networkInterface':
+      return sdk.networkInterfaces.get(rg, name);
+    case 'natGateway':
+      return sdk.natGateways.get(rg, name);
+    case 'bastionHost':
+      return sdk.bastionHosts.get(rg, name);
+    case 'applicationSecurityGroup':
+      return sdk.applicationSecurityGroups.get(rg, name);
+    case 'securityRule':
+    case 'defaultSecurityRule':
+    case 'subnet':
+    case 'virtualNetworkPeering':
+    case 'networkInterfaceIpConfiguration':
+    case 'bastionHostIpConfiguration':
+      throw new Error(`${ref.kind} is read through its parent, not on its own`);
+    default:
+      return assertNever(ref.kind);
+  }
+}
+
+/** One step of a scope read: the top-level resource to GET and what to follow from it. */
+interface Visit {
+  requestedId: string;
+  top: ArmResourceRef;
+  depth: number;
+  /** Visiting a VNet for one of its subnets: only that subnet's references are followed. */
+  focusSubnet?: string;
+  /** The id named a part of `top` (a rule, a subnet, a peering): it is checked to still exist. */
+  child?: { collection: string; name: string };
+}
+
+const CHILD_COLLECTION: Partial<Record<ArmResourceRef['kind'], string>> = {
+  securityRule: 'securityRules',
+  defaultSecurityRule: 'defaultSecurityRules',
+  subnet: 'subnets',
+  virtualNetworkPeering: 'virtualNetworkPeerings',
+  networkInterfaceIpConfiguration: 'ipConfigurations',
+  bastionHostIpConfiguration: 'ipConfigurations',
+};
+
+function visitOf(ref: ArmResourceRef, requestedId: string, depth: number): Visit {
+  const visit: Visit = { requestedId, top: topLevelRef(ref), depth };
+  if (isTopLevel(ref.kind) || ref.childName === undefined) return visit;
+  const collection = CHILD_COLLECTION[ref.kind];
+  if (collection) visit.child = { collection, name: ref.childName };
+  if (ref.kind === 'subnet') visit.focusSubnet = ref.childName;
+  return visit;
+}
+
+/** The ids a resource points at that bear on its verdict (DESIGN §3: composition, ASGs, VNet). */
+function referencesOf(visit: Visit, resource: unknown): string[] {
+  const out: string[] = [];
+  switch (visit.top.kind) {
+    case 'networkSecurityGroup':
+      out.push(...idsOf(prop(resource, 'subnets')), ...idsOf(prop(resource, 'networkInterfaces')));
+      for (const rule of arrayOf(prop(resource, 'securityRules'))) {
+        out.push(...idsOf(prop(rule, 'sourceApplicationSecurityGroups')), ...idsOf(prop(rule, 'destinationApplicationSecurityGroups')));
+      }
+      break;
+    case 'virtualNetwork':
+      for (const subnet of arrayOf(prop(resource, 'subnets'))) {
+        const name = prop(subnet, 'name');
+        if (visit.focusSubnet !== undefined && (typeof name !== 'string' || name.toLowerCase() !== visit.focusSubnet.toLowerCase())) {
+          continue;
+        }
+        out.push(...idOf(prop(subnet, 'networkSecurityGroup')), ...idOf(prop(subnet, 'natGateway')));
+        // A subnet's ipConfigurations name its NICs (and a Bastion host's configuration).
+        out.push(...idsOf(prop(subnet, 'ipConfigurations')));
+      }
+      break;
+    case 'networkInterface':
+      out.push(...idOf(prop(resource, 'networkSecurityGroup')));
+      for (const config of arrayOf(prop(resource, 'ipConfigurations'))) {
+        out.push(...idOf(prop(config, 'subnet')), ...idsOf(prop(config, 'applicationSecurityGroups')));
+      }
+      break;
+    case 'natGateway':
+      out.push(...idsOf(prop(resource, 'subnets')));
+      break;
+    case 'bastionHost':
+      for (const config of arrayOf(prop(resource, 'ipConfigurations'))) out.push(...idOf(prop(config, 'subnet')));
+      break;
+    case 'applicationSecurityGroup':
+      // An ASG does not list its members: they are found from the NICs that name it.
+      break;
+    case 'securityRule':
+    case 'defaultSecurityRule':
+    case 'subnet':
+    case 'virtualNetworkPeering':
+    case 'networkInterfaceIpConfiguration':
+    case 'bastionHostIpConfiguration':
+      break;
+    default:
+      return assertNever(visit.top.kind);
+  }
+  return out;
+}
+
+function hasChild(resource: unknown, child: { collection: string; name: string }): boolean {
+  const wanted = child.name.toLowerCase();
+  return arrayOf(prop(resource, child.collection)).some((item) => {
+    const name = prop(item, 'name');
+    return typeof name === 'string' && name.toLowerCase() === wanted;
+  });
+}
+
+/** A field of an SDK model (flattened) or of a REST body (under `properties`). */
+function prop(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Record<string, unknown>;
+  if (key in record) return record[key];
+  const properties = record['properties'];
+  if (typeof properties === 'object' && properties !== null) return (properties as Record<string, unknown>)[key];
+  return undefined;
+}
+
+function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function idOf(value: unknown): string[] {
+  const id = prop(value, 'id');
+  return typeof id === 'string' && id !== '' ? [id] : [];
+}
+
+function idsOf(value: unknown): string[] {
+  return arrayOf(value).flatMap(idOf);
+}
+
+/** The API leaves `type` out of some bodies (a subnet's GET); the estate keys resources by it. */
+function withType(resource: unknown, type: string): unknown {
+  if (typeof resource === 'object' && resource !== null && typeof (resource as { type?: unknown }).type !== 'string') {
+    (resource as { type?: string }).type = type;
+  }
+  return resource;
+}
+
+type FailureOrDeleted = { kind: 'deleted'; message: string } | { kind: 'failed'; failure: ReadFailure };
+
+function failureFrom(error: unknown, context: ReadContext, target: string, resourceType: string): FailureOrDeleted {
+  const classified = classifyReadError(error);
+  if (classified.kind === 'deleted') return classified;
+  const failure: ReadFailure = {
+    target,
+    resourceType,
+    cause: classified.cause,
+    attempts: context.lastAttempts,
+    message: describeFailure(classified, context),
+  };
+  if (classified.httpStatus !== undefined) failure.httpStatus = classified.httpStatus;
+  return { kind: 'failed', failure };
+}
+
+function badIdFailure(id: string, error: string): ReadFailure {
+  return { target: id, resourceType: 'unknown', cause: 'bad-id', attempts: 0, message: error };
+}
+
+function parseJsonObject(text: string | undefined, target: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text ?? '');
+  } catch {
+    throw new Error(`${target}: the response is not JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${target}: the response is not a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Newer API versions may page service tags: the pages' values are joined into one response. */
+async function followServiceTagPages(
+  sdk: NetworkManagementClient,
+  first: Record<string, unknown>,
+  target: string,
+): Promise<Record<string, unknown>> {
+  let nextLink = first['nextLink'];
+  if (typeof nextLink !== 'string' || nextLink === '') return first;
+  const values = [...arrayOf(first['values'])];
+  for (let page = 1; typeof nextLink === 'string' && nextLink !== ''; page += 1) {
+    if (page > 100) throw new Error(`${target}: more than 100 pages of service tags`);
+    const response = await sdk.sendRequest(createPipelineRequest({ url: nextLink, method: 'GET' }));
+    if (response.status !== 200) {
+      throw new RestError(`service tags page ${page + 1} answered HTTP ${response.status}`, { statusCode: response.status, response });
+    }
+    const body = parseJsonObject(response.bodyAsText ?? undefined, target);
+    values.push(...arrayOf(body['values']));
+    nextLink = body['nextLink'];
+  }
+  const joined: Record<string, unknown> = { ...first, values };
+  delete joined['nextLink'];
+  return joined;
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let index = 0;
+  const worker = async (): Promise<void> => {
+    while (index < items.length) {
+      const item = items[index] as T;
+      index += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${String(value)}`);
+}
