@@ -139,8 +139,10 @@ function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin
     report(builder, name ?? `(unnamed ${ARM_TYPE_OF_KIND[kind]})`, 'id', `has no id (in ${origin.source})`);
     return;
   }
+  // The type decides the kind; an id of another known kind contradicts it. (Ids whose type
+  // segment is merely misspelled, as in some published REST examples, keep the type's kind.)
   const idKind = kindOfId(id);
-  if (idKind !== kind) {
+  if (!parseArmId(id) || (idKind !== undefined && idKind !== kind)) {
     const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${ARM_TYPE_OF_KIND[idKind]}`;
     report(builder, id, 'id', `${what}, but the resource's type is ${ARM_TYPE_OF_KIND[kind]} (in ${origin.source})`);
     return;
