@@ -394,7 +394,14 @@ export function coalescerFromEnvironment(
   let table: TableClient;
   let queue: QueueClient;
   if (accountName) {
-    const identity = credential ?? new DefaultAzureCredential();
+    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+      return {
+        ok: false,
+        error: { code: 'invalidSetting', setting: SETTINGS.storageAccountName, message: `${SETTINGS.storageAccountName} is not a storage account name: ${JSON.stringify(accountName)}` },
+      };
+    }
+    const clientId = env[SETTINGS.managedIdentityClientId]?.trim();
+    const identity = credential ?? new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
     table = new TableClient(`https://${accountName}.table.core.windows.net`, TABLES.pending, identity);
     queue = new QueueClient(`https://${accountName}.queue.core.windows.net/${QUEUES.evaluate}`, identity);
   } else if (connectionString) {

@@ -265,6 +265,11 @@ describe('coalescerFromEnvironment', () => {
     expect(left).toHaveLength(0);
   });
 
+  it('builds identity-based clients from the account name, with no key anywhere', () => {
+    const built = coalescerFromEnvironment({ [SETTINGS.storageAccountName]: 'stnsgwatch01', [SETTINGS.managedIdentityClientId]: '11111111-2222-3333-4444-555555555555' });
+    expect(built.ok).toBe(true);
+  });
+
   it('defaults the delay to 10 seconds', () => {
     const built = coalescerFromEnvironment({ [SETTINGS.storageConnectionString]: 'UseDevelopmentStorage=true' });
     expect(built.ok && built.delaySeconds).toBe(10);
@@ -272,6 +277,7 @@ describe('coalescerFromEnvironment', () => {
 
   it.each([
     [{}, 'missingSetting', SETTINGS.storageAccountName],
+    [{ [SETTINGS.storageAccountName]: 'Not An Account' }, 'invalidSetting', SETTINGS.storageAccountName],
     [{ [SETTINGS.storageAccountName]: 'st', [SETTINGS.coalesceSeconds]: 'ten' }, 'invalidSetting', SETTINGS.coalesceSeconds],
     [{ [SETTINGS.storageAccountName]: 'st', [SETTINGS.coalesceSeconds]: '-1' }, 'invalidSetting', SETTINGS.coalesceSeconds],
     [{ [SETTINGS.storageAccountName]: 'st', [SETTINGS.coalesceSeconds]: '999999999' }, 'invalidSetting', SETTINGS.coalesceSeconds],
