@@ -1,0 +1,438 @@
+/**
+ * The exact first-match partition at the heart of every analysis. A box of flows is a product of
+ * four sets — remote address, local address, source port, destination port — and a rule matches a
+ * box of its own. Coordinates are compressed per analysis (every boundary of every set becomes an
+ * index), then the box is split dimension by dimension into classes of elementary segments whose
+ * covering rules are equal (ports, then local address), and within each class the remote addresses
+ * are painted by the rules in priority order, each element by the first rule that covers it.
+ * Two prunings keep this fast: a class drops every rule after the first one covering the whole
+ * class, and painting stops once every element is painted.
+ */
+import type { AddressSet, PortSet } from './types.js';
+import { tagContains } from './addresses.js';
+
+/** An index set: sorted disjoint non-adjacent inclusive ranges of elementary indices, flattened. */
+export type IdxSet = number[];
+
+/** Compressed coordinates of one dimension. */
+export interface Axis<S> {
+  readonly size: number;
+  toIdx(set: S): IdxSet;
+  fromIdx(idx: readonly number[]): S;
+}
+
+function mergeAdjacent(pairs: number[]): IdxSet {
+  const out: number[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    const lo = pairs[i] as number;
+    const hi = pairs[i + 1] as number;
+    const last = out.length - 1;
+    if (last > 0 && lo <= (out[last] as number) + 1) {
+      if (hi > (out[last] as number)) out[last] = hi;
+    } else {
+      out.push(lo, hi);
+    }
+  }
+  return out;
+}
+
+function uniqueSortedNumbers(values: number[]): number[] {
+  const sorted = Float64Array.from(values).sort();
+  const out: number[] = [];
+  for (const v of sorted) if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
+  return out;
+}
+
+function uniqueSortedBigints(values: bigint[]): bigint[] {
+  values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: bigint[] = [];
+  for (const v of values) if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
+  return out;
+}
+
+/** Address coordinates: IPv4 elementary intervals, then IPv6, then one index per tag atom. */
+export function addressAxis(sets: readonly AddressSet[], atoms: readonly string[]): Axis<AddressSet> {
+  const raw4: number[] = [0, 2 ** 32];
+  const raw6: bigint[] = [0n, 1n << 128n];
+  for (const set of sets) {
+    for (let i = 0; i < set.v4.length; i += 2) raw4.push(set.v4[i] as number, (set.v4[i + 1] as number) + 1);
+    for (let i = 0; i < set.v6.length; i += 2) raw6.push(set.v6[i] as bigint, (set.v6[i + 1] as bigint) + 1n);
+  }
+  const p4 = uniqueSortedNumbers(raw4);
+  const p6 = uniqueSortedBigints(raw6);
+  const m4 = new Map<number, number>();
+  p4.forEach((v, i) => m4.set(v, i));
+  const m6 = new Map<bigint, number>();
+  p6.forEach((v, i) => m6.set(v, i));
+  const n4 = p4.length - 1;
+  const n6 = p6.length - 1;
+  const base = n4 + n6;
+  return {
+    size: base + atoms.length,
+    toIdx(set) {
+      const out: number[] = [];
+      for (let i = 0; i < set.v4.length; i += 2) {
+        out.push(m4.get(set.v4[i] as number) as number, (m4.get((set.v4[i + 1] as number) + 1) as number) - 1);
+      }
+      for (let i = 0; i < set.v6.length; i += 2) {
+        out.push(n4 + (m6.get(set.v6[i] as bigint) as number), n4 + (m6.get((set.v6[i + 1] as bigint) + 1n) as number) - 1);
+      }
+      for (let k = 0; k < atoms.length; k++) {
+        if (tagContains(set.tags, atoms[k] as string)) out.push(base + k, base + k);
+      }
+      return mergeAdjacent(out);
+    },
+    fromIdx(idx) {
+      const v4: number[] = [];
+      const v6: bigint[] = [];
+      const names: string[] = [];
+      for (let i = 0; i < idx.length; i += 2) {
+        const a = idx[i] as number;
+        const b = idx[i + 1] as number;
+        if (a < n4) {
+          const hi = Math.min(b, n4 - 1);
+          const lo4 = p4[a] as number;
+          const hi4 = (p4[hi + 1] as number) - 1;
+          if (v4.length > 0 && (v4[v4.length - 1] as number) + 1 === lo4) v4[v4.length - 1] = hi4;
+          else v4.push(lo4, hi4);
+        }
+        const a6 = Math.max(a, n4);
+        const b6 = Math.min(b, base - 1);
+        if (a6 <= b6) {
+          const lo6 = p6[a6 - n4] as bigint;
+          const hi6 = (p6[b6 - n4 + 1] as bigint) - 1n;
+          if (v6.length > 0 && (v6[v6.length - 1] as bigint) + 1n === lo6) v6[v6.length - 1] = hi6;
+          else v6.push(lo6, hi6);
+        }
+        for (let k = Math.max(a, base); k <= b; k++) names.push(atoms[k - base] as string);
+      }
+      return { v4, v6, tags: { complement: false, names } };
+    },
+  };
+}
+
+/** Port coordinates. */
+export function portAxis(sets: readonly PortSet[]): Axis<PortSet> {
+  const raw: number[] = [0, 65536];
+  for (const set of sets) for (let i = 0; i < set.length; i += 2) raw.push(set[i] as number, (set[i + 1] as number) + 1);
+  const points = uniqueSortedNumbers(raw);
+  const index = new Map<number, number>();
+  points.forEach((v, i) => index.set(v, i));
+  return {
+    size: points.length - 1,
+    toIdx(set) {
+      const out: number[] = [];
+      for (let i = 0; i < set.length; i += 2) {
+        out.push(index.get(set[i] as number) as number, (index.get((set[i + 1] as number) + 1) as number) - 1);
+      }
+      return mergeAdjacent(out);
+    },
+    fromIdx(idx) {
+      const out: number[] = [];
+      for (let i = 0; i < idx.length; i += 2) {
+        const lo = points[idx[i] as number] as number;
+        const hi = (points[(idx[i + 1] as number) + 1] as number) - 1;
+        if (out.length > 0 && (out[out.length - 1] as number) + 1 === lo) out[out.length - 1] = hi;
+        else out.push(lo, hi);
+      }
+      return out;
+    },
+  };
+}
+
+/** Dimensions of a box. */
+export const REMOTE = 0;
+export const LOCAL = 1;
+export const SOURCE_PORT = 2;
+export const DESTINATION_PORT = 3;
+/** Split order; the remote dimension is painted last. */
+const GROUP_DIMS = [DESTINATION_PORT, SOURCE_PORT, LOCAL] as const;
+
+export type Box = readonly [IdxSet, IdxSet, IdxSet, IdxSet];
+
+export interface CorePart {
+  /** Index of the deciding rule in the rule list. */
+  readonly rule: number;
+  readonly box: Box;
+}
+
+export interface CoreResult {
+  readonly parts: CorePart[];
+  /** In target mode: the first part the target rule decides. */
+  readonly hit: CorePart | undefined;
+  /** Rules that decide at least one element of the box. */
+  readonly painters: Set<number>;
+}
+
+function isSubset(a: readonly number[], b: readonly number[]): boolean {
+  let j = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    const lo = a[i] as number;
+    const hi = a[i + 1] as number;
+    while (j < b.length && (b[j + 1] as number) < lo) j += 2;
+    if (j >= b.length || (b[j] as number) > lo || (b[j + 1] as number) < hi) return false;
+  }
+  return true;
+}
+
+// Deterministic Zobrist keys: a class is keyed by the XOR of its covering rules' keys.
+const KEY_BITS = 21;
+const KEY_MASK = (1 << KEY_BITS) - 1;
+const START_FLAG = 2 ** KEY_BITS;
+const POS_FACTOR = 2 ** (KEY_BITS + 1);
+let zobristA = new Int32Array(0);
+let zobristB = new Int32Array(0);
+
+function ensureKeys(n: number): void {
+  if (zobristA.length >= n) return;
+  const size = Math.max(n, zobristA.length * 2, 1024);
+  const a = new Int32Array(size);
+  const b = new Int32Array(size);
+  let s = 0x9e3779b9 | 0;
+  const next = (): number => {
+    // xorshift32: fixed seed, so runs are reproducible.
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s | 0;
+  };
+  for (let i = 0; i < size; i++) {
+    a[i] = next();
+    b[i] = next();
+  }
+  zobristA = a;
+  zobristB = b;
+}
+
+interface Group {
+  readonly list: number[];
+  readonly set: number[];
+}
+
+/**
+ * Partitions `box` by first match over `rules` (each a box, in priority order). With `target`,
+ * stops at the first element the target rule decides. `collect` false skips building parts.
+ */
+export function partitionBox(
+  rules: readonly Box[],
+  box: Box,
+  options: { target?: number; collect?: boolean } = {},
+): CoreResult {
+  const n = rules.length;
+  if (n >= 1 << KEY_BITS) throw new RangeError('too many rules for one partition');
+  ensureKeys(n);
+  const target = options.target;
+  const collect = options.collect ?? true;
+  const parts: CorePart[] = [];
+  const painters = new Set<number>();
+  const active = new Uint8Array(n);
+  let hit: CorePart | undefined;
+  let stop = false;
+
+  const coversRemaining = (rule: Box, current: Box, level: number): boolean => {
+    if (!isSubset(current[REMOTE], rule[REMOTE])) return false;
+    for (let l = level; l < GROUP_DIMS.length; l++) {
+      const d = GROUP_DIMS[l] as number;
+      if (!isSubset(current[d] as IdxSet, rule[d] as IdxSet)) return false;
+    }
+    return true;
+  };
+
+  const sweep = (list: readonly number[], domain: IdxSet, d: number): Group[] => {
+    const groups: Group[] = [];
+    if (domain.length === 0) return groups;
+    const dMin = domain[0] as number;
+    const dMax = domain[domain.length - 1] as number;
+    const events: number[] = [];
+    for (const r of list) {
+      const set = (rules[r] as Box)[d] as IdxSet;
+      for (let i = 0; i < set.length; i += 2) {
+        const lo = set[i] as number;
+        const hi = set[i + 1] as number;
+        if (hi < dMin || lo > dMax) continue;
+        events.push(lo * POS_FACTOR + START_FLAG + r, (hi + 1) * POS_FACTOR + r);
+      }
+    }
+    const sorted = Float64Array.from(events).sort();
+    const byKey = new Map<number, Group[]>();
+    let hA = 0;
+    let hB = 0;
+    let count = 0;
+    let e = 0;
+    const apply = (ev: number): void => {
+      const r = ev % START_FLAG;
+      const start = ev % POS_FACTOR >= START_FLAG;
+      active[r] = start ? 1 : 0;
+      count += start ? 1 : -1;
+      hA ^= zobristA[r] as number;
+      hB ^= zobristB[r] as number;
+    };
+    const addSegment = (lo: number, hi: number): void => {
+      const key = (hA >>> 0) * (KEY_MASK + 1) + (hB & KEY_MASK);
+      let bucket = byKey.get(key);
+      let group: Group | undefined;
+      if (bucket) {
+        group = bucket.find((g) => g.list.length === count && g.list.every((r) => active[r] === 1));
+      } else {
+        bucket = [];
+        byKey.set(key, bucket);
+      }
+      if (!group) {
+        group = { list: list.filter((r) => active[r] === 1), set: [] };
+        bucket.push(group);
+        groups.push(group);
+      }
+      const set = group.set;
+      if (set.length > 0 && (set[set.length - 1] as number) + 1 === lo) set[set.length - 1] = hi;
+      else set.push(lo, hi);
+    };
+    for (let i = 0; i < domain.length; i += 2) {
+      const xa = domain[i] as number;
+      const xb = domain[i + 1] as number;
+      while (e < sorted.length && Math.floor((sorted[e] as number) / POS_FACTOR) <= xa) apply(sorted[e++] as number);
+      let cur = xa;
+      while (cur <= xb) {
+        const nextEvent = e < sorted.length ? Math.floor((sorted[e] as number) / POS_FACTOR) : Infinity;
+        const next = Math.min(nextEvent, xb + 1);
+        if (count > 0) addSegment(cur, next - 1);
+        cur = next;
+        if (cur <= xb) {
+          while (e < sorted.length && Math.floor((sorted[e] as number) / POS_FACTOR) <= cur) apply(sorted[e++] as number);
+        }
+      }
+    }
+    for (const r of list) active[r] = 0;
+    return groups;
+  };
+
+  const paint = (list: readonly number[], current: Box): void => {
+    const domain = current[REMOTE];
+    const intervals = domain.length >> 1;
+    const offsets = new Int32Array(intervals + 1);
+    for (let i = 0; i < intervals; i++) {
+      offsets[i + 1] = (offsets[i] as number) + (domain[2 * i + 1] as number) - (domain[2 * i] as number) + 1;
+    }
+    const total = offsets[intervals] as number;
+    const painter = new Int32Array(total).fill(-1);
+    const nxt = new Int32Array(total + 1);
+    for (let i = 0; i <= total; i++) nxt[i] = i;
+    const find = (from: number): number => {
+      let root = from;
+      while (nxt[root] !== root) root = nxt[root] as number;
+      let i = from;
+      while (nxt[i] !== root) {
+        const step = nxt[i] as number;
+        nxt[i] = root;
+        i = step;
+      }
+      return root;
+    };
+    let left = total;
+    for (const r of list) {
+      const set = (rules[r] as Box)[REMOTE];
+      let paintedAny = false;
+      for (let s = 0; s < set.length; s += 2) {
+        const a = set[s] as number;
+        const b = set[s + 1] as number;
+        // First domain interval ending at or after a.
+        let lo = 0;
+        let hi = intervals - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((domain[2 * mid + 1] as number) < a) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let i = lo; i < intervals && (domain[2 * i] as number) <= b; i++) {
+          const xa = domain[2 * i] as number;
+          const xb = domain[2 * i + 1] as number;
+          const from = Math.max(a, xa);
+          const to = Math.min(b, xb);
+          if (from > to) continue;
+          const la = (offsets[i] as number) + from - xa;
+          const lb = (offsets[i] as number) + to - xa;
+          for (let j = find(la); j <= lb; j = find(j + 1)) {
+            painter[j] = r;
+            nxt[j] = j + 1;
+            left--;
+            paintedAny = true;
+          }
+        }
+      }
+      if (paintedAny) painters.add(r);
+      if (r === target && paintedAny) {
+        hit = { rule: r, box: [collectPainted(r), current[LOCAL], current[SOURCE_PORT], current[DESTINATION_PORT]] };
+        stop = true;
+        return;
+      }
+      if (left === 0) break;
+    }
+    if (!collect) return;
+    const byRule = new Map<number, number[]>();
+    for (let i = 0; i < intervals; i++) {
+      const xa = domain[2 * i] as number;
+      const base = offsets[i] as number;
+      const end = offsets[i + 1] as number;
+      for (let j = base; j < end; j++) {
+        const r = painter[j] as number;
+        if (r < 0) continue;
+        const g = xa + j - base;
+        let set = byRule.get(r);
+        if (!set) {
+          set = [];
+          byRule.set(r, set);
+        }
+        if (set.length > 0 && (set[set.length - 1] as number) + 1 === g) set[set.length - 1] = g;
+        else set.push(g, g);
+      }
+    }
+    for (const [r, set] of byRule) {
+      parts.push({ rule: r, box: [set, current[LOCAL], current[SOURCE_PORT], current[DESTINATION_PORT]] });
+    }
+
+    function collectPainted(rule: number): IdxSet {
+      const out: number[] = [];
+      for (let i = 0; i < intervals; i++) {
+        const xa = domain[2 * i] as number;
+        const base = offsets[i] as number;
+        for (let j = base; j < (offsets[i + 1] as number); j++) {
+          if (painter[j] !== rule) continue;
+          const g = xa + j - base;
+          if (out.length > 0 && (out[out.length - 1] as number) + 1 === g) out[out.length - 1] = g;
+          else out.push(g, g);
+        }
+      }
+      return out;
+    }
+  };
+
+  const recurse = (level: number, list: readonly number[], current: Box): void => {
+    if (stop) return;
+    let cut = list.length;
+    for (let p = 0; p < list.length; p++) {
+      if (coversRemaining(rules[list[p] as number] as Box, current, level)) {
+        cut = p + 1;
+        break;
+      }
+    }
+    const kept = cut < list.length ? list.slice(0, cut) : list;
+    if (target !== undefined && !kept.includes(target)) return;
+    if (level === GROUP_DIMS.length) {
+      paint(kept, current);
+      return;
+    }
+    const d = GROUP_DIMS[level] as number;
+    for (const group of sweep(kept, current[d] as IdxSet, d)) {
+      const next = [...current] as [IdxSet, IdxSet, IdxSet, IdxSet];
+      next[d] = group.set;
+      recurse(level + 1, group.list, next);
+      if (stop) return;
+    }
+  };
+
+  if (box.every((s) => s.length > 0)) {
+    const all: number[] = [];
+    for (let r = 0; r < n; r++) all.push(r);
+    recurse(0, all, box);
+  }
+  return { parts, hit, painters };
+}
