@@ -32,6 +32,7 @@ export {
   subnetNsgSlot,
   subnetRole,
   subnetsOfNatGateway,
+  virtualNetworkScope,
   type AsgMembership,
   type AttachmentPoint,
   type BastionCoverage,

@@ -136,6 +136,8 @@ export interface EstateRelations {
   subnetsByNatGateway: ReadonlyMap<string, ArmReference[]>;
   asgMembers: ReadonlyMap<string, AsgMembership>;
   bastions: BastionCoverage[];
+  /** VNet key → what `VirtualNetwork` means in it (every VNet of the estate or referenced by a subnet). */
+  virtualNetworkScopes: ReadonlyMap<string, VirtualNetworkScope>;
 }
 
 /** Computes every relation once; queries below read the result. */
@@ -160,6 +162,7 @@ export function relateEstate(estate: Estate): EstateRelations {
     return scope;
   };
 
+  for (const vnet of estate.virtualNetworks.values()) scopeOf(vnet.id);
   const attachments = attachmentPoints(estate, nicsBySubnet, scopeOf);
   const attachmentsByNsg = new Map<string, AttachmentPoint[]>();
   const attachmentsByNic = new Map<string, AttachmentPoint[]>();
@@ -206,7 +209,19 @@ export function relateEstate(estate: Estate): EstateRelations {
     subnetsByNatGateway,
     asgMembers: asgMemberships(estate),
     bastions,
+    virtualNetworkScopes: scopes,
   };
+}
+
+/** What `VirtualNetwork` means in a virtual network (unknown when the estate does not hold it). */
+export function virtualNetworkScope(relations: EstateRelations, virtualNetworkId: string): VirtualNetworkScope {
+  return (
+    relations.virtualNetworkScopes.get(normalizeId(virtualNetworkId)) ?? {
+      kind: 'unknown',
+      virtualNetworkId,
+      reason: `virtual network ${nameOfId(virtualNetworkId)} is not in the estate`,
+    }
+  );
 }
 
 /** The NSG that guards a subnet: the subnet's own field when it is in the estate, else NSG back-references. */
