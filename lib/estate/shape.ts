@@ -78,6 +78,8 @@ function tableRows(columns: unknown[], rows: unknown[]): JsonObject[] {
 const REFERENCE_KEYS = new Set(['id', 'resourcegroup', 'etag']);
 
 function asResource(object: JsonObject): FoundResource | undefined {
+  const effective = effectiveNsg(object);
+  if (effective) return { raw: effective, kind: 'networkSecurityGroup', type: ARM_NSG_TYPE };
   const type = object['type'];
   if (typeof type === 'string' && type.includes('/')) return { raw: object, kind: kindOfType(type), type };
   const id = object['id'];
@@ -86,6 +88,35 @@ function asResource(object: JsonObject): FoundResource | undefined {
   if (!parsed) return undefined;
   if (Object.keys(object).every((k) => REFERENCE_KEYS.has(k.toLowerCase()))) return undefined;
   return { raw: object, kind: kindOfId(id), type: parsed.type };
+}
+
+const ARM_NSG_TYPE = 'Microsoft.Network/networkSecurityGroups';
+
+/**
+ * An entry of an effective NSG list (`listEffectiveNetworkSecurityGroups`, Network Watcher):
+ * `{ networkSecurityGroup: { id }, association, effectiveSecurityRules }`. It stands for the NSG,
+ * its rules as Azure expanded them (the engine reads that shape) and where it is applied.
+ */
+function effectiveNsg(object: JsonObject): JsonObject | undefined {
+  const rules = object['effectiveSecurityRules'];
+  const nsg = object['networkSecurityGroup'];
+  if (!Array.isArray(rules) || !isObject(nsg) || typeof nsg['id'] !== 'string') return undefined;
+  const id = nsg['id'];
+  const parsed = parseArmId(id);
+  if (!parsed) return undefined;
+  const association = isObject(object['association']) ? object['association'] : {};
+  const at = (key: string) => {
+    const ref = association[key];
+    return isObject(ref) && typeof ref['id'] === 'string' ? [{ id: ref['id'] }] : [];
+  };
+  return {
+    id,
+    name: parsed.name,
+    type: ARM_NSG_TYPE,
+    effectiveSecurityRules: rules,
+    subnets: at('subnet'),
+    networkInterfaces: at('networkInterface'),
+  };
 }
 
 /** The resource with its `properties` lifted to top level: one shape for REST, CLI and SDK input. */

@@ -50,12 +50,12 @@ const doc = (source: string, json: unknown): EstateDocument => ({ source, json }
 
 describe('loadEstate: the REST API examples', () => {
   const kinds = /^(ApplicationSecurityGroup|BastionHost|DefaultSecurityRule|NatGateway|NetworkInterface|NetworkSecurityGroup|Subnet|VirtualNetwork)/;
-  // Bodies that are not resources: effective rules, and POST actions that return nothing.
-  const notResources = new Set(['NetworkInterfaceEffectiveNSGList.json', 'SubnetPrepareNetworkPolicies.json', 'SubnetUnprepareNetworkPolicies.json']);
+  // POST actions that return nothing.
+  const notResources = new Set(['SubnetPrepareNetworkPolicies.json', 'SubnetUnprepareNetworkPolicies.json']);
   const files = restExampleFiles().filter((f) => kinds.test(f) && !notResources.has(f));
 
   it('covers the examples of every kind', () => {
-    expect(files.length).toBe(46);
+    expect(files.length).toBe(47);
   });
 
   it.each(files)('%s loads with no errors', (file) => {
@@ -125,9 +125,24 @@ describe('loadEstate: the REST API examples', () => {
     expect(estate.sources[0]?.ignoredTypes).toEqual({ 'microsoft.network/networkwatchers/flowlogs': 2 });
   });
 
-  it('finds no resource in a body that holds none', () => {
+  it('reads an effective NSG list entry as its NSG, with the rules as Azure expanded them', () => {
     const estate = loadEstate(restExampleDocuments('NetworkInterfaceEffectiveNSGList.json'));
-    expect(estate.sources.map((s) => s.resources)).toEqual([0]);
+    const nsg = [...estate.networkSecurityGroups.values()][0];
+    expect(nsg?.id).toBe('/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/test-nsg');
+    expect(nsg?.name).toBe('test-nsg');
+    expect((nsg?.raw['effectiveSecurityRules'] as { name: string }[]).map((r) => r.name)).toEqual([
+      'securityRules/rule1',
+      'securityRules/default-allow-rdp',
+      'defaultSecurityRules/AllowInternetOutBound',
+    ]);
+    // Where it is applied, as back-references.
+    expect(nsg?.networkInterfaces.map((r) => r.id.split('/').pop())).toEqual(['nic1']);
+    expect(nsg?.subnets.map((r) => r.id.split('/').pop())).toEqual(['default']);
+  });
+
+  it('finds no resource in a body that holds none', () => {
+    const estate = loadEstate(restExampleDocuments('NetworkWatcherIpFlowVerify.json'));
+    expect(estate.sources.map((s) => s.resources)).toEqual([0, 0]);
   });
 });
 
