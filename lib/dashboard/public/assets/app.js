@@ -24,7 +24,8 @@ function readFiltersFromHash() {
   state.filters.severity = params.get('severity') ?? '';
   state.filters.ruleId = params.get('rule') ?? '';
   state.filters.status = params.has('status') ? params.get('status') ?? '' : 'open';
-  state.selected = params.get('finding') ?? undefined;
+  // Alerts link to `?finding=<id>`; the page keeps its own state in the hash.
+  state.selected = params.get('finding') ?? new URLSearchParams(location.search).get('finding') ?? undefined;
 }
 
 function writeHash() {
