@@ -1,15 +1,108 @@
-import type { AlertSink, MetricsRecorder } from './types.js';
+/**
+ * Application Insights sink: custom events per transition (FindingOpened, FindingResolved, ...) with
+ * the finding's dimensions, a FindingDigest event for storms, and the nsgwatch metrics.
+ *
+ * Uses the classic `TelemetryClient` API of applicationinsights v3 with its own (non-global)
+ * OpenTelemetry providers: only the Azure Monitor exporters, no auto-instrumentation and no live
+ * metrics, so creating a sink patches nothing in the process. Network statsbeat is governed by the
+ * SDK's environment variables (APPLICATION_INSIGHTS_NO_STATSBEAT, APPLICATIONINSIGHTS_STATSBEAT_DISABLED);
+ * the cloud role name by OTEL_SERVICE_NAME.
+ */
+import { TelemetryClient } from 'applicationinsights';
+import type { TokenCredential } from '@azure/identity';
+import { EVENTS } from '../config/names.js';
+import type { TransitionKind } from '../store/types.js';
+import type { AlertDigest, AlertSink, AlertSummary, MetricName, MetricsRecorder } from './types.js';
 
 export type AppInsightsSinkOptions = {
   /** `InstrumentationKey=...;IngestionEndpoint=...` (APPLICATIONINSIGHTS_CONNECTION_STRING). */
   connectionString: string;
-  /** Cloud role name shown in Application Insights (default `nsgwatch`). */
-  roleName?: string;
+  /** Entra ID auth for ingestion when local auth is off (Monitoring Metrics Publisher role). */
+  credential?: TokenCredential;
+  /** Keep unsent telemetry on disk for a later retry (default true; tests turn it off). */
+  offlineStorage?: boolean;
 };
 
 export type AppInsightsSink = AlertSink & MetricsRecorder & { flush(): Promise<void>; shutdown(): Promise<void> };
 
+const EVENT_OF: Record<TransitionKind, string> = {
+  opened: EVENTS.findingOpened,
+  reopened: EVENTS.findingReopened,
+  resolved: EVENTS.findingResolved,
+  suppressed: EVENTS.findingSuppressed,
+  suppressionExpired: EVENTS.suppressionExpired,
+};
+
+/** Custom dimensions are strings; absent fields are left out rather than sent empty. */
+export function alertDimensions(alert: AlertSummary): Record<string, string> {
+  const dims: Record<string, string> = {
+    transitionId: alert.transitionId,
+    findingId: alert.findingId,
+    kind: alert.kind,
+    ruleId: alert.ruleId,
+    severity: alert.severity,
+    status: alert.status,
+    resourceId: alert.resourceId,
+    resourceName: alert.resourceName,
+    title: alert.title,
+    message: alert.message,
+    at: alert.at,
+  };
+  for (const key of ['changedBy', 'eventId', 'correlationId', 'eventTime', 'suppressionReason', 'link'] as const) {
+    const value = alert[key];
+    if (value !== undefined) dims[key] = value;
+  }
+  return dims;
+}
+
+export function digestDimensions(digest: AlertDigest): Record<string, string> {
+  const dims: Record<string, string> = {
+    total: String(digest.total),
+    at: digest.at,
+    byKind: JSON.stringify(digest.byKind),
+    bySeverity: JSON.stringify(digest.bySeverity),
+    byRule: JSON.stringify(digest.byRule),
+    top: JSON.stringify(
+      digest.top.map((a) => ({ kind: a.kind, ruleId: a.ruleId, severity: a.severity, resourceId: a.resourceId, link: a.link })),
+    ),
+  };
+  if (digest.link) dims['link'] = digest.link;
+  return dims;
+}
+
 export function createAppInsightsSink(options: AppInsightsSinkOptions): AppInsightsSink {
-  void options;
-  throw new Error('createAppInsightsSink: not implemented yet');
+  const client = new TelemetryClient(options.connectionString, { useGlobalProviders: false });
+  if (options.offlineStorage === false) client.config.enableUseDiskRetryCaching = false;
+  if (options.credential) client.config.aadTokenCredential = options.credential;
+
+  return {
+    name: 'applicationInsights',
+    // Telemetry records every transition, muted ones included.
+    accepts: () => true,
+    async send(messages) {
+      for (const message of messages) {
+        switch (message.kind) {
+          case 'transition':
+            client.trackEvent({ name: EVENT_OF[message.alert.kind], properties: alertDimensions(message.alert) });
+            break;
+          case 'digest':
+            client.trackEvent({ name: EVENTS.alertDigest, properties: digestDimensions(message.digest) });
+            break;
+          default:
+            return assertNever(message);
+        }
+      }
+      // A Function instance may be frozen right after the invocation: get the events out now.
+      await client.flush();
+    },
+    trackMetric(name: MetricName, value: number, properties?: Record<string, string>) {
+      client.trackMetric(properties ? { name, value, properties } : { name, value });
+    },
+    flush: () => client.flush(),
+    shutdown: () => client.shutdown(),
+  };
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected alert message: ${JSON.stringify(value)}`);
 }

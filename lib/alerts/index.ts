@@ -16,8 +16,17 @@ export type {
   MetricsRecorder,
   SinkOutcome,
 } from './types.js';
-export { createAlerter, findingLink, summarize } from './alerter.js';
+export { ALERT_KINDS } from './types.js';
+export { buildDigest, createAlerter, DEFAULT_DIGEST_THRESHOLD, findingLink, summarize } from './alerter.js';
 export { createAppInsightsSink, type AppInsightsSink, type AppInsightsSinkOptions } from './appinsights.js';
-export { createEventGridSink, type EventGridSinkOptions } from './eventgrid.js';
-export { createWebhookSink, type WebhookFormat, type WebhookSinkOptions } from './webhook.js';
-export { alertSinksFromEnv } from './env.js';
+export { CLOUD_EVENT_TYPE_OF, cloudEventOf, createEventGridSink, type EventGridSinkOptions } from './eventgrid.js';
+export {
+  createWebhookSink,
+  genericPayload,
+  slackPayload,
+  teamsPayload,
+  WEBHOOK_FORMATS,
+  type WebhookFormat,
+  type WebhookSinkOptions,
+} from './webhook.js';
+export { alerterOptionsFromEnv, type AlerterSetup } from './env.js';

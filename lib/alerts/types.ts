@@ -6,6 +6,9 @@ import type { Severity } from '../rules/finding.js';
 import type { FindingStatus, Transition, TransitionKind } from '../store/types.js';
 import type { METRICS } from '../config/names.js';
 
+/** What people are told about by default: a muted finding is recorded, not announced. */
+export const ALERT_KINDS: readonly TransitionKind[] = ['opened', 'reopened', 'resolved', 'suppressionExpired'];
+
 /** The alert form of one transition: what a person or a subscriber needs, no evidence dump. */
 export interface AlertSummary {
   /** The transition id: subscribers deduplicate on it (CloudEvent id). */
@@ -50,8 +53,11 @@ export type AlertMessage =
 export interface AlertSink {
   /** Names the sink in outcomes, logs and the failure metric. */
   name: string;
-  /** Transition kinds this sink announces (default: every kind but `suppressed`). */
-  kinds?: readonly TransitionKind[];
+  /**
+   * Which alerts this sink announces (default: {@link ALERT_KINDS}, i.e. every kind but
+   * `suppressed`). Digests are counted over what a sink accepts.
+   */
+  accepts?(alert: AlertSummary): boolean;
   /** Deliver the messages; throw when delivery failed (after the sink's own retries). */
   send(messages: AlertMessage[]): Promise<void>;
   /** Wait until buffered telemetry is out (Application Insights batches). */
