@@ -273,19 +273,27 @@ export function asgAddresses(relations: EstateRelations): Map<string, string[]> 
  * attached nowhere known, or in several virtual networks (then `VirtualNetwork` differs by place).
  */
 export function nsgVirtualNetworkScope(relations: EstateRelations, nsgId: string): VirtualNetworkScope {
-  const scopes = new Map<string, VirtualNetworkScope>();
-  for (const point of attachmentsOfNsg(relations, nsgId)) {
+  const points = attachmentsOfNsg(relations, nsgId);
+  const known = new Map<string, VirtualNetworkScope>();
+  const unknown: VirtualNetworkScope[] = [];
+  for (const point of points) {
     const scope = point.virtualNetwork;
-    scopes.set(scope.kind === 'known' ? scope.virtualNetwork.key : `unknown:${scope.virtualNetworkId ?? ''}`, scope);
+    if (scope.kind === 'known') known.set(scope.virtualNetwork.key, scope);
+    else unknown.push(scope);
   }
-  const [only, ...others] = [...scopes.values()];
-  if (only && others.length === 0) return only;
-  if (!only) return { kind: 'unknown', virtualNetworkId: undefined, reason: 'the NSG is not associated with any subnet or NIC' };
-  return {
-    kind: 'unknown',
-    virtualNetworkId: undefined,
-    reason: `the NSG is associated in ${scopes.size} virtual networks, so VirtualNetwork differs by attachment`,
-  };
+  const [only, ...others] = [...known.values()];
+  if (only && others.length === 0 && unknown.length === 0) return only;
+  const reason =
+    points.length === 0
+      ? 'the NSG is not associated with any subnet or NIC'
+      : known.size > 1
+        ? `the NSG is associated in ${known.size} virtual networks, so VirtualNetwork differs by attachment`
+        : known.size === 1
+          ? 'some of the NSG\'s attachments are in virtual networks the estate does not hold'
+          : unknown[0]?.kind === 'unknown'
+            ? unknown[0].reason
+            : 'its virtual network is not known';
+  return { kind: 'unknown', virtualNetworkId: undefined, reason };
 }
 
 function attachmentPoints(

@@ -25,7 +25,8 @@ export interface DocumentScan {
   nextLinks: number;
 }
 
-const MAX_CONTAINER_DEPTH = 6;
+/** Deep enough for recorded HTTP sessions (cassette → interactions → response → body → data → value). */
+const MAX_CONTAINER_DEPTH = 12;
 
 /**
  * Collects the type-bearing resources of one document: a resource, a bare array, a list response
