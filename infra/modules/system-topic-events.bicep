@@ -1,0 +1,141 @@
+// The subscription's system topic and the event subscription that hands successful writes,
+// deletes and actions on watched network resources to onResourceChange. Undeliverable events
+// are dead-lettered to a blob container with the topic's own identity (no storage key).
+param environmentName string
+param tags object
+param functionAppId string
+param appSubscriptionId string
+param storageAccountName string
+param storageResourceGroupName string
+param deadLetterContainerName string
+param actionGroupId string
+
+// Keep in step with lib/config/names.ts (FUNCTIONS, SUBSCRIBED_EVENT_TYPES,
+// WATCHED_RESOURCE_TYPES); test/infra/drift.test.ts checks.
+var functionName = 'onResourceChange'
+var subscribedEventTypes = [
+  'Microsoft.Resources.ResourceWriteSuccess'
+  'Microsoft.Resources.ResourceDeleteSuccess'
+  'Microsoft.Resources.ResourceActionSuccess'
+]
+var watchedResourceTypes = [
+  'Microsoft.Network/networkSecurityGroups'
+  'Microsoft.Network/networkSecurityGroups/securityRules'
+  'Microsoft.Network/virtualNetworks'
+  'Microsoft.Network/virtualNetworks/subnets'
+  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings'
+  'Microsoft.Network/networkInterfaces'
+  'Microsoft.Network/natGateways'
+  'Microsoft.Network/bastionHosts'
+  'Microsoft.Network/applicationSecurityGroups'
+]
+
+resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+  name: 'evgt-nsgwatch-${environmentName}'
+  location: 'global'
+  tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    source: subscription().id
+    topicType: 'Microsoft.Resources.Subscriptions'
+  }
+}
+
+module deadLetterAccess 'dead-letter-access.bicep' = {
+  name: 'nsgwatch-deadletter-${environmentName}-${uniqueString(subscription().id)}'
+  scope: resourceGroup(appSubscriptionId, storageResourceGroupName)
+  params: {
+    principalId: topic.identity.principalId
+    storageAccountName: storageAccountName
+    containerName: deadLetterContainerName
+  }
+}
+
+resource eventSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+  parent: topic
+  name: 'nsgwatch-resource-changes'
+  dependsOn: [
+    deadLetterAccess
+  ]
+  properties: {
+    destination: {
+      endpointType: 'AzureFunction'
+      properties: {
+        resourceId: '${functionAppId}/functions/${functionName}'
+        maxEventsPerBatch: 1
+        preferredBatchSizeInKilobytes: 64
+      }
+    }
+    eventDeliverySchema: 'EventGridSchema'
+    filter: {
+      includedEventTypes: subscribedEventTypes
+      // data.operationName is `<resource type>/write|delete|<action>/action`; Event Grid compares case-insensitively.
+      advancedFilters: [
+        {
+          operatorType: 'StringBeginsWith'
+          key: 'data.operationName'
+          values: [for resourceType in watchedResourceTypes: '${resourceType}/']
+        }
+      ]
+    }
+    retryPolicy: {
+      maxDeliveryAttempts: 30
+      eventTimeToLiveInMinutes: 1440
+    }
+    deadLetterWithResourceIdentity: {
+      identity: {
+        type: 'SystemAssigned'
+      }
+      deadLetterDestination: {
+        endpointType: 'StorageBlob'
+        properties: {
+          resourceId: resourceId(appSubscriptionId, storageResourceGroupName, 'Microsoft.Storage/storageAccounts', storageAccountName)
+          blobContainerName: deadLetterContainerName
+        }
+      }
+    }
+    labels: [
+      'nsgwatch'
+    ]
+  }
+}
+
+// Event Grid's own count, independent of the code: any dead-lettered change alerts.
+resource deadLettered 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: 'nsgwatch-deadlettered-${environmentName}-${uniqueString(subscription().id)}'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'Event Grid dead-lettered resource changes for nsgwatch in subscription ${subscription().subscriptionId}; see the ${deadLetterContainerName} container.'
+    severity: 2
+    enabled: true
+    scopes: [
+      topic.id
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          criterionType: 'StaticThresholdCriterion'
+          name: 'DeadLettered'
+          metricNamespace: 'Microsoft.EventGrid/systemTopics'
+          metricName: 'DeadLetteredCount'
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Total'
+        }
+      ]
+    }
+    actions: [
+      {
+        actionGroupId: actionGroupId
+      }
+    ]
+  }
+}
+
+output eventSubscriptionId string = eventSubscription.id
