@@ -79,6 +79,10 @@ function eventData(input: ResourceEventInput, correlationId: string): Record<str
       ver: '1.0',
     },
     correlationId,
+    // ARM reports the HTTP call behind a delete (as in the service's own samples), not behind a write.
+    ...(input.operation === 'delete'
+      ? { httpRequest: { clientRequestId: correlationId, clientIpAddress: '203.0.113.10', method: 'DELETE', url: `https://management.azure.com${input.resourceId}?api-version=2024-05-01` } }
+      : {}),
     resourceProvider: operationName.split('/')[0],
     resourceUri: input.resourceId,
     operationName,
