@@ -3,7 +3,7 @@
  * own timeout) never stops the others, and its failure is logged and counted. More alertable
  * transitions than the digest threshold become one digest message per sink.
  */
-import { METRICS } from '../config/names.js';
+import { EVENT_PROPERTIES as P, METRICS } from '../config/names.js';
 import { SEVERITIES, severityRank, type Severity } from '../rules/finding.js';
 import { TRANSITION_KINDS, type Transition, type TransitionKind } from '../store/types.js';
 import {
@@ -104,7 +104,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
       if (!s.eventTime) continue;
       const latency = Date.parse(s.at) - Date.parse(s.eventTime);
       if (Number.isFinite(latency) && latency >= 0) {
-        metrics.trackMetric(METRICS.eventToFindingLatencyMs, latency, { ruleId: s.ruleId, kind: s.kind });
+        metrics.trackMetric(METRICS.eventToFindingLatencyMs, latency, { [P.ruleId]: s.ruleId, [P.kind]: s.kind });
       }
     }
   }
@@ -124,7 +124,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
       const reason = describe(error);
       log('error', `alert sink ${sink.name} failed`, { sink: sink.name, error: reason, alerts: mine.length });
       try {
-        metrics?.trackMetric(METRICS.alertSinkFailures, 1, { sink: sink.name });
+        metrics?.trackMetric(METRICS.alertSinkFailures, 1, { [P.sink]: sink.name });
       } catch (metricError) {
         log('warn', 'could not record the alert sink failure metric', { error: describe(metricError) });
       }
@@ -142,15 +142,15 @@ export function createAlerter(options: AlerterOptions): Alerter {
     },
     recordEvaluation(metric) {
       if (!metrics) return;
-      const dims: Record<string, string> = { outcome: metric.ok ? 'ok' : 'failed' };
-      if (metric.scope) dims['scope'] = metric.scope;
+      const dims: Record<string, string> = { [P.outcome]: metric.ok ? 'ok' : 'failed' };
+      if (metric.scope) dims[P.scope] = metric.scope;
       // One sample per evaluation, valued by its duration: the count is the evaluations, the mean their time.
       metrics.trackMetric(METRICS.evaluations, Math.max(0, metric.durationMs), dims);
       if (!metric.ok) metrics.trackMetric(METRICS.evaluationFailures, 1, dims);
     },
     recordOpenFindings(counts) {
       if (!metrics) return;
-      for (const severity of SEVERITIES) metrics.trackMetric(METRICS.openFindings, counts[severity], { severity });
+      for (const severity of SEVERITIES) metrics.trackMetric(METRICS.openFindings, counts[severity], { [P.severity]: severity });
     },
     sinkFailures: () => failures,
     async flush() {

@@ -10,14 +10,14 @@
  */
 import { TelemetryClient } from 'applicationinsights';
 import type { TokenCredential } from '@azure/identity';
-import { EVENTS } from '../config/names.js';
+import { EVENT_PROPERTIES, EVENTS } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
 import type { AlertDigest, AlertSink, AlertSummary, MetricName, MetricsRecorder } from './types.js';
 
 export type AppInsightsSinkOptions = {
   /** `InstrumentationKey=...;IngestionEndpoint=...` (APPLICATIONINSIGHTS_CONNECTION_STRING). */
   connectionString: string;
-  /** Entra ID auth for ingestion when local auth is off (Monitoring Metrics Publisher role). */
+  /** Entra ID auth for ingestion when local auth is off (Monitoring Metrics Publisher role on the component). */
   credential?: TokenCredential;
   /** Keep unsent telemetry on disk for a later retry (default true; tests turn it off). */
   offlineStorage?: boolean;
@@ -33,40 +33,47 @@ const EVENT_OF: Record<TransitionKind, string> = {
   suppressionExpired: EVENTS.suppressionExpired,
 };
 
+const P = EVENT_PROPERTIES;
+
 /** Custom dimensions are strings; absent fields are left out rather than sent empty. */
 export function alertDimensions(alert: AlertSummary): Record<string, string> {
   const dims: Record<string, string> = {
-    transitionId: alert.transitionId,
-    findingId: alert.findingId,
-    kind: alert.kind,
-    ruleId: alert.ruleId,
-    severity: alert.severity,
-    status: alert.status,
-    resourceId: alert.resourceId,
-    resourceName: alert.resourceName,
-    title: alert.title,
-    message: alert.message,
-    at: alert.at,
+    [P.transitionId]: alert.transitionId,
+    [P.findingId]: alert.findingId,
+    [P.kind]: alert.kind,
+    [P.ruleId]: alert.ruleId,
+    [P.severity]: alert.severity,
+    [P.status]: alert.status,
+    [P.resourceId]: alert.resourceId,
+    [P.resourceName]: alert.resourceName,
+    [P.title]: alert.title,
+    [P.message]: alert.message,
+    [P.at]: alert.at,
   };
-  for (const key of ['changedBy', 'eventId', 'correlationId', 'eventTime', 'suppressionReason', 'link'] as const) {
-    const value = alert[key];
-    if (value !== undefined) dims[key] = value;
-  }
+  const optional: [string, string | undefined][] = [
+    [P.changedBy, alert.changedBy],
+    [P.eventId, alert.eventId],
+    [P.correlationId, alert.correlationId],
+    [P.eventTime, alert.eventTime],
+    [P.suppressionReason, alert.suppressionReason],
+    [P.link, alert.link],
+  ];
+  for (const [key, value] of optional) if (value !== undefined) dims[key] = value;
   return dims;
 }
 
 export function digestDimensions(digest: AlertDigest): Record<string, string> {
   const dims: Record<string, string> = {
-    total: String(digest.total),
-    at: digest.at,
-    byKind: JSON.stringify(digest.byKind),
-    bySeverity: JSON.stringify(digest.bySeverity),
-    byRule: JSON.stringify(digest.byRule),
-    top: JSON.stringify(
+    [P.total]: String(digest.total),
+    [P.at]: digest.at,
+    [P.byKind]: JSON.stringify(digest.byKind),
+    [P.bySeverity]: JSON.stringify(digest.bySeverity),
+    [P.byRule]: JSON.stringify(digest.byRule),
+    [P.top]: JSON.stringify(
       digest.top.map((a) => ({ kind: a.kind, ruleId: a.ruleId, severity: a.severity, resourceId: a.resourceId, link: a.link })),
     ),
   };
-  if (digest.link) dims['link'] = digest.link;
+  if (digest.link) dims[P.link] = digest.link;
   return dims;
 }
 

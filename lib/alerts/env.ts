@@ -32,8 +32,10 @@ export function alerterOptionsFromEnv(
   let appInsights: AppInsightsSink | undefined;
   const aiConnection = setting(SETTINGS.appInsightsConnectionString);
   if (aiConnection) {
+    // The deployment turns local auth off: ingestion then needs the managed identity's token.
+    const entraId = /(^|;)\s*Authorization\s*=\s*AAD\s*(;|$)/i.test(setting(SETTINGS.appInsightsAuthenticationString) ?? '');
     try {
-      appInsights = createAppInsightsSink({ connectionString: aiConnection });
+      appInsights = createAppInsightsSink(entraId ? { connectionString: aiConnection, credential } : { connectionString: aiConnection });
       sinks.push(appInsights);
     } catch (error) {
       errors.push(`${SETTINGS.appInsightsConnectionString}: ${(error as Error).message}`);

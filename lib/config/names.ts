@@ -111,6 +111,29 @@ export const EVENT_PROPERTIES = {
   scope: 'scope',
   /** Why an evaluation failed or an event was dead-lettered. */
   reason: 'reason',
+  /** Finding events (FindingOpened, ...): the transition and the finding's headline. */
+  transitionId: 'transitionId',
+  kind: 'kind',
+  status: 'status',
+  resourceName: 'resourceName',
+  title: 'title',
+  message: 'message',
+  at: 'at',
+  changedBy: 'changedBy',
+  eventId: 'eventId',
+  correlationId: 'correlationId',
+  eventTime: 'eventTime',
+  suppressionReason: 'suppressionReason',
+  link: 'link',
+  /** FindingDigest: counts (JSON) and the most severe items. */
+  total: 'total',
+  byKind: 'byKind',
+  bySeverity: 'bySeverity',
+  byRule: 'byRule',
+  top: 'top',
+  /** Metric dimensions: evaluation outcome (ok | failed) and the alert sink that failed. */
+  outcome: 'outcome',
+  sink: 'sink',
 } as const;
 
 /** CloudEvents types nsgwatch publishes on its custom topic. */

@@ -51,12 +51,15 @@ import type {
   Transition,
 } from './types.js';
 
-/** Table Storage failed while applying changes; `committed` lists the transitions already written. */
-export class StoreWriteError extends Error {
+/**
+ * Table Storage failed (unreachable, throttled past the retries, refused). A failed write names
+ * the transitions it had already committed, so the caller can still announce them.
+ */
+export class StoreError extends Error {
   readonly committed: Transition[];
   constructor(message: string, committed: Transition[], options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'StoreWriteError';
+    this.name = 'StoreError';
     this.committed = committed;
   }
 }
@@ -277,7 +280,7 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
       }
     });
     if (failure !== undefined) {
-      throw new StoreWriteError(
+      throw new StoreError(
         `findings store: write failed after ${committed.length} transition(s) were committed: ${describe(failure)}`,
         committed,
         { cause: failure },
@@ -291,8 +294,8 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
       await ensureTables();
       return await run();
     } catch (error) {
-      if (error instanceof StoreWriteError) throw error;
-      throw new StoreWriteError(`findings store: ${what} failed: ${describe(error)}`, [], { cause: error });
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`findings store: ${what} failed: ${describe(error)}`, [], { cause: error });
     }
   }
 
@@ -450,13 +453,14 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
   }
 
   async function removeSuppression(id: string, cause: EvaluationCause = {}): Promise<RemovalResult> {
+    const notFound: RemovalResult = { ok: false, error: { code: 'notFound', message: `no suppression with id "${id}"` } };
+    // Ids are UUIDs; anything else cannot exist (and may not even be a valid key).
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return notFound;
     return guarded('removing a suppression', async () => {
       try {
         await suppressionTable.deleteEntity(SUPPRESSION_PARTITION, id);
       } catch (error) {
-        if (statusOf(error) === 404 || statusOf(error) === 400) {
-          return { ok: false, error: { code: 'notFound', message: `no suppression with id "${id}"` } };
-        }
+        if (statusOf(error) === 404) return notFound;
         throw error;
       }
       const transitions = await recheck(

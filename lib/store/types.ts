@@ -209,7 +209,7 @@ export interface FindingsStore {
   /**
    * Diff one evaluation against the stored state of what it read, write the changes and return
    * each transition once (even when two instances apply the same evaluation at once). Throws
-   * {@link StoreWriteError} when Table Storage fails; it carries the transitions already committed.
+   * {@link StoreError} when Table Storage fails; it carries the transitions already committed.
    */
   applyEvaluation(result: EvaluationResult, cause?: EvaluationCause): Promise<Transition[]>;
   listFindings(query?: FindingQuery): Promise<FindingPage>;

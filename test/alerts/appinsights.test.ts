@@ -7,7 +7,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlerter, createAppInsightsSink, createWebhookSink, type AppInsightsSink } from '../../lib/alerts/index.js';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { alerterOptionsFromEnv, createAlerter, createAppInsightsSink, createWebhookSink, summarize, type AppInsightsSink } from '../../lib/alerts/index.js';
 import { closedPort, startIngestion, storm, transition, type Receiver } from './support.js';
 
 const IKEY = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
@@ -143,6 +144,34 @@ describe('Application Insights sink', () => {
     expect(digest['total']).toBe('300');
     expect(JSON.parse(digest['byKind']!)).toMatchObject({ opened: 240, resolved: 60 });
     expect((JSON.parse(digest['top']!) as unknown[]).length).toBe(10);
+  });
+
+  it('authenticates ingestion with the managed identity when the settings ask for Entra ID', async () => {
+    const scopes: string[] = [];
+    const credential: TokenCredential = {
+      getToken: async (scope): Promise<AccessToken> => {
+        scopes.push(...[scope].flat());
+        return { token: 'entra-test-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const setup = alerterOptionsFromEnv(
+      {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}/`,
+        APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=00000000-0000-0000-0000-0000000000c1',
+      },
+      credential,
+    );
+    expect(setup.errors).toEqual([]);
+    expect(setup.options.sinks.map((s) => s.name)).toEqual(['applicationInsights']);
+    const before = ingestion.requests.length;
+    try {
+      await setup.appInsights!.send([{ kind: 'transition', alert: summarize(transition('reopened')) }]);
+      await until(() => ingestion.requests.length > before, 'the authenticated request');
+    } finally {
+      await setup.appInsights!.shutdown();
+    }
+    expect(ingestion.requests.at(-1)!.headers['authorization']).toBe('Bearer entra-test-token');
+    expect(scopes).toEqual(expect.arrayContaining([expect.stringMatching(/^https:\/\/monitor\.azure\.com\/+\.default$/)]));
   });
 
   it('only ever talked to the loopback endpoint: no statsbeat, no live metrics, nothing outside', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
-import { createFindingsStore, StoreWriteError, type FindingsStore, type StoreTableNames, type Transition } from '../../lib/store/index.js';
+import { createFindingsStore, StoreError, type FindingsStore, type StoreTableNames, type Transition } from '../../lib/store/index.js';
 import { evaluation, freshTables, makeFinding, nsgId, observedTransport } from './support.js';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'nsgwatch-store-'));
@@ -49,11 +49,11 @@ describe('Azurite restarted mid-run', () => {
       () => undefined,
       (error: unknown) => error,
     );
-    expect(failure).toBeInstanceOf(StoreWriteError);
-    expect((failure as StoreWriteError).committed).toEqual([]);
-    expect((failure as StoreWriteError).message).toMatch(/findings store: applying an evaluation failed/);
+    expect(failure).toBeInstanceOf(StoreError);
+    expect((failure as StoreError).committed).toEqual([]);
+    expect((failure as StoreError).message).toMatch(/findings store: applying an evaluation failed/);
     expect(Date.now() - started).toBeLessThan(10_000);
-    await expect(s.listFindings()).rejects.toBeInstanceOf(StoreWriteError);
+    await expect(s.listFindings()).rejects.toBeInstanceOf(StoreError);
 
     azurite = await startAzurite({ location: folder, ports });
     const page = await s.listFindings();
@@ -94,8 +94,8 @@ describe('a process that dies between writes', () => {
       try {
         committed = await dying.applyEvaluation(after);
       } catch (error) {
-        expect(error, `cut ${cut}`).toBeInstanceOf(StoreWriteError);
-        committed = (error as StoreWriteError).committed;
+        expect(error, `cut ${cut}`).toBeInstanceOf(StoreError);
+        committed = (error as StoreError).committed;
       }
 
       // Read back with a healthy instance: each finding's status agrees with its own history.

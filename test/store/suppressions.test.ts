@@ -158,6 +158,7 @@ describe('suppression lifecycle (injected clock)', () => {
     const removedNarrow = await store.removeSuppression(narrow.suppression.id);
     expect(removedNarrow.ok && removedNarrow.transitions.map((t) => t.finding.fingerprint)).toEqual([sshA.fingerprint]);
     expect(await store.removeSuppression(narrow.suppression.id)).toMatchObject({ ok: false, error: { code: 'notFound' } });
+    expect(await store.removeSuppression('../x#?')).toMatchObject({ ok: false, error: { code: 'notFound' } });
   });
 
   it('a new finding that matches a suppression is recorded as suppressed, never as opened', async () => {
