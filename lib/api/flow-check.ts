@@ -4,18 +4,9 @@
  * alone, or a NIC's subnet and NIC NSGs composed.
  */
 import { loadEstate } from '../estate/load.js';
-import type { Estate, NetworkSecurityGroup } from '../estate/model.js';
-import {
-  contextInputs,
-  guardsOfNetworkInterface,
-  nsgVirtualNetworkScope,
-  relateEstate,
-  type EstateRelations,
-  type NsgSlot,
-  type VirtualNetworkScope,
-} from '../estate/relations.js';
-import { createContext, evaluateComposed, evaluateFlow, parseFlow, parseNsg, parseServiceTags } from '../nsg/index.js';
-import type { Layer, RuleRef, ServiceTagData } from '../nsg/index.js';
+import type { Estate } from '../estate/model.js';
+import { parseFlow, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
+import { createFlowVerifier, type FlowVerifier } from '../cli/flow.js';
 import { normalizeId } from '../rules/finding.js';
 import type { EstateSource } from '../pipeline/types.js';
 import type { FlowAnswer, FlowChecker, FlowQuery } from './types.js';
@@ -24,8 +15,7 @@ type Resolved<T> = { ok: true; value: T } | { ok: false; answer: FlowAnswer };
 
 interface Snapshot {
   estate: Estate;
-  relations: EstateRelations;
-  serviceTags: ServiceTagData | undefined;
+  verifier: FlowVerifier;
   notes: string[];
 }
 
@@ -53,7 +43,7 @@ export function createEstateFlowChecker(source: EstateSource): FlowChecker {
       if (parsed.ok) serviceTags = parsed.data;
       else notes.push(`service tag data could not be read (${parsed.error}); tags are treated as unresolved`);
     }
-    return { ok: true, value: { estate, relations: relateEstate(estate), serviceTags, notes } };
+    return { ok: true, value: { estate, verifier: createFlowVerifier(estate, serviceTags ? { serviceTags } : {}), notes } };
   }
 
   return {
@@ -66,6 +56,7 @@ export function createEstateFlowChecker(source: EstateSource): FlowChecker {
 }
 
 function answer(snap: Snapshot, query: FlowQuery): FlowAnswer {
+  // Field-level problems and unknown targets first, so the API can name the field and answer 404.
   const flow = parseFlow({
     direction: query.direction,
     protocol: query.protocol,
@@ -78,84 +69,29 @@ function answer(snap: Snapshot, query: FlowQuery): FlowAnswer {
     const [first] = flow.errors;
     return { error: { code: 'invalidField', message: flow.errors.map((e) => e.message).join('; '), ...(first ? { field: fieldName(first.field) } : {}) } };
   }
-  if (query.nsg !== undefined) {
-    const nsg = findByNameOrId(snap.estate.networkSecurityGroups, query.nsg, 'nsg', 'NSG');
-    if (!nsg.ok) return nsg.answer;
-    const layer = layerOf(snap, nsg.value, nsgVirtualNetworkScope(snap.relations, nsg.value.id));
-    if (!layer.ok) return layer.answer;
-    const decision = evaluateFlow(layer.value.nsg, flow.flow, layer.value.ctx);
-    return verdict(decision.access, [decision.rule], [...snap.notes, ...layer.value.ctx.assumptions]);
-  }
-  const nicName = query.nic ?? '';
-  const nic = findByNameOrId(snap.estate.networkInterfaces, nicName, 'nic', 'NIC');
-  if (!nic.ok) return nic.answer;
-  const [point] = guardsOfNetworkInterface(snap.relations, nic.value.id);
-  if (point === undefined) {
-    return { error: { code: 'notFound', message: `NIC ${nic.value.name} sits in no subnet the estate knows`, field: 'nic' } };
-  }
-  const subnet = slotLayer(snap, point.subnetNsg, point.virtualNetwork, 'subnet');
-  if (!subnet.ok) return subnet.answer;
-  const own = slotLayer(snap, point.nicNsg, point.virtualNetwork, 'NIC');
-  if (!own.ok) return own.answer;
-  const decision = evaluateComposed({ ...(subnet.value ? { subnet: subnet.value } : {}), ...(own.value ? { nic: own.value } : {}) }, flow.flow);
-  const notes = [...snap.notes, ...(subnet.value?.ctx.assumptions ?? []), ...(own.value?.ctx.assumptions ?? [])];
-  if (decision.decidedBy.length === 0) notes.push(`no NSG guards ${nic.value.name}: every flow is allowed`);
-  return verdict(decision.access, decision.decidedBy, notes);
-}
-
-function verdict(access: 'Allow' | 'Deny', rules: readonly RuleRef[], notes: string[]): FlowAnswer {
-  const unique = [...new Set(notes)];
+  const target = query.nsg !== undefined
+    ? exists(snap.estate.networkSecurityGroups, query.nsg, 'nsg', 'NSG')
+    : exists(snap.estate.networkInterfaces, query.nic ?? '', 'nic', 'NIC');
+  if (target !== undefined) return target;
+  // The decision itself is `nsgwatch flow`'s: the same verifier answers the CLI and the API.
+  const verdict = snap.verifier.verify(query);
+  if (!verdict.ok) return { error: { code: 'unanswerable', message: verdict.error } };
+  const notes = [...new Set([...snap.notes, ...verdict.notes])];
   return {
-    access,
-    decidedBy: rules.map((r) => ({ nsg: r.nsgName, rule: r.rule, priority: r.priority })),
-    ...(unique.length > 0 ? { notes: unique } : {}),
+    access: verdict.access,
+    decidedBy: verdict.decidedBy.map((d) => ({ nsg: d.nsgName, rule: d.rule, priority: d.priority })),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 }
 
-function slotLayer(snap: Snapshot, slot: NsgSlot, scope: VirtualNetworkScope, side: string): Resolved<Layer | undefined> {
-  switch (slot.state) {
-    case 'none':
-      return { ok: true, value: undefined };
-    case 'present':
-      return layerOf(snap, slot.nsg, scope);
-    case 'missing':
-      return { ok: false, answer: { error: { code: 'notFound', message: `the ${side} NSG ${slot.id} is referenced but not in the estate: its rules are unknown`, field: 'nic' } } };
-    case 'unknown':
-      return { ok: false, answer: { error: { code: 'notFound', message: `the estate cannot tell which NSG guards the ${side}`, field: 'nic' } } };
-    default: {
-      const unreachable: never = slot;
-      return unreachable;
-    }
-  }
-}
-
-function layerOf(snap: Snapshot, resource: NetworkSecurityGroup, scope: VirtualNetworkScope): Resolved<Layer> {
-  const parsed = parseNsg(resource.raw, { id: resource.id });
-  if (!parsed.ok) {
-    const reasons = parsed.errors.map((e) => `${e.rule ? `rule ${e.rule}` : resource.name}${e.field ? ` field ${e.field}` : ''}: ${e.message}`).join('; ');
-    return { ok: false, answer: { error: { code: 'invalidResource', message: `NSG ${resource.name} cannot be evaluated: ${reasons}` } } };
-  }
-  const inputs = contextInputs(snap.relations, scope);
-  const ctx = createContext({
-    ...(inputs.virtualNetworkPrefixes ? { virtualNetworkPrefixes: inputs.virtualNetworkPrefixes } : {}),
-    asgAddresses: inputs.asgAddresses,
-    ...(snap.serviceTags ? { serviceTags: snap.serviceTags } : {}),
-  });
-  return { ok: true, value: { nsg: parsed.nsg, ctx } };
-}
-
-/** By ARM id (any casing), else by name when exactly one resource has it. */
-function findByNameOrId<T extends { id: string; name: string }>(map: ReadonlyMap<string, T>, wanted: string, field: 'nsg' | 'nic', label: string): Resolved<T> {
+/** An error answer when no resource has this ARM id (any casing) or name; ambiguity is the verifier's to report. */
+function exists<T extends { name: string }>(map: ReadonlyMap<string, T>, wanted: string, field: 'nsg' | 'nic', label: string): FlowAnswer | undefined {
   if (wanted.startsWith('/')) {
-    const found = map.get(normalizeId(wanted));
-    if (found) return { ok: true, value: found };
-    return { ok: false, answer: { error: { code: 'notFound', message: `no ${label} with id ${wanted} in the estate`, field } } };
+    if (map.has(normalizeId(wanted))) return undefined;
+    return { error: { code: 'notFound', message: `no ${label} with id ${wanted} in the estate`, field } };
   }
-  const matches = [...map.values()].filter((r) => r.name.toLowerCase() === wanted.toLowerCase());
-  const [only] = matches;
-  if (matches.length === 1 && only) return { ok: true, value: only };
-  if (matches.length === 0) return { ok: false, answer: { error: { code: 'notFound', message: `no ${label} named ${wanted} in the estate`, field } } };
-  return { ok: false, answer: { error: { code: 'ambiguous', message: `${matches.length} ${label}s are named ${wanted}; give the ARM id`, field } } };
+  if ([...map.values()].some((r) => r.name.toLowerCase() === wanted.toLowerCase())) return undefined;
+  return { error: { code: 'notFound', message: `no ${label} named ${wanted} in the estate`, field } };
 }
 
 /** The engine names fields sourceIp/destinationIp; the API's queries say source/destination. */
