@@ -67,30 +67,32 @@ export interface ArmId {
  * is not a resource id of that form.
  */
 export function parseArmId(id: string): ArmId | undefined {
-  const parts = id.trim().replace(/\/+$/, '').split('/');
+  const parts = trimId(id).split('/');
   // ['', 'subscriptions', S, 'resourceGroups', G, 'providers', NS, T1, N1, ...]
-  if (parts.length < 9 || parts[0] !== '') return undefined;
+  if (parts.length < 9 || parts.length % 2 === 0 || parts[0] !== '') return undefined;
   if (parts[1]?.toLowerCase() !== 'subscriptions' || parts[3]?.toLowerCase() !== 'resourcegroups') return undefined;
   if (parts[5]?.toLowerCase() !== 'providers') return undefined;
-  const rest = parts.slice(7);
-  if (rest.length % 2 !== 0 || rest.some((p) => p === '')) return undefined;
   const namespace = parts[6] ?? '';
   const subscriptionId = parts[2] ?? '';
   const resourceGroup = parts[4] ?? '';
   if (namespace === '' || subscriptionId === '' || resourceGroup === '') return undefined;
-  const types: string[] = [];
+  let type = namespace;
   const names: string[] = [];
-  for (let i = 0; i < rest.length; i += 2) {
-    types.push(rest[i] ?? '');
-    names.push(rest[i + 1] ?? '');
+  for (let i = 7; i < parts.length; i += 2) {
+    const segment = parts[i] ?? '';
+    const name = parts[i + 1] ?? '';
+    if (segment === '' || name === '') return undefined;
+    type += `/${segment}`;
+    names.push(name);
   }
-  return {
-    subscriptionId,
-    resourceGroup,
-    type: [namespace, ...types].join('/'),
-    names,
-    name: names[names.length - 1] ?? '',
-  };
+  return { subscriptionId, resourceGroup, type, names, name: names[names.length - 1] ?? '' };
+}
+
+/** The id without surrounding blanks and trailing slashes (no regex: this runs for every resource). */
+function trimId(id: string): string {
+  let value = id.trim();
+  while (value.endsWith('/')) value = value.slice(0, -1);
+  return value;
 }
 
 export function kindOfId(id: string): ResourceKind | undefined {
@@ -102,7 +104,10 @@ export function kindOfId(id: string): ResourceKind | undefined {
 export function parentId(id: string): string | undefined {
   const parsed = parseArmId(id);
   if (!parsed || parsed.names.length < 2) return undefined;
-  return id.trim().replace(/\/+$/, '').split('/').slice(0, -2).join('/');
+  const trimmed = trimId(id);
+  let cut = trimmed.lastIndexOf('/');
+  cut = trimmed.lastIndexOf('/', cut - 1);
+  return trimmed.slice(0, cut);
 }
 
 /** `parent/segment/name`, the way ARM spells inline children. */

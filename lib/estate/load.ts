@@ -324,7 +324,9 @@ function inlineChildId(child: JsonObject, parent: string, segment: string, field
   const id = child['id'];
   if (typeof id === 'string' && id.trim() !== '') {
     const own = id.trim();
-    if (normalizeId(parentId(own) ?? '') !== normalizeId(parent)) {
+    // A child id is its parent's id plus exactly `/segment/name`.
+    const rest = own.slice(parent.length);
+    if (own.slice(0, parent.length).toLowerCase() !== parent.toLowerCase() || rest.split('/').length !== 3 || !rest.startsWith('/')) {
       throw new InvalidField(`${field}.id`, `${field}.id '${own}' is not a child of '${parent}'`);
     }
     return own;
