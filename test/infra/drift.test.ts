@@ -353,7 +353,7 @@ describe('monitoring: local auth off, queries use only names the code emits', ()
     for (const m of body.matchAll(/\bname\s*==\s*"([^"]+)"/g)) names.push(m[1] as string);
     for (const m of body.matchAll(/\bname\s+in\s*\(([^)]*)\)/g)) for (const v of (m[1] as string).matchAll(/"([^"]+)"/g)) names.push(v[1] as string);
     const dimensions = [...body.matchAll(/customDimensions\.(\w+)/g)].map((m) => m[1] as string);
-    const tables = [...body.matchAll(/^\s*(\w+)\s*$/gm)].map((m) => m[1] as string);
+    const tables = [...new Set([...body.matchAll(/^\s*(\w+)\s*$/gm)].map((m) => m[1] as string))];
     return { tables, names, dimensions };
   }
 
@@ -377,7 +377,7 @@ describe('monitoring: local auth off, queries use only names the code emits', ()
   });
 
   it('alerts on FindingOpened at or above the severity parameter, and on pipeline health', () => {
-    expect(namesIn(alertQueries['finding-opened']).names).toContain(EVENTS.findingOpened);
+    expect(namesIn(alertQueries['finding-opened']).names.sort()).toEqual([EVENTS.findingOpened, EVENTS.findingReopened, EVENTS.alertDigest].sort());
     expect(namesIn(alertQueries['pipeline-health']).names.sort()).toEqual([EVENTS.evaluationFailed, EVENTS.eventDeadLettered].sort());
     const alerts = infra('modules/alerts.bicep');
     expect(alerts).toContain("loadTextContent('../queries/finding-opened.kql')");
