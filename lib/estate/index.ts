@@ -17,6 +17,7 @@ export {
 export { addressProblem, asPrefix, prefixProblem } from './addresses.js';
 export { parseJsonc, stripComments, type JsoncResult } from './jsonc.js';
 export { loadEstate, type EstateDocument } from './load.js';
+export { ruleSetDocument, type RuleSetResult } from './rule-set.js';
 export { flatten, scanDocument, type DocumentScan, type FoundResource } from './shape.js';
 export {
   asgAddresses,

@@ -4,6 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadEstateFiles, loadTemplateFile, readJsonFile } from '../../lib/estate/files.js';
 import { parseJsonc, stripComments } from '../../lib/estate/jsonc.js';
+import { loadEstate } from '../../lib/estate/load.js';
+import { ruleSetDocument } from '../../lib/estate/rule-set.js';
 import { CORPUS, REST_EXAMPLES } from './corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nsgwatch-estate-'));
@@ -94,5 +96,34 @@ describe('loadTemplateFile', () => {
     const result = await loadTemplateFile(join(dir, 'nope'));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problem.message).toContain('no such file');
+  });
+});
+
+describe('ruleSetDocument: the bicep docs rule files as standalone NSGs', () => {
+  const bicep = (path: string) => resolve(CORPUS, 'templates/bicep-docs-samples', path);
+
+  it.each([
+    ['samples/patterns-shared-variable-file/shared-rules.json', ['Allow_RDP_from_company_IP_address', 'Allow_VirtualNetwork_to_Storage']],
+    ['samples/loops/multiplesecurityrules.parameters.json', ['RDPAllow', 'HTTPAllow']],
+    ['syntax-samples/functions/loadJsonContent/nsg-security-rules.json', ['nsg-security-rules-1']],
+  ])('%s', async (path, names) => {
+    const read = await readJsonFile(bicep(path));
+    if (!read.ok) throw new Error(read.problem.message);
+    const label = path.split('/').pop()?.replace(/\.json$/, '') ?? '';
+    const result = ruleSetDocument(read.value, { label });
+    if (!result.ok) throw new Error(result.error);
+    const estate = loadEstate([result.document]);
+    expect(estate.errors).toEqual([]);
+    const nsg = [...estate.networkSecurityGroups.values()][0];
+    expect(nsg?.name).toBe(label);
+    expect((nsg?.raw['securityRules'] as { name: string }[]).map((r) => r.name)).toEqual(names);
+  });
+
+  it('refuses a file with no rules', async () => {
+    const read = await readJsonFile(resolve(CORPUS, 'templates/bicep-docs-samples/samples/patterns-shared-variable-file/shared-prefixes.json'));
+    expect(read.ok && ruleSetDocument(read.value, { label: 'shared-prefixes' })).toEqual({
+      ok: false,
+      error: 'shared-prefixes holds no security rules (objects with direction and access)',
+    });
   });
 });
