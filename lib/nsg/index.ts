@@ -44,6 +44,8 @@ export {
   formatAddresses,
 } from './addresses.js';
 
+export type { Ip, PrefixParseResult } from './addresses.js';
+
 export { parseServiceTags } from './servicetags.js';
 
 export {

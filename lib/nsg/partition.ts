@@ -415,7 +415,7 @@ export function partitionBox(
       }
     }
     const kept = cut < list.length ? list.slice(0, cut) : list;
-    if (target !== undefined && !kept.includes(target)) return;
+    // A target cut off here decides nothing in this class; the walk goes on to name its shadowers.
     if (level === GROUP_DIMS.length) {
       paint(kept, current);
       return;
