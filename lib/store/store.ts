@@ -301,8 +301,9 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
 
   async function applyEvaluation(result: EvaluationResult, cause: EvaluationCause = {}): Promise<Transition[]> {
     return guarded('applying an evaluation', async () => {
-      const unreadable = new Set(result.unreadable.map((u) => normalizeId(u.resourceId)));
-      const judged = new Set([...result.read, ...result.deleted].map(normalizeId).filter((id) => !unreadable.has(id)));
+      // A resource that could not be read, or was read but not fully judged (bad input), resolves nothing.
+      const notJudged = new Set([...result.unreadable, ...result.errors].map((u) => normalizeId(u.resourceId)));
+      const judged = new Set([...result.read, ...result.deleted].map(normalizeId).filter((id) => !notJudged.has(id)));
       const resources = new Set([...judged, ...result.findings.map((f) => normalizeId(f.resourceId))]);
       const [known, suppressions] = await Promise.all([loadResources(resources), activeSuppressions(now())]);
 

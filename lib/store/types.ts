@@ -207,7 +207,8 @@ export interface FindingsStore {
   /** Create the tables if they do not exist (also done lazily by every call). */
   ensureTables(): Promise<void>;
   /**
-   * Diff one evaluation against the stored state of what it read, write the changes and return
+   * Diff one evaluation against the stored state of what it read (`read` and `deleted`, less any
+   * resource in `unreadable` or `errors`), write the changes and return
    * each transition once (even when two instances apply the same evaluation at once). Throws
    * {@link StoreError} when Table Storage fails; it carries the transitions already committed.
    */

@@ -65,15 +65,15 @@ describe('sink isolation', () => {
     hook.script([], 'hang');
     const logs: { level: AlertLogLevel; message: string; properties?: Record<string, string | number> }[] = [];
     const alerter = createAlerter({
-      sinks: [createWebhookSink({ url: `${hook.url}/x?code=SECRET`, timeoutMs: 300, retries: 1, backoffMs: 10 }), eventGrid()],
+      sinks: [createWebhookSink({ url: `${hook.url}/x?code=SECRET`, timeoutMs: 800, retries: 1, backoffMs: 10 }), eventGrid()],
       log: (level, message, properties) => logs.push(properties ? { level, message, properties } : { level, message }),
     });
     const started = Date.now();
     const outcomes = await alerter.publish([transition('opened')]);
-    expect(outcomes[0]).toMatchObject({ sink: 'webhook:generic', status: 'failed', error: expect.stringMatching(/no response within 300 ms/) });
+    expect(outcomes[0]).toMatchObject({ sink: 'webhook:generic', status: 'failed', error: expect.stringMatching(/no response within 800 ms/) });
     expect(outcomes[1]).toEqual({ sink: 'eventGrid', status: 'sent', messages: 1, digest: false });
-    // The topic had its event long before the webhook gave up.
-    expect(topic.requests[0]!.at - started).toBeLessThan(250);
+    // The topic had its event before the webhook's first attempt even timed out.
+    expect(topic.requests[0]!.at - started).toBeLessThan(800);
     expect(hook.requests).toHaveLength(2);
     expect(alerter.sinkFailures()).toBe(1);
     expect(logs).toEqual([

@@ -58,6 +58,16 @@ const lifecycles: { name: string; steps: Step[] }[] = [
     ],
   },
   {
+    name: 'a resource with an input error is not judged: nothing of it resolves',
+    steps: [
+      { apply: evaluation({ read: [A], findings: [sshA, rdpA] }), expect: [['opened', rdpA], ['opened', sshA]] },
+      {
+        apply: evaluation({ read: [A], findings: [sshA], errors: [{ resourceId: A, rule: 'bad', field: 'destinationPortRange', message: 'port 70000' }] }),
+        expect: [],
+      },
+    ],
+  },
+  {
     name: 'a deleted resource resolves its findings; ids match in any casing',
     steps: [
       { apply: evaluation({ read: [A.toLowerCase()], findings: [sshA] }), expect: [['opened', sshA]] },
