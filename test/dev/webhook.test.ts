@@ -7,6 +7,7 @@ import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { causeOfChange, createCoalescer, decodeEvaluateMessage, type Coalescer } from '../../lib/azure/coalesce.js';
 import { parseEvents } from '../../lib/azure/events.js';
 import { scopesForChange } from '../../lib/azure/scopes.js';
+import { handleResourceEvents } from '../../lib/pipeline/handlers.js';
 import { createApi } from '../../lib/api/index.js';
 import { createQueueScanStarter } from '../../lib/api/scan.js';
 import { createEstateFlowChecker } from '../../lib/api/flow-check.js';
@@ -27,16 +28,9 @@ let queue: QueueClient;
 let coalescer: Coalescer;
 const reports: DeliveryReport[] = [];
 
-/** What the Event Grid trigger does with one event: parse → scopes → coalesce onto the queue. */
+/** The Event Grid trigger's own handler: parse → scopes → coalesce onto the queue. */
 async function onResourceChange(event: Record<string, unknown>): Promise<void> {
-  const parsed = await parseEvents(event);
-  if (!parsed.ok) throw new Error(parsed.error.message);
-  for (const item of parsed.events) {
-    if (item.kind !== 'change') continue;
-    const scopes = scopesForChange(item.change);
-    if (!scopes.ok) throw new Error(scopes.error.message);
-    for (const scope of scopes.scopes) await coalescer.enqueueScope(scope, causeOfChange(item.change));
-  }
+  await handleResourceEvents(event, { coalescer, log: () => undefined });
 }
 
 beforeAll(async () => {

@@ -100,8 +100,8 @@ export function drawTrendChart(canvas, trend) {
     data: {
       labels: trend.points.map((p) => format.format(new Date(p.start))),
       datasets: [
-        { type: 'bar', label: 'opened', data: trend.points.map((p) => (p.counts.opened ?? 0) + (p.counts.reopened ?? 0) + (p.counts.suppressionExpired ?? 0)), backgroundColor: colors.opened, stack: 'moves', borderRadius: 3, yAxisID: 'y' },
-        { type: 'bar', label: 'resolved', data: trend.points.map((p) => -((p.counts.resolved ?? 0) + (p.counts.suppressed ?? 0))), backgroundColor: colors.resolved, stack: 'moves', borderRadius: 3, yAxisID: 'y' },
+        { type: 'bar', label: 'opened', data: trend.points.map((p) => (p.counts.opened ?? 0) + (p.counts.reopened ?? 0) + (p.counts.suppressionExpired ?? 0)), backgroundColor: colors.opened, stack: 'moves', borderRadius: 3, maxBarThickness: 36, yAxisID: 'y' },
+        { type: 'bar', label: 'resolved', data: trend.points.map((p) => -((p.counts.resolved ?? 0) + (p.counts.suppressed ?? 0))), backgroundColor: colors.resolved, stack: 'moves', borderRadius: 3, maxBarThickness: 36, yAxisID: 'y' },
         { type: 'line', label: 'open', data: trend.points.map((p) => p.open), borderColor: colors.open, backgroundColor: colors.open, stepped: true, pointRadius: 0, borderWidth: 2, yAxisID: 'open' },
       ],
     },

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startDevRuntime, type DevRuntime } from '../../lib/dev/runtime.js';
+import { copyEstate } from '../../lib/dev/estate-files.js';
+import { evaluateRules, ruleInfos } from '../../lib/dev/catalogue.js';
+import { fingerprint, type Finding } from '../../lib/rules/finding.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hasChromium = existsSync(CHROMIUM);
+const ARTIFACTS = path.resolve(process.cwd(), 'test-artifacts');
+const HOSTILE = `<script>alert('owned')</script>`;
+
+if (!hasChromium) {
+  // Said out loud so a run without the browser tests is never mistaken for a pass.
+  console.log(`dashboard browser tests skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`);
+}
+
+// Skipped only when the Debian chromium package is not installed (CI installs it in .ci/run).
+describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
+  let scratch: string;
+  let runtime: DevRuntime;
+  let browser: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const dialogs: string[] = [];
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'nsgwatch-dashboard-'));
+    const estateDir = path.join(scratch, 'estate');
+    await copyEstate(path.resolve(process.cwd(), 'samples/estate'), estateDir);
+    runtime = await startDevRuntime({ estateDir, port: 0, evaluate: evaluateRules, rules: ruleInfos, print: () => undefined });
+    await runtime.sweep();
+    // A finding whose every user-controlled string carries markup: it must show as text.
+    const id = '/subscriptions/0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a/resourceGroups/rg-nsgwatch-demo/providers/Microsoft.Network/networkSecurityGroups/nsg-shared';
+    const hostile: Finding = {
+      ruleId: 'NSG-001',
+      severity: 'high',
+      resourceId: id,
+      resourceName: `nsg-shared<img src=x onerror=alert('img')>`,
+      scope: 'markup-test',
+      fingerprint: fingerprint('NSG-001', id, 'markup-test'),
+      title: `RDP reachable ${HOSTILE}`,
+      message: `RDP (3389/TCP) is reachable from the Internet; rule description: ${HOSTILE}`,
+      evidence: {
+        witness: { direction: 'Inbound', protocol: 'Tcp', source: '203.0.113.7', sourcePort: 50000, destination: '10.0.3.4', destinationPort: 3389 },
+        decidedBy: [{ nsg: id, nsgName: 'nsg-shared', rule: `AllowRdpFromInternet${HOSTILE}`, priority: 200, access: 'Allow' }],
+        attachments: [`${id.replace(/networkSecurityGroups\/.*/, 'networkInterfaces/nic-vm-jump')}`],
+        ruleDescription: HOSTILE,
+      },
+      remediation: { az: `az network nsg rule delete -g rg-nsgwatch-demo --nsg-name nsg-shared -n AllowRdpFromInternet # ${HOSTILE}`, bicep: `// ${HOSTILE}` },
+    };
+    await runtime.store.applyEvaluation({ read: [id.toLowerCase()], findings: [hostile], errors: [], unreadable: [], deleted: [] }, { changedBy: `mallory${HOSTILE}@contoso.com`, eventId: 'evt-markup' });
+
+    // A fresh profile each run (playwright passes it to Chromium as --user-data-dir).
+    browser = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1400, height: 1000 },
+    });
+    page = await browser.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(`${runtime.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  const rows = (): Promise<string[]> => page.locator('#findings-body tr.finding-row').evaluateAll((trs) => trs.map((tr) => tr.textContent ?? ''));
+
+  it('loads with no console errors and shows the open findings, tiles and charts', async () => {
+    expect(consoleErrors).toEqual([]);
+    const open = (await (await fetch(`${runtime.url}/api/findings?status=open&limit=500`)).json()) as { items: { id: string }[] };
+    expect(open.items.length).toBeGreaterThan(0);
+    expect(await rows()).toHaveLength(open.items.length);
+    const tiles = await page.locator('#severity-tiles .tile-count').allTextContents();
+    expect(tiles.map(Number).reduce((a, b) => a + b, 0)).toBe(open.items.length);
+    // Chart.js drew into both canvases.
+    const drawn = await page.locator('canvas').evaluateAll((canvases) => canvases.map((c) => (c as unknown as { width: number }).width > 0));
+    expect(drawn).toEqual([true, true]);
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it('filters by severity, rule, text and status', async () => {
+    const all = await rows();
+    await page.selectOption('#filter-severity', 'high');
+    const high = await page.locator('#findings-body tr.finding-row td:first-child').allTextContents();
+    expect(high.length).toBeGreaterThan(0);
+    expect(high.every((s) => s.trim() === 'high')).toBe(true);
+    await page.selectOption('#filter-severity', '');
+
+    await page.fill('#filter-text', 'nsg-shared');
+    const shared = await rows();
+    expect(shared.length).toBeGreaterThan(0);
+    expect(shared.length).toBeLessThan(all.length + 1);
+    expect(shared.every((r) => r.includes('nsg-shared'))).toBe(true);
+    await page.fill('#filter-text', 'no finding says this');
+    expect(await rows()).toHaveLength(0);
+    await expect.poll(() => page.locator('#findings-body td.empty').count()).toBe(1);
+    await page.fill('#filter-text', '');
+
+    await page.selectOption('#filter-rule', 'NSG-001');
+    const byRule = await page.locator('#findings-body tr.finding-row td:nth-child(2)').allTextContents();
+    expect(byRule.length).toBeGreaterThan(0);
+    expect(byRule.every((r) => r.trim() === 'NSG-001')).toBe(true);
+    await page.selectOption('#filter-rule', '');
+
+    await page.selectOption('#filter-status', 'resolved');
+    await expect.poll(async () => (await page.locator('#findings-body tr.finding-row td:nth-child(5)').allTextContents()).every((s) => s.trim() === 'resolved')).toBe(true);
+    await page.selectOption('#filter-status', 'open');
+    await expect.poll(async () => (await rows()).length).toBe(all.length);
+  });
+
+  it('opens the detail view with the evidence, remediation and history', async () => {
+    await page.fill('#filter-text', 'rule description');
+    await page.locator('#findings-body tr.finding-row').first().click();
+    const detail = page.locator('#detail');
+    await detail.locator('.detail-evidence').waitFor();
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('Witness flow');
+    expect(text).toContain('203.0.113.7:50000');
+    expect(text).toContain('10.0.3.4:3389');
+    expect(await detail.locator('table.deciding tbody tr').count()).toBe(1);
+    expect(text).toContain('nic-vm-jump');
+    expect(text).toContain('az network nsg rule delete');
+    expect(await detail.locator('.timeline li').count()).toBeGreaterThan(0);
+    expect(text).toContain('Opened');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-detail.png'), fullPage: true });
+  });
+
+  it('keeps markup from the data inert: shown as text, never run', async () => {
+    const detailText = (await page.locator('#detail').textContent()) ?? '';
+    expect(detailText).toContain(HOSTILE);
+    const tableText = (await page.locator('#findings-body').textContent()) ?? '';
+    expect(tableText).toContain(`nsg-shared<img src=x onerror=alert('img')>`);
+    expect(dialogs).toEqual([]);
+    // The only scripts are the page's own two; no element came from the data.
+    expect(await page.locator('script').count()).toBe(2);
+    expect(await page.locator('img[onerror], #detail img, #findings-body img').count()).toBe(0);
+    expect(consoleErrors).toEqual([]);
+    await page.fill('#filter-text', '');
+  });
+});
