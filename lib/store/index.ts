@@ -27,7 +27,7 @@ export type {
   TransitionKind,
 } from './types.js';
 export { FINDING_STATUSES, TRANSITION_KINDS } from './types.js';
-export { createFindingsStore, StoreError } from './store.js';
+export { createFindingsStore, StoreError, StoreQueryError } from './store.js';
 export { storeOptionsFromEnv } from './env.js';
 export { dailyTrend } from './trend.js';
 export { findingKey, encodeKeyPart } from './keys.js';

@@ -64,6 +64,26 @@ export class StoreError extends Error {
   }
 }
 
+/** A query the store cannot run as given (a malformed continuation token): the caller's input, not an outage. */
+export class StoreQueryError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'StoreQueryError';
+    this.field = field;
+  }
+}
+
+/** The SDK's continuation token: base64 of `{"nextPartitionKey":...,"nextRowKey":...}`. */
+function isContinuationToken(token: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64').toString('latin1'));
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as Record<string, unknown>)['nextPartitionKey'] === 'string';
+  } catch {
+    return false;
+  }
+}
+
 /** Re-read-and-decide rounds before a finding under constant contention is reported as failed. */
 const MAX_ATTEMPTS = 8;
 /** Entity-group transactions hold at most 100 operations. */
@@ -322,8 +342,12 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
   }
 
   async function listFindings(query: FindingQuery = {}): Promise<FindingPage> {
+    if (query.continuationToken !== undefined && !isContinuationToken(query.continuationToken)) {
+      throw new StoreQueryError('continuationToken', 'the continuation token is not one this store issued');
+    }
+    const requested = query.limit !== undefined && Number.isFinite(query.limit) ? Math.trunc(query.limit) : DEFAULT_PAGE;
+    const limit = Math.min(Math.max(requested, 1), MAX_PAGE);
     return guarded('listing findings', async () => {
-      const limit = Math.min(Math.max(Math.trunc(query.limit ?? DEFAULT_PAGE), 1), MAX_PAGE);
       const conditions: string[] = [];
       let rows = FINDING_ROWS;
       let partition: string | undefined;

@@ -213,6 +213,7 @@ export interface FindingsStore {
    * {@link StoreError} when Table Storage fails; it carries the transitions already committed.
    */
   applyEvaluation(result: EvaluationResult, cause?: EvaluationCause): Promise<Transition[]>;
+  /** Throws {@link StoreQueryError} for a continuation token it did not issue. */
   listFindings(query?: FindingQuery): Promise<FindingPage>;
   getFinding(id: string): Promise<{ finding: StoredFinding; history: HistoryEntry[] } | undefined>;
   /** History rows in time order (for the dashboard trend: see {@link dailyTrend}). */

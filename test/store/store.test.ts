@@ -181,6 +181,15 @@ describe('queries', () => {
     expect(seen.sort()).toEqual(findings.map((f) => f.fingerprint).sort());
   });
 
+  it('refuses a continuation token it did not issue, and clamps odd page sizes', async () => {
+    await expect(store().listFindings({ continuationToken: 'not-a-token' })).rejects.toMatchObject({
+      name: 'StoreQueryError',
+      field: 'continuationToken',
+    });
+    expect((await store().listFindings({ limit: Number.NaN })).items).toHaveLength(findings.length);
+    expect((await store().listFindings({ limit: 0 })).items).toHaveLength(1);
+  });
+
   it('counts open findings by severity', async () => {
     expect(await store().countOpenFindings()).toEqual({ critical: 1, high: 2, medium: 0, low: 1, info: 1 });
   });
