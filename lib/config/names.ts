@@ -73,8 +73,10 @@ export const FUNCTIONS = {
   evaluateScope: 'evaluateScope',
   /** Timer: the full sweep (SETTINGS.reconcileSchedule). */
   reconcile: 'reconcile',
-  /** HTTP: findings, history, suppressions, flow check, dashboard. */
+  /** HTTP: findings, history, suppressions, flow check, scan, rules, summary (function key). */
   api: 'api',
+  /** HTTP: the dashboard's page and static files under /api/dashboard/ (no data, no key). */
+  dashboard: 'dashboard',
 } as const;
 
 /** Application Insights custom events. */
