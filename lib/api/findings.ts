@@ -1,7 +1,7 @@
 /** GET /api/findings (filters, paging) and GET /api/findings/{id} (with history). */
-import { FINDING_STATUSES, type FindingQuery } from '../store/index.js';
+import { FINDING_STATUSES, StoreQueryError, type FindingQuery } from '../store/index.js';
 import { SEVERITIES } from '../rules/finding.js';
-import { errorResponse, jsonResponse, notFound, type ApiError, type ApiRequest, type ApiResponse, type Checked } from './http.js';
+import { errorResponse, invalid, jsonResponse, notFound, type ApiError, type ApiRequest, type ApiResponse, type Checked } from './http.js';
 import {
   LIMITS,
   checkEnum,
@@ -82,7 +82,14 @@ function applyFilter(target: FindingQuery, name: string, raw: string): ApiError 
 export async function listFindings(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
   const query = parseFindingQuery(request.query);
   if (!query.ok) return errorResponse(query.error);
-  const page = await deps.store.listFindings(query.value);
+  let page;
+  try {
+    page = await deps.store.listFindings(query.value);
+  } catch (error) {
+    // A token the store did not issue is the caller's mistake, not an outage.
+    if (error instanceof StoreQueryError) return errorResponse(invalid(error.message, error.field));
+    throw error;
+  }
   return jsonResponse(200, {
     items: page.items,
     ...(page.continuationToken !== undefined ? { continuationToken: page.continuationToken } : {}),

@@ -123,6 +123,7 @@ describe('GET /api/findings', () => {
     { query: 'status=open&status=resolved', field: 'status' },
     { query: `continuationToken=${'t'.repeat(5000)}`, field: 'continuationToken' },
     { query: 'sort=severity', field: 'sort', code: 'unknownParameter' },
+    { query: 'continuationToken=not-one-of-ours', field: 'continuationToken' },
   ];
   it.each(invalid)('refuses ?$query naming $field', async ({ query, field, code }) => {
     const response = await api.handle(request('GET', `/api/findings?${query}`));
