@@ -7,7 +7,7 @@ import type { Alerter } from '../alerts/index.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { normalizeId, type EvaluationResult, type Finding, type ResourceError } from '../rules/finding.js';
-import type { EvaluationCause, FindingsStore } from '../store/index.js';
+import { StoreError, type EvaluationCause, type FindingsStore } from '../store/index.js';
 import { affectedResources } from './affected.js';
 import type { EstateSource, EvaluationOutcome, Pipeline } from './types.js';
 
@@ -90,6 +90,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     try {
       transitions = await options.store.applyEvaluation(result, cause);
     } catch (error) {
+      // What did commit before the store failed is real: announce it once, then fail for a retry.
+      if (error instanceof StoreError && error.committed.length > 0) await options.alerter.publish(error.committed);
       return failed(`the findings store refused the write: ${error instanceof Error ? error.message : String(error)}`, errors);
     }
     // Alerts after the store write: a transition that was not stored is never announced.
