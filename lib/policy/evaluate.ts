@@ -1,0 +1,478 @@
+/**
+ * The flow-assertion evaluator: judges "these flows must be denied" / "these flows must be allowed"
+ * on the effective policy at every attachment point in a policy's scope, and reports each
+ * violation on the NSG whose rule decides it (the Allow that lets traffic in, or the Deny that
+ * blocks a required flow), with the affected attachments in the evidence. The built-in exposure
+ * rules and users' policies both run through here. Pure.
+ */
+import {
+  ALL_PORTS,
+  NO_ADDRESS,
+  NO_PORTS,
+  addressContains,
+  addressIntersect,
+  addressIsEmpty,
+  addressSample,
+  addressUnion,
+  isBroad,
+  parseIp,
+  portContains,
+  portIntersect,
+  portIsEmpty,
+  portIsSubset,
+  portRanges,
+  portSet,
+  portUnion,
+  toWitness,
+  type AddressSet,
+  type EvaluationContext,
+  type Flow,
+  type FlowProtocol,
+  type PortSet,
+  type RegionAnalysis,
+  type RegionPart,
+  type RuleRef,
+} from '../nsg/index.js';
+import {
+  addressEvidence,
+  decidingRule,
+  describeAddresses,
+  describeAttachments,
+  describeProtocolPorts,
+  describeRule,
+  fillRemediation,
+} from '../rules/describe.js';
+import { fingerprint, normalizeId, type Finding, type Remediation, type Severity } from '../rules/finding.js';
+import type { EffectivePoint, EstateView, PairAnalysis } from '../rules/view.js';
+import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
+
+/** How the findings of a policy are labelled: the rule's own id and metadata for built-ins. */
+export interface PolicyOutput {
+  ruleId: string;
+  severity: Severity;
+  title: string;
+  remediation: Remediation;
+}
+
+const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);
+/** Evidence lists at most this many attachments (and says how many there were). */
+const MAX_ATTACHMENTS = 100;
+
+/** A part of an analysis that concerns one point: its flows to or from the point's own addresses. */
+interface PointPart {
+  part: RegionPart;
+  /** part.local ∩ the point's addresses. */
+  local: AddressSet;
+}
+
+interface PointParts {
+  /** Identifies the set of parts: points with equal signatures have equal verdicts. */
+  signature: string;
+  parts: PointPart[];
+}
+
+interface Violation {
+  /** The rule reported: an Allow that lets the flow through, or the Deny that blocks it. */
+  blame: RuleRef;
+  chain: readonly RuleRef[];
+  protocol: FlowProtocol;
+  ports: PortSet | null;
+  remote: AddressSet;
+  witness: Flow;
+}
+
+const partsCache = new WeakMap<PairAnalysis, Map<string, PointParts>>();
+
+/** The parts of a pair's analysis that reach this point's own addresses (memoised per point). */
+function partsAt(shared: PairAnalysis, point: EffectivePoint): PointParts {
+  let byPoint = partsCache.get(shared);
+  if (!byPoint) {
+    byPoint = new Map();
+    partsCache.set(shared, byPoint);
+  }
+  const cached = byPoint.get(point.key);
+  if (cached) return cached;
+  const indices: number[] = [];
+  const parts: PointPart[] = [];
+  shared.analysis.parts.forEach((part, i) => {
+    // Most parts span every local address of the pair: then no intersection is needed.
+    const local = shared.spansLocal[i] ? point.local : addressIntersect(part.local, point.local);
+    if (addressIsEmpty(local)) return;
+    indices.push(i);
+    parts.push({ part, local });
+  });
+  const result = { signature: indices.join(','), parts };
+  byPoint.set(point.key, result);
+  return result;
+}
+
+function clipPorts(part: RegionPart, ports: PortSet): PortSet | null | undefined {
+  if (part.destinationPorts === null) return null;
+  const clipped = portIntersect(part.destinationPorts, ports);
+  return portIsEmpty(clipped) ? undefined : clipped;
+}
+
+function firstPort(set: PortSet): number {
+  for (const range of portRanges(set)) if (range.to >= 1) return Math.max(1, range.from);
+  return set[0] ?? 0;
+}
+
+/** The part's witness moved into the point's addresses and the asked ports. */
+function witnessAt(p: PointPart, ports: PortSet | null): Flow {
+  const w = p.part.witness;
+  const inbound = w.direction === 'Inbound';
+  const localIp = inbound ? w.destinationIp : w.sourceIp;
+  const local = parseIp(localIp) && !addressContains(p.local, localIp) ? (addressSample(p.local) ?? localIp) : localIp;
+  const destinationPort =
+    ports !== null && w.destinationPort !== undefined && !portContains(ports, w.destinationPort) ? firstPort(ports) : w.destinationPort;
+  return {
+    ...w,
+    ...(inbound ? { destinationIp: local } : { sourceIp: local }),
+    ...(destinationPort === undefined ? {} : { destinationPort }),
+  };
+}
+
+function chainKey(chain: readonly RuleRef[]): string {
+  return chain.map((r) => `${r.nsg}|${r.rule}`).join('>');
+}
+
+interface Candidate {
+  p: PointPart;
+  blame: RuleRef[];
+  ports: PortSet | null;
+}
+
+/** Elementary port segments of the candidates, merged where the same candidates cover them. */
+function portSegments(candidates: readonly Candidate[]): { ports: PortSet | null; members: Candidate[] }[] {
+  if (candidates.every((c) => c.ports === null)) return candidates.length > 0 ? [{ ports: null, members: [...candidates] }] : [];
+  const bounds = new Set<number>();
+  for (const c of candidates) for (const r of portRanges(c.ports ?? ALL_PORTS)) bounds.add(r.from).add(r.to + 1);
+  const cuts = [...bounds].sort((a, b) => a - b);
+  const members: number[][] = cuts.map(() => []);
+  candidates.forEach((c, index) => {
+    for (const r of portRanges(c.ports ?? ALL_PORTS)) {
+      for (let i = lowerBound(cuts, r.from); i < cuts.length - 1 && (cuts[i] as number) <= r.to; i++) members[i]?.push(index);
+    }
+  });
+  const groups = new Map<string, { ports: PortSet; members: Candidate[] }>();
+  for (let i = 0; i < cuts.length - 1; i++) {
+    const list = members[i] ?? [];
+    if (list.length === 0) continue;
+    const key = list.join(',');
+    const range = portSet([[cuts[i] as number, (cuts[i + 1] as number) - 1]]);
+    const group = groups.get(key);
+    if (group) group.ports = portUnion(group.ports, range);
+    else groups.set(key, { ports: range, members: list.map((m) => candidates[m] as Candidate) });
+  }
+  return [...groups.values()];
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function judgeDeny(
+  assertion: Extract<FlowAssertion, { expect: 'deny' }>,
+  protocol: FlowProtocol,
+  parts: readonly PointPart[],
+  ctx: EvaluationContext,
+): Violation[] {
+  const candidates: Candidate[] = [];
+  for (const p of parts) {
+    if (p.part.access !== 'Allow' || p.part.decidedBy.length === 0) continue;
+    const blame = p.part.decidedBy.filter((r) => r.access === 'Allow' && (assertion.decidedBy === 'any' || !r.isDefault));
+    if (blame.length === 0) continue;
+    const ports = clipPorts(p.part, assertion.ports);
+    if (ports === undefined) continue;
+    candidates.push({ p, blame, ports });
+  }
+  const violation = (c: Candidate, blame: RuleRef, ports: PortSet | null): Violation => ({
+    blame,
+    chain: c.p.part.decidedBy,
+    protocol,
+    ports,
+    remote: c.p.part.remote,
+    witness: witnessAt(c.p, ports),
+  });
+  if (assertion.when === 'any') return candidates.flatMap((c) => c.blame.map((b) => violation(c, b, c.ports)));
+
+  const broad: { ports: PortSet | null; members: Candidate[] }[] = [];
+  for (const segment of portSegments(candidates)) {
+    const chains = new Map<string, { remote: AddressSet; members: Candidate[] }>();
+    let total: AddressSet = NO_ADDRESS;
+    for (const c of segment.members) {
+      const key = chainKey(c.p.part.decidedBy);
+      const chain = chains.get(key) ?? { remote: NO_ADDRESS, members: [] };
+      chain.remote = addressUnion(chain.remote, c.p.part.remote);
+      chain.members.push(c);
+      chains.set(key, chain);
+      total = addressUnion(total, c.p.part.remote);
+    }
+    if (!isBroad(total, ctx)) continue;
+    // Blame the chains that are broad on their own; when only together they are, blame them all.
+    const alone = [...chains.values()].filter((c) => isBroad(c.remote, ctx));
+    broad.push({ ports: segment.ports, members: (alone.length > 0 ? alone : [...chains.values()]).flatMap((c) => c.members) });
+  }
+  if (assertion.when === 'every-port') {
+    const ported = PORTED.has(protocol);
+    const covered = broad.reduce<PortSet>((acc, s) => (s.ports ? portUnion(acc, s.ports) : acc), NO_PORTS);
+    if (broad.length === 0 || (ported && !portIsSubset(assertion.ports, covered))) return [];
+  }
+  return broad.flatMap((segment) => segment.members.flatMap((c) => c.blame.map((b) => violation(c, b, segment.ports))));
+}
+
+function judgeAllow(
+  assertion: Extract<FlowAssertion, { expect: 'allow' }>,
+  protocol: FlowProtocol,
+  parts: readonly PointPart[],
+): Violation[] {
+  const denied: { p: PointPart; ports: PortSet | null }[] = [];
+  let allowed = false;
+  for (const p of parts) {
+    const ports = clipPorts(p.part, assertion.ports);
+    if (ports === undefined) continue;
+    if (p.part.access === 'Allow') allowed = true;
+    else denied.push({ p, ports });
+  }
+  if (assertion.when === 'some' && allowed) return [];
+  return denied.flatMap(({ p, ports }) => {
+    const blame = p.part.decidedBy[p.part.decidedBy.length - 1];
+    if (!blame) return [];
+    return [{ blame, chain: p.part.decidedBy, protocol, ports, remote: p.part.remote, witness: witnessAt(p, ports) }];
+  });
+}
+
+const patternCache = new Map<string, RegExp>();
+
+/** `*` any run of characters, `?` one; case-insensitive; a pattern with `/` is matched against ids. */
+export function globMatches(pattern: string, value: string): boolean {
+  let regex = patternCache.get(pattern);
+  if (!regex) {
+    const body = pattern
+      .trim()
+      .split('')
+      .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    regex = new RegExp(`^${body}$`, 'i');
+    patternCache.set(pattern, regex);
+  }
+  return regex.test(value.trim().replace(/\/+$/, ''));
+}
+
+interface PointResources {
+  /** Name and id of each resource at the point: NIC, subnet, virtual network, NSGs. */
+  named: { name: string; id: string; tags: Readonly<Record<string, string>> }[];
+  subnetName: string | undefined;
+}
+
+function resourcesAt(point: EffectivePoint): PointResources {
+  const named: PointResources['named'] = [];
+  const p = point.point;
+  if (p.kind === 'networkInterface') named.push({ name: p.name, id: p.id, tags: p.networkInterface?.tags ?? {} });
+  if (p.subnetId) {
+    const subnet = p.subnet;
+    named.push({ name: subnet?.name ?? p.subnetId.split('/').pop() ?? '', id: p.subnetId, tags: subnet?.tags ?? {} });
+  }
+  if (p.virtualNetwork.kind === 'known') {
+    const vnet = p.virtualNetwork.virtualNetwork;
+    named.push({ name: vnet.name, id: vnet.id, tags: vnet.tags });
+  }
+  for (const slot of [p.subnetNsg, p.nicNsg]) {
+    if (slot.state === 'present') named.push({ name: slot.nsg.name, id: slot.nsg.id, tags: slot.nsg.tags });
+  }
+  const subnetName = p.subnet?.name ?? (p.subnetId ? p.subnetId.split('/').pop() : undefined);
+  return { named, subnetName };
+}
+
+function selectorHits(selector: ResourceSelector, resources: PointResources): { resources: boolean; tags: boolean; subnets: boolean } {
+  return {
+    resources: selector.resources.some((pattern) =>
+      resources.named.some((r) => globMatches(pattern, pattern.includes('/') ? r.id : r.name)),
+    ),
+    tags: selector.tags.some((t) =>
+      resources.named.some((r) =>
+        Object.entries(r.tags).some(([k, v]) => k.toLowerCase() === t.key.toLowerCase() && (t.value === '*' || globMatches(t.value, v))),
+      ),
+    ),
+    subnets: selector.subnets.some((pattern) => resources.subnetName !== undefined && globMatches(pattern, resources.subnetName)),
+  };
+}
+
+/** Whether a policy's scope takes in this attachment point. */
+export function inScope(policy: FlowPolicy, point: EffectivePoint): boolean {
+  const { include, exclude } = policy.scope;
+  const noInclude = include.resources.length === 0 && include.tags.length === 0 && include.subnets.length === 0;
+  const noExclude = exclude.resources.length === 0 && exclude.tags.length === 0 && exclude.subnets.length === 0;
+  if (noInclude && noExclude) return true;
+  const resources = resourcesAt(point);
+  if (!noInclude) {
+    const hits = selectorHits(include, resources);
+    if (include.resources.length > 0 && !hits.resources) return false;
+    if (include.tags.length > 0 && !hits.tags) return false;
+    if (include.subnets.length > 0 && !hits.subnets) return false;
+  }
+  if (!noExclude) {
+    const hits = selectorHits(exclude, resources);
+    if (hits.resources || hits.tags || hits.subnets) return false;
+  }
+  return true;
+}
+
+interface Accumulated {
+  assertion: FlowAssertion;
+  index: number;
+  blame: RuleRef;
+  chain: readonly RuleRef[];
+  ports: Map<FlowProtocol, PortSet | null>;
+  remote: AddressSet;
+  merged: Set<Violation>;
+  points: Map<string, EffectivePoint>;
+  witness: Flow;
+  ctx: EvaluationContext;
+  unresolvedTags: Set<string>;
+  notes: Set<string>;
+}
+
+/**
+ * Judges a policy on every attachment point in its scope where a wanted NSG takes part and
+ * returns one finding per (NSG, deciding rule, assertion). Points with no NSG at all are left to
+ * NSG-010 (nothing there to blame); points where an NSG failed validation are not judged.
+ */
+export function evaluatePolicy(
+  policy: FlowPolicy,
+  view: EstateView,
+  output: PolicyOutput,
+  /** Narrows the points further than the scope can (e.g. the VNets a Bastion serves). */
+  filter?: (point: EffectivePoint) => boolean,
+): Finding[] {
+  const accumulated = new Map<string, Accumulated>();
+  const verdicts = new Map<string, Violation[]>();
+  for (const point of view.points()) {
+    if (point.blocked || point.nsgs.length === 0) continue;
+    if (!point.nsgs.some((n) => view.wants(n.resource.key))) continue;
+    if (!inScope(policy, point) || (filter && !filter(point))) continue;
+    policy.assertions.forEach((assertion, index) => {
+      const side = view.remote(point.ctx, assertion.remote, assertion.except);
+      if (addressIsEmpty(side.set)) return;
+      for (const protocol of assertion.protocols) {
+        const ported = PORTED.has(protocol);
+        const shared = view.analyze(point, assertion.direction, protocol, side, ported ? assertion.ports : ALL_PORTS);
+        const at = partsAt(shared, point);
+        const key = `${index}|${protocol}|${point.pairKey}|${side.key}|${at.signature}`;
+        let violations = verdicts.get(key);
+        if (!violations) {
+          violations =
+            assertion.expect === 'deny' ? judgeDeny(assertion, protocol, at.parts, point.ctx) : judgeAllow(assertion, protocol, at.parts);
+          verdicts.set(key, violations);
+        }
+        for (const v of violations) accumulate(accumulated, assertion, index, v, point, shared.analysis);
+      }
+    });
+  }
+  const findings: Finding[] = [];
+  for (const acc of accumulated.values()) {
+    const nsgKey = normalizeId(acc.blame.nsg);
+    if (!view.wants(nsgKey)) continue;
+    findings.push(findingOf(policy, output, acc, view));
+  }
+  return findings;
+}
+
+function accumulate(
+  accumulated: Map<string, Accumulated>,
+  assertion: FlowAssertion,
+  index: number,
+  v: Violation,
+  point: EffectivePoint,
+  analysis: RegionAnalysis,
+): void {
+  const key = `${index}|${normalizeId(v.blame.nsg)}|${v.blame.rule}`;
+  let acc = accumulated.get(key);
+  if (!acc) {
+    acc = {
+      assertion,
+      index,
+      blame: v.blame,
+      chain: v.chain,
+      ports: new Map(),
+      remote: NO_ADDRESS,
+      merged: new Set(),
+      points: new Map(),
+      witness: v.witness,
+      ctx: point.ctx,
+      unresolvedTags: new Set(),
+      notes: new Set(),
+    };
+    accumulated.set(key, acc);
+  }
+  acc.points.set(point.key, point);
+  for (const note of point.notes) acc.notes.add(note);
+  for (const tag of analysis.unresolvedTags) acc.unresolvedTags.add(tag);
+  for (const a of analysis.assumptions) acc.notes.add(a);
+  // The same verdict object repeats across points that share it: merge its sets once.
+  if (acc.merged.has(v)) return;
+  acc.merged.add(v);
+  acc.remote = addressUnion(acc.remote, v.remote);
+  const had = acc.ports.get(v.protocol);
+  acc.ports.set(v.protocol, v.ports === null ? null : had ? portUnion(had, v.ports) : v.ports);
+}
+
+function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, view: EstateView): Finding {
+  const nsgKey = normalizeId(acc.blame.nsg);
+  const resource = view.estate.networkSecurityGroups.get(nsgKey);
+  const nsgName = resource?.name ?? acc.blame.nsgName;
+  const points = [...acc.points.values()];
+  const where = describeAttachments(points);
+  const portsText = describeProtocolPorts(new Map([...acc.ports].map(([p, set]) => [p, set ?? ALL_PORTS])));
+  const rule = describeRule(acc.blame);
+  const assertion = acc.assertion;
+  const side = assertion.direction === 'Inbound' ? 'from' : 'to';
+  const parsed = view.nsg(nsgKey)?.nsg;
+  const own = (assertion.direction === 'Inbound' ? parsed?.inbound : parsed?.outbound)?.find((r) => r.name === acc.blame.rule);
+  const field = own ? (assertion.direction === 'Inbound' ? own.source : own.destination).map((t) => (t.kind === 'asg' ? (t.text.split('/').pop() ?? t.text) : t.text)) : [];
+  const ruleText = field.length > 0 ? `${rule.slice(0, -1)}, ${assertion.direction === 'Inbound' ? 'source' : 'destination'} ${field.join(', ')})` : rule;
+  const detail =
+    assertion.expect === 'deny'
+      ? `${ruleText} of NSG ${nsgName} lets ${assertion.direction === 'Inbound' ? 'in' : 'out'} ${portsText} ${side} ${describeAddresses(acc.remote, acc.ctx)}, at ${where}`
+      : `${assertion.label} (${portsText} ${side} ${describeAddresses(acc.remote, acc.ctx)}) is denied by ${rule} of NSG ${nsgName}, at ${where}`;
+  const ids = [...new Set(points.map((p) => p.point.id))];
+  const first = points[0];
+  const scope = policy.assertions.length > 1 ? `${assertion.label}|${acc.blame.rule}` : acc.blame.rule;
+  const resourceId = resource?.id ?? acc.blame.nsg;
+  return {
+    ruleId: output.ruleId,
+    severity: output.severity,
+    resourceId,
+    resourceName: nsgName,
+    scope,
+    fingerprint: fingerprint(output.ruleId, resourceId, scope),
+    title: output.title,
+    message: `${policy.message}: ${detail}`,
+    evidence: {
+      witness: toWitness(acc.witness),
+      decidedBy: acc.chain.map(decidingRule),
+      attachments: ids.slice(0, MAX_ATTACHMENTS),
+      ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
+      ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
+      ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
+      policy: policy.id,
+      assertion: assertion.label,
+      rule: { nsg: resourceId, name: acc.blame.rule, priority: acc.blame.priority, direction: acc.blame.direction, access: acc.blame.access, isDefault: acc.blame.isDefault },
+      ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
+      remote: addressEvidence(acc.remote),
+    },
+    remediation: fillRemediation(output.remediation, {
+      nsgId: resourceId,
+      ruleName: acc.blame.rule,
+      ...(first?.point.subnetId ? { subnetId: first.point.subnetId } : {}),
+      ...(first?.point.kind === 'networkInterface' ? { nicId: first.point.id } : {}),
+    }),
+  };
+}

@@ -1,0 +1,48 @@
+import { policyRule } from './policy-rule.js';
+import { DOCS, bicepRule } from './remediation.js';
+
+const REQUIRED = [
+  bicepRule({ name: 'AllowHttpsInbound', priority: 120, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', source: 'Internet', destination: '*', ports: '443' }),
+  bicepRule({ name: 'AllowGatewayManagerInbound', priority: 130, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', source: 'GatewayManager', destination: '*', ports: '443' }),
+  bicepRule({ name: 'AllowAzureLoadBalancerInbound', priority: 140, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', source: 'AzureLoadBalancer', destination: '*', ports: '443' }),
+  bicepRule({ name: 'AllowBastionHostCommunication', priority: 150, direction: 'Inbound', access: 'Allow', protocol: '*', source: 'VirtualNetwork', destination: 'VirtualNetwork', ports: '8080, 5701' }),
+  bicepRule({ name: 'AllowSshRdpOutbound', priority: 100, direction: 'Outbound', access: 'Allow', protocol: '*', source: '*', destination: 'VirtualNetwork', ports: '22, 3389' }),
+  bicepRule({ name: 'AllowAzureCloudOutbound', priority: 110, direction: 'Outbound', access: 'Allow', protocol: 'Tcp', source: '*', destination: 'AzureCloud', ports: '443' }),
+  bicepRule({ name: 'AllowBastionCommunication', priority: 120, direction: 'Outbound', access: 'Allow', protocol: '*', source: 'VirtualNetwork', destination: 'VirtualNetwork', ports: '8080, 5701' }),
+  bicepRule({ name: 'AllowHttpOutbound', priority: 130, direction: 'Outbound', access: 'Allow', protocol: '*', source: '*', destination: 'Internet', ports: '80' }),
+];
+
+export const rule = policyRule(
+  {
+    id: 'BAS-001',
+    title: 'The AzureBastionSubnet NSG blocks a flow Azure Bastion requires',
+    severity: 'high',
+    category: 'bastion',
+    description:
+      'For an NSG on an AzureBastionSubnet, asks each flow the Bastion documentation requires as a flow question on the exact engine: inbound TCP 443 from the Internet (at least from some public addresses: the documentation allows restricting it to addresses you choose), TCP 443 from all of GatewayManager, TCP 8080 and 5701 from VirtualNetwork, TCP 443 from AzureLoadBalancer; outbound TCP 22 and 3389 to VirtualNetwork, TCP 8080 and 5701 to VirtualNetwork, TCP 443 to AzureCloud and TCP 80 to the Internet. Each blocked flow is reported with the rule that blocks it. A Bastion subnet without an NSG is not a finding here (the documentation makes the NSG optional).',
+    rationale:
+      'The Bastion documentation is explicit: if an NSG is used on AzureBastionSubnet, every one of these rules must exist; omitting one breaks connectivity or blocks the updates Bastion needs, leaving it exposed to future vulnerabilities.',
+    remediation: {
+      az: 'az network nsg rule create --resource-group <resource-group> --nsg-name <nsg-name> --name AllowGatewayManagerInbound --priority 130 --direction Inbound --access Allow --protocol Tcp --source-address-prefixes GatewayManager --destination-address-prefixes "*" --destination-port-ranges 443',
+      bicep: ['// The rule set the Bastion documentation requires on AzureBastionSubnet', ...REQUIRED].join('\n'),
+    },
+    references: [DOCS.bastionNsg],
+  },
+  {
+    id: 'BAS-001',
+    severity: 'high',
+    title: 'The AzureBastionSubnet NSG blocks a flow Azure Bastion requires',
+    message: 'The NSG blocks a flow Azure Bastion requires',
+    scope: { subnets: ['AzureBastionSubnet'] },
+    allow: [
+      { label: 'inbound TCP 443 from the Internet', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'Internet', when: 'some' },
+      { label: 'inbound TCP 443 from GatewayManager', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'GatewayManager' },
+      { label: 'inbound TCP 8080,5701 from VirtualNetwork', direction: 'inbound', protocol: 'tcp', ports: [8080, 5701], from: 'VirtualNetwork' },
+      { label: 'inbound TCP 443 from AzureLoadBalancer', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'AzureLoadBalancer' },
+      { label: 'outbound TCP 22,3389 to VirtualNetwork', direction: 'outbound', protocol: 'tcp', ports: [22, 3389], to: 'VirtualNetwork' },
+      { label: 'outbound TCP 8080,5701 to VirtualNetwork', direction: 'outbound', protocol: 'tcp', ports: [8080, 5701], to: 'VirtualNetwork' },
+      { label: 'outbound TCP 443 to AzureCloud', direction: 'outbound', protocol: 'tcp', ports: 443, to: 'AzureCloud' },
+      { label: 'outbound TCP 80 to the Internet', direction: 'outbound', protocol: 'tcp', ports: 80, to: 'Internet' },
+    ],
+  },
+);

@@ -1,0 +1,45 @@
+import { attachmentsOfNsg } from '../estate/relations.js';
+import { fillRemediation } from './describe.js';
+import { fingerprint, type Finding } from './finding.js';
+import { DOCS } from './remediation.js';
+import type { Rule, RuleMeta } from './types.js';
+
+const meta: RuleMeta = {
+  id: 'NSG-012',
+  title: 'NSG associated with nothing',
+  severity: 'info',
+  category: 'hygiene',
+  description:
+    'Fires for an NSG that no subnet or network interface in the estate uses and that lists no association itself. NSGs assembled from standalone rule resources only are not judged (their associations are unknown).',
+  rationale:
+    'An unassociated NSG protects nothing; it is clutter at best, and at worst someone believes a resource is protected by it. Associate it where it was meant to apply, or delete it.',
+  remediation: {
+    az: 'az network nsg delete --resource-group <resource-group> --name <nsg-name>',
+    bicep: '// Remove the networkSecurityGroups resource <nsg-name> from the template, or reference it from the subnet or NIC it was meant for',
+  },
+  references: [DOCS.nsgOverview],
+};
+
+export const rule: Rule = {
+  meta,
+  evaluate(view) {
+    const findings: Finding[] = [];
+    for (const resource of view.wantedNsgs()) {
+      if (resource.partial || !view.nsg(resource.key)) continue;
+      if (attachmentsOfNsg(view.relations, resource.id).some((p) => p.kind !== 'unattached')) continue;
+      findings.push({
+        ruleId: meta.id,
+        severity: meta.severity,
+        resourceId: resource.id,
+        resourceName: resource.name,
+        scope: '',
+        fingerprint: fingerprint(meta.id, resource.id, ''),
+        title: meta.title,
+        message: `NSG ${resource.name} is associated with no subnet and no network interface: its rules protect nothing`,
+        evidence: { attachments: [] },
+        remediation: fillRemediation(meta.remediation, { nsgId: resource.id }),
+      });
+    }
+    return findings;
+  },
+};

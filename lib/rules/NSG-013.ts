@@ -1,0 +1,78 @@
+import { shadowedRules, type RuleDecision, type SecurityRule } from '../nsg/index.js';
+import { decidingRule, describeRule, fillRemediation, joinWords } from './describe.js';
+import { fingerprint, type Finding } from './finding.js';
+import { DELETE_RULE, DOCS } from './remediation.js';
+import type { Rule, RuleMeta } from './types.js';
+
+const meta: RuleMeta = {
+  id: 'NSG-013',
+  title: 'Shadowed rule: it decides no flow',
+  severity: 'low',
+  category: 'hygiene',
+  description:
+    'Fires for a custom rule that decides no flow at all: rules processed before it (by priority, default rules included) decide every flow it matches, or it can match no flow (ICMP with ports, IPv4 sources with only IPv6 destinations, ...). Decided exactly on address, port and protocol sets in the context of the NSG\'s virtual network. A rule whose application security groups have no known members is not reported (its members may lie outside the estate).',
+  rationale:
+    'A shadowed rule looks like it does something but never does: an Allow that never applies hides a broken intent (the NAT-gateway remediation that puts Deny-all at 100 before its Allow at 200 is one), a Deny that never applies gives false comfort.',
+  remediation: {
+    az: DELETE_RULE,
+    bicep: '// Remove <rule-name> from <nsg-name>, or give it a priority (lower number) before the rules that shadow it',
+  },
+  references: [DOCS.nsgHowItWorks],
+};
+
+function ruleOf(rules: readonly SecurityRule[], name: string): SecurityRule | undefined {
+  return rules.find((r) => r.name === name);
+}
+
+export const rule: Rule = {
+  meta,
+  evaluate(view) {
+    const findings: Finding[] = [];
+    for (const resource of view.wantedNsgs()) {
+      const judged = view.nsg(resource.key);
+      if (!judged) continue;
+      const { ctx, notes } = view.nsgContext(resource.key);
+      for (const decision of shadowedRules(judged.nsg, ctx)) {
+        if (decision.decides) continue;
+        const parsed = ruleOf(decision.rule.direction === 'Inbound' ? judged.nsg.inbound : judged.nsg.outbound, decision.rule.rule);
+        if (decision.reason === 'matchesNothing' && parsed && namesUnknownAsg(parsed, ctx.asgAddresses)) continue;
+        findings.push(findingOf(resource.id, resource.name, decision, notes));
+      }
+    }
+    return findings;
+  },
+};
+
+function namesUnknownAsg(rule: SecurityRule, members: ReadonlyMap<string, { v4: readonly number[]; v6: readonly bigint[] }>): boolean {
+  return [...rule.source, ...rule.destination].some((term) => {
+    if (term.kind !== 'asg') return false;
+    const set = members.get(term.id);
+    return !set || (set.v4.length === 0 && set.v6.length === 0);
+  });
+}
+
+function findingOf(nsgId: string, nsgName: string, decision: Extract<RuleDecision, { decides: false }>, notes: readonly string[]): Finding {
+  const ref = decision.rule;
+  const what = `Rule ${ref.rule} (priority ${ref.priority}, ${ref.direction.toLowerCase()}, ${ref.access}) of NSG ${nsgName}`;
+  const why =
+    decision.reason === 'shadowed'
+      ? `is shadowed: ${joinWords(decision.shadowedBy.map(describeRule))} ${decision.shadowedBy.length > 1 ? 'decide' : 'decides'} every flow it matches, so it never takes effect`
+      : 'matches no flow at all, so it never takes effect';
+  return {
+    ruleId: meta.id,
+    severity: meta.severity,
+    resourceId: nsgId,
+    resourceName: nsgName,
+    scope: ref.rule,
+    fingerprint: fingerprint(meta.id, nsgId, ref.rule),
+    title: meta.title,
+    message: `${what} ${why}`,
+    evidence: {
+      rule: { nsg: nsgId, name: ref.rule, priority: ref.priority, direction: ref.direction, access: ref.access },
+      reason: decision.reason,
+      shadowedBy: decision.shadowedBy.map(decidingRule),
+      ...(notes.length > 0 ? { assumptions: [...notes] } : {}),
+    },
+    remediation: fillRemediation(meta.remediation, { nsgId, ruleName: ref.rule }),
+  };
+}

@@ -1,0 +1,146 @@
+/** Words for findings: ports, address sets, attachment points, rules; and filled-in remediations. */
+import { parseArmId } from '../estate/arm-id.js';
+import {
+  addressesFromPrefixes,
+  addressCount,
+  addressDifference,
+  addressIntersect,
+  addressIsSubset,
+  addressToCidrs,
+  formatPorts,
+  namedSet,
+  portIsAll,
+  type AddressSet,
+  type EvaluationContext,
+  type FlowProtocol,
+  type PortSet,
+  type RuleRef,
+} from '../nsg/index.js';
+import type { DecidingRule, Remediation } from './finding.js';
+import type { EffectivePoint } from './view.js';
+
+const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);
+const ALL_IPV4 = addressesFromPrefixes(['0.0.0.0/0']).set;
+const ALL_IPV6 = addressesFromPrefixes(['::/0']).set;
+
+/** "TCP 22", "TCP 80,443 and UDP 53", "every TCP port", "ICMP". */
+export function describeProtocolPorts(ports: ReadonlyMap<FlowProtocol, PortSet>): string {
+  const parts = [...ports].map(([protocol, set]) => {
+    const name = protocol.toUpperCase();
+    if (!PORTED.has(protocol)) return name;
+    return portIsAll(set) ? `every ${name} port` : `${name} ${formatPorts(set).join(',')}`;
+  });
+  return joinWords(parts);
+}
+
+/** "a", "a and b", "a, b and c". */
+export function joinWords(words: readonly string[]): string {
+  if (words.length <= 1) return words[0] ?? '';
+  return `${words.slice(0, -1).join(', ')} and ${words[words.length - 1] ?? ''}`;
+}
+
+/**
+ * A short description of a remote address set: "any Internet address", "0.0.0.0/1 and
+ * 128.0.0.0/1", "65,472 addresses (10.0.0.0/24, 10.0.1.64/26, 10.0.1.128/25 and 8 more prefixes)".
+ */
+export function describeAddresses(set: AddressSet, ctx: EvaluationContext, limit = 3): string {
+  const internet = namedSet(ctx, 'Internet');
+  const hasV4 = set.v4.length > 0;
+  const hasV6 = set.v6.length > 0;
+  const covers = (family: AddressSet) => addressIsSubset(addressIntersect(internet, family), set);
+  // "Any Internet address" in the address families the flows can have here.
+  if ((hasV4 || hasV6) && (!hasV4 || covers(ALL_IPV4)) && (!hasV6 || covers(ALL_IPV6))) {
+    const rest = addressDifference(set, internet);
+    const concrete = rest.v4.length > 0 || rest.v6.length > 0;
+    return concrete ? `any Internet address and ${describeAddresses(rest, ctx, limit)}` : 'any Internet address';
+  }
+  const cidrs = addressToCidrs(set);
+  const tags = set.tags.complement ? ['every service tag without address data'] : set.tags.names.map((t) => `service tag ${t} (no address data)`);
+  if (cidrs.length <= limit) return joinWords([...cidrs, ...tags]);
+  const count = addressCount(set);
+  const size = [count.ipv4 > 0 ? `${count.ipv4.toLocaleString('en-US')} IPv4` : '', count.ipv6 > 0n ? `2^${count.ipv6.toString(2).length - 1}+ IPv6` : '']
+    .filter(Boolean)
+    .join(' and ');
+  return `${size} addresses (${[...cidrs.slice(0, limit), ...tags].join(', ')} and ${cidrs.length - limit} more prefixes)`;
+}
+
+/** JSON-safe counts and the first prefixes of an address set, for evidence. */
+export function addressEvidence(set: AddressSet, limit = 20): { prefixes: string[]; morePrefixes: number; ipv4Addresses: number; ipv6Addresses: string; unresolvedTags: string[] | 'all' } {
+  const cidrs = addressToCidrs(set);
+  const count = addressCount(set);
+  return {
+    prefixes: cidrs.slice(0, limit),
+    morePrefixes: Math.max(0, cidrs.length - limit),
+    ipv4Addresses: count.ipv4,
+    ipv6Addresses: count.ipv6.toString(),
+    unresolvedTags: count.tags.complement ? 'all' : [...count.tags.names],
+  };
+}
+
+function pointWord(point: EffectivePoint): string {
+  switch (point.point.kind) {
+    case 'networkInterface':
+      return 'NIC';
+    case 'subnet':
+      return 'subnet';
+    case 'unattached':
+      return 'NSG';
+    default: {
+      const unreachable: never = point.point.kind;
+      return String(unreachable);
+    }
+  }
+}
+
+/** "NIC vm-1", "NICs vm-1, vm-2 and 3 more", "subnet snet-a and NIC vm-1", "the NSG alone (associated with nothing)". */
+export function describeAttachments(points: readonly EffectivePoint[]): string {
+  if (points.length > 0 && points.every((p) => p.point.kind === 'unattached')) return 'the NSG alone (it is associated with nothing)';
+  const byWord = new Map<string, string[]>();
+  for (const point of points) {
+    const word = pointWord(point);
+    const names = byWord.get(word) ?? [];
+    if (!names.includes(point.point.name)) names.push(point.point.name);
+    byWord.set(word, names);
+  }
+  const groups = [...byWord].map(([word, names]) => {
+    const plural = names.length > 1 ? `${word}s` : word;
+    const shown = names.slice(0, 2);
+    const rest = names.length - shown.length;
+    return `${plural} ${rest > 0 ? `${shown.join(', ')} and ${rest} more` : joinWords(shown)}`;
+  });
+  return joinWords(groups);
+}
+
+/** "rule AllowSsh (priority 100)" */
+export function describeRule(rule: { rule: string; priority: number }): string {
+  return `rule ${rule.rule} (priority ${rule.priority})`;
+}
+
+export function decidingRule(ref: RuleRef): DecidingRule {
+  return { nsg: ref.nsg, nsgName: ref.nsgName, rule: ref.rule, priority: ref.priority, access: ref.access };
+}
+
+/** The names a remediation's placeholders stand for; unknown ones keep their placeholder. */
+export interface RemediationNames {
+  nsgId?: string;
+  ruleName?: string;
+  subnetId?: string;
+  nicId?: string;
+}
+
+/** The rule's remediation with `<resource-group>`, `<nsg-name>`, ... filled in from ARM ids. */
+export function fillRemediation(remediation: Remediation, names: RemediationNames): Remediation {
+  const nsg = names.nsgId ? parseArmId(names.nsgId) : undefined;
+  const subnet = names.subnetId ? parseArmId(names.subnetId) : undefined;
+  const nic = names.nicId ? parseArmId(names.nicId) : undefined;
+  const values: Record<string, string | undefined> = {
+    '<resource-group>': nsg?.resourceGroup ?? subnet?.resourceGroup ?? nic?.resourceGroup,
+    '<nsg-name>': nsg?.name,
+    '<rule-name>': names.ruleName,
+    '<subnet-name>': subnet?.name,
+    '<vnet-name>': subnet?.names[0],
+    '<nic-name>': nic?.name,
+  };
+  const fill = (text: string): string => text.replace(/<[a-z-]+>/g, (placeholder) => values[placeholder] ?? placeholder);
+  return { az: fill(remediation.az), bicep: fill(remediation.bicep) };
+}

@@ -1,0 +1,107 @@
+/**
+ * evaluateEstate: the catalogue (and users' policies) over an estate, reporting only on the
+ * resources in `only` while judging them with the whole estate as context. Pure.
+ */
+import type { Estate } from '../estate/model.js';
+import { parseServiceTags, type ServiceTagData } from '../nsg/index.js';
+import type { FlowPolicy } from '../policy/model.js';
+import { RULES } from './catalogue.js';
+import { SEVERITIES, normalizeId, type Finding, type ResourceError } from './finding.js';
+import { ruleFromPolicy } from './policy-rule.js';
+import type { Rule } from './types.js';
+import { createEstateView, type RuleSettings } from './view.js';
+
+export interface EvaluateOptions {
+  /** Normalised ids of the NSGs, subnets and NICs to judge and report on; absent: every resource. */
+  only?: ReadonlySet<string>;
+  /**
+   * Service tag data: parsed (lib/nsg ServiceTagData), or the JSON of the weekly ServiceTags file
+   * or of the Discovery API; absent: tags stay symbolic (DESIGN §3).
+   */
+  serviceTags?: unknown;
+  settings?: Partial<RuleSettings>;
+  /** Users' policies, evaluated beside the catalogue. */
+  policies?: readonly FlowPolicy[];
+  /** The rules to run (default: the whole catalogue). */
+  rules?: readonly Rule[];
+}
+
+export interface EvaluateOutput {
+  findings: Finding[];
+  /** NSGs that failed validation (resource, rule, field), service tag data that could not be read, rules that failed. */
+  errors: ResourceError[];
+  /**
+   * Normalised ids of every resource judged: the wanted NSGs that passed validation (and took part
+   * in no point another invalid NSG blocks), subnets and NICs. Findings on a judged resource that
+   * are not produced again have resolved; anything else is left as it was.
+   */
+  judged: string[];
+}
+
+function isServiceTagData(value: unknown): value is ServiceTagData {
+  return typeof value === 'object' && value !== null && typeof (value as { has?: unknown }).has === 'function' && typeof (value as { addressSet?: unknown }).addressSet === 'function';
+}
+
+const parsedTags = new WeakMap<object, ReturnType<typeof parseServiceTags>>();
+
+function serviceTagsOf(value: unknown): { data?: ServiceTagData; error?: string } {
+  if (value === undefined || value === null) return {};
+  if (isServiceTagData(value)) return { data: value };
+  if (typeof value !== 'object') return { error: 'service tag data is not a JSON object' };
+  let parsed = parsedTags.get(value);
+  if (!parsed) {
+    parsed = parseServiceTags(value);
+    parsedTags.set(value, parsed);
+  }
+  return parsed.ok ? { data: parsed.data } : { error: `service tag data could not be read: ${parsed.error}` };
+}
+
+const BY_SEVERITY = new Map(SEVERITIES.map((s, i) => [s, i]));
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    (BY_SEVERITY.get(a.severity) ?? 0) - (BY_SEVERITY.get(b.severity) ?? 0) ||
+    a.ruleId.localeCompare(b.ruleId) ||
+    a.resourceId.toLowerCase().localeCompare(b.resourceId.toLowerCase()) ||
+    a.scope.localeCompare(b.scope)
+  );
+}
+
+export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): EvaluateOutput {
+  const errors: ResourceError[] = [];
+  const tags = serviceTagsOf(options.serviceTags);
+  if (tags.error) errors.push({ resourceId: '', field: 'serviceTags', message: `${tags.error}; service tags are treated as unresolved` });
+  const view = createEstateView(estate, {
+    ...(options.only ? { only: options.only } : {}),
+    ...(tags.data ? { serviceTags: tags.data } : {}),
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+  const rules = [...(options.rules ?? RULES), ...(options.policies ?? []).map(ruleFromPolicy)];
+  const findings: Finding[] = [];
+  let failed = false;
+  for (const rule of rules) {
+    try {
+      findings.push(...rule.evaluate(view));
+    } catch (error) {
+      // A defect must not pass for "no findings": nothing is judged, so nothing resolves.
+      failed = true;
+      errors.push({ resourceId: '', message: `rule ${rule.meta.id} could not be evaluated: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  const judged: string[] = [];
+  if (!failed) {
+    const partial = view.partiallyJudged();
+    for (const resource of view.wantedNsgs()) {
+      if (view.nsg(resource.key) && !partial.has(resource.key)) judged.push(resource.key);
+    }
+    for (const map of [estate.subnets, estate.networkInterfaces]) {
+      for (const key of map.keys()) if (view.wants(key)) judged.push(key);
+    }
+  } else {
+    for (const resource of view.wantedNsgs()) view.nsg(resource.key);
+  }
+  errors.push(...view.errors());
+  const unique = new Map<string, Finding>();
+  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
+  return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId) };
+}

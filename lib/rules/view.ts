@@ -1,0 +1,368 @@
+/**
+ * What every rule reads: the estate and its relations, the NSGs parsed by the engine (once), one
+ * engine context per virtual network, the effective policy at each attachment point (DESIGN §4),
+ * and region analyses memoised per (subnet NSG, NIC NSG, virtual network) so NICs that share an
+ * NSG pair share the work. Pure: no I/O, no clock.
+ */
+import type { Estate, NetworkSecurityGroup, Subnet } from '../estate/model.js';
+import {
+  asgAddresses,
+  contextInputs,
+  nsgVirtualNetworkScope,
+  relateEstate,
+  type AttachmentPoint,
+  type EstateRelations,
+  type NsgSlot,
+  type VirtualNetworkScope,
+} from '../estate/relations.js';
+import {
+  ALL_PORTS,
+  NO_ADDRESS,
+  addressDifference,
+  addressIsEmpty,
+  addressIsSubset,
+  addressUnion,
+  addressesFromPrefixes,
+  analyzeRegion,
+  createContext,
+  namedSet,
+  parseAddressPrefix,
+  parseNsg,
+  portIsSubset,
+  type AddressSet,
+  type Direction,
+  type EvaluationContext,
+  type FlowProtocol,
+  type Layer,
+  type Layers,
+  type Nsg,
+  type PortSet,
+  type RegionAnalysis,
+  type ServiceTagData,
+} from '../nsg/index.js';
+import { normalizeId, type ResourceError } from './finding.js';
+
+export interface RuleSettings {
+  /** "Reachable from the Internet": strictly more remote addresses than this (DESIGN §3). */
+  broadThreshold: { ipv4: number; ipv6: bigint };
+}
+
+export const DEFAULT_RULE_SETTINGS: RuleSettings = { broadThreshold: { ipv4: 2 ** 24, ipv6: 1n << 96n } };
+
+/** An NSG that passed the engine's validation. */
+export interface JudgedNsg {
+  resource: NetworkSecurityGroup;
+  nsg: Nsg;
+}
+
+/** The effective policy at one attachment point: the NSGs that guard it, parsed, in their context. */
+export interface EffectivePoint {
+  point: AttachmentPoint;
+  /** Unique among points (a NIC in two subnets has two points). */
+  key: string;
+  layers: Layers;
+  /** The NSGs present at the point, subnet first. */
+  nsgs: JudgedNsg[];
+  ctx: EvaluationContext;
+  /** The resource's own addresses: a NIC's IPs, a subnet's range, or every IP when unknown. */
+  local: AddressSet;
+  /** Points with the same key share analyses: same NSGs, same virtual network. */
+  pairKey: string;
+  /** What the verdict at this point rests on (defaults, unknown layers, ...). */
+  notes: string[];
+  /** An NSG here failed validation: the effective policy is unknown, so the point is not judged. */
+  blocked: boolean;
+}
+
+/** A remote side resolved in a context, with a key that names it across contexts. */
+export interface RemoteSide {
+  key: string;
+  set: AddressSet;
+}
+
+/** A region analysis shared by the points of one NSG pair. */
+export interface PairAnalysis {
+  analysis: RegionAnalysis;
+  /** The local addresses it covers (every point's of the pair). */
+  local: AddressSet;
+  /** Per part: it spans all of `local`, so it concerns every point of the pair. */
+  spansLocal: readonly boolean[];
+}
+
+export interface EstateView {
+  estate: Estate;
+  relations: EstateRelations;
+  settings: RuleSettings;
+  serviceTags: ServiceTagData | undefined;
+  /** True when findings on this resource (normalised id) may be produced. */
+  wants(key: string): boolean;
+  /** The parsed NSG; undefined when it failed validation or is not in the estate. */
+  nsg(key: string): JudgedNsg | undefined;
+  /** Every NSG of the estate that the rules may report on (wanted), parsed or not. */
+  wantedNsgs(): NetworkSecurityGroup[];
+  /** Attachment points where at least one wanted NSG takes part, plus those of wanted subnets/NICs. */
+  points(): EffectivePoint[];
+  /** A subnet's own NSG judged alone at the subnet's addresses (NAT-002); undefined without a valid NSG. */
+  subnetAlone(subnet: Subnet): EffectivePoint | undefined;
+  /** The engine context of a virtual network scope, with the notes the estate adds. */
+  contextFor(scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] };
+  /** An NSG judged on its own (shadowing): the one VirtualNetwork it sees, else the default. */
+  nsgContext(key: string): { ctx: EvaluationContext; notes: string[] };
+  /** Names and CIDRs (as a policy writes them) resolved in a context, minus `except`. */
+  remote(ctx: EvaluationContext, names: readonly string[], except?: readonly string[]): RemoteSide;
+  /**
+   * The region analysis of a point's effective policy for flows with `remote`, memoised per
+   * NSG pair: parts cover the local addresses of every point of the pair (filter by the point's own).
+   */
+  analyze(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide, ports?: PortSet): PairAnalysis;
+  /** Validation failures of the NSGs parsed so far. */
+  errors(): ResourceError[];
+  /** NSGs that take part at a blocked point: their verdicts there are unknown. */
+  partiallyJudged(): ReadonlySet<string>;
+}
+
+export interface ViewOptions {
+  /** Normalised ids of the NSGs, subnets and NICs to report on; absent: everything. */
+  only?: ReadonlySet<string>;
+  serviceTags?: ServiceTagData;
+  settings?: Partial<RuleSettings>;
+}
+
+const ALL_IPS = addressesFromPrefixes(['0.0.0.0/0', '::/0']).set;
+
+export function createEstateView(estate: Estate, options: ViewOptions = {}): EstateView {
+  const relations = relateEstate(estate);
+  const settings: RuleSettings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
+  const only = options.only ? new Set([...options.only].map(normalizeId)) : undefined;
+  const wants = (key: string): boolean => only === undefined || only.has(key);
+  const asg = asgAddresses(relations);
+
+  const parsed = new Map<string, { ok: true; value: JudgedNsg } | { ok: false; errors: readonly ResourceError[] }>();
+  const parse = (resource: NetworkSecurityGroup) => {
+    let result = parsed.get(resource.key);
+    if (!result) {
+      const outcome = parseNsg(resource.raw, { id: resource.id });
+      result = outcome.ok ? { ok: true, value: { resource, nsg: outcome.nsg } } : { ok: false, errors: outcome.errors };
+      parsed.set(resource.key, result);
+    }
+    return result;
+  };
+
+  const contexts = new Map<string, EvaluationContext>();
+  const contextFor = (scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] } => {
+    const key = scope.kind === 'known' ? scope.virtualNetwork.key : '';
+    const inputs = contextInputs(relations, scope);
+    let ctx = contexts.get(key);
+    if (!ctx) {
+      ctx = createContext({
+        ...(inputs.virtualNetworkPrefixes ? { virtualNetworkPrefixes: inputs.virtualNetworkPrefixes } : {}),
+        asgAddresses: asg,
+        ...(options.serviceTags ? { serviceTags: options.serviceTags } : {}),
+        broadThreshold: settings.broadThreshold,
+      });
+      contexts.set(key, ctx);
+    }
+    return { ctx, notes: [...inputs.notes, ...ctx.assumptions, ...ctx.problems] };
+  };
+
+  const partial = new Set<string>();
+  let built: EffectivePoint[] | undefined;
+  const localByPair = new Map<string, AddressSet>();
+
+  const effectivePoint = (point: AttachmentPoint): EffectivePoint => {
+    const { ctx, notes } = contextFor(point.virtualNetwork);
+    const pointNotes = [...notes];
+    const layers: { subnet?: Layer; nic?: Layer } = {};
+    const nsgs: JudgedNsg[] = [];
+    let blocked = false;
+    for (const side of ['subnet', 'nic'] as const) {
+      const slot: NsgSlot = side === 'subnet' ? point.subnetNsg : point.nicNsg;
+      const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : 'the NIC';
+      switch (slot.state) {
+        case 'none':
+          break;
+        case 'present': {
+          const result = parse(slot.nsg);
+          if (!result.ok) {
+            blocked = true;
+            break;
+          }
+          layers[side] = { nsg: result.value.nsg, ctx };
+          nsgs.push(result.value);
+          if (slot.nsg.partial) pointNotes.push(`NSG ${slot.nsg.name} was assembled from standalone rules: any other rules it has are unknown`);
+          break;
+        }
+        case 'missing':
+          pointNotes.push(`${where}'s NSG ${slot.id.split('/').pop() ?? slot.id} is not in the estate: judged without it`);
+          break;
+        case 'unknown':
+          pointNotes.push(`whether ${where} has an NSG is not known (it is not in the estate): judged without it`);
+          break;
+        default: {
+          const unreachable: never = slot;
+          throw new Error(`unknown NSG slot ${JSON.stringify(unreachable)}`);
+        }
+      }
+    }
+    const local = localOf(point, pointNotes);
+    const vnetKey = point.virtualNetwork.kind === 'known' ? point.virtualNetwork.virtualNetwork.key : '?';
+    const pairKey = `${layers.subnet ? nsgKeyOf(layers.subnet) : '-'}|${layers.nic ? nsgKeyOf(layers.nic) : '-'}|${vnetKey}`;
+    return {
+      point,
+      key: `${point.kind}|${point.key}|${point.subnetId ? normalizeId(point.subnetId) : ''}`,
+      layers,
+      nsgs,
+      ctx,
+      local,
+      pairKey,
+      notes: [...new Set(pointNotes)],
+      blocked,
+    };
+  };
+
+  const points = (): EffectivePoint[] => {
+    if (built) return built;
+    built = [];
+    for (const point of relations.attachments) {
+      const slotKeys = [point.subnetNsg, point.nicNsg].flatMap((s) => (s.state === 'present' ? [s.key] : []));
+      const relevant =
+        only === undefined ||
+        slotKeys.some((k) => only.has(k)) ||
+        only.has(point.key) ||
+        (point.subnetId !== undefined && only.has(normalizeId(point.subnetId)));
+      if (!relevant) continue;
+      const effective = effectivePoint(point);
+      built.push(effective);
+      if (effective.blocked) {
+        for (const judged of effective.nsgs) partial.add(judged.resource.key);
+        continue;
+      }
+      localByPair.set(effective.pairKey, addressUnion(localByPair.get(effective.pairKey) ?? NO_ADDRESS, effective.local));
+    }
+    return built;
+  };
+
+  const nsgContexts = new Map<string, { ctx: EvaluationContext; notes: string[] }>();
+  const nsgContext = (key: string) => {
+    let entry = nsgContexts.get(key);
+    if (!entry) {
+      const scope = nsgVirtualNetworkScope(relations, key);
+      const { ctx, notes } = contextFor(scope);
+      entry = { ctx, notes: scope.kind === 'unknown' ? [...notes, `VirtualNetwork unknown: ${scope.reason}`] : notes };
+      entry.notes = [...new Set(entry.notes)];
+      nsgContexts.set(key, entry);
+    }
+    return entry;
+  };
+
+  const subnetAlone = (subnet: Subnet): EffectivePoint | undefined => {
+    const ref = subnet.networkSecurityGroup;
+    const resource = ref ? estate.networkSecurityGroups.get(ref.key) : undefined;
+    if (!resource) return undefined;
+    const point: AttachmentPoint = {
+      kind: 'subnet',
+      id: subnet.id,
+      key: subnet.key,
+      name: subnet.name,
+      networkInterface: undefined,
+      subnetId: subnet.id,
+      subnet,
+      subnetNsg: { state: 'present', id: resource.id, key: resource.key, nsg: resource },
+      nicNsg: { state: 'none' },
+      virtualNetwork: relations.virtualNetworkScopes.get(subnet.virtualNetwork.key) ?? {
+        kind: 'unknown',
+        virtualNetworkId: subnet.virtualNetwork.id,
+        reason: 'its virtual network is not in the estate',
+      },
+      local: { kind: 'exact', addresses: subnet.addressPrefixes },
+    };
+    const effective = effectivePoint(point);
+    return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
+  };
+
+  const remote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[] = []): RemoteSide => {
+    const resolve = (list: readonly string[]): AddressSet =>
+      list.reduce<AddressSet>((acc, name) => {
+        const prefix = parseAddressPrefix(name);
+        return addressUnion(acc, prefix.ok ? prefix.set : namedSet(ctx, name));
+      }, NO_ADDRESS);
+    const set = except.length > 0 ? addressDifference(resolve(names), resolve(except)) : resolve(names);
+    const key = `${names.map((n) => n.toLowerCase()).join(',')}${except.length > 0 ? `-${except.map((n) => n.toLowerCase()).join(',')}` : ''}`;
+    return { key, set };
+  };
+
+  const analyses = new Map<string, (PairAnalysis & { ports: PortSet })[]>();
+  const analyze = (
+    point: EffectivePoint,
+    direction: Direction,
+    protocol: FlowProtocol,
+    side: RemoteSide,
+    ports: PortSet = ALL_PORTS,
+  ): PairAnalysis => {
+    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
+    const entries = analyses.get(key) ?? [];
+    const cached = entries.find((e) => portIsSubset(ports, e.ports) && addressIsSubset(point.local, e.local));
+    if (cached) return cached;
+    points();
+    // One analysis serves every point of the pair: it covers all their addresses.
+    const local = addressUnion(localByPair.get(point.pairKey) ?? NO_ADDRESS, point.local);
+    const analysis = analyzeRegion(point.layers, { direction, protocol, remote: side.set, local, destinationPorts: ports });
+    const entry = { ports, local, analysis, spansLocal: analysis.parts.map((part) => addressIsSubset(local, part.local)) };
+    entries.push(entry);
+    analyses.set(key, entries);
+    return entry;
+  };
+
+  const errors = (): ResourceError[] => [...parsed.values()].flatMap((r) => (r.ok ? [] : r.errors));
+
+  return {
+    estate,
+    relations,
+    settings,
+    serviceTags: options.serviceTags,
+    wants,
+    nsg: (key) => {
+      const resource = estate.networkSecurityGroups.get(key);
+      if (!resource) return undefined;
+      const result = parse(resource);
+      return result.ok ? result.value : undefined;
+    },
+    wantedNsgs: () => [...estate.networkSecurityGroups.values()].filter((n) => wants(n.key)),
+    points,
+    subnetAlone,
+    contextFor,
+    nsgContext,
+    remote,
+    analyze,
+    errors,
+    partiallyJudged: () => {
+      points();
+      return partial;
+    },
+  };
+}
+
+function nsgKeyOf(layer: Layer): string {
+  return normalizeId(layer.nsg.id);
+}
+
+function localOf(point: AttachmentPoint, notes: string[]): AddressSet {
+  const local = point.local;
+  switch (local.kind) {
+    case 'exact':
+    case 'within': {
+      const { set, invalid } = addressesFromPrefixes(local.kind === 'exact' ? local.addresses : local.prefixes);
+      for (const bad of invalid) notes.push(`address '${bad}' of ${point.name} is not an IP or prefix; skipped`);
+      if (!addressIsEmpty(set)) return set;
+      notes.push(`the addresses of ${point.name} are not known: every address taken`);
+      return ALL_IPS;
+    }
+    case 'unknown':
+      if (point.kind !== 'unattached') notes.push(`the addresses of ${point.name} are not known: every address taken`);
+      return ALL_IPS;
+    default: {
+      const unreachable: never = local;
+      throw new Error(`unknown local addresses ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
