@@ -96,13 +96,17 @@ export const DEMO_SCRIPT: readonly ScriptStep[] = [
     },
   },
   {
-    title: 'A required rule is removed from the Bastion subnet NSG (AllowGatewayManagerInbound)',
-    expect: 'BAS-001 opens: Bastion can no longer be managed by the platform',
+    title: 'The Bastion subnet NSG is "tightened": its Internet and GatewayManager 443 rules are deleted',
+    expect: 'BAS-001 opens: Azure Bastion needs 443 from GatewayManager (two deletes, one evaluation)',
     actor: DEMO_ACTORS.sam,
     schema: 'cloudEventsBatch',
     async apply(dir) {
-      await editResource(dir, demoIds.nsg('nsg-bastion'), (nsg) => removeChild(nsg, 'securityRules', 'AllowGatewayManagerInbound'));
-      return [{ resourceId: demoIds.rule('nsg-bastion', 'AllowGatewayManagerInbound'), operation: 'delete' }];
+      // Either rule alone still lets GatewayManager in (Internet holds it); both gone, Bastion breaks.
+      const removed = ['AllowHttpsInbound', 'AllowGatewayManagerInbound'];
+      await editResource(dir, demoIds.nsg('nsg-bastion'), (nsg) => {
+        for (const name of removed) removeChild(nsg, 'securityRules', name);
+      });
+      return removed.map((name) => ({ resourceId: demoIds.rule('nsg-bastion', name), operation: 'delete' as const }));
     },
   },
   {
