@@ -10,6 +10,8 @@ import { createQueueScanStarter } from '../../lib/api/scan.js';
 import type { FindingsStore, StoredFinding } from '../../lib/store/index.js';
 import { CAUSE, SUB_A, SUB_B, evaluation, finding, newStore, nsgId, request } from './support.js';
 import { createEstateFlowChecker } from '../../lib/api/flow-check.js';
+import { ruleInfos } from '../../lib/dev/catalogue.js';
+import { RULES } from '../../lib/rules/index.js';
 
 const SAMPLE_ESTATE = path.resolve(process.cwd(), 'samples/estate');
 
@@ -35,7 +37,7 @@ beforeAll(async () => {
   await coalescer.ensureResources();
   const deps: ApiDeps = {
     store,
-    rules: () => [],
+    rules: ruleInfos,
     flow: createEstateFlowChecker(source),
     scan: createQueueScanStarter({ coalescer, subscriptions: async () => [...(await source.subscriptions()), SUB_B] }),
   };
@@ -352,5 +354,21 @@ describe('POST /api/flow over the sample estate', () => {
     const response = await api.handle(request('POST', '/api/flow', body));
     expect(response.status).toBe(status);
     expect(json(response)['error']).toMatchObject(field ? { field } : {});
+  });
+});
+
+describe('GET /api/rules', () => {
+  it('serves the catalogue: every rule with what a person needs to act on it', async () => {
+    const response = await api.handle(request('GET', '/api/rules'));
+    expect(response.status).toBe(200);
+    const rules = json(response)['items'] as { id: string; title: string; severity: string; description: string; remediation: { az: string; bicep: string }; references: string[] }[];
+    expect(rules.map((r) => r.id)).toEqual(RULES.map((r) => r.meta.id));
+    for (const rule of rules) {
+      expect(rule.title.length, rule.id).toBeGreaterThan(0);
+      expect(rule.description.length, rule.id).toBeGreaterThan(0);
+      expect(rule.remediation.az, rule.id).toMatch(/^az /);
+      expect(rule.remediation.bicep.length, rule.id).toBeGreaterThan(0);
+    }
+    expect((await api.handle(request('GET', '/api/rules?x=1'))).status).toBe(400);
   });
 });
