@@ -160,4 +160,21 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(consoleErrors).toEqual([]);
     await page.fill('#filter-text', '');
   });
+
+  it('shows the remote addresses a sample finding allows, and suppresses it from the detail view', async () => {
+    await page.fill('#filter-text', 'NSG-005');
+    await page.locator('#findings-body tr.finding-row').first().click();
+    const detail = page.locator('#detail');
+    await detail.locator('.remote').waitFor();
+    expect((await detail.locator('.remote').textContent()) ?? '').toMatch(/TCP 1433.*IPv4 addresses/);
+    await detail.locator('input[name="reason"]').fill('partner range is being replaced this week');
+    await detail.locator('.suppress-form button[type="submit"]').click();
+    await expect.poll(() => rows()).toHaveLength(0);
+    await page.selectOption('#filter-status', 'suppressed');
+    await expect.poll(async () => (await rows()).length).toBe(1);
+    expect((await rows())[0]).toContain('suppressed');
+    expect(consoleErrors).toEqual([]);
+    await page.selectOption('#filter-status', 'open');
+    await page.fill('#filter-text', '');
+  });
 });

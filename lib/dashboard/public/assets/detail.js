@@ -2,7 +2,8 @@
 import { el, formatDateTime, nameOfId, resourceTrail, severityBadge, statusBadge } from './dom.js';
 
 /** Evidence keys shown in their own sections; anything else is listed as extra evidence. */
-const KNOWN_EVIDENCE = new Set(['witness', 'decidedBy', 'attachments', 'unresolvedTags', 'assumptions']);
+const KNOWN_EVIDENCE = new Set(['witness', 'decidedBy', 'attachments', 'unresolvedTags', 'assumptions', 'remote', 'ports']);
+const COUNT = new Intl.NumberFormat();
 
 const KIND_LABELS = {
   opened: 'Opened',
@@ -69,6 +70,7 @@ function evidenceView(evidence, trimmed) {
         ))),
       ));
   }
+  if (evidence.remote && typeof evidence.remote === 'object') parts.push(remoteView(evidence.remote, evidence.ports));
   if (Array.isArray(evidence.attachments) && evidence.attachments.length > 0) {
     parts.push(el('h4', {}, 'Affected attachments'),
       el('ul', { class: 'attachments' }, evidence.attachments.map((id) => el('li', {}, el('strong', {}, nameOfId(String(id))), ' ', el('span', { class: 'muted' }, resourceTrail(String(id)))))));
@@ -86,6 +88,21 @@ function evidenceView(evidence, trimmed) {
   if (trimmed) parts.push(el('p', { class: 'muted' }, `Evidence was shortened to fit storage (${trimmed.droppedItems} items left out).`));
   if (parts.length === 0) parts.push(el('p', { class: 'muted' }, 'This finding carries no flow evidence (it is about configuration, not traffic).'));
   return parts;
+}
+
+/** Who can reach it: the exact remote address set the effective rules allow, summarised. */
+function remoteView(remote, ports) {
+  const prefixes = Array.isArray(remote.prefixes) ? remote.prefixes.map(String) : [];
+  const more = Number(remote.morePrefixes ?? 0);
+  const v4 = Number(remote.ipv4Addresses ?? 0);
+  const v6 = String(remote.ipv6Addresses ?? '0');
+  const sizes = [v4 > 0 ? `${COUNT.format(v4)} IPv4 addresses` : null, v6 !== '0' ? `${v6} IPv6 addresses` : null].filter(Boolean).join(' and ');
+  const portText = ports && typeof ports === 'object' ? Object.values(ports).map(String).join(', ') : '';
+  return el('div', { class: 'remote' },
+    el('h4', {}, 'Remote addresses allowed'),
+    el('p', {}, [portText ? `${portText} from ` : '', sizes || 'no concrete addresses', Array.isArray(remote.unresolvedTags) && remote.unresolvedTags.length > 0 ? ` plus service tags ${remote.unresolvedTags.join(', ')}` : ''].join('')),
+    prefixes.length > 0 ? el('p', { class: 'prefixes' }, prefixes.map((p) => el('code', {}, p)), more > 0 ? el('span', { class: 'muted' }, ` and ${more} more`) : null) : null,
+  );
 }
 
 function witnessView(w) {
