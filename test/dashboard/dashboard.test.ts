@@ -167,6 +167,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     const detail = page.locator('#detail');
     await detail.locator('.remote').waitFor();
     expect((await detail.locator('.remote').textContent()) ?? '').toMatch(/TCP 1433.*IPv4 addresses/);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-sample-detail.png'), fullPage: true });
     await detail.locator('input[name="reason"]').fill('partner range is being replaced this week');
     await detail.locator('.suppress-form button[type="submit"]').click();
     await expect.poll(() => rows()).toHaveLength(0);
