@@ -138,7 +138,7 @@ export async function devCommand(argv: string[], io: CliIo): Promise<number> {
     if (!args.once) {
       print('');
       print(`Dashboard: ${runtime.url}/`);
-      print(`Try: curl -s ${runtime.url}/api/findings?status=open`);
+      print(`Try: curl -s '${runtime.url}/api/findings?status=open'`);
       print('Edit a file in the estate folder and POST an event to see it change. Ctrl-C stops.');
       await stopRequested(io.signal);
       print('stopping…');
