@@ -1,0 +1,86 @@
+/**
+ * The Functions app's runtime, built once per process from the app settings on first use: the
+ * store, the alerter, the coalescer, ARM as the source, and the pipeline joining them.
+ */
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { InvocationContext } from '@azure/functions';
+import { alerterOptionsFromEnv, createAlerter } from '../alerts/index.js';
+import type { ArmReader } from '../azure/arm.js';
+import { armSource } from '../azure/arm-source.js';
+import { coalescerFromEnvironment } from '../azure/coalesce.js';
+import { SETTINGS } from '../config/names.js';
+import { evaluateRules } from '../dev/catalogue.js';
+import { createPipeline, type PipelineLog } from '../pipeline/pipeline.js';
+import type { Runtime } from '../pipeline/handlers.js';
+import { createFindingsStore, storeOptionsFromEnv } from '../store/index.js';
+
+export interface AzureRuntimeOptions {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Default: DefaultAzureCredential on the managed identity named by AZURE_CLIENT_ID. */
+  credential?: TokenCredential;
+  /** Default: the process's ARM reader (same credential, process-wide read budget). */
+  armReader?: ArmReader;
+}
+
+let options: AzureRuntimeOptions = { env: process.env };
+let runtime: Runtime | undefined;
+
+/** Replace what the runtime is built from (tests: Azurite settings, a test transport); rebuilds on next use. */
+export function configureAzureRuntime(next: AzureRuntimeOptions): void {
+  options = next;
+  runtime = undefined;
+}
+
+/** The invocation's logger (traces correlated with the invocation in Application Insights). */
+export function logTo(context: InvocationContext): PipelineLog {
+  return (level, message, properties) => {
+    const args = properties ? [message, properties] : [message];
+    if (level === 'error') context.error(...args);
+    else if (level === 'warn') context.warn(...args);
+    else context.log(...args);
+  };
+}
+
+/** Outside an invocation (the pipeline's own logs): the worker forwards the console to the host. */
+const consoleLog: PipelineLog = (level, message, properties) => {
+  const line = properties ? `${message} ${JSON.stringify(properties)}` : message;
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.info(line);
+};
+
+/**
+ * The process's runtime, logging to this invocation; a setting that is missing or wrong fails
+ * loudly, naming the setting.
+ */
+export function azureRuntime(context: InvocationContext): Runtime {
+  runtime ??= buildRuntime(options);
+  return { ...runtime, log: logTo(context) };
+}
+
+function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions): Runtime {
+  const clientId = env[SETTINGS.managedIdentityClientId]?.trim();
+  const credential = given ?? new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  const store = storeOptionsFromEnv(env, credential);
+  if (!store.ok) throw new Error(store.error);
+  const coalescer = coalescerFromEnvironment(env, credential);
+  if (!coalescer.ok) throw new Error(coalescer.error.message);
+  const alerts = alerterOptionsFromEnv(env, credential);
+  for (const problem of alerts.errors) consoleLog('warn', `alert settings: ${problem}`);
+  const alerter = createAlerter(alerts.options);
+  const findings = createFindingsStore(store.options);
+  const subscriptions = (env[SETTINGS.watchedSubscriptions] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const location = env[SETTINGS.serviceTagsLocation]?.trim();
+  const source = armSource({
+    subscriptions,
+    ...(armReader ? { reader: armReader } : {}),
+    ...(location ? { serviceTagsLocation: location } : {}),
+  });
+  return {
+    store: findings,
+    alerter,
+    coalescer: coalescer.coalescer,
+    log: consoleLog,
+    pipeline: createPipeline({ source, store: findings, alerter, evaluate: evaluateRules, log: consoleLog }),
+  };
+}
