@@ -226,16 +226,26 @@ export function addressEquals(a: AddressSet, b: AddressSet): boolean {
   );
 }
 
-export function addressIsSubset(a: AddressSet, b: AddressSet): boolean {
-  return (
-    subsetIntervals(a.v4, b.v4) &&
-    subsetIntervals(a.v6, b.v6) &&
-    tagIsEmpty(tagIntersect(a.tags, tagComplement(b.tags)))
-  );
+function tagsSubset(a: TagSet, b: TagSet): boolean {
+  if (!a.complement) return a.names.every((n) => tagContains(b, n));
+  // A cofinite set fits only in a cofinite set excluding no more than it does.
+  return b.complement && b.names.every((n) => a.names.includes(n));
 }
 
+export function addressIsSubset(a: AddressSet, b: AddressSet): boolean {
+  return subsetIntervals(a.v4, b.v4) && subsetIntervals(a.v6, b.v6) && tagsSubset(a.tags, b.tags);
+}
+
+function tagsOverlap(a: TagSet, b: TagSet): boolean {
+  if (a.complement && b.complement) return true;
+  if (!a.complement && !b.complement) return a.names.some((n) => b.names.includes(n));
+  const [comp, fin] = a.complement ? [a, b] : [b, a];
+  return fin.names.some((n) => !comp.names.includes(n));
+}
+
+/** Whether the sets share an address or tag atom; allocation-free. */
 export function addressOverlaps(a: AddressSet, b: AddressSet): boolean {
-  return overlapIntervals(a.v4, b.v4) || overlapIntervals(a.v6, b.v6) || !tagIsEmpty(tagIntersect(a.tags, b.tags));
+  return overlapIntervals(a.v4, b.v4) || overlapIntervals(a.v6, b.v6) || tagsOverlap(a.tags, b.tags);
 }
 
 /** Membership of one IP literal, or of an unresolved tag given by name. */

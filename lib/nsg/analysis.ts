@@ -33,15 +33,17 @@ import {
   addressCount,
   addressIntersect,
   addressIsEmpty,
+  addressIsSubset,
+  addressOverlaps,
   addressSample,
   addressUnion,
   parseIp,
 } from './addresses.js';
-import { type CompiledNsg, type CompiledRule, type Endpoint, compileNsg, firstMatch, hasPorts } from './compile.js';
+import { type CompiledNsg, type CompiledRule, type Endpoint, type PointFlow, compileNsg, endpointIn, hasPorts } from './compile.js';
 import { createContext, isBroad, namedSet } from './context.js';
 import { orderedLayers } from './evaluate.js';
-import { type Box, type IdxSet, addressAxis, partitionBox, portAxis } from './partition.js';
-import { ALL_PORTS, NO_PORTS, portContains, portIntersect, portIsEmpty, portUnion } from './ports.js';
+import { type Box, type IdxSet, addressAxis, mergeParts, partitionBox, portAxis } from './partition.js';
+import { ALL_PORTS, NO_PORTS, portContains, portIntersect, portIsEmpty, portIsSubset, portOverlaps, portUnion } from './ports.js';
 import { containsPoint } from './intervals.js';
 
 /** A box of flows in raw coordinates; ports are [0, 0] for protocols without ports. */
@@ -91,6 +93,49 @@ function ruleBox(rule: CompiledRule, direction: Direction, protocol: FlowProtoco
   };
 }
 
+/** The rule matches every flow of the box (allocation-free). */
+function ruleCovers(rule: CompiledRule, direction: Direction, protocol: FlowProtocol, box: RawBox): boolean {
+  if (rule.protocol !== '*' && rule.protocol !== protocol) return false;
+  if (hasPorts(protocol)) {
+    if (!portIsSubset(box.destinationPorts, rule.destinationPorts) || !portIsSubset(box.sourcePorts, rule.sourcePorts)) return false;
+  } else if (!rule.portsAll) {
+    return false;
+  }
+  const inbound = direction === 'Inbound';
+  return addressIsSubset(box.local, inbound ? rule.destination : rule.source) && addressIsSubset(box.remote, inbound ? rule.source : rule.destination);
+}
+
+/** The rule matches some flow of the box (allocation-free). */
+function ruleOverlaps(rule: CompiledRule, direction: Direction, protocol: FlowProtocol, box: RawBox): boolean {
+  if (rule.protocol !== '*' && rule.protocol !== protocol) return false;
+  if (hasPorts(protocol)) {
+    if (!portOverlaps(box.destinationPorts, rule.destinationPorts) || !portOverlaps(box.sourcePorts, rule.sourcePorts)) return false;
+  } else if (!rule.portsAll) {
+    return false;
+  }
+  const inbound = direction === 'Inbound';
+  return addressOverlaps(box.local, inbound ? rule.destination : rule.source) && addressOverlaps(box.remote, inbound ? rule.source : rule.destination);
+}
+
+function overlaps(a: RawBox, b: RawBox): boolean {
+  return (
+    portOverlaps(a.destinationPorts, b.destinationPorts) &&
+    portOverlaps(a.sourcePorts, b.sourcePorts) &&
+    addressOverlaps(a.local, b.local) &&
+    addressOverlaps(a.remote, b.remote)
+  );
+}
+
+/** `outer` holds every flow of `inner`. */
+function covers(outer: RawBox, inner: RawBox): boolean {
+  return (
+    portIsSubset(inner.destinationPorts, outer.destinationPorts) &&
+    portIsSubset(inner.sourcePorts, outer.sourcePorts) &&
+    addressIsSubset(inner.local, outer.local) &&
+    addressIsSubset(inner.remote, outer.remote)
+  );
+}
+
 function clip(a: RawBox, b: RawBox): RawBox | undefined {
   const sourcePorts = portIntersect(a.sourcePorts, b.sourcePorts);
   if (portIsEmpty(sourcePorts)) return undefined;
@@ -120,18 +165,28 @@ function decideLane(
   box: RawBox,
   atoms: readonly string[],
   target: CompiledRule | undefined,
+  allowedOnly = false,
 ): DecideResult {
   const candidates: CompiledRule[] = [];
   const clipped: RawBox[] = [];
+  let coveredBeforeTarget = false;
   for (const rule of rules) {
-    const own = ruleBox(rule, direction, protocol);
-    const inBox = own && clip(own, box);
+    if (!ruleOverlaps(rule, direction, protocol, box)) continue;
+    const inBox = clip(ruleBox(rule, direction, protocol) as RawBox, box);
     if (!inBox) continue;
     candidates.push(rule);
     clipped.push(inBox);
+    if (rule === target) break;
+    // Rules after one that matches the whole box never decide anything in it.
+    if (ruleCovers(rule, direction, protocol, box)) {
+      coveredBeforeTarget = target !== undefined;
+      break;
+    }
+  }
+  if (target && (coveredBeforeTarget || !candidates.includes(target))) {
+    return { parts: [], hit: undefined, painters: coveredBeforeTarget ? candidates : [] };
   }
   const targetIndex = target ? candidates.indexOf(target) : undefined;
-  if (target && targetIndex === -1) return { parts: [], hit: undefined, painters: [] };
   const remoteAxis = addressAxis([box.remote, ...clipped.map((c) => c.remote)], atoms);
   const localAxis = addressAxis([box.local, ...clipped.map((c) => c.local)], atoms);
   const sourceAxis = portAxis([box.sourcePorts, ...clipped.map((c) => c.sourcePorts)]);
@@ -149,15 +204,23 @@ function decideLane(
     sourcePorts: sourceAxis.fromIdx(b[2]),
     destinationPorts: destinationAxis.fromIdx(b[3]),
   });
+  const ruleBoxes = clipped.map(toBox);
+  const query = toBox(box);
   const result = partitionBox(
-    clipped.map(toBox),
-    toBox(box),
-    targetIndex === undefined ? {} : { target: targetIndex, collect: false },
+    ruleBoxes,
+    query,
+    targetIndex !== undefined
+      ? { target: targetIndex, collect: false }
+      : allowedOnly
+        ? { keep: (i: number) => (candidates[i] as CompiledRule).rule.access === 'Allow' }
+        : {},
   );
+  // Shadowed: the earlier rules that match some of the target's flows together match them all.
+  const painters = targetIndex !== undefined && !result.hit ? candidates.slice(0, targetIndex).map((_, i) => i) : [...result.painters];
   return {
-    parts: result.parts.map((p) => fromBox(p.box, candidates[p.rule] as CompiledRule)),
+    parts: mergeParts(result.parts).map((p) => fromBox(p.box, candidates[p.rule] as CompiledRule)),
     hit: result.hit && fromBox(result.hit.box, candidates[result.hit.rule] as CompiledRule),
-    painters: [...result.painters].sort((a, b) => a - b).map((i) => candidates[i] as CompiledRule),
+    painters: painters.sort((a, b) => a - b).map((i) => candidates[i] as CompiledRule),
   };
 }
 
@@ -167,8 +230,9 @@ function decide(
   protocol: FlowProtocol,
   box: RawBox,
   atoms: readonly string[],
+  allowedOnly: boolean,
 ): RawPart[] {
-  return lanes(box).flatMap((lane) => decideLane(rules, direction, protocol, lane, atoms, undefined).parts);
+  return lanes(box).flatMap((lane) => decideLane(rules, direction, protocol, lane, atoms, undefined, allowedOnly).parts);
 }
 
 function atomUniverse(compiled: readonly CompiledNsg[], sets: readonly AddressSet[]): string[] {
@@ -256,6 +320,10 @@ function queryBox(query: RegionQuery): RawBox {
  * witness flow. A target with no NSG allows everything.
  */
 export function analyzeRegion(target: Target, query: RegionQuery): RegionAnalysis {
+  return regionParts(target, query, false);
+}
+
+function regionParts(target: Target, query: RegionQuery, allowedOnly: boolean): RegionAnalysis {
   const ordered = orderedLayers(layersOf(target), query.direction);
   const compiled = ordered.map((l) => compileNsg(l.nsg, l.ctx));
   const atoms = atomUniverse(compiled, [query.remote, query.local]);
@@ -279,7 +347,7 @@ export function analyzeRegion(target: Target, query: RegionQuery): RegionAnalysi
       parts.push(toPart(box, 'Allow', chain));
       return;
     }
-    for (const part of decide(rulesOf(c), direction, protocol, box, atoms)) {
+    for (const part of decide(rulesOf(c), direction, protocol, box, atoms, allowedOnly)) {
       const next = [...chain, part.rule.ref];
       if (part.rule.rule.access === 'Deny') parts.push(toPart(part, 'Deny', next));
       else walk(layer + 1, part, next);
@@ -296,7 +364,7 @@ export function analyzeRegion(target: Target, query: RegionQuery): RegionAnalysi
  * For Icmp/Esp/Ah (no ports) ALL_PORTS stands for "the protocol is reachable".
  */
 export function reachablePorts(target: Target, query: RegionQuery): ReachablePorts {
-  const analysis = analyzeRegion(target, query);
+  const analysis = regionParts(target, query, true);
   const ctx = contextOf(target);
   const allowed = analysis.parts.filter((p) => p.access === 'Allow');
   const compiled = orderedLayers(layersOf(target), query.direction).map((l) => compileNsg(l.nsg, l.ctx));
@@ -454,28 +522,52 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
   const out: RuleDecision[] = [];
   for (const direction of ['Inbound', 'Outbound'] as const) {
     const rules = direction === 'Inbound' ? compiled.inbound : compiled.outbound;
+    const inbound = direction === 'Inbound';
+    // Rules matching a protocol and a port pair, in order: sample flows share a few service ports.
+    const byPorts = new Map<string, number[]>();
+    const firstMatchBefore = (flow: PointFlow, limit: number): number => {
+      const key = `${flow.protocol}|${flow.sourcePort}|${flow.destinationPort}`;
+      let list = byPorts.get(key);
+      if (!list) {
+        list = [];
+        const ported = hasPorts(flow.protocol);
+        for (let r = 0; r < rules.length; r++) {
+          const rule = rules[r] as CompiledRule;
+          if (rule.protocol !== '*' && rule.protocol !== flow.protocol) continue;
+          if (ported ? !portContains(rule.sourcePorts, flow.sourcePort) || !portContains(rule.destinationPorts, flow.destinationPort) : !rule.portsAll) continue;
+          list.push(r);
+        }
+        byPorts.set(key, list);
+      }
+      for (const r of list) {
+        if (r > limit) break;
+        const rule = rules[r] as CompiledRule;
+        if (endpointIn(rule.source, flow.source) && endpointIn(rule.destination, flow.destination)) return r;
+      }
+      return -1;
+    };
     rules.forEach((rule, index) => {
       const boxes: { protocol: FlowProtocol; box: RawBox }[] = [];
+      const addressLanes = lanes({ remote: inbound ? rule.source : rule.destination, local: inbound ? rule.destination : rule.source, sourcePorts: PORTLESS, destinationPorts: PORTLESS });
       for (const protocol of FLOW_PROTOCOLS) {
         const own = ruleBox(rule, direction, protocol);
-        if (own) for (const lane of lanes(own)) boxes.push({ protocol, box: lane });
+        if (own) for (const lane of addressLanes) boxes.push({ protocol, box: { ...own, remote: lane.remote, local: lane.local } });
       }
       if (boxes.length === 0) {
         out.push({ rule: rule.ref, decides: false, reason: 'matchesNothing', shadowedBy: [] });
         return;
       }
-      // Cheap first: a few corner flows of the rule's box, decided by plain first match.
+      // Cheap first: a few flows of the rule's box, decided by plain first match.
       for (const { protocol, box } of boxes) {
         for (const point of samplePoints(box, protocol)) {
-          const inbound = direction === 'Inbound';
-          const flow = {
+          const flow: PointFlow = {
             protocol,
             source: inbound ? point.remote : point.local,
             destination: inbound ? point.local : point.remote,
             sourcePort: point.sp,
             destinationPort: point.dp,
           };
-          if (firstMatch(rules, flow, index + 1) === index) {
+          if (firstMatchBefore(flow, index) === index) {
             const witness: Flow = {
               direction,
               protocol,
@@ -487,6 +579,17 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
             return;
           }
         }
+      }
+      // One earlier rule matching every flow of this one settles it without a partition.
+      for (let j = 0; j < index; j++) {
+        const other = rules[j] as CompiledRule;
+        if (!boxes.every(({ protocol, box }) => ruleCovers(other, direction, protocol, box))) continue;
+        const shadowedBy = rules
+          .slice(0, j + 1)
+          .filter((r) => boxes.some(({ protocol, box }) => ruleOverlaps(r, direction, protocol, box)))
+          .map((r) => r.ref);
+        out.push({ rule: rule.ref, decides: false, reason: 'shadowed', shadowedBy });
+        return;
       }
       // Exact: partition the rule's box by the earlier rules and the rule itself.
       const upTo = rules.slice(0, index + 1);

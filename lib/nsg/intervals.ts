@@ -56,9 +56,10 @@ export function normalizeIntervals<T extends Bound>(pairs: readonly T[], ops: Bo
   return out;
 }
 
-export function unionIntervals<T extends Bound>(a: readonly T[], b: readonly T[], ops: BoundOps<T>): T[] {
-  if (a.length === 0) return b.slice();
-  if (b.length === 0) return a.slice();
+/** Sets are immutable, so results may share an operand's array. */
+export function unionIntervals<T extends Bound>(a: readonly T[], b: readonly T[], ops: BoundOps<T>): readonly T[] {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
   const out: T[] = [];
   let i = 0;
   let j = 0;
@@ -84,7 +85,28 @@ export function unionIntervals<T extends Bound>(a: readonly T[], b: readonly T[]
   return out;
 }
 
-export function intersectIntervals<T extends Bound>(a: readonly T[], b: readonly T[]): T[] {
+/** Index (even) of the first interval of `set` whose upper bound is >= x, from `from` on. */
+function seek<T extends Bound>(set: readonly T[], x: T, from: number): number {
+  let lo = from >> 1;
+  let hi = set.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((set[2 * mid + 1] as T) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return 2 * lo;
+}
+
+// Past this size ratio, walking the small set and binary-searching the large one wins.
+const GALLOP_RATIO = 16;
+
+export function intersectIntervals<T extends Bound>(a: readonly T[], b: readonly T[]): readonly T[] {
+  if (a.length === 0 || b.length === 0) return [];
+  // One interval spanning the other set entirely: the other set is the answer.
+  if (b.length === 2 && (b[0] as T) <= (a[0] as T) && (b[1] as T) >= (a[a.length - 1] as T)) return a;
+  if (a.length === 2 && (a[0] as T) <= (b[0] as T) && (a[1] as T) >= (b[b.length - 1] as T)) return b;
+  if (a.length * GALLOP_RATIO < b.length) return intersectSmallLarge(a, b);
+  if (b.length * GALLOP_RATIO < a.length) return intersectSmallLarge(b, a);
   const out: T[] = [];
   let i = 0;
   let j = 0;
@@ -102,9 +124,25 @@ export function intersectIntervals<T extends Bound>(a: readonly T[], b: readonly
   return out;
 }
 
+function intersectSmallLarge<T extends Bound>(small: readonly T[], large: readonly T[]): T[] {
+  const out: T[] = [];
+  let j = 0;
+  for (let i = 0; i < small.length; i += 2) {
+    const slo = small[i] as T;
+    const shi = small[i + 1] as T;
+    j = seek(large, slo, j);
+    for (let k = j; k < large.length && (large[k] as T) <= shi; k += 2) {
+      const llo = large[k] as T;
+      const lhi = large[k + 1] as T;
+      out.push(llo > slo ? llo : slo, lhi < shi ? lhi : shi);
+    }
+  }
+  return out;
+}
+
 /** a \ b */
-export function subtractIntervals<T extends Bound>(a: readonly T[], b: readonly T[], ops: BoundOps<T>): T[] {
-  if (b.length === 0 || a.length === 0) return a.slice();
+export function subtractIntervals<T extends Bound>(a: readonly T[], b: readonly T[], ops: BoundOps<T>): readonly T[] {
+  if (b.length === 0 || a.length === 0) return a;
   const out: T[] = [];
   let j = 0;
   for (let i = 0; i < a.length; i += 2) {
@@ -130,14 +168,14 @@ export function subtractIntervals<T extends Bound>(a: readonly T[], b: readonly 
 }
 
 export function overlapIntervals<T extends Bound>(a: readonly T[], b: readonly T[]): boolean {
-  let i = 0;
+  if (a.length === 0 || b.length === 0) return false;
+  if ((a[0] as T) > (b[b.length - 1] as T) || (b[0] as T) > (a[a.length - 1] as T)) return false;
+  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
   let j = 0;
-  while (i < a.length && j < b.length) {
-    const ahi = a[i + 1] as T;
-    const bhi = b[j + 1] as T;
-    if ((a[i] as T) <= bhi && (b[j] as T) <= ahi) return true;
-    if (ahi < bhi) i += 2;
-    else j += 2;
+  for (let i = 0; i < small.length; i += 2) {
+    j = seek(large, small[i] as T, j);
+    if (j >= large.length) return false;
+    if ((large[j] as T) <= (small[i + 1] as T)) return true;
   }
   return false;
 }
@@ -147,9 +185,8 @@ export function subsetIntervals<T extends Bound>(a: readonly T[], b: readonly T[
   let j = 0;
   for (let i = 0; i < a.length; i += 2) {
     const lo = a[i] as T;
-    const hi = a[i + 1] as T;
-    while (j < b.length && (b[j + 1] as T) < lo) j += 2;
-    if (j >= b.length || (b[j] as T) > lo || (b[j + 1] as T) < hi) return false;
+    j = seek(b, lo, j);
+    if (j >= b.length || (b[j] as T) > lo || (b[j + 1] as T) < (a[i + 1] as T)) return false;
   }
   return true;
 }

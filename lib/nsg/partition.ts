@@ -10,6 +10,7 @@
  */
 import type { AddressSet, PortSet } from './types.js';
 import { tagContains } from './addresses.js';
+import { NUMBER_OPS, intersectIntervals, subtractIntervals } from './intervals.js';
 
 /** An index set: sorted disjoint non-adjacent inclusive ranges of elementary indices, flattened. */
 export type IdxSet = number[];
@@ -216,9 +217,10 @@ interface Group {
 export function partitionBox(
   rules: readonly Box[],
   box: Box,
-  options: { target?: number; collect?: boolean } = {},
+  options: { target?: number; collect?: boolean; keep?: (rule: number) => boolean } = {},
 ): CoreResult {
   const n = rules.length;
+  const keep = options.keep;
   if (n >= 1 << KEY_BITS) throw new RangeError('too many rules for one partition');
   ensureKeys(n);
   const target = options.target;
@@ -305,103 +307,23 @@ export function partitionBox(
     return groups;
   };
 
+  // The remote addresses still undecided shrink rule by rule; ranges, not elements, so a class
+  // costs what its rules' range counts cost, whatever the size of the address space.
   const paint = (list: readonly number[], current: Box): void => {
-    const domain = current[REMOTE];
-    const intervals = domain.length >> 1;
-    const offsets = new Int32Array(intervals + 1);
-    for (let i = 0; i < intervals; i++) {
-      offsets[i + 1] = (offsets[i] as number) + (domain[2 * i + 1] as number) - (domain[2 * i] as number) + 1;
-    }
-    const total = offsets[intervals] as number;
-    const painter = new Int32Array(total).fill(-1);
-    const nxt = new Int32Array(total + 1);
-    for (let i = 0; i <= total; i++) nxt[i] = i;
-    const find = (from: number): number => {
-      let root = from;
-      while (nxt[root] !== root) root = nxt[root] as number;
-      let i = from;
-      while (nxt[i] !== root) {
-        const step = nxt[i] as number;
-        nxt[i] = root;
-        i = step;
-      }
-      return root;
-    };
-    let left = total;
+    let remaining: readonly number[] = current[REMOTE];
     for (const r of list) {
-      const set = (rules[r] as Box)[REMOTE];
-      let paintedAny = false;
-      for (let s = 0; s < set.length; s += 2) {
-        const a = set[s] as number;
-        const b = set[s + 1] as number;
-        // First domain interval ending at or after a.
-        let lo = 0;
-        let hi = intervals - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((domain[2 * mid + 1] as number) < a) lo = mid + 1;
-          else hi = mid;
-        }
-        for (let i = lo; i < intervals && (domain[2 * i] as number) <= b; i++) {
-          const xa = domain[2 * i] as number;
-          const xb = domain[2 * i + 1] as number;
-          const from = Math.max(a, xa);
-          const to = Math.min(b, xb);
-          if (from > to) continue;
-          const la = (offsets[i] as number) + from - xa;
-          const lb = (offsets[i] as number) + to - xa;
-          for (let j = find(la); j <= lb; j = find(j + 1)) {
-            painter[j] = r;
-            nxt[j] = j + 1;
-            left--;
-            paintedAny = true;
-          }
-        }
-      }
-      if (paintedAny) painters.add(r);
-      if (r === target && paintedAny) {
-        hit = { rule: r, box: [collectPainted(r), current[LOCAL], current[SOURCE_PORT], current[DESTINATION_PORT]] };
+      if (remaining.length === 0) break;
+      const decided = intersectIntervals(remaining, (rules[r] as Box)[REMOTE]);
+      if (decided.length === 0) continue;
+      painters.add(r);
+      const part: CorePart = { rule: r, box: [decided as IdxSet, current[LOCAL], current[SOURCE_PORT], current[DESTINATION_PORT]] };
+      if (r === target) {
+        hit = part;
         stop = true;
         return;
       }
-      if (left === 0) break;
-    }
-    if (!collect) return;
-    const byRule = new Map<number, number[]>();
-    for (let i = 0; i < intervals; i++) {
-      const xa = domain[2 * i] as number;
-      const base = offsets[i] as number;
-      const end = offsets[i + 1] as number;
-      for (let j = base; j < end; j++) {
-        const r = painter[j] as number;
-        if (r < 0) continue;
-        const g = xa + j - base;
-        let set = byRule.get(r);
-        if (!set) {
-          set = [];
-          byRule.set(r, set);
-        }
-        if (set.length > 0 && (set[set.length - 1] as number) + 1 === g) set[set.length - 1] = g;
-        else set.push(g, g);
-      }
-    }
-    for (const [r, set] of byRule) {
-      parts.push({ rule: r, box: [set, current[LOCAL], current[SOURCE_PORT], current[DESTINATION_PORT]] });
-    }
-
-    function collectPainted(rule: number): IdxSet {
-      const out: number[] = [];
-      for (let i = 0; i < intervals; i++) {
-        const xa = domain[2 * i] as number;
-        const base = offsets[i] as number;
-        for (let j = base; j < (offsets[i + 1] as number); j++) {
-          if (painter[j] !== rule) continue;
-          const g = xa + j - base;
-          if (out.length > 0 && (out[out.length - 1] as number) + 1 === g) out[out.length - 1] = g;
-          else out.push(g, g);
-        }
-      }
-      return out;
+      if (collect && (!keep || keep(r))) parts.push(part);
+      remaining = subtractIntervals(remaining, decided, NUMBER_OPS);
     }
   };
 
@@ -415,7 +337,7 @@ export function partitionBox(
       }
     }
     const kept = cut < list.length ? list.slice(0, cut) : list;
-    // A target cut off here decides nothing in this class; the walk goes on to name its shadowers.
+    if (target !== undefined && !kept.includes(target)) return;
     if (level === GROUP_DIMS.length) {
       paint(kept, current);
       return;
@@ -436,3 +358,39 @@ export function partitionBox(
   }
   return { parts, hit, painters };
 }
+
+function unionIdx(a: readonly number[], b: readonly number[]): IdxSet {
+  const pairs: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number))) {
+      pairs.push(a[i] as number, a[i + 1] as number);
+      i += 2;
+    } else {
+      pairs.push(b[j] as number, b[j + 1] as number);
+      j += 2;
+    }
+  }
+  return mergeAdjacent(pairs);
+}
+
+/**
+ * Joins parts decided by the same rule that differ in one dimension only, so a region split finely
+ * on one side (many local classes with the same verdict) comes back as few parts.
+ */
+export function mergeParts(parts: readonly CorePart[]): CorePart[] {
+  let current = [...parts];
+  for (const dim of [LOCAL, DESTINATION_PORT]) {
+    const byKey = new Map<string, { rule: number; box: [IdxSet, IdxSet, IdxSet, IdxSet] }>();
+    for (const part of current) {
+      const key = `${part.rule}|${part.box.map((set, d) => (d === dim ? '' : set.join(','))).join('|')}`;
+      const existing = byKey.get(key);
+      if (existing) existing.box[dim] = unionIdx(existing.box[dim] as IdxSet, part.box[dim] as IdxSet);
+      else byKey.set(key, { rule: part.rule, box: [...part.box] });
+    }
+    current = [...byKey.values()];
+  }
+  return current;
+}
+
