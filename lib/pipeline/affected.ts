@@ -20,27 +20,44 @@ export function affectedResources(estate: Estate, scope: Scope): AffectedResourc
   const out = new Set<string>();
   const graph = relations(estate);
 
+  // One hop, never a closure: a change to an NSG moves its own verdicts, those of the subnets and
+  // NICs it guards, and those of the NSGs composed with it at those attachment points.
   const addNsg = (nsgKey: string): void => {
-    if (out.has(nsgKey)) return;
     out.add(nsgKey);
-    for (const subnet of graph.subnetsOfNsg.get(nsgKey) ?? []) addSubnet(subnet);
-    for (const nic of graph.nicsOfNsg.get(nsgKey) ?? []) addNic(nic);
+    for (const subnet of graph.subnetsOfNsg.get(nsgKey) ?? []) {
+      out.add(subnet);
+      for (const nic of graph.nicsOfSubnet.get(subnet) ?? []) addComposed(nic);
+    }
+    for (const nic of graph.nicsOfNsg.get(nsgKey) ?? []) {
+      out.add(nic);
+      for (const ipc of estate.networkInterfaces.get(nic)?.ipConfigurations ?? []) {
+        if (!ipc.subnet) continue;
+        out.add(ipc.subnet.key);
+        const subnetNsg = estate.subnets.get(ipc.subnet.key)?.networkSecurityGroup;
+        if (subnetNsg) out.add(subnetNsg.key);
+      }
+    }
   };
-  // A subnet's verdicts depend on its NSG and its NICs' NSGs (composition), and the other way round.
+  /** A NIC in a guarded subnet: the NIC and its own NSG (the other layer of the composition). */
+  const addComposed = (nicKey: string): void => {
+    out.add(nicKey);
+    const nicNsg = estate.networkInterfaces.get(nicKey)?.networkSecurityGroup;
+    if (nicNsg) out.add(nicNsg.key);
+  };
   const addSubnet = (subnetKey: string): void => {
-    if (out.has(subnetKey)) return;
     out.add(subnetKey);
-    const subnet = estate.subnets.get(subnetKey);
-    if (subnet?.networkSecurityGroup) addNsg(subnet.networkSecurityGroup.key);
-    for (const nic of graph.nicsOfSubnet.get(subnetKey) ?? []) addNic(nic);
+    const nsg = estate.subnets.get(subnetKey)?.networkSecurityGroup;
+    if (nsg) out.add(nsg.key);
+    for (const nic of graph.nicsOfSubnet.get(subnetKey) ?? []) addComposed(nic);
   };
   const addNic = (nicKey: string): void => {
-    if (out.has(nicKey)) return;
-    out.add(nicKey);
-    const nic = estate.networkInterfaces.get(nicKey);
-    if (!nic) return;
-    if (nic.networkSecurityGroup) addNsg(nic.networkSecurityGroup.key);
-    for (const ipc of nic.ipConfigurations) if (ipc.subnet) addSubnet(ipc.subnet.key);
+    addComposed(nicKey);
+    for (const ipc of estate.networkInterfaces.get(nicKey)?.ipConfigurations ?? []) {
+      if (!ipc.subnet) continue;
+      out.add(ipc.subnet.key);
+      const subnetNsg = estate.subnets.get(ipc.subnet.key)?.networkSecurityGroup;
+      if (subnetNsg) out.add(subnetNsg.key);
+    }
   };
   const addVnet = (vnetKey: string, withPeers: boolean): void => {
     for (const subnet of graph.subnetsOfVnet.get(vnetKey) ?? []) addSubnet(subnet);
@@ -51,6 +68,14 @@ export function affectedResources(estate: Estate, scope: Scope): AffectedResourc
     addSubnet(subnetKey);
     const vnet = estate.subnets.get(subnetKey)?.virtualNetwork.key;
     if (vnet) addVnet(vnet, true);
+  };
+
+  // A subnet or NIC that dropped its NSG leaves that NSG attached to nothing (or less): the NSGs
+  // that now guard nothing are cheap to judge and are where such a detach shows.
+  const addUnattachedNsgs = (): void => {
+    for (const key of estate.networkSecurityGroups.keys()) {
+      if (!graph.subnetsOfNsg.has(key) && !graph.nicsOfNsg.has(key)) out.add(key);
+    }
   };
 
   let scopeDeleted = false;
@@ -70,16 +95,22 @@ export function affectedResources(estate: Estate, scope: Scope): AffectedResourc
       scopeDeleted = !estate.subnets.has(scope.id);
       if (estate.subnets.get(scope.id)?.name.toLowerCase() === BASTION_SUBNET) addBastionSubnet(scope.id);
       else addSubnet(scope.id);
+      // A subnet's NSG may have changed: the NSG it has now and its other attachments.
+      const nsg = estate.subnets.get(scope.id)?.networkSecurityGroup;
+      if (nsg) addNsg(nsg.key);
+      addUnattachedNsgs();
       break;
     }
     case 'virtualNetwork':
       scopeDeleted = !estate.virtualNetworks.has(scope.id);
       // Peers see this VNet's space as part of their VirtualNetwork tag.
       addVnet(scope.id, true);
+      addUnattachedNsgs();
       break;
     case 'nic': {
       scopeDeleted = !estate.networkInterfaces.has(scope.id);
       addNic(scope.id);
+      addUnattachedNsgs();
       const nic = estate.networkInterfaces.get(scope.id);
       for (const ipc of nic?.ipConfigurations ?? []) {
         for (const asg of ipc.applicationSecurityGroups) {
