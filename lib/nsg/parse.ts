@@ -95,6 +95,8 @@ interface RuleSite {
   isDefault: boolean;
   /** Position in its list, for rules without a name. */
   index: number;
+  /** From an effective-rules list, where Azure's own defaults may carry other names. */
+  effective?: boolean;
 }
 
 interface RuleOutcome {
@@ -174,6 +176,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
   if (!present(rawPriority)) fail('priority', 'priority is missing');
   else {
     const value = typeof rawPriority === 'string' && /^\d+$/.test(rawPriority.trim()) ? Number(rawPriority) : rawPriority;
+    if (site.effective && typeof value === 'number' && value >= 65000) isDefault = true;
     if (typeof value !== 'number' || !Number.isInteger(value)) {
       fail('priority', `priority ${JSON.stringify(rawPriority)} is not an integer`);
     } else if (!isDefault && (value < 100 || value > 4096)) {
@@ -416,17 +419,10 @@ export function parseNsg(raw: unknown, options: { id?: string } = {}): NsgParseR
         errors.push({ resourceId: id, rule: `(rule ${index + 1})`, field: list.field, message: `${list.field}[${index}] is not an object` });
         continue;
       }
-      const outcome = parseRuleRecord(ruleFlat, { resourceId: id, isDefault: list.isDefault, index });
+      const outcome = parseRuleRecord(ruleFlat, { resourceId: id, isDefault: list.isDefault, index, effective: effective !== undefined });
       errors.push(...outcome.errors);
       warnings.push(...outcome.warnings);
-      if (outcome.rule) {
-        // Effective lists hold Azure's own defaults under other names (DefaultOutboundDenyAll).
-        const rule =
-          effective !== undefined && !outcome.rule.isDefault && outcome.rule.priority >= 65000
-            ? { ...outcome.rule, isDefault: true }
-            : outcome.rule;
-        rules.push(rule);
-      }
+      if (outcome.rule) rules.push(outcome.rule);
     }
   }
   const assembled = assemble(id, name, rules);
