@@ -22,7 +22,7 @@ import { startDevServer } from '../lib/dev/server.js';
 import { createEventGridWebhook } from '../lib/dev/webhook.js';
 import { startDevRuntime } from '../lib/dev/runtime.js';
 import { copyEstate } from '../lib/dev/estate-files.js';
-import { evaluateRules, ruleInfos } from '../lib/dev/catalogue.js';
+import { evaluateRules, ruleInfos } from '../lib/runtime/catalogue.js';
 import { DEMO_SCRIPT, DEMO_TENANT } from '../lib/dev/script.js';
 import { eventGridEvent } from '../lib/dev/events.js';
 import { fingerprint, type Finding } from '../lib/rules/finding.js';

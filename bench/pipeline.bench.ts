@@ -13,7 +13,7 @@ import { createReadBudgets } from '../lib/azure/budget.js';
 import { createCoalescer } from '../lib/azure/coalesce.js';
 import { QUEUES, TABLES } from '../lib/config/names.js';
 import { eventGridEvent } from '../lib/dev/events.js';
-import { evaluateRules } from '../lib/dev/catalogue.js';
+import { evaluateRules } from '../lib/runtime/catalogue.js';
 import { startAzurite } from '../lib/local/azurite.js';
 import { handleEvaluateMessage, handleResourceEvents, type Runtime } from '../lib/pipeline/handlers.js';
 import { createPipeline } from '../lib/pipeline/pipeline.js';

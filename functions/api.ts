@@ -12,7 +12,7 @@ import { createDashboardAssets } from '../lib/dashboard/assets.js';
 import { storeOptionsFromEnv, createFindingsStore } from '../lib/store/index.js';
 import { coalescerFromEnvironment } from '../lib/azure/coalesce.js';
 import { armSource } from '../lib/azure/arm-source.js';
-import { ruleInfos } from '../lib/dev/catalogue.js';
+import { ruleInfos } from '../lib/runtime/catalogue.js';
 
 /** Where the dashboard lives in Azure (NSGWATCH_DASHBOARD_URL points here). */
 export const DASHBOARD_BASE = '/api/dashboard/';

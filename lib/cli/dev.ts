@@ -13,7 +13,7 @@ import { copyEstate } from '../dev/estate-files.js';
 import { startDevRuntime, type DevRuntime } from '../dev/runtime.js';
 import { runScript } from '../dev/demo.js';
 import { DEMO_SCRIPT } from '../dev/script.js';
-import { evaluateRules, ruleInfos } from '../dev/catalogue.js';
+import { evaluateRules, ruleInfos } from '../runtime/catalogue.js';
 
 export const DEV_HELP = `usage: nsgwatch dev [--estate DIR] [--script] [--data DIR] [--port P] [--once] [--json]
 

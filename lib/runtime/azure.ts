@@ -9,7 +9,7 @@ import type { ArmReader } from '../azure/arm.js';
 import { armSource } from '../azure/arm-source.js';
 import { coalescerFromEnvironment } from '../azure/coalesce.js';
 import { SETTINGS } from '../config/names.js';
-import { evaluateRules } from '../dev/catalogue.js';
+import { evaluateRules } from './catalogue.js';
 import { createPipeline, type PipelineLog } from '../pipeline/pipeline.js';
 import type { Runtime } from '../pipeline/handlers.js';
 import { createFindingsStore, storeOptionsFromEnv } from '../store/index.js';

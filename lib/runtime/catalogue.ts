@@ -1,4 +1,4 @@
-/** The rule catalogue as local mode and the API use it. */
+/** The rule catalogue as the pipeline, local mode and the API use it. */
 import type { EstateEvaluator } from '../pipeline/pipeline.js';
 import { RULES, evaluateEstate } from '../rules/index.js';
 import type { RuleInfo } from '../api/index.js';

@@ -10,7 +10,7 @@ import { createQueueScanStarter } from '../../lib/api/scan.js';
 import type { FindingsStore, StoredFinding } from '../../lib/store/index.js';
 import { CAUSE, SUB_A, SUB_B, evaluation, finding, newStore, nsgId, request } from './support.js';
 import { createEstateFlowChecker } from '../../lib/api/flow-check.js';
-import { ruleInfos } from '../../lib/dev/catalogue.js';
+import { ruleInfos } from '../../lib/runtime/catalogue.js';
 import { RULES } from '../../lib/rules/index.js';
 
 const SAMPLE_ESTATE = path.resolve(process.cwd(), 'samples/estate');

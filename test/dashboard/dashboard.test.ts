@@ -6,7 +6,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startDevRuntime, type DevRuntime } from '../../lib/dev/runtime.js';
 import { copyEstate } from '../../lib/dev/estate-files.js';
-import { evaluateRules, ruleInfos } from '../../lib/dev/catalogue.js';
+import { evaluateRules, ruleInfos } from '../../lib/runtime/catalogue.js';
 import { fingerprint, type Finding } from '../../lib/rules/finding.js';
 
 const CHROMIUM = '/usr/bin/chromium';

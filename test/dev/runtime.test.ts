@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDevRuntime } from '../../lib/dev/runtime.js';
 import { copyEstate } from '../../lib/dev/estate-files.js';
-import { evaluateRules, ruleInfos } from '../../lib/dev/catalogue.js';
+import { evaluateRules, ruleInfos } from '../../lib/runtime/catalogue.js';
 import { SETTINGS } from '../../lib/config/names.js';
 
 function body(req: IncomingMessage): Promise<string> {
