@@ -275,24 +275,43 @@ const NICE_PUBLIC: AddressSet = addressDifference(
   ]).set,
 );
 
-/**
- * One member of the set: the first address of its first IPv4 interval, else IPv6, else the name
- * of an unresolved tag it holds. With `preferPublic`, a public address comes first when there is one.
- */
-export function addressSample(set: AddressSet, options: { preferPublic?: boolean } = {}): string | undefined {
-  if (options.preferPublic) {
-    const nice = addressIntersect(set, NICE_PUBLIC);
-    if (nice.v4.length > 0 || nice.v6.length > 0) return firstConcrete(nice);
+/** The first element two interval sets share; allocation-free. */
+function firstCommon<T extends number | bigint>(a: readonly T[], b: readonly T[]): T | undefined {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const lo = (a[i] as T) > (b[j] as T) ? (a[i] as T) : (b[j] as T);
+    const ahi = a[i + 1] as T;
+    const bhi = b[j + 1] as T;
+    if (lo <= (ahi < bhi ? ahi : bhi)) return lo;
+    if (ahi < bhi) i += 2;
+    else j += 2;
   }
-  if (set.v4.length > 0 || set.v6.length > 0) return firstConcrete(set);
+  return undefined;
+}
+
+/**
+ * One member of the set, as a parsed IP or (for a set holding only unresolved tags) a tag key:
+ * the first address of its first IPv4 interval, else IPv6, else a tag. With `preferPublic`, a
+ * public (global unicast) address comes first when there is one.
+ */
+export function addressSampleIp(set: AddressSet, options: { preferPublic?: boolean } = {}): Ip | string | undefined {
+  if (options.preferPublic) {
+    const v4 = firstCommon(set.v4, NICE_PUBLIC.v4);
+    if (v4 !== undefined) return { family: 4, value: v4 };
+    const v6 = firstCommon(set.v6, NICE_PUBLIC.v6);
+    if (v6 !== undefined) return { family: 6, value: v6 };
+  }
+  if (set.v4.length > 0) return { family: 4, value: set.v4[0] as number };
+  if (set.v6.length > 0) return { family: 6, value: set.v6[0] as bigint };
   if (!set.tags.complement) return set.tags.names[0];
   return undefined;
 }
 
-function firstConcrete(set: AddressSet): string | undefined {
-  if (set.v4.length > 0) return formatV4(set.v4[0] as number);
-  if (set.v6.length > 0) return formatV6(set.v6[0] as bigint);
-  return undefined;
+/** {@link addressSampleIp} as text: an IP literal or a tag name. */
+export function addressSample(set: AddressSet, options: { preferPublic?: boolean } = {}): string | undefined {
+  const sample = addressSampleIp(set, options);
+  return sample === undefined || typeof sample === 'string' ? sample : formatIp(sample);
 }
 
 function cidrsOf<T extends number | bigint>(

@@ -37,7 +37,9 @@ import {
   addressOverlaps,
   addressSample,
   addressUnion,
-  parseIp,
+  addressSampleIp,
+  formatIp,
+  type Ip,
 } from './addresses.js';
 import { type CompiledNsg, type CompiledRule, type Endpoint, type PointFlow, compileNsg, endpointIn, hasPorts } from './compile.js';
 import { createContext, isBroad, namedSet } from './context.js';
@@ -67,6 +69,12 @@ const V6_AND_ATOMS = addressUnion(ALL_IPV6, ALL_TAG_ATOMS);
  * unknown version) pairs with either. Three disjoint lanes cover exactly those pairs.
  */
 function lanes(box: RawBox): RawBox[] {
+  // Most rule boxes hold one family and no tag: they are their own single lane.
+  const plain = (set: AddressSet): boolean => !set.tags.complement && set.tags.names.length === 0;
+  if (plain(box.remote) && plain(box.local)) {
+    if (box.remote.v6.length === 0 && box.local.v6.length === 0) return box.remote.v4.length > 0 && box.local.v4.length > 0 ? [box] : [];
+    if (box.remote.v4.length === 0 && box.local.v4.length === 0) return box.remote.v6.length > 0 && box.local.v6.length > 0 ? [box] : [];
+  }
   const out: RawBox[] = [];
   const push = (remoteFilter: AddressSet, localFilter: AddressSet): void => {
     const remote = addressIntersect(box.remote, remoteFilter);
@@ -103,6 +111,13 @@ function ruleCovers(rule: CompiledRule, direction: Direction, protocol: FlowProt
   }
   const inbound = direction === 'Inbound';
   return addressIsSubset(box.local, inbound ? rule.destination : rule.source) && addressIsSubset(box.remote, inbound ? rule.source : rule.destination);
+}
+
+/** The rule's protocol and ports meet the box's (every box of one rule has the same ports per protocol). */
+function portsMeet(rule: CompiledRule, protocol: FlowProtocol, box: RawBox): boolean {
+  if (rule.protocol !== '*' && rule.protocol !== protocol) return false;
+  if (!hasPorts(protocol)) return rule.portsAll;
+  return portOverlaps(box.destinationPorts, rule.destinationPorts) && portOverlaps(box.sourcePorts, rule.sourcePorts);
 }
 
 /** The rule matches some flow of the box (allocation-free). */
@@ -463,10 +478,8 @@ function samplePoints(
   protocol: FlowProtocol,
 ): { remote: Endpoint; local: Endpoint; sp: number; dp: number }[] {
   const ported = hasPorts(protocol);
-  const endpoint = (text: string | undefined): Endpoint | undefined => {
-    if (text === undefined) return undefined;
-    return parseIp(text) ?? { family: 'tag', key: text };
-  };
+  const endpoint = (sample: Ip | string | undefined): Endpoint | undefined =>
+    typeof sample === 'string' ? { family: 'tag', key: sample } : sample;
   const ends = (set: AddressSet): Endpoint[] => {
     const out: Endpoint[] = [];
     if (set.v4.length > 0) out.push({ family: 4, value: set.v4[set.v4.length - 1] as number });
@@ -475,8 +488,8 @@ function samplePoints(
   };
   const compatible = (a: Endpoint, b: Endpoint): boolean => a.family === b.family || a.family === 'tag' || b.family === 'tag';
   const points: { remote: Endpoint; local: Endpoint; sp: number; dp: number }[] = [];
-  const remoteNice = endpoint(addressSample(box.remote, { preferPublic: true }));
-  const localFirst = endpoint(addressSample(box.local));
+  const remoteNice = endpoint(addressSampleIp(box.remote, { preferPublic: true }));
+  const localFirst = endpoint(addressSampleIp(box.local));
   if (remoteNice && localFirst && compatible(remoteNice, localFirst)) {
     points.push({
       remote: remoteNice,
@@ -502,11 +515,7 @@ function samplePoints(
 
 function endpointText(endpoint: Endpoint, names: ReadonlyMap<string, string>): string {
   if (endpoint.family === 'tag') return names.get(endpoint.key) ?? endpoint.key;
-  return addressSample(
-    endpoint.family === 4
-      ? { v4: [endpoint.value, endpoint.value], v6: [], tags: NO_ADDRESS.tags }
-      : { v4: [], v6: [endpoint.value, endpoint.value], tags: NO_ADDRESS.tags },
-  ) as string;
+  return formatIp(endpoint);
 }
 
 /**
@@ -558,6 +567,7 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
         return;
       }
       // Cheap first: a few flows of the rule's box, decided by plain first match.
+      const deciders = new Set<number>();
       for (const { protocol, box } of boxes) {
         for (const point of samplePoints(box, protocol)) {
           const flow: PointFlow = {
@@ -567,7 +577,9 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
             sourcePort: point.sp,
             destinationPort: point.dp,
           };
-          if (firstMatchBefore(flow, index) === index) {
+          const decider = firstMatchBefore(flow, index);
+          if (decider !== index) deciders.add(decider);
+          if (decider === index) {
             const witness: Flow = {
               direction,
               protocol,
@@ -580,13 +592,22 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
           }
         }
       }
-      // One earlier rule matching every flow of this one settles it without a partition.
-      for (let j = 0; j < index; j++) {
+      // One earlier rule matching every flow of this one settles it without a partition. The first
+      // such rule decides every sample, so the samples' deciders are tried before the rest.
+      const order = [...[...deciders].filter((j) => j >= 0).sort((a, b) => a - b), ...rules.keys()];
+      for (const j of order) {
+        if (j >= index) continue;
         const other = rules[j] as CompiledRule;
         if (!boxes.every(({ protocol, box }) => ruleCovers(other, direction, protocol, box))) continue;
+        // Protocol and ports first: most earlier rules are ruled out before any address test.
+        const perProtocol = [...new Map(boxes.map((b) => [b.protocol, b.box])).entries()];
         const shadowedBy = rules
           .slice(0, j + 1)
-          .filter((r) => boxes.some(({ protocol, box }) => ruleOverlaps(r, direction, protocol, box)))
+          .filter(
+            (r) =>
+              perProtocol.some(([protocol, box]) => portsMeet(r, protocol, box)) &&
+              boxes.some(({ protocol, box }) => ruleOverlaps(r, direction, protocol, box)),
+          )
           .map((r) => r.ref);
         out.push({ rule: rule.ref, decides: false, reason: 'shadowed', shadowedBy });
         return;
