@@ -261,6 +261,18 @@ export function partitionBox(
     let hB = 0;
     let count = 0;
     let e = 0;
+    // The covering rules, kept sorted (= priority order) so a new class copies them directly.
+    const covering: number[] = [];
+    const position = (r: number): number => {
+      let lo = 0;
+      let hi = covering.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((covering[mid] as number) < r) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
     const apply = (ev: number): void => {
       const r = ev % START_FLAG;
       const start = ev % POS_FACTOR >= START_FLAG;
@@ -268,6 +280,8 @@ export function partitionBox(
       count += start ? 1 : -1;
       hA ^= zobristA[r] as number;
       hB ^= zobristB[r] as number;
+      if (start) covering.splice(position(r), 0, r);
+      else covering.splice(position(r), 1);
     };
     const addSegment = (lo: number, hi: number): void => {
       const key = (hA >>> 0) * (KEY_MASK + 1) + (hB & KEY_MASK);
@@ -280,7 +294,7 @@ export function partitionBox(
         byKey.set(key, bucket);
       }
       if (!group) {
-        group = { list: list.filter((r) => active[r] === 1), set: [] };
+        group = { list: covering.slice(), set: [] };
         bucket.push(group);
         groups.push(group);
       }
@@ -359,20 +373,47 @@ export function partitionBox(
   return { parts, hit, painters };
 }
 
-function unionIdx(a: readonly number[], b: readonly number[]): IdxSet {
-  const pairs: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    if (j >= b.length || (i < a.length && (a[i] as number) <= (b[j] as number))) {
-      pairs.push(a[i] as number, a[i + 1] as number);
-      i += 2;
-    } else {
-      pairs.push(b[j] as number, b[j + 1] as number);
-      j += 2;
+function unionAll(sets: readonly IdxSet[]): IdxSet {
+  let total = 0;
+  for (const set of sets) total += set.length >> 1;
+  // Pack each range into one number so a native numeric sort orders them (indices stay < 2^26).
+  const packed = new Float64Array(total);
+  let k = 0;
+  for (const set of sets) {
+    for (let i = 0; i < set.length; i += 2) {
+      if ((set[i + 1] as number) >= PACK) return sets.reduce<IdxSet>((acc, s) => mergeAdjacent(sortPairs([...acc, ...s])), []);
+      packed[k++] = (set[i] as number) * PACK + (set[i + 1] as number);
     }
   }
+  packed.sort();
+  const pairs: number[] = [];
+  for (const value of packed) {
+    const lo = Math.floor(value / PACK);
+    pairs.push(lo, value - lo * PACK);
+  }
   return mergeAdjacent(pairs);
+}
+
+const PACK = 2 ** 26;
+
+function sortPairs(flat: readonly number[]): number[] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as number, flat[i + 1] as number]);
+  return pairs.sort((a, b) => a[0] - b[0]).flat();
+}
+
+/** A content hash of an index set (collisions are settled by comparing contents). */
+function hashIdx(set: readonly number[]): number {
+  let h = 0x811c9dc5 ^ set.length;
+  for (let i = 0; i < set.length; i++) h = Math.imul(h ^ (set[i] as number), 0x01000193);
+  return h >>> 0;
+}
+
+function sameIdx(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -380,17 +421,33 @@ function unionIdx(a: readonly number[], b: readonly number[]): IdxSet {
  * on one side (many local classes with the same verdict) comes back as few parts.
  */
 export function mergeParts(parts: readonly CorePart[]): CorePart[] {
-  let current = [...parts];
+  let current = parts.map((p) => ({ rule: p.rule, box: [...p.box] as [IdxSet, IdxSet, IdxSet, IdxSet] }));
   for (const dim of [LOCAL, DESTINATION_PORT]) {
-    const byKey = new Map<string, { rule: number; box: [IdxSet, IdxSet, IdxSet, IdxSet] }>();
+    const byKey = new Map<string, { rule: number; box: [IdxSet, IdxSet, IdxSet, IdxSet] }[]>();
+    const merged: { rule: number; box: [IdxSet, IdxSet, IdxSet, IdxSet] }[] = [];
+    const pending = new Map<{ rule: number; box: [IdxSet, IdxSet, IdxSet, IdxSet] }, IdxSet[]>();
     for (const part of current) {
-      const key = `${part.rule}|${part.box.map((set, d) => (d === dim ? '' : set.join(','))).join('|')}`;
-      const existing = byKey.get(key);
-      if (existing) existing.box[dim] = unionIdx(existing.box[dim] as IdxSet, part.box[dim] as IdxSet);
-      else byKey.set(key, { rule: part.rule, box: [...part.box] });
+      const key = `${part.rule}|${part.box.map((set, d) => (d === dim ? 0 : hashIdx(set))).join('|')}`;
+      let bucket = byKey.get(key);
+      if (!bucket) {
+        bucket = [];
+        byKey.set(key, bucket);
+      }
+      const same = bucket.find((other) => other.box.every((set, d) => d === dim || sameIdx(set, part.box[d] as IdxSet)));
+      if (same) {
+        (pending.get(same) as IdxSet[]).push(part.box[dim] as IdxSet);
+      } else {
+        bucket.push(part);
+        merged.push(part);
+        pending.set(part, [part.box[dim] as IdxSet]);
+      }
     }
-    current = [...byKey.values()];
+    // One sort per merged part: unions taken one at a time would be quadratic.
+    for (const part of merged) {
+      const sets = pending.get(part) as IdxSet[];
+      if (sets.length > 1) part.box[dim] = unionAll(sets);
+    }
+    current = merged;
   }
   return current;
 }
-
