@@ -1,5 +1,278 @@
-import { UsageError, type CliIo } from './io.js';
+/**
+ * `nsgwatch scan` (DESIGN §5): evaluate exported estate files (any shape, mixed, ARM templates
+ * too) and/or live subscriptions against the rule catalogue and users' policies; print a table,
+ * JSON or SARIF; exit 0 (nothing at or above --fail-on), 1 (findings) or 2 (usage/input error).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EstateDocument } from '../estate/load.js';
+import { loadEstate } from '../estate/load.js';
+import { readJsonFile } from '../estate/files.js';
+import { resourcesFromTemplate, unresolvedErrors } from '../estate/template.js';
+import { parseServiceTags, type ServiceTagData } from '../nsg/index.js';
+import type { FlowPolicy } from '../policy/model.js';
+import { formatPolicyError, parsePolicies } from '../policy/parse.js';
+import { RULES, evaluateEstate, ruleFromPolicy } from '../rules/index.js';
+import { SEVERITIES, isSeverity, type ResourceError, type Severity } from '../rules/finding.js';
+import type { RuleSettings } from '../rules/view.js';
+import { jsonChunks } from '../report/json.js';
+import { failing, type ScanReport } from '../report/report.js';
+import { sarifReport } from '../report/sarif.js';
+import { tableReport } from '../report/table.js';
+import { EXIT, UsageError, type CliIo } from './io.js';
 
-export async function scanCommand(_argv: string[], _io: CliIo): Promise<number> {
-  throw new UsageError('not available yet in this version');
+export const SCAN_HELP = `usage: nsgwatch scan [FILE ...] [--subscription ID ...] [--service-tags FILE]
+                     [--policy FILE ...] [--format table|json|sarif] [--fail-on SEVERITY]
+
+Evaluates Azure network security groups against the rule catalogue (docs/rules.md) and your own
+policies (docs/policies.md) with the exact semantics Azure applies to traffic: rules by priority,
+default rules included, subnet and NIC NSGs composed at each attachment point.
+
+  FILE                  JSON exported from Azure, in any of these shapes, mixed freely: ARM REST,
+                        list responses {"value": [...]}, bare arrays, az CLI output, Resource
+                        Graph {"data": [...]}; or an ARM template (parameter defaults resolved)
+  --subscription ID     read the subscription's network inventory live from Azure Resource
+                        Manager (DefaultAzureCredential: az login, managed identity, ...)
+  --service-tags FILE   service tag data (the weekly ServiceTags JSON or the Discovery API
+                        response); without it, tags stay symbolic and count as broad
+  --policy FILE         your policies (YAML or JSON); repeat for several files
+  --format F            table (default), json or sarif (SARIF 2.1.0 for code scanning)
+  --fail-on SEVERITY    exit 1 when a finding is at or above it: critical, high, medium, low
+                        (default) or info
+  --broad-threshold B   "reachable from the Internet" means more than 2^B4 IPv4 or 2^B6 IPv6
+                        addresses; B is B4 or B4,B6 (default 24,96)
+  --progress            report progress on stderr (default: only on a terminal, after 1 s)
+  -h, --help            show this help
+
+Exit codes: 0 no finding at or above --fail-on, 1 at least one, 2 usage or input error.
+`;
+
+interface ScanArgs {
+  files: string[];
+  subscriptions: string[];
+  serviceTags: string | undefined;
+  policies: string[];
+  format: 'table' | 'json' | 'sarif';
+  failOn: Severity;
+  settings: Partial<RuleSettings>;
+  progress: boolean;
+  help: boolean;
+}
+
+const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parseScanArgs(argv: string[]): ScanArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        subscription: { type: 'string', multiple: true },
+        'service-tags': { type: 'string' },
+        policy: { type: 'string', multiple: true },
+        format: { type: 'string' },
+        'fail-on': { type: 'string' },
+        'broad-threshold': { type: 'string' },
+        progress: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see nsgwatch scan --help)`);
+  }
+  const v = parsed.values;
+  const format = (v.format ?? 'table').toLowerCase();
+  if (format !== 'table' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format ${v.format ?? ''}: expected table, json or sarif`);
+  const failOn = (v['fail-on'] ?? 'low').toLowerCase();
+  if (!isSeverity(failOn)) throw new UsageError(`--fail-on ${v['fail-on'] ?? ''}: expected one of ${SEVERITIES.join(', ')}`);
+  const subscriptions = v.subscription ?? [];
+  for (const id of subscriptions) if (!SUBSCRIPTION_ID.test(id.trim())) throw new UsageError(`--subscription ${id}: not a subscription id (a GUID)`);
+  return {
+    files: parsed.positionals,
+    subscriptions: subscriptions.map((s) => s.trim().toLowerCase()),
+    serviceTags: v['service-tags'],
+    policies: v.policy ?? [],
+    format,
+    failOn,
+    settings: v['broad-threshold'] === undefined ? {} : { broadThreshold: parseThreshold(v['broad-threshold']) },
+    progress: v.progress === true,
+    help: v.help === true,
+  };
+}
+
+function parseThreshold(text: string): RuleSettings['broadThreshold'] {
+  const match = /^\s*(\d{1,2})\s*(?:,\s*(\d{1,3})\s*)?$/.exec(text);
+  const v4 = Number(match?.[1]);
+  const v6 = match?.[2] === undefined ? 96 : Number(match[2]);
+  if (!match || v4 > 32 || v6 > 128) throw new UsageError(`--broad-threshold ${text}: expected B4 or B4,B6 with B4 ≤ 32 and B6 ≤ 128 (e.g. 24,96)`);
+  return { ipv4: 2 ** v4, ipv6: 1n << BigInt(v6) };
+}
+
+function isTemplate(json: unknown): boolean {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return false;
+  const schema = (json as Record<string, unknown>)['$schema'];
+  return typeof schema === 'string' && /deploymentTemplate\.json/i.test(schema);
+}
+
+interface Inputs {
+  documents: EstateDocument[];
+  errors: ResourceError[];
+  contents: Map<string, string>;
+}
+
+/** Reads every file; templates go through the template loader. A file that cannot be read stops the scan. */
+async function readInputs(files: readonly string[], cwd: string, keepText: boolean): Promise<Inputs> {
+  const documents: EstateDocument[] = [];
+  const errors: ResourceError[] = [];
+  const contents = new Map<string, string>();
+  const problems: string[] = [];
+  for (const file of files) {
+    const read = await readJsonFile(file, cwd);
+    if (!read.ok) {
+      problems.push(read.problem.message);
+      continue;
+    }
+    if (keepText) contents.set(file, await readFile(resolve(cwd, file), 'utf8'));
+    if (!isTemplate(read.value)) {
+      documents.push({ source: file, json: read.value });
+      continue;
+    }
+    const parametersFile = join(dirname(resolve(cwd, file)), basename(file).replace(/\.json$/i, '.parameters.json'));
+    const parameters = parametersFile === resolve(cwd, file) ? undefined : await readJsonFile(parametersFile, cwd);
+    const result = resourcesFromTemplate(read.value, {
+      label: file,
+      ...(parameters?.ok ? { parameters: parameters.value } : {}),
+    });
+    documents.push({ source: file, json: result.resources });
+    errors.push(...unresolvedErrors(result));
+  }
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return { documents, errors, contents };
+}
+
+async function readSubscriptions(ids: readonly string[]): Promise<EstateDocument[]> {
+  if (ids.length === 0) return [];
+  // The Azure SDK loads only when a live read is asked for.
+  const { readInventory } = await import('../azure/arm.js');
+  const documents: EstateDocument[] = [];
+  for (const id of ids) {
+    let inventory;
+    try {
+      inventory = await readInventory(id);
+    } catch (error) {
+      throw new UsageError(`cannot read subscription ${id}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // A partial read could make present resources look absent (an NSG "associated with nothing"): stop.
+    if (inventory.failures.length > 0) {
+      const reasons = inventory.failures.map((f) => `${f.target}: ${f.message}`).join('; ');
+      throw new UsageError(`subscription ${id} could not be read completely (${reasons})`);
+    }
+    documents.push({ source: `subscription ${id}`, json: inventory.resources });
+  }
+  return documents;
+}
+
+async function readServiceTagFile(path: string | undefined, cwd: string): Promise<ServiceTagData | undefined> {
+  if (path === undefined) return undefined;
+  const read = await readJsonFile(path, cwd);
+  if (!read.ok) throw new UsageError(read.problem.message);
+  const tags = parseServiceTags(read.value);
+  if (!tags.ok) throw new UsageError(`${path}: ${tags.error}`);
+  return tags.data;
+}
+
+async function readPolicies(paths: readonly string[], cwd: string): Promise<FlowPolicy[]> {
+  const policies: FlowPolicy[] = [];
+  const taken = new Set(RULES.map((r) => r.meta.id));
+  const problems: string[] = [];
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = await readFile(resolve(cwd, path), 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      problems.push(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : String(error)}`);
+      continue;
+    }
+    const parsed = parsePolicies(text, path, { reservedIds: taken });
+    if (!parsed.ok) {
+      problems.push(...parsed.errors.map(formatPolicyError));
+      continue;
+    }
+    for (const policy of parsed.policies) taken.add(policy.id);
+    policies.push(...parsed.policies);
+  }
+  if (problems.length > 0) throw new UsageError(`invalid policy:\n${problems.join('\n')}`);
+  return policies;
+}
+
+/** Progress lines on stderr, only once the scan has taken more than a moment. */
+function progressReporter(io: CliIo, forced: boolean): (message: string) => void {
+  const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
+  if (!forced && !tty) return () => undefined;
+  const started = Date.now();
+  return (message) => {
+    if (forced || Date.now() - started > 1000) io.stderr.write(`nsgwatch scan: ${message}\n`);
+  };
+}
+
+export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
+  const args = parseScanArgs(argv);
+  if (args.help) {
+    io.stdout.write(SCAN_HELP);
+    return EXIT.ok;
+  }
+  if (args.files.length === 0 && args.subscriptions.length === 0) {
+    throw new UsageError('give estate files to read or --subscription (see nsgwatch scan --help)');
+  }
+  const progress = progressReporter(io, args.progress);
+  const policies = await readPolicies(args.policies, io.cwd);
+  const serviceTags = await readServiceTagFile(args.serviceTags, io.cwd);
+  const inputs = await readInputs(args.files, io.cwd, args.format === 'sarif');
+  const documents = [...inputs.documents, ...(await readSubscriptions(args.subscriptions))];
+  progress(`read ${documents.length} input(s)`);
+  const estate = loadEstate(documents);
+  const empty = estate.sources.filter((s) => s.resources === 0 && args.files.includes(s.source));
+  if (empty.length > 0) {
+    throw new UsageError(empty.map((s) => `${s.source} holds no Azure resources (no object with an ARM 'type' or resource 'id')`).join('\n'));
+  }
+  progress(`evaluating ${estate.networkSecurityGroups.size} NSGs, ${estate.subnets.size} subnets, ${estate.networkInterfaces.size} NICs`);
+  const result = evaluateEstate(estate, {
+    ...(serviceTags ? { serviceTags } : {}),
+    settings: args.settings,
+    policies,
+    onRule: (ruleId, index, total) => progress(`rule ${index + 1}/${total}: ${ruleId}`),
+  });
+  const report: ScanReport = {
+    findings: result.findings,
+    errors: [...inputs.errors, ...estate.errors, ...result.errors],
+    judged: result.judged,
+    estate,
+    rules: [...RULES, ...policies.map(ruleFromPolicy)].map((r) => r.meta),
+    failOn: args.failOn,
+    files: args.files,
+    cwd: io.cwd,
+  };
+  switch (args.format) {
+    case 'table': {
+      const columns = (io.stdout as { columns?: number }).columns;
+      io.stdout.write(tableReport(report, columns ? { width: columns } : {}));
+      break;
+    }
+    case 'json':
+      for (const chunk of jsonChunks(report)) io.stdout.write(chunk);
+      break;
+    case 'sarif':
+      io.stdout.write(`${JSON.stringify(sarifReport(report, { contents: inputs.contents }), null, 2)}\n`);
+      break;
+    default: {
+      const unreachable: never = args.format;
+      throw new UsageError(`unknown format ${String(unreachable)}`);
+    }
+  }
+  if (process.env['NSGWATCH_REPORT_RSS']) io.stderr.write(`nsgwatch maxRSS: ${process.resourceUsage().maxRSS} KiB\n`);
+  return failing(report) ? EXIT.findings : EXIT.ok;
 }

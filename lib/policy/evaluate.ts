@@ -45,6 +45,7 @@ import {
 import { fingerprint, normalizeId, type Finding, type Remediation, type Severity } from '../rules/finding.js';
 import type { EffectivePoint, EstateView, PairAnalysis } from '../rules/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
+import { portSegments } from '../rules/segments.js';
 
 /** How the findings of a policy are labelled: the rule's own id and metadata for built-ins. */
 export interface PolicyOutput {
@@ -142,42 +143,6 @@ interface Candidate {
   ports: PortSet | null;
 }
 
-/** Elementary port segments of the candidates, merged where the same candidates cover them. */
-function portSegments(candidates: readonly Candidate[]): { ports: PortSet | null; members: Candidate[] }[] {
-  if (candidates.every((c) => c.ports === null)) return candidates.length > 0 ? [{ ports: null, members: [...candidates] }] : [];
-  const bounds = new Set<number>();
-  for (const c of candidates) for (const r of portRanges(c.ports ?? ALL_PORTS)) bounds.add(r.from).add(r.to + 1);
-  const cuts = [...bounds].sort((a, b) => a - b);
-  const members: number[][] = cuts.map(() => []);
-  candidates.forEach((c, index) => {
-    for (const r of portRanges(c.ports ?? ALL_PORTS)) {
-      for (let i = lowerBound(cuts, r.from); i < cuts.length - 1 && (cuts[i] as number) <= r.to; i++) members[i]?.push(index);
-    }
-  });
-  const groups = new Map<string, { ports: PortSet; members: Candidate[] }>();
-  for (let i = 0; i < cuts.length - 1; i++) {
-    const list = members[i] ?? [];
-    if (list.length === 0) continue;
-    const key = list.join(',');
-    const range = portSet([[cuts[i] as number, (cuts[i + 1] as number) - 1]]);
-    const group = groups.get(key);
-    if (group) group.ports = portUnion(group.ports, range);
-    else groups.set(key, { ports: range, members: list.map((m) => candidates[m] as Candidate) });
-  }
-  return [...groups.values()];
-}
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] as number) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 function judgeDeny(
   assertion: Extract<FlowAssertion, { expect: 'deny' }>,
   protocol: FlowProtocol,
@@ -204,7 +169,10 @@ function judgeDeny(
   if (assertion.when === 'any') return candidates.flatMap((c) => c.blame.map((b) => violation(c, b, c.ports)));
 
   const broad: { ports: PortSet | null; members: Candidate[] }[] = [];
-  for (const segment of portSegments(candidates)) {
+  const segments = candidates.every((c) => c.ports === null)
+    ? candidates.length > 0 ? [{ ports: null, members: [...candidates] }] : []
+    : portSegments(candidates, (c) => c.ports);
+  for (const segment of segments) {
     const chains = new Map<string, { remote: AddressSet; members: Candidate[] }>();
     let total: AddressSet = NO_ADDRESS;
     for (const c of segment.members) {
@@ -349,21 +317,29 @@ export function evaluatePolicy(
   policy: FlowPolicy,
   view: EstateView,
   output: PolicyOutput,
-  /** Narrows the points further than the scope can (e.g. the VNets a Bastion serves). */
-  filter?: (point: EffectivePoint) => boolean,
+  /** The points to judge when narrower than the scope can say (e.g. the VMs a Bastion serves); default: all. */
+  points: readonly EffectivePoint[] = view.points(),
 ): Finding[] {
   const accumulated = new Map<string, Accumulated>();
   const verdicts = new Map<string, Violation[]>();
-  for (const point of view.points()) {
+  for (const point of points) {
     if (point.blocked || point.nsgs.length === 0) continue;
     if (!point.nsgs.some((n) => view.wants(n.resource.key))) continue;
-    if (!inScope(policy, point) || (filter && !filter(point))) continue;
+    if (!inScope(policy, point)) continue;
     policy.assertions.forEach((assertion, index) => {
       const side = view.remote(point.ctx, assertion.remote, assertion.except);
       if (addressIsEmpty(side.set)) return;
       for (const protocol of assertion.protocols) {
         const ported = PORTED.has(protocol);
-        const shared = view.analyze(point, assertion.direction, protocol, side, ported ? assertion.ports : ALL_PORTS);
+        let ports = ported ? assertion.ports : ALL_PORTS;
+        if (assertion.expect === 'deny' && assertion.when !== 'any') {
+          // Only ports where the rules could let a broad set through can be exposed: ask about those.
+          const candidates = view.broadPorts(point, assertion.direction, protocol, side);
+          if (portIsEmpty(portIntersect(candidates, ports))) continue;
+          if (assertion.when === 'every-port' && ported && !portIsSubset(assertion.ports, candidates)) continue;
+          ports = candidates;
+        }
+        const shared = view.analyze(point, assertion.direction, protocol, side, ports);
         const at = partsAt(shared, point);
         const key = `${index}|${protocol}|${point.pairKey}|${side.key}|${at.signature}`;
         let violations = verdicts.get(key);

@@ -34,6 +34,7 @@ export const rule: Rule = {
   meta,
   evaluate(view) {
     const output = { ruleId: meta.id, severity: meta.severity, title: meta.title, remediation: meta.remediation };
+    const vms = view.points().filter((p) => p.point.kind === 'networkInterface');
     const findings = bastionsWithRange(view).flatMap((coverage) => {
       const served = new Set(coverage.servedVirtualNetworks.map((v) => v.key));
       const policy = builtinPolicy({
@@ -51,7 +52,7 @@ export const rule: Rule = {
           },
         ],
       });
-      return evaluatePolicy(policy, view, output, (point) => isVmInServedNetwork(point, served));
+      return evaluatePolicy(policy, view, output, vms.filter((point) => isVmInServedNetwork(point, served)));
     });
     return mergeFindings(findings);
   },

@@ -44,6 +44,7 @@ export const rule: Rule = {
       group.networks.add(vnet);
       networksByRanges.set(key, group);
     }
+    const vms = view.points().filter((p) => p.point.kind === 'networkInterface');
     const findings = [...networksByRanges.values()].flatMap(({ ranges, networks }) => {
       const policy = builtinPolicy({
         id: meta.id,
@@ -61,7 +62,7 @@ export const rule: Rule = {
           },
         ],
       });
-      return evaluatePolicy(policy, view, output, (point) => isVmInServedNetwork(point, networks));
+      return evaluatePolicy(policy, view, output, vms.filter((point) => isVmInServedNetwork(point, networks)));
     });
     return mergeFindings(findings);
   },

@@ -24,6 +24,8 @@ export interface EvaluateOptions {
   policies?: readonly FlowPolicy[];
   /** The rules to run (default: the whole catalogue). */
   rules?: readonly Rule[];
+  /** Called before each rule runs (progress for long scans). */
+  onRule?: (ruleId: string, index: number, total: number) => void;
 }
 
 export interface EvaluateOutput {
@@ -79,7 +81,8 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
   const rules = [...(options.rules ?? RULES), ...(options.policies ?? []).map(ruleFromPolicy)];
   const findings: Finding[] = [];
   let failed = false;
-  for (const rule of rules) {
+  for (const [index, rule] of rules.entries()) {
+    options.onRule?.(rule.meta.id, index, rules.length);
     try {
       findings.push(...rule.evaluate(view));
     } catch (error) {

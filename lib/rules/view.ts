@@ -18,7 +18,14 @@ import {
 import {
   ALL_PORTS,
   NO_ADDRESS,
+  NO_PORTS,
   addressDifference,
+  addressIntersect,
+  isBroad,
+  portIntersect,
+  portIsEmpty,
+  portUnion,
+  type AddressTerm,
   addressIsEmpty,
   addressIsSubset,
   addressUnion,
@@ -41,6 +48,7 @@ import {
   type ServiceTagData,
 } from '../nsg/index.js';
 import { normalizeId, type ResourceError } from './finding.js';
+import { portSegments } from './segments.js';
 
 export interface RuleSettings {
   /** "Reachable from the Internet": strictly more remote addresses than this (DESIGN §3). */
@@ -115,6 +123,12 @@ export interface EstateView {
    * NSG pair: parts cover the local addresses of every point of the pair (filter by the point's own).
    */
   analyze(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide, ports?: PortSet): PairAnalysis;
+  /**
+   * Destination ports at which the point's NSGs could let a broad part of `remote` through: per
+   * NSG, the ports where the Allow rules' remote sides together are broad (priorities ignored),
+   * intersected over the NSGs. An upper bound, so broad exposures outside it cannot exist.
+   */
+  broadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
   /** Validation failures of the NSGs parsed so far. */
   errors(): ResourceError[];
   /** NSGs that take part at a blocked point: their verdicts there are unknown. */
@@ -149,8 +163,12 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   };
 
   const contexts = new Map<string, EvaluationContext>();
+  const scopeContexts = new Map<string, { ctx: EvaluationContext; notes: string[] }>();
   const contextFor = (scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] } => {
     const key = scope.kind === 'known' ? scope.virtualNetwork.key : '';
+    const scopeKey = scope.kind === 'known' ? key : `?${scope.reason}`;
+    const known = scopeContexts.get(scopeKey);
+    if (known) return known;
     const inputs = contextInputs(relations, scope);
     let ctx = contexts.get(key);
     if (!ctx) {
@@ -162,7 +180,9 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
       });
       contexts.set(key, ctx);
     }
-    return { ctx, notes: [...inputs.notes, ...ctx.assumptions, ...ctx.problems] };
+    const entry = { ctx, notes: [...inputs.notes, ...ctx.assumptions, ...ctx.problems] };
+    scopeContexts.set(scopeKey, entry);
+    return entry;
   };
 
   const partial = new Set<string>();
@@ -280,7 +300,18 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
   };
 
+  const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
   const remote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[] = []): RemoteSide => {
+    let byCtx = remotes.get(ctx);
+    if (!byCtx) remotes.set(ctx, (byCtx = new Map()));
+    const memoKey = `${names.join('\n')}\t${except.join('\n')}`;
+    const known = byCtx.get(memoKey);
+    if (known) return known;
+    const side = resolveRemote(ctx, names, except);
+    byCtx.set(memoKey, side);
+    return side;
+  };
+  const resolveRemote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[]): RemoteSide => {
     const resolve = (list: readonly string[]): AddressSet =>
       list.reduce<AddressSet>((acc, name) => {
         const prefix = parseAddressPrefix(name);
@@ -313,6 +344,48 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return entry;
   };
 
+  const candidates = new Map<string, PortSet>();
+  const layerCandidates = new WeakMap<EvaluationContext, Map<string, PortSet>>();
+  /** One NSG's broad ports in a context: where its Allow rules' remote sides together are broad. */
+  const layerBroadPorts = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
+    let byLayer = layerCandidates.get(layer.ctx);
+    if (!byLayer) layerCandidates.set(layer.ctx, (byLayer = new Map()));
+    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}`;
+    const cached = byLayer.get(key);
+    if (cached) return cached;
+    const inbound = direction === 'Inbound';
+    const allows: { ports: PortSet; remote: AddressSet }[] = [];
+    let total: AddressSet = NO_ADDRESS;
+    for (const rule of inbound ? layer.nsg.inbound : layer.nsg.outbound) {
+      if (rule.access !== 'Allow' || (rule.protocol !== '*' && rule.protocol !== protocol)) continue;
+      const far = addressIntersect(termsSet(inbound ? rule.source : rule.destination, layer.ctx), side.set);
+      if (addressIsEmpty(far)) continue;
+      allows.push({ ports: rule.destinationPorts, remote: far });
+      total = addressUnion(total, far);
+    }
+    let ports: PortSet = NO_PORTS;
+    // Cheap first: if all the Allow rules together are not broad, no port can be.
+    if (isBroad(total, layer.ctx)) {
+      for (const segment of portSegments(allows, (a) => a.ports)) {
+        const remote = segment.members.reduce<AddressSet>((acc, a) => addressUnion(acc, a.remote), NO_ADDRESS);
+        if (isBroad(remote, layer.ctx)) ports = portUnion(ports, segment.ports);
+      }
+    }
+    byLayer.set(key, ports);
+    return ports;
+  };
+  const broadPorts = (point: EffectivePoint, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
+    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
+    let ports = candidates.get(key);
+    if (ports) return ports;
+    ports = ALL_PORTS;
+    for (const layer of [point.layers.nic, point.layers.subnet]) {
+      if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, direction, protocol, side));
+    }
+    candidates.set(key, ports);
+    return ports;
+  };
+
   const errors = (): ResourceError[] => [...parsed.values()].flatMap((r) => (r.ok ? [] : r.errors));
 
   return {
@@ -334,12 +407,38 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     nsgContext,
     remote,
     analyze,
+    broadPorts,
     errors,
     partiallyJudged: () => {
       points();
       return partial;
     },
   };
+}
+
+/** The addresses a rule's source or destination terms stand for in a context. */
+function termsSet(terms: readonly AddressTerm[], ctx: EvaluationContext): AddressSet {
+  let set: AddressSet = NO_ADDRESS;
+  for (const term of terms) {
+    switch (term.kind) {
+      case 'any':
+        return namedSet(ctx, '*');
+      case 'prefix':
+        set = addressUnion(set, term.set);
+        break;
+      case 'tag':
+        set = addressUnion(set, namedSet(ctx, term.key));
+        break;
+      case 'asg':
+        set = addressUnion(set, ctx.asgAddresses.get(term.id) ?? NO_ADDRESS);
+        break;
+      default: {
+        const unreachable: never = term;
+        throw new Error(`unknown address term ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+  return set;
 }
 
 function nsgKeyOf(layer: Layer): string {

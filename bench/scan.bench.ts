@@ -1,0 +1,261 @@
+/**
+ * `nsgwatch scan FILE --format json` at the scale the design holds it to: 200 virtual networks ×
+ * 10 subnets, 2,000 NSGs of 10–60 rules (three at the 1,000-rule limit with prefix and port
+ * lists), 10,000 NICs, 20 NAT gateways and a few Bastions, in ARM REST shape, deterministic. The
+ * built CLI runs as a child process; wall time and peak RSS are measured from outside.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Measurement } from './run.js';
+
+type Json = Record<string, unknown>;
+
+const SUBSCRIPTION = '5c0ffee0-0000-4000-8000-00000000beef';
+const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-scale/providers/Microsoft.Network`;
+
+/** Deterministic PRNG (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface ScaleOptions {
+  vnets: number;
+  subnetsPerVnet: number;
+  nsgs: number;
+  nics: number;
+  natGateways: number;
+  /** NSGs at the 1,000-rule limit. */
+  hugeNsgs: number;
+  seed: number;
+}
+
+export const SCALE: ScaleOptions = { vnets: 200, subnetsPerVnet: 10, nsgs: 2_000, nics: 10_000, natGateways: 20, hugeNsgs: 3, seed: 7 };
+
+const SERVICE_TAGS = ['AzureCloud', 'Storage', 'Sql.WestEurope', 'AzureMonitor', 'AzureKeyVault', 'EventHub'];
+
+/** One estate in ARM REST shape, as a bare array of resources. */
+export function scaleEstate(options: ScaleOptions = SCALE): Json[] {
+  const rnd = random(options.seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
+  const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+  const publicPrefix = (length: number): string => `${int(20, 200)}.${int(0, 255)}.${int(0, 255)}.0/${length}`;
+  const nsgId = (i: number): string => `${GROUP}/networkSecurityGroups/nsg-${i}`;
+  const subnetId = (v: number, s: number): string => `${GROUP}/virtualNetworks/vnet-${v}/subnets/${subnetName(v, s)}`;
+  const subnetName = (v: number, s: number): string => (s === 0 && v % 40 === 0 ? 'AzureBastionSubnet' : `snet-${s}`);
+
+  const ruleFor = (nsg: number, index: number, priority: number): Json => {
+    const inbound = rnd() < 0.7;
+    const roll = rnd();
+    const access = rnd() < 0.75 ? 'Allow' : 'Deny';
+    const protocol = pick(['Tcp', 'Tcp', 'Tcp', 'Udp', '*']);
+    const properties: Json = { priority, direction: inbound ? 'Inbound' : 'Outbound', access, protocol, sourcePortRange: '*' };
+    const remote =
+      roll < 0.08 ? '*' : roll < 0.15 ? 'Internet' : roll < 0.45 ? 'VirtualNetwork' : roll < 0.55 ? pick(SERVICE_TAGS) : roll < 0.75 ? publicPrefix(pick([24, 26, 28])) : `10.${int(0, 199)}.${int(0, 9)}.0/24`;
+    const ports = pick(['22', '3389', '443', '80', '1433', '8080-8090', '5432', '53', '25', '*', '10000-20000', `${int(1024, 60000)}`]);
+    if (inbound) {
+      properties['sourceAddressPrefix'] = remote;
+      properties['destinationAddressPrefix'] = rnd() < 0.7 ? '*' : `10.${int(0, 199)}.${int(0, 9)}.${int(0, 15) * 16}/28`;
+    } else {
+      properties['sourceAddressPrefix'] = '*';
+      properties['destinationAddressPrefix'] = remote;
+    }
+    properties['destinationPortRange'] = ports;
+    return { name: `rule-${nsg}-${index}`, id: `${nsgId(nsg)}/securityRules/rule-${nsg}-${index}`, properties };
+  };
+
+  const hugeRule = (nsg: number, index: number): Json => ({
+    name: `partner-${index}`,
+    id: `${nsgId(nsg)}/securityRules/partner-${index}`,
+    properties: {
+      priority: 100 + (index % 3997),
+      direction: index < 3997 ? (index % 4 === 0 ? 'Outbound' : 'Inbound') : 'Inbound',
+      access: index % 7 === 0 ? 'Deny' : 'Allow',
+      protocol: index % 5 === 0 ? 'Udp' : 'Tcp',
+      sourcePortRange: '*',
+      sourceAddressPrefixes: Array.from({ length: int(2, 5) }, () => publicPrefix(pick([24, 27, 29, 32]))),
+      destinationAddressPrefix: '*',
+      destinationPortRanges: Array.from({ length: int(2, 4) }, () => (rnd() < 0.5 ? `${int(1, 65000)}` : `${int(1000, 30000)}-${int(30001, 40000)}`)),
+    },
+  });
+
+  const defaultRules = (nsg: number): Json[] =>
+    (
+      [
+        ['AllowVnetInBound', 'Inbound', 'Allow', 65000, 'VirtualNetwork', 'VirtualNetwork'],
+        ['AllowAzureLoadBalancerInBound', 'Inbound', 'Allow', 65001, 'AzureLoadBalancer', '*'],
+        ['DenyAllInBound', 'Inbound', 'Deny', 65500, '*', '*'],
+        ['AllowVnetOutBound', 'Outbound', 'Allow', 65000, 'VirtualNetwork', 'VirtualNetwork'],
+        ['AllowInternetOutBound', 'Outbound', 'Allow', 65001, '*', 'Internet'],
+        ['DenyAllOutBound', 'Outbound', 'Deny', 65500, '*', '*'],
+      ] as const
+    ).map(([name, direction, access, priority, source, destination]) => ({
+      name,
+      id: `${nsgId(nsg)}/defaultSecurityRules/${name}`,
+      properties: { priority, direction, access, protocol: '*', sourcePortRange: '*', destinationPortRange: '*', sourceAddressPrefix: source, destinationAddressPrefix: destination },
+    }));
+
+  const subnetCount = options.vnets * options.subnetsPerVnet;
+  // NSGs: one per subnet for most subnets, the rest on NICs (each shared by a few NICs).
+  const subnetNsgs = Math.min(subnetCount - Math.floor(subnetCount / 10), options.nsgs);
+  const nicNsgs = options.nsgs - subnetNsgs;
+  const resources: Json[] = [];
+
+  for (let i = 0; i < options.nsgs; i += 1) {
+    // The largest NSGs are NIC NSGs (each shared by a few NICs), as big rule sets usually are.
+    const huge = i >= options.nsgs - options.hugeNsgs;
+    const count = huge ? 1000 : int(10, 60);
+    const securityRules = huge
+      ? Array.from({ length: count }, (_, r) => hugeRule(i, r))
+      : Array.from({ length: count }, (_, r) => ruleFor(i, r, 100 + r * 10));
+    resources.push({
+      name: `nsg-${i}`,
+      id: nsgId(i),
+      type: 'Microsoft.Network/networkSecurityGroups',
+      location: 'westeurope',
+      tags: { team: `team-${i % 12}` },
+      properties: { securityRules, defaultSecurityRules: defaultRules(i) },
+    });
+  }
+
+  // Subnet k (in VNet order) gets NSG k while k < subnetNsgs; every tenth subnet has none.
+  let nextSubnetNsg = 0;
+  const subnetNsgOf = new Map<string, number>();
+  const natOf = new Map<string, number>();
+  for (let n = 0; n < options.natGateways; n += 1) {
+    for (let k = 0; k < 5; k += 1) natOf.set(`${(n * 10 + k * 3) % options.vnets}/${1 + k}`, n);
+  }
+  for (let v = 0; v < options.vnets; v += 1) {
+    const subnets: Json[] = [];
+    for (let s = 0; s < options.subnetsPerVnet; s += 1) {
+      const properties: Json = { addressPrefix: `10.${v}.${s}.0/24` };
+      if ((v * options.subnetsPerVnet + s) % 10 !== 9 && nextSubnetNsg < subnetNsgs) {
+        const nsg = nextSubnetNsg;
+        subnetNsgOf.set(`${v}/${s}`, nsg);
+        properties['networkSecurityGroup'] = { id: nsgId(nsg) };
+        nextSubnetNsg += 1;
+      }
+      const nat = natOf.get(`${v}/${s}`);
+      if (nat !== undefined) properties['natGateway'] = { id: `${GROUP}/natGateways/natgw-${nat}` };
+      subnets.push({ name: subnetName(v, s), id: subnetId(v, s), type: 'Microsoft.Network/virtualNetworks/subnets', properties });
+    }
+    // Hubs (every 40th) peer with the next spokes.
+    const peerings: Json[] = [];
+    const hub = v - (v % 40);
+    const peers = v === hub ? Array.from({ length: 4 }, (_, k) => hub + 1 + k).filter((p) => p < options.vnets) : v - hub <= 4 ? [hub] : [];
+    for (const p of peers) {
+      peerings.push({
+        name: `vnet-${v}-to-vnet-${p}`,
+        id: `${GROUP}/virtualNetworks/vnet-${v}/virtualNetworkPeerings/vnet-${v}-to-vnet-${p}`,
+        properties: { peeringState: 'Connected', remoteVirtualNetwork: { id: `${GROUP}/virtualNetworks/vnet-${p}` }, remoteAddressSpace: { addressPrefixes: [`10.${p}.0.0/16`] } },
+      });
+    }
+    resources.push({
+      name: `vnet-${v}`,
+      id: `${GROUP}/virtualNetworks/vnet-${v}`,
+      type: 'Microsoft.Network/virtualNetworks',
+      location: 'westeurope',
+      properties: { addressSpace: { addressPrefixes: [`10.${v}.0.0/16`] }, subnets, virtualNetworkPeerings: peerings },
+    });
+    if (v === hub) {
+      resources.push({
+        name: `bas-${v}`,
+        id: `${GROUP}/bastionHosts/bas-${v}`,
+        type: 'Microsoft.Network/bastionHosts',
+        location: 'westeurope',
+        properties: { ipConfigurations: [{ name: 'ipconf', id: `${GROUP}/bastionHosts/bas-${v}/bastionHostIpConfigurations/ipconf`, properties: { subnet: { id: subnetId(v, 0) } } }] },
+      });
+    }
+  }
+
+  for (let n = 0; n < options.natGateways; n += 1) {
+    const subnets = [...natOf].filter(([, g]) => g === n).map(([key]) => {
+      const [v, s] = key.split('/').map(Number);
+      return { id: subnetId(v ?? 0, s ?? 0) };
+    });
+    resources.push({ name: `natgw-${n}`, id: `${GROUP}/natGateways/natgw-${n}`, type: 'Microsoft.Network/natGateways', location: 'westeurope', sku: { name: 'Standard' }, properties: { subnets } });
+  }
+
+  // NICs: spread over the workload subnets; one in ten carries one of the NIC NSGs.
+  for (let i = 0; i < options.nics; i += 1) {
+    const v = i % options.vnets;
+    const s = 1 + (Math.floor(i / options.vnets) % (options.subnetsPerVnet - 1));
+    const host = 4 + Math.floor(i / (options.vnets * (options.subnetsPerVnet - 1)));
+    const properties: Json = {
+      ipConfigurations: [
+        {
+          name: 'ipconfig1',
+          id: `${GROUP}/networkInterfaces/nic-${i}/ipConfigurations/ipconfig1`,
+          properties: { privateIPAddress: `10.${v}.${s}.${host}`, privateIPAllocationMethod: 'Dynamic', subnet: { id: subnetId(v, s) } },
+        },
+      ],
+    };
+    if (nicNsgs > 0 && i % 10 === 0) properties['networkSecurityGroup'] = { id: nsgId(subnetNsgs + ((i / 10) % nicNsgs)) };
+    resources.push({ name: `nic-${i}`, id: `${GROUP}/networkInterfaces/nic-${i}`, type: 'Microsoft.Network/networkInterfaces', location: 'westeurope', properties });
+  }
+  return resources;
+}
+
+interface ChildRun {
+  code: number | null;
+  wallMs: number;
+  maxRssKiB: number | undefined;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI under `/usr/bin/time -v` when present (peak RSS from the kernel's accounting). */
+function runCli(args: string[], cwd: string): Promise<ChildRun> {
+  const timeBin = '/usr/bin/time';
+  const useTime = existsSync(timeBin);
+  const command = useTime ? timeBin : process.execPath;
+  const argv = useTime ? ['-v', process.execPath, ...args] : args;
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(command, argv, { cwd, env: { ...process.env, NSGWATCH_REPORT_RSS: useTime ? '' : '1' } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - started;
+      const stderr = Buffer.concat(err).toString('utf8');
+      const fromTime = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1];
+      const fromHook = /nsgwatch maxRSS: (\d+) KiB/.exec(stderr)?.[1];
+      const rss = fromTime ?? fromHook;
+      resolvePromise({ code, wallMs, maxRssKiB: rss === undefined ? undefined : Number(rss), stdout: Buffer.concat(out).toString('utf8'), stderr });
+    });
+  });
+}
+
+export async function run(): Promise<Measurement[]> {
+  const root = resolve(import.meta.dirname, '..');
+  const dir = mkdtempSync(join(tmpdir(), 'nsgwatch-scan-bench-'));
+  try {
+    const file = join(dir, 'estate.json');
+    const resources = scaleEstate();
+    writeFileSync(file, JSON.stringify(resources));
+    const result = await runCli([join(root, 'bin/nsgwatch.js'), 'scan', file, '--format', 'json'], root);
+    if (result.code !== 0 && result.code !== 1) throw new Error(`nsgwatch scan failed (exit ${String(result.code)}): ${result.stderr.slice(0, 2000)}`);
+    const report = JSON.parse(result.stdout) as { findings: unknown[]; errors: unknown[] };
+    const rssMiB = result.maxRssKiB === undefined ? Number.NaN : result.maxRssKiB / 1024;
+    return [
+      { name: 'scan 2,000 NSGs / 10,000 NICs (--format json): wall time', value: result.wallMs, unit: 'ms', target: '≤ 10000 ms', ok: result.wallMs <= 10_000 },
+      { name: 'scan: peak RSS of the CLI process', value: rssMiB, unit: 'MiB', target: '≤ 1024 MiB', ok: rssMiB <= 1024 },
+      { name: 'scan: findings', value: report.findings.length, unit: 'findings' },
+      { name: 'scan: errors', value: report.errors.length, unit: 'errors' },
+      { name: 'scan: input file', value: JSON.stringify(resources).length / 2 ** 20, unit: 'MiB' },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

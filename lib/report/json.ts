@@ -1,0 +1,63 @@
+/** `--format json`: DESIGN §5's shape — findings, errors and a summary. */
+import { summarize, type ScanReport, type ScanSummary } from './report.js';
+import type { Evidence, Remediation, Severity } from '../rules/finding.js';
+
+export interface JsonFinding {
+  ruleId: string;
+  severity: Severity;
+  resourceId: string;
+  resourceName: string;
+  title: string;
+  message: string;
+  scope: string;
+  fingerprint: string;
+  evidence: Evidence;
+  remediation: Remediation;
+}
+
+export interface JsonError {
+  resourceId: string;
+  message: string;
+  rule?: string;
+  field?: string;
+}
+
+export interface JsonReport {
+  findings: JsonFinding[];
+  errors: JsonError[];
+  summary: ScanSummary;
+}
+
+export function jsonReport(report: ScanReport): JsonReport {
+  return {
+    findings: report.findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      resourceId: f.resourceId,
+      resourceName: f.resourceName,
+      title: f.title,
+      message: f.message,
+      scope: f.scope,
+      fingerprint: f.fingerprint,
+      evidence: f.evidence,
+      remediation: f.remediation,
+    })),
+    errors: report.errors.map((e) => ({
+      resourceId: e.resourceId,
+      message: e.message,
+      ...(e.rule === undefined ? {} : { rule: e.rule }),
+      ...(e.field === undefined ? {} : { field: e.field }),
+    })),
+    summary: summarize(report),
+  };
+}
+
+/** The report as JSON text, written in chunks so a large scan never builds one giant string twice. */
+export function* jsonChunks(report: ScanReport): Generator<string> {
+  const json = jsonReport(report);
+  yield '{"findings":[';
+  for (let i = 0; i < json.findings.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.findings[i])}`;
+  yield '\n],"errors":[';
+  for (let i = 0; i < json.errors.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.errors[i])}`;
+  yield `\n],"summary":${JSON.stringify(json.summary)}}\n`;
+}

@@ -1,0 +1,202 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 as GitHub code scanning takes it — rules with descriptions, help
+ * (text and Markdown), `security-severity` and tags; results with a level, a one-line message, a
+ * location (the input file the resource came from, and the resource id as a logical location)
+ * and partialFingerprints from the finding's stable fingerprint.
+ */
+import { relative, resolve, sep } from 'node:path';
+import type { Estate, EstateResource } from '../estate/model.js';
+import { normalizeId, type Finding, type Severity } from '../rules/finding.js';
+import type { RuleMeta } from '../rules/types.js';
+import type { ScanReport } from './report.js';
+
+export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const VERSION = '0.1.0';
+
+type SarifLevel = 'error' | 'warning' | 'note';
+
+function levelOf(severity: Severity): SarifLevel {
+  switch (severity) {
+    case 'critical':
+    case 'high':
+      return 'error';
+    case 'medium':
+      return 'warning';
+    case 'low':
+    case 'info':
+      return 'note';
+    default: {
+      const unreachable: never = severity;
+      return unreachable;
+    }
+  }
+}
+
+/** GitHub's bands: ≥ 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low. */
+function securitySeverity(severity: Severity): string {
+  switch (severity) {
+    case 'critical':
+      return '9.5';
+    case 'high':
+      return '8.0';
+    case 'medium':
+      return '5.5';
+    case 'low':
+      return '3.0';
+    case 'info':
+      return '0.5';
+    default: {
+      const unreachable: never = severity;
+      return unreachable;
+    }
+  }
+}
+
+function pascalName(title: string): string {
+  return title
+    .replace(/[^A-Za-z0-9]+/g, ' ')
+    .trim()
+    .split(' ')
+    .map((w) => (w.length > 0 ? (w[0] ?? '').toUpperCase() + w.slice(1) : ''))
+    .join('');
+}
+
+/** The catalogue entry as help text: what, why, how to fix, references. */
+export function ruleHelp(meta: RuleMeta): { text: string; markdown: string } {
+  const urls = meta.references.filter((r) => /^https?:\/\//.test(r));
+  const controls = meta.references.filter((r) => !/^https?:\/\//.test(r));
+  const text = [
+    meta.description,
+    '',
+    `Why: ${meta.rationale}`,
+    '',
+    `Fix (az): ${meta.remediation.az}`,
+    '',
+    'Fix (Bicep):',
+    meta.remediation.bicep,
+    ...(meta.references.length > 0 ? ['', `References: ${meta.references.join(', ')}`] : []),
+  ].join('\n');
+  const markdown = [
+    `**${meta.id} — ${meta.title}** (${meta.severity})`,
+    '',
+    meta.description,
+    '',
+    `**Why it matters.** ${meta.rationale}`,
+    '',
+    '**Fix with the Azure CLI**',
+    '',
+    '```sh',
+    meta.remediation.az,
+    '```',
+    '',
+    '**Fix in Bicep**',
+    '',
+    '```bicep',
+    meta.remediation.bicep,
+    '```',
+    ...(controls.length > 0 ? ['', `**Controls:** ${controls.join(', ')}`] : []),
+    ...(urls.length > 0 ? ['', '**References**', '', ...urls.map((u) => `- <${u}>`)] : []),
+  ].join('\n');
+  return { text, markdown };
+}
+
+function sarifRule(meta: RuleMeta) {
+  const helpUri = meta.references.find((r) => /^https?:\/\//.test(r));
+  return {
+    id: meta.id,
+    name: pascalName(meta.title),
+    shortDescription: { text: meta.title },
+    fullDescription: { text: meta.description },
+    help: ruleHelp(meta),
+    ...(helpUri ? { helpUri } : {}),
+    defaultConfiguration: { level: levelOf(meta.severity) },
+    properties: {
+      'security-severity': securitySeverity(meta.severity),
+      tags: ['security', 'azure', 'network-security-group', meta.category],
+      precision: 'very-high',
+    },
+  };
+}
+
+function resourceOf(estate: Estate, id: string): EstateResource | undefined {
+  const key = normalizeId(id);
+  return (
+    estate.networkSecurityGroups.get(key) ??
+    estate.subnets.get(key) ??
+    estate.networkInterfaces.get(key) ??
+    estate.virtualNetworks.get(key) ??
+    estate.natGateways.get(key) ??
+    estate.bastionHosts.get(key)
+  );
+}
+
+/** The first line of the file that names the resource's id (1 when it does not appear, e.g. templates). */
+function lineOf(text: string | undefined, id: string): number {
+  if (!text) return 1;
+  const at = text.toLowerCase().indexOf(`"${id.toLowerCase()}"`);
+  if (at < 0) return 1;
+  let line = 1;
+  for (let i = 0; i < at; i += 1) if (text.charCodeAt(i) === 10) line += 1;
+  return line;
+}
+
+function uriOf(path: string, cwd: string): string {
+  return relative(cwd, resolve(cwd, path)).split(sep).join('/');
+}
+
+export interface SarifOptions {
+  /** File contents by source path, to point results at the line that names the resource. */
+  contents?: ReadonlyMap<string, string>;
+}
+
+export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
+  const rules = report.rules.map(sarifRule);
+  const index = new Map(report.rules.map((r, i) => [r.id, i]));
+  const files = new Set(report.files);
+  const location = (finding: Finding) => {
+    const resource = resourceOf(report.estate, finding.resourceId);
+    const source = resource?.origin.source;
+    const logical = { fullyQualifiedName: finding.resourceId, name: finding.resourceName, kind: 'resource' };
+    if (source !== undefined && files.has(source)) {
+      return {
+        physicalLocation: {
+          artifactLocation: { uri: uriOf(source, report.cwd) },
+          region: { startLine: lineOf(options.contents?.get(source), resource?.id ?? finding.resourceId) },
+        },
+        logicalLocations: [logical],
+      };
+    }
+    // Read live from Azure: the resource id (as a relative path) is the artifact.
+    return {
+      physicalLocation: { artifactLocation: { uri: finding.resourceId.replace(/^\/+/, '') }, region: { startLine: 1 } },
+      logicalLocations: [logical],
+    };
+  };
+  return {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: { driver: { name: 'nsgwatch', version: VERSION, semanticVersion: VERSION, rules } },
+        results: report.findings.map((f) => ({
+          ruleId: f.ruleId,
+          ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
+          level: levelOf(f.severity),
+          message: { text: f.message },
+          locations: [location(f)],
+          partialFingerprints: { 'nsgwatchFindingFingerprint/v1': f.fingerprint },
+          properties: { severity: f.severity, resourceId: f.resourceId, scope: f.scope },
+        })),
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: report.errors.map((e) => ({
+              level: 'error',
+              message: { text: `${e.resourceId || '(input)'}${e.rule ? ` rule ${e.rule}` : ''}${e.field ? ` field ${e.field}` : ''}: ${e.message}` },
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}
