@@ -19,7 +19,9 @@ import {
   unionIntervals,
 } from './intervals.js';
 
+/** The highest IPv4 address as a number. */
 export const V4_MAX = 0xffffffff;
+/** The highest IPv6 address as a bigint. */
 export const V6_MAX = (1n << 128n) - 1n;
 
 const NO_TAGS: TagSet = Object.freeze({ complement: false, names: Object.freeze([]) });
@@ -77,15 +79,18 @@ export function parseIp(text: string): Ip | undefined {
   return v6 === undefined ? undefined : { family: 6, value: v6 };
 }
 
+/** An IP as text (IPv6 in RFC 5952 form). */
 export function formatIp(ip: Ip): string {
   if (ip.family === 4) return formatV4(ip.value);
   return formatV6(ip.value);
 }
 
+/** An IPv4 number as dotted decimal. */
 export function formatV4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
+/** An IPv6 bigint in RFC 5952 form. */
 export function formatV6(value: bigint): string {
   const parts: number[] = [];
   for (let shift = 112n; shift >= 0n; shift -= 16n) parts.push(Number((value >> shift) & 0xffffn));
@@ -183,6 +188,7 @@ function tagComplement(a: TagSet): TagSet {
   return { complement: !a.complement, names: a.names };
 }
 
+/** Whether the tag set holds the tag (lower-case key). */
 export function tagContains(set: TagSet, key: string): boolean {
   return set.names.includes(key) !== set.complement;
 }
@@ -191,6 +197,7 @@ function tagIsEmpty(a: TagSet): boolean {
   return !a.complement && a.names.length === 0;
 }
 
+/** Addresses (and tags) in either set. */
 export function addressUnion(a: AddressSet, b: AddressSet): AddressSet {
   return {
     v4: unionIntervals(a.v4, b.v4, NUMBER_OPS),
@@ -199,6 +206,7 @@ export function addressUnion(a: AddressSet, b: AddressSet): AddressSet {
   };
 }
 
+/** Addresses (and tags) in both sets. */
 export function addressIntersect(a: AddressSet, b: AddressSet): AddressSet {
   return { v4: intersectIntervals(a.v4, b.v4), v6: intersectIntervals(a.v6, b.v6), tags: tagIntersect(a.tags, b.tags) };
 }
@@ -212,10 +220,12 @@ export function addressDifference(a: AddressSet, b: AddressSet): AddressSet {
   };
 }
 
+/** The set holds no address and no tag. */
 export function addressIsEmpty(set: AddressSet): boolean {
   return set.v4.length === 0 && set.v6.length === 0 && tagIsEmpty(set.tags);
 }
 
+/** The sets hold the same addresses and tags. */
 export function addressEquals(a: AddressSet, b: AddressSet): boolean {
   return (
     equalIntervals(a.v4, b.v4) &&
@@ -232,6 +242,7 @@ function tagsSubset(a: TagSet, b: TagSet): boolean {
   return b.complement && b.names.every((n) => a.names.includes(n));
 }
 
+/** Every address and tag of a is in b. */
 export function addressIsSubset(a: AddressSet, b: AddressSet): boolean {
   return subsetIntervals(a.v4, b.v4) && subsetIntervals(a.v6, b.v6) && tagsSubset(a.tags, b.tags);
 }
@@ -255,6 +266,7 @@ export function addressContains(set: AddressSet, address: string | Ip): boolean 
   return ip.family === 4 ? containsPoint(set.v4, ip.value) : containsPoint(set.v6, ip.value);
 }
 
+/** IPv4 and IPv6 counts and the tags held. */
 export function addressCount(set: AddressSet): AddressCount {
   return { ipv4: sizeIntervals(set.v4, NUMBER_OPS), ipv6: sizeIntervals(set.v6, BIGINT_OPS), tags: set.tags };
 }

@@ -39,8 +39,10 @@ export const DEFAULT_VIRTUAL_NETWORK_PREFIXES: readonly string[] = [
   '100.64.0.0/10',
 ];
 
+/** AzureLoadBalancer: the platform's health probe address. */
 export const AZURE_LOAD_BALANCER_PREFIXES: readonly string[] = ['168.63.129.16/32'];
 
+/** DESIGN §3: broad is more than 2^24 IPv4 or 2^96 IPv6 addresses. */
 export const DEFAULT_BROAD_THRESHOLD = { ipv4: 2 ** 24, ipv6: 1n << 96n } as const;
 
 const DEFAULT_VNET_ASSUMPTION =
@@ -89,6 +91,7 @@ export function createContext(options: ContextOptions = {}): EvaluationContext {
 /** How a name resolves in a context. */
 export type NamedSetKind = 'any' | 'virtualNetwork' | 'internet' | 'azureLoadBalancer' | 'serviceTag' | 'unresolvedTag';
 
+/** What a name stands for in this context (case-insensitive). */
 export function namedSetKind(name: string, ctx: EvaluationContext): NamedSetKind {
   const key = name.trim().toLowerCase();
   switch (key) {

@@ -12,9 +12,11 @@ import {
   unionIntervals,
 } from './intervals.js';
 
+/** The highest port number. */
 export const MAX_PORT = 65535;
 /** Every port: what `*` and `0-65535` mean. */
 export const ALL_PORTS: PortSet = Object.freeze([0, MAX_PORT]);
+/** The empty port set. */
 export const NO_PORTS: PortSet = Object.freeze([]);
 
 export type PortParseResult = { ok: true; ports: PortSet } | { ok: false; message: string };
@@ -71,30 +73,37 @@ export function portSet(items: readonly (number | readonly [number, number])[]):
   return normalizeIntervals(pairs, NUMBER_OPS);
 }
 
+/** Ports in either set. */
 export function portUnion(a: PortSet, b: PortSet): PortSet {
   return unionIntervals(a, b, NUMBER_OPS);
 }
 
+/** Ports in both sets. */
 export function portIntersect(a: PortSet, b: PortSet): PortSet {
   return intersectIntervals(a, b);
 }
 
+/** Ports in a but not in b. */
 export function portDifference(a: PortSet, b: PortSet): PortSet {
   return subtractIntervals(a, b, NUMBER_OPS);
 }
 
+/** Whether the set holds the port. */
 export function portContains(set: PortSet, port: number): boolean {
   return containsPoint(set, port);
 }
 
+/** Whether the sets share a port. */
 export function portOverlaps(a: PortSet, b: PortSet): boolean {
   return overlapIntervals(a, b);
 }
 
+/** Every port of a is in b. */
 export function portIsSubset(a: PortSet, b: PortSet): boolean {
   return subsetIntervals(a, b);
 }
 
+/** The set holds no port. */
 export function portIsEmpty(set: PortSet): boolean {
   return set.length === 0;
 }
@@ -104,6 +113,7 @@ export function portIsAll(set: PortSet): boolean {
   return set.length === 2 && set[0] === 0 && set[1] === MAX_PORT;
 }
 
+/** How many ports the set holds. */
 export function portCount(set: PortSet): number {
   return sizeIntervals(set, NUMBER_OPS);
 }

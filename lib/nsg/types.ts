@@ -272,6 +272,9 @@ export type RuleDecision =
       readonly decides: false;
       /** `shadowed`: earlier rules decide all its flows; `matchesNothing`: it can match no flow. */
       readonly reason: 'shadowed' | 'matchesNothing';
-      /** Earlier rules that decide the flows it matches. */
+      /**
+       * Earlier rules that match some of its flows and together match all of them (when one earlier
+       * rule matches all of them, the list ends with that rule). Empty for `matchesNothing`.
+       */
       readonly shadowedBy: readonly RuleRef[];
     };
