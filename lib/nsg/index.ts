@@ -15,6 +15,7 @@ export {
   portIntersect,
   portDifference,
   portContains,
+  portOverlaps,
   portIsSubset,
   portIsEmpty,
   portIsAll,
@@ -28,6 +29,7 @@ export {
   NO_ADDRESS,
   parseAddressPrefix,
   parseIp,
+  formatIp,
   addressesFromPrefixes,
   tagAtom,
   addressUnion,
@@ -40,6 +42,7 @@ export {
   addressContains,
   addressCount,
   addressSample,
+  addressSampleIp,
   addressToCidrs,
   formatAddresses,
 } from './addresses.js';
@@ -52,6 +55,7 @@ export {
   createContext,
   namedSet,
   isBroad,
+  namedSetKind,
   SPECIAL_PURPOSE_PREFIXES,
   DEFAULT_VIRTUAL_NETWORK_PREFIXES,
 } from './context.js';
