@@ -35,7 +35,8 @@ export const rule = policyRule(
     message: 'The NSG blocks a flow Azure Bastion requires',
     scope: { subnets: ['AzureBastionSubnet'] },
     allow: [
-      { label: 'inbound TCP 443 from the Internet', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'Internet', when: 'some' },
+      // Users' browsers: public addresses other than the platform's own (counted by the next two).
+      { label: 'inbound TCP 443 from the Internet', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'Internet', except: ['GatewayManager', 'AzureLoadBalancer'], when: 'some' },
       { label: 'inbound TCP 443 from GatewayManager', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'GatewayManager' },
       { label: 'inbound TCP 8080,5701 from VirtualNetwork', direction: 'inbound', protocol: 'tcp', ports: [8080, 5701], from: 'VirtualNetwork' },
       { label: 'inbound TCP 443 from AzureLoadBalancer', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'AzureLoadBalancer' },

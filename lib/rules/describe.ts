@@ -28,7 +28,8 @@ export function describeProtocolPorts(ports: ReadonlyMap<FlowProtocol, PortSet>)
   const parts = [...ports].map(([protocol, set]) => {
     const name = protocol.toUpperCase();
     if (!PORTED.has(protocol)) return name;
-    return portIsAll(set) ? `every ${name} port` : `${name} ${formatPorts(set).join(',')}`;
+    // Port 0 is reserved: 1-65535 is every usable port.
+    return portIsAll(set) || (set.length === 2 && set[0] === 1 && set[1] === 65535) ? `every ${name} port` : `${name} ${formatPorts(set).join(',')}`;
   });
   return joinWords(parts);
 }
