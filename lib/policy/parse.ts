@@ -449,10 +449,11 @@ export function parsePolicies(
   const lines = new LineCounter();
   const document = parseDocument(content, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   for (const error of document.errors) {
-    const at = error.linePos?.[0];
+    const at = lines.linePos(error.pos[0]);
     check.errors.push({
       source,
-      ...(at ? { line: at.line, column: at.col } : {}),
+      line: at.line,
+      column: at.col,
       path: '(syntax)',
       message: error.message.split('\n')[0] ?? error.message,
     });
