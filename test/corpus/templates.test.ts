@@ -1,0 +1,101 @@
+/**
+ * The ARM quickstart templates' NSGs (../shared/corpus/templates/arm-quickstarts), read in place
+ * through the estate's template loader, scanned by the whole catalogue. Each verdict below is one
+ * the template itself justifies.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadTemplateFile } from '../../lib/estate/files.js';
+import { loadEstate } from '../../lib/estate/load.js';
+import type { Estate } from '../../lib/estate/model.js';
+import { templateDocument } from '../../lib/estate/template.js';
+import { evaluateEstate, type EvaluateOutput } from '../../lib/rules/index.js';
+import { QUICKSTARTS } from '../estate/corpus.js';
+import { checkFinding } from '../rules/support.js';
+
+async function scan(name: string): Promise<{ estate: Estate; out: EvaluateOutput }> {
+  const loaded = await loadTemplateFile(join(QUICKSTARTS, name));
+  if (!loaded.ok) throw new Error(loaded.problem.message);
+  const estate = loadEstate([templateDocument(loaded.value)]);
+  const out = evaluateEstate(estate);
+  expect(out.errors).toEqual([]);
+  for (const finding of out.findings) checkFinding(finding, estate);
+  return { estate, out };
+}
+
+const verdicts = (out: EvaluateOutput, ruleId?: string) =>
+  out.findings.filter((f) => ruleId === undefined || f.ruleId === ruleId).map((f) => [f.ruleId, f.resourceName, f.scope]);
+
+describe('ARM quickstart templates', () => {
+  it('101-azure-bastion-nsg passes BAS-001: its NSG holds every flow the Bastion documentation requires', async () => {
+    const { out } = await scan('101-azure-bastion-nsg');
+    expect(verdicts(out, 'BAS-001')).toEqual([]);
+    // AllowHttpsInBound (100) takes all of the Internet's 443, GatewayManager and AzureLoadBalancer included: the later two are redundant.
+    expect(verdicts(out, 'NSG-013')).toEqual([
+      ['NSG-013', 'GEN-UNIQUE-8-nsg', 'AllowGatewayManagerInBound'],
+      ['NSG-013', 'GEN-UNIQUE-8-nsg', 'AllowLoadBalancerInBound'],
+    ]);
+    // Port 443 from the Internet on AzureBastionSubnet is by design: NSG-004 stays silent.
+    expect(verdicts(out, 'NSG-004')).toEqual([]);
+  });
+
+  it('101-azure-bastion has no NSG on its Bastion subnet: no BAS-001 to check and no NSG-010 (optional there)', async () => {
+    const { estate, out } = await scan('101-azure-bastion');
+    expect([...estate.subnets.values()].map((s) => [s.name, s.networkSecurityGroup])).toEqual([['AzureBastionSubnet', undefined]]);
+    expect(verdicts(out)).toEqual([]);
+  });
+
+  it('101-nat-gateway-vnet fails NAT-001: mySubnet sits behind myNATgateway with no NSG', async () => {
+    const { out } = await scan('101-nat-gateway-vnet');
+    expect(verdicts(out, 'NAT-001')).toEqual([['NAT-001', 'mySubnet', '']]);
+    expect(out.findings.find((f) => f.ruleId === 'NAT-001')?.message).toMatch(/NAT gateway myNATgateway/);
+  });
+
+  it('101-vm-simple-linux fails NSG-002: rule SSH allows 22/TCP from *', async () => {
+    const { out } = await scan('101-vm-simple-linux');
+    expect(verdicts(out, 'NSG-002')).toEqual([['NSG-002', 'SecGroupNet', 'SSH']]);
+  });
+
+  it.each([
+    ['101-vm-simple-windows', 'default-NSG', 'default-allow-3389'],
+    ['101-vm-with-rdp-port', 'Subnet-nsg', 'default-allow-3389'],
+  ])('%s fails NSG-001: %s allows 3389/TCP from * (%s)', async (name, nsgName, rule) => {
+    const { out } = await scan(name);
+    expect(verdicts(out, 'NSG-001')).toEqual([['NSG-001', nsgName, rule]]);
+  });
+
+  it('101-expressroute-private-peering-vnet fails NSG-001 and NSG-002: SSH-rule and RDP-rule take * as their source', async () => {
+    const { out } = await scan('101-expressroute-private-peering-vnet');
+    expect(verdicts(out).filter(([id]) => id === 'NSG-001' || id === 'NSG-002')).toEqual([
+      ['NSG-001', 'nsg', 'RDP-rule'],
+      ['NSG-002', 'nsg', 'SSH-rule'],
+    ]);
+  });
+
+  it('201-nsg-dmz-in-vnet: the front end exposes RDP and HTTP, the app tier blocks RDP from the Internet first', async () => {
+    const { out } = await scan('201-nsg-dmz-in-vnet');
+    expect(verdicts(out, 'NSG-001')).toEqual([['NSG-001', 'fensg', 'rdp_rule']]);
+    expect(verdicts(out, 'NSG-004')).toEqual([['NSG-004', 'fensg', 'web_rule']]);
+  });
+
+  it('101-databricks...-with-nat-gateway fails NAT-002: its NSG has no outbound rule, so AllowInternetOutBound decides', async () => {
+    const { out } = await scan('101-databricks-all-in-one-template-for-vnet-injection-with-nat-gateway');
+    expect(verdicts(out, 'NAT-002')).toEqual([['NAT-002', 'databricks-nsg', 'AllowInternetOutBound']]);
+  });
+
+  it('ipv6-in-vnet: allow-all-out (1002) decides outbound SMTP (NSG-014) and shadows allow-MyIpv6App-out (1004)', async () => {
+    const { out } = await scan('ipv6-in-vnet');
+    expect(verdicts(out, 'NSG-014')).toEqual([['NSG-014', 'dsNsg', 'allow-all-out']]);
+    expect(verdicts(out, 'NSG-013')).toEqual([['NSG-013', 'dsNsg', 'allow-MyIpv6App-out']]);
+  });
+
+  it('101-security-group-create: TCP 46-56 from * holds no catalogued service, so nothing fires', async () => {
+    const { out } = await scan('101-security-group-create');
+    expect(verdicts(out)).toEqual([]);
+  });
+
+  it('301-parameterized-linked-templates: the parameter default 0.0.0.0/0 for SSH counts as the whole Internet', async () => {
+    const { out } = await scan('301-parameterized-linked-templates');
+    expect(verdicts(out, 'NSG-002')).toEqual([['NSG-002', 'GEN-UNIQUE-8', 'allow_ssh_from_ip_or_range_for_jumpboxssh']]);
+  });
+});
