@@ -121,6 +121,8 @@ interface Inputs {
   documents: EstateDocument[];
   errors: ResourceError[];
   contents: Map<string, string>;
+  /** Templates whose resources could not all be resolved (their errors say why). */
+  partialTemplates: Set<string>;
 }
 
 /** Reads every file; templates go through the template loader. A file that cannot be read stops the scan. */
@@ -128,6 +130,7 @@ async function readInputs(files: readonly string[], cwd: string, keepText: boole
   const documents: EstateDocument[] = [];
   const errors: ResourceError[] = [];
   const contents = new Map<string, string>();
+  const partialTemplates = new Set<string>();
   const problems: string[] = [];
   for (const file of files) {
     const read = await readJsonFile(file, cwd);
@@ -142,15 +145,18 @@ async function readInputs(files: readonly string[], cwd: string, keepText: boole
     }
     const parametersFile = join(dirname(resolve(cwd, file)), basename(file).replace(/\.json$/i, '.parameters.json'));
     const parameters = parametersFile === resolve(cwd, file) ? undefined : await readJsonFile(parametersFile, cwd);
+    // The label stands in for the resource group in ids: the quickstart folder, or the file's name.
+    const label = (basename(file) === 'azuredeploy.json' ? basename(dirname(resolve(cwd, file))) : basename(file, '.json')).replace(/[^A-Za-z0-9._-]/g, '-');
     const result = resourcesFromTemplate(read.value, {
-      label: file,
+      label,
       ...(parameters?.ok ? { parameters: parameters.value } : {}),
     });
     documents.push({ source: file, json: result.resources });
     errors.push(...unresolvedErrors(result));
+    if (result.unresolved.length > 0) partialTemplates.add(file);
   }
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return { documents, errors, contents };
+  return { documents, errors, contents, partialTemplates };
 }
 
 async function readSubscriptions(ids: readonly string[]): Promise<EstateDocument[]> {
@@ -235,7 +241,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const documents = [...inputs.documents, ...(await readSubscriptions(args.subscriptions))];
   progress(`read ${documents.length} input(s)`);
   const estate = loadEstate(documents);
-  const empty = estate.sources.filter((s) => s.resources === 0 && args.files.includes(s.source));
+  const empty = estate.sources.filter((s) => s.resources === 0 && args.files.includes(s.source) && !inputs.partialTemplates.has(s.source));
   if (empty.length > 0) {
     throw new UsageError(empty.map((s) => `${s.source} holds no Azure resources (no object with an ARM 'type' or resource 'id')`).join('\n'));
   }
