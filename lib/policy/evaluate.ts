@@ -21,7 +21,6 @@ import {
   portIsEmpty,
   portIsSubset,
   portRanges,
-  portSet,
   portUnion,
   toWitness,
   type AddressSet,
