@@ -12,7 +12,7 @@ const meta: RuleMeta = {
   description:
     'Fires for a custom rule that decides no flow at all: rules processed before it (by priority, default rules included) decide every flow it matches, or it can match no flow (ICMP with ports, IPv4 sources with only IPv6 destinations, ...). Decided exactly on address, port and protocol sets in the context of the NSG\'s virtual network. A rule whose application security groups have no known members is not reported (its members may lie outside the estate).',
   rationale:
-    'A shadowed rule looks like it does something but never does: an Allow that never applies hides a broken intent (the NAT-gateway remediation that puts Deny-all at 100 before its Allow at 200 is one), a Deny that never applies gives false comfort.',
+    'A shadowed rule looks like it does something but never does: an Allow that never applies hides a broken intent (the NAT-gateway remediation that puts Deny-all at 100 before its Allow at 200 is one), a Deny that never applies gives false comfort. A redundancy kept on purpose (Bastion\'s GatewayManager rule behind an Internet-wide 443 rule, which starts to matter once 443 is narrowed to chosen addresses) is a finding to suppress, not to fix.',
   remediation: {
     az: DELETE_RULE,
     bicep: '// Remove <rule-name> from <nsg-name>, or give it a priority (lower number) before the rules that shadow it',
