@@ -9,9 +9,7 @@ import { MAX_BODY_BYTES, bodyTooLarge, createApi, errorResponse, type Api, type 
 import { createEstateFlowChecker } from '../lib/api/flow-check.js';
 import { createQueueScanStarter } from '../lib/api/scan.js';
 import { createDashboardAssets } from '../lib/dashboard/assets.js';
-import { storeOptionsFromEnv, createFindingsStore } from '../lib/store/index.js';
-import { coalescerFromEnvironment } from '../lib/azure/coalesce.js';
-import { armSource } from '../lib/azure/arm-source.js';
+import { azureRuntime } from '../lib/runtime/azure.js';
 import { ruleInfos } from '../lib/runtime/catalogue.js';
 
 /** Where the dashboard lives in Azure (NSGWATCH_DASHBOARD_URL points here). */
@@ -19,27 +17,20 @@ export const DASHBOARD_BASE = '/api/dashboard/';
 const HTTP_METHODS = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD'] as const;
 
 let api: Api | undefined;
-let setupError: string | undefined;
 
-/** One API per process, built on first use from the app settings. */
-function apiFromEnvironment(context: InvocationContext): Api | undefined {
-  if (api !== undefined || setupError !== undefined) return api;
-  const store = storeOptionsFromEnv(process.env);
-  const coalescer = coalescerFromEnvironment(process.env);
-  if (!store.ok || !coalescer.ok) {
-    setupError = !store.ok ? store.error : !coalescer.ok ? coalescer.error.message : 'unknown';
-    context.error(`the API is not configured: ${setupError}`);
-    return undefined;
-  }
-  const source = armSource();
+/** One API per process on the Functions runtime (same store, queue and ARM source as the pipeline). */
+function apiFor(context: InvocationContext): Api {
+  if (api) return api;
+  const rt = azureRuntime(context);
   api = createApi(
     {
-      store: createFindingsStore(store.options),
+      store: rt.store,
       rules: ruleInfos,
-      flow: createEstateFlowChecker(source),
-      scan: createQueueScanStarter({ coalescer: coalescer.coalescer, subscriptions: () => source.subscriptions() }),
+      flow: createEstateFlowChecker(rt.source),
+      scan: createQueueScanStarter({ coalescer: rt.coalescer, subscriptions: () => rt.source.subscriptions() }),
       dashboard: createDashboardAssets({ apiBase: '/api/' }),
-      log: (level, message) => (level === 'error' ? context.error(message) : level === 'warn' ? context.warn(message) : context.log(message)),
+      // Outside one invocation: the worker forwards the console to the host's log.
+      log: (level, message) => (level === 'error' ? console.error(message) : level === 'warn' ? console.warn(message) : console.info(message)),
     },
     { dashboardBase: DASHBOARD_BASE },
   );
@@ -68,8 +59,11 @@ function toResponseInit(response: ApiResponse): HttpResponseInit {
 export async function apiHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const converted = await toApiRequest(request);
   if (!('path' in converted)) return toResponseInit(converted);
-  const handler = apiFromEnvironment(context);
-  if (handler === undefined) {
+  let handler: Api;
+  try {
+    handler = apiFor(context);
+  } catch (error) {
+    context.error(`the API is not configured: ${error instanceof Error ? error.message : String(error)}`);
     return toResponseInit(errorResponse({ status: 503, code: 'unavailable', message: 'the API is not configured; the function log says which setting is missing' }));
   }
   return toResponseInit(await handler.handle(converted));

@@ -12,6 +12,7 @@ import { SETTINGS } from '../config/names.js';
 import { evaluateRules } from './catalogue.js';
 import { createPipeline, type PipelineLog } from '../pipeline/pipeline.js';
 import type { Runtime } from '../pipeline/handlers.js';
+import type { EstateSource } from '../pipeline/types.js';
 import { createFindingsStore, storeOptionsFromEnv } from '../store/index.js';
 
 export interface AzureRuntimeOptions {
@@ -22,8 +23,13 @@ export interface AzureRuntimeOptions {
   armReader?: ArmReader;
 }
 
+/** The pipeline's pieces plus the source the API's flow check and scan starter read. */
+export interface AzureRuntime extends Runtime {
+  source: EstateSource;
+}
+
 let options: AzureRuntimeOptions = { env: process.env };
-let runtime: Runtime | undefined;
+let runtime: AzureRuntime | undefined;
 
 /** Replace what the runtime is built from (tests: Azurite settings, a test transport); rebuilds on next use. */
 export function configureAzureRuntime(next: AzureRuntimeOptions): void {
@@ -53,12 +59,12 @@ const consoleLog: PipelineLog = (level, message, properties) => {
  * The process's runtime, logging to this invocation; a setting that is missing or wrong fails
  * loudly, naming the setting.
  */
-export function azureRuntime(context: InvocationContext): Runtime {
+export function azureRuntime(context: InvocationContext): AzureRuntime {
   runtime ??= buildRuntime(options);
   return { ...runtime, log: logTo(context) };
 }
 
-function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions): Runtime {
+function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions): AzureRuntime {
   const clientId = env[SETTINGS.managedIdentityClientId]?.trim();
   const credential = given ?? new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
   const store = storeOptionsFromEnv(env, credential);
@@ -77,6 +83,7 @@ function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions
     ...(location ? { serviceTagsLocation: location } : {}),
   });
   return {
+    source,
     store: findings,
     alerter,
     coalescer: coalescer.coalescer,
