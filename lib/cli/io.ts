@@ -1,3 +1,5 @@
+import type { ArmReader } from '../azure/arm.js';
+
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
   stdout: { write(chunk: string): unknown };
@@ -5,6 +7,8 @@ export interface CliIo {
   cwd: string;
   /** Called once when the command is ready to be stopped (dev server); tests use it. */
   signal?: AbortSignal;
+  /** How live reads reach ARM (default: the process's reader on DefaultAzureCredential); tests pass a test transport's. */
+  armReader?: ArmReader;
 }
 
 /** Exit codes of DESIGN §5. */

@@ -21,6 +21,7 @@ import { jsonChunks } from '../report/json.js';
 import { failing, type ScanReport } from '../report/report.js';
 import { sarifReport } from '../report/sarif.js';
 import { tableReport } from '../report/table.js';
+import type { ArmReader } from '../azure/arm.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export const SCAN_HELP = `usage: nsgwatch scan [FILE ...] [--subscription ID ...] [--service-tags FILE]
@@ -160,7 +161,7 @@ async function readInputs(files: readonly string[], cwd: string, keepText: boole
   return { documents, errors, contents, partialTemplates };
 }
 
-async function readSubscriptions(ids: readonly string[]): Promise<EstateDocument[]> {
+async function readSubscriptions(ids: readonly string[], reader: ArmReader | undefined): Promise<EstateDocument[]> {
   if (ids.length === 0) return [];
   // The Azure SDK loads only when a live read is asked for.
   const { readInventory } = await import('../azure/arm.js');
@@ -168,7 +169,7 @@ async function readSubscriptions(ids: readonly string[]): Promise<EstateDocument
   for (const id of ids) {
     let inventory;
     try {
-      inventory = await readInventory(id);
+      inventory = await readInventory(id, reader ? { reader } : {});
     } catch (error) {
       throw new UsageError(`cannot read subscription ${id}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -224,9 +225,10 @@ async function readEstate(
   args: ScanArgs,
   cwd: string,
   progress: (message: string) => void,
+  armReader: ArmReader | undefined,
 ): Promise<{ estate: Estate; inputErrors: ResourceError[]; contents: Map<string, string> }> {
   const inputs = await readInputs(args.files, cwd, args.format === 'sarif');
-  const documents = [...inputs.documents, ...(await readSubscriptions(args.subscriptions))];
+  const documents = [...inputs.documents, ...(await readSubscriptions(args.subscriptions, armReader))];
   progress(`read ${documents.length} input(s)`);
   const estate = loadEstate(documents);
   const empty = estate.sources.filter((s) => s.resources === 0 && args.files.includes(s.source) && !inputs.partialTemplates.has(s.source));
@@ -258,7 +260,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const progress = progressReporter(io, args.progress);
   const policies = await readPolicies(args.policies, io.cwd);
   const serviceTags = await readServiceTagFile(args.serviceTags, io.cwd);
-  const { estate, inputErrors, contents } = await readEstate(args, io.cwd, progress);
+  const { estate, inputErrors, contents } = await readEstate(args, io.cwd, progress, io.armReader);
   progress(`evaluating ${estate.networkSecurityGroups.size} NSGs, ${estate.subnets.size} subnets, ${estate.networkInterfaces.size} NICs`);
   const result = evaluateEstate(estate, {
     ...(serviceTags ? { serviceTags } : {}),
