@@ -112,7 +112,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
   async function deliver(sink: AlertSink, summaries: readonly AlertSummary[]): Promise<SinkOutcome> {
     const mine = summaries.filter((s) => (sink.accepts ? sink.accepts(s) : defaultAccepts(s)));
     if (mine.length === 0) return { sink: sink.name, status: 'nothingToSend' };
-    const digest = mine.length > threshold;
+    const digest = sink.digests !== false && mine.length > threshold;
     const messages: AlertMessage[] = digest
       ? [{ kind: 'digest', digest: buildDigest(mine, top, new Date().toISOString(), options.dashboardUrl) }]
       : mine.map((alert) => ({ kind: 'transition', alert }));

@@ -86,6 +86,8 @@ export function createAppInsightsSink(options: AppInsightsSinkOptions): AppInsig
     name: 'applicationInsights',
     // Telemetry records every transition, muted ones included.
     accepts: () => true,
+    // The workbook and the alert rules count FindingOpened/FindingResolved: a digest would hide them.
+    digests: false,
     async send(messages) {
       for (const message of messages) {
         switch (message.kind) {

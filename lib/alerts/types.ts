@@ -58,6 +58,11 @@ export interface AlertSink {
    * `suppressed`). Digests are counted over what a sink accepts.
    */
   accepts?(alert: AlertSummary): boolean;
+  /**
+   * false: record every transition even in a storm (telemetry that queries count; the alert rules
+   * aggregate it). Default true: notification sinks get one digest for a storm.
+   */
+  digests?: boolean;
   /** Deliver the messages; throw when delivery failed (after the sink's own retries). */
   send(messages: AlertMessage[]): Promise<void>;
   /** Wait until buffered telemetry is out (Application Insights batches). */

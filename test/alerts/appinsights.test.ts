@@ -133,17 +133,15 @@ describe('Application Insights sink', () => {
     expect(alerter.sinkFailures()).toBe(1);
   });
 
-  it('sends one digest event for a storm, not one event per finding', async () => {
+  it('records every transition of a storm as its own event: the workbook and alert rules count them', async () => {
     const before = events().length;
     const alerter = createAlerter({ sinks: [sink], digestThreshold: 20 });
     const outcomes = await alerter.publish(storm(300));
-    expect(outcomes).toEqual([{ sink: 'applicationInsights', status: 'sent', messages: 1, digest: true }]);
-    await until(() => events('FindingDigest').length === 1, 'the digest');
-    expect(events().length - before).toBe(1);
-    const digest = events('FindingDigest')[0]!.data.baseData.properties!;
-    expect(digest['total']).toBe('300');
-    expect(JSON.parse(digest['byKind']!)).toMatchObject({ opened: 240, resolved: 60 });
-    expect((JSON.parse(digest['top']!) as unknown[]).length).toBe(10);
+    expect(outcomes).toEqual([{ sink: 'applicationInsights', status: 'sent', messages: 300, digest: false }]);
+    await until(() => events().length - before === 300, 'every transition');
+    expect(events('FindingDigest')).toEqual([]);
+    expect(events('FindingOpened').length).toBeGreaterThanOrEqual(240);
+    expect(events('FindingResolved').length).toBeGreaterThanOrEqual(60);
   });
 
   it('authenticates ingestion with the managed identity when the settings ask for Entra ID', async () => {
