@@ -3,7 +3,7 @@
  * own timeout) never stops the others, and its failure is logged and counted. More alertable
  * transitions than the digest threshold become one digest message per sink.
  */
-import { EVENT_PROPERTIES as P, METRICS } from '../config/names.js';
+import { EVENT_PROPERTIES as P, EVENTS, METRICS } from '../config/names.js';
 import { SEVERITIES, severityRank, type Severity } from '../rules/finding.js';
 import { TRANSITION_KINDS, type Transition, type TransitionKind } from '../store/types.js';
 import {
@@ -146,11 +146,17 @@ export function createAlerter(options: AlerterOptions): Alerter {
       if (metric.scope) dims[P.scope] = metric.scope;
       // One sample per evaluation, valued by its duration: the count is the evaluations, the mean their time.
       metrics.trackMetric(METRICS.evaluations, Math.max(0, metric.durationMs), dims);
-      if (!metric.ok) metrics.trackMetric(METRICS.evaluationFailures, 1, dims);
+      if (!metric.ok) {
+        metrics.trackMetric(METRICS.evaluationFailures, 1, dims);
+        metrics.trackEvent?.(EVENTS.evaluationFailed, { [P.scope]: metric.scope ?? '', [P.reason]: metric.reason ?? '' });
+      }
     },
     recordOpenFindings(counts) {
       if (!metrics) return;
       for (const severity of SEVERITIES) metrics.trackMetric(METRICS.openFindings, counts[severity], { [P.severity]: severity });
+    },
+    recordDeadLettered(info) {
+      metrics?.trackEvent?.(EVENTS.eventDeadLettered, { [P.scope]: info.scope, [P.reason]: info.reason });
     },
     sinkFailures: () => failures,
     async flush() {

@@ -12,7 +12,7 @@ import { TelemetryClient } from 'applicationinsights';
 import type { TokenCredential } from '@azure/identity';
 import { EVENT_PROPERTIES, EVENTS } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
-import type { AlertDigest, AlertSink, AlertSummary, MetricName, MetricsRecorder } from './types.js';
+import type { AlertDigest, AlertSink, AlertSummary, HealthEventName, MetricName, MetricsRecorder } from './types.js';
 
 export type AppInsightsSinkOptions = {
   /** `InstrumentationKey=...;IngestionEndpoint=...` (APPLICATIONINSIGHTS_CONNECTION_STRING). */
@@ -106,6 +106,9 @@ export function createAppInsightsSink(options: AppInsightsSinkOptions): AppInsig
     },
     trackMetric(name: MetricName, value: number, properties?: Record<string, string>) {
       client.trackMetric(properties ? { name, value, properties } : { name, value });
+    },
+    trackEvent(name: HealthEventName, properties: Record<string, string>) {
+      client.trackEvent({ name, properties });
     },
     flush: () => client.flush(),
     shutdown: () => client.shutdown(),

@@ -4,7 +4,7 @@
  */
 import type { Severity } from '../rules/finding.js';
 import type { FindingStatus, Transition, TransitionKind } from '../store/types.js';
-import type { METRICS } from '../config/names.js';
+import type { EVENTS, METRICS } from '../config/names.js';
 
 /** What people are told about by default: a muted finding is recorded, not announced. */
 export const ALERT_KINDS: readonly TransitionKind[] = ['opened', 'reopened', 'resolved', 'suppressionExpired'];
@@ -73,7 +73,11 @@ export type MetricName = (typeof METRICS)[keyof typeof METRICS];
 
 export interface MetricsRecorder {
   trackMetric(name: MetricName, value: number, properties?: Record<string, string>): void;
+  /** Pipeline-health events (EvaluationFailed, EventDeadLettered) the health alert rule queries. */
+  trackEvent?(name: HealthEventName, properties: Record<string, string>): void;
 }
+
+export type HealthEventName = typeof EVENTS.evaluationFailed | typeof EVENTS.eventDeadLettered;
 
 export type SinkOutcome =
   | { sink: string; status: 'sent'; messages: number; digest: boolean }
@@ -102,6 +106,8 @@ export interface EvaluationMetric {
   durationMs: number;
   /** What was evaluated (an NSG id, a subscription): a metric dimension. */
   scope?: string;
+  /** Why a failed evaluation concluded nothing. */
+  reason?: string;
 }
 
 export interface Alerter {
@@ -109,6 +115,8 @@ export interface Alerter {
   publish(transitions: readonly Transition[]): Promise<SinkOutcome[]>;
   recordEvaluation(metric: EvaluationMetric): void;
   recordOpenFindings(counts: Record<Severity, number>): void;
+  /** A queue message that failed its last attempt and stays in the poison queue. */
+  recordDeadLettered(info: { scope: string; reason: string }): void;
   /** Sink failures counted since the alerter was created. */
   sinkFailures(): number;
   flush(): Promise<void>;

@@ -101,7 +101,7 @@ export type EvaluateHandled =
 export async function handleEvaluateMessage(
   message: unknown,
   delivery: QueueDelivery,
-  rt: Pick<Runtime, 'coalescer' | 'pipeline' | 'log'>,
+  rt: Pick<Runtime, 'coalescer' | 'pipeline' | 'alerter' | 'log'>,
   options: EvaluateHandlerOptions,
 ): Promise<EvaluateHandled> {
   const lastAttempt = delivery.dequeueCount >= options.maxDequeueCount;
@@ -111,6 +111,7 @@ export async function handleEvaluateMessage(
       // Not ours to drop silently: failing it keeps it in the poison queue for a person to look at.
       const reason = `message ${delivery.id} is not an evaluation request: ${claim.reason}`;
       rt.log('error', reason, { event: EVENTS.eventDeadLettered });
+      if (lastAttempt) rt.alerter.recordDeadLettered({ scope: '', reason });
       throw new Error(reason);
     }
     return { status: 'skipped', reason: `a newer window (${claim.currentWindowId}) will evaluate ${claim.scope.id}` };
@@ -123,6 +124,7 @@ export async function handleEvaluateMessage(
       scope: claim.scope.id,
       dequeueCount: delivery.dequeueCount,
     });
+    if (lastAttempt) rt.alerter.recordDeadLettered({ scope: claim.scope.id, reason });
     throw new Error(reason);
   }
   return { status: 'evaluated', outcome };

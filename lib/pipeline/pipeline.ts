@@ -49,7 +49,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const started = now().getTime();
     const failed = (failure: string, errors: ResourceError[] = []): EvaluationOutcome => {
       const durationMs = now().getTime() - started;
-      options.alerter.recordEvaluation({ ok: false, durationMs, scope: scope.id });
+      options.alerter.recordEvaluation({ ok: false, durationMs, scope: scope.id, reason: failure });
       log('error', `evaluation of ${scope.kind} ${scope.id} failed: ${failure}`, { scope: scope.id });
       return { scope, status: 'failed', transitions: [], findings: 0, judged: 0, errors, failure, durationMs };
     };

@@ -107,8 +107,9 @@ describe('Application Insights sink', () => {
     alerter.recordOpenFindings({ critical: 1, high: 4, medium: 0, low: 2, info: 0 });
     await alerter.flush();
 
-    await until(() => events().length >= 3 && metrics('nsgwatch.openFindings').length >= 5, 'events and metrics');
-    expect(events().map((e) => e.data.baseData.name).sort()).toEqual(['FindingOpened', 'FindingResolved', 'FindingSuppressed']);
+    await until(() => events().length >= 4 && metrics('nsgwatch.openFindings').length >= 5, 'events and metrics');
+    // The failed evaluation is an event too: the pipeline-health alert rule queries it.
+    expect(events().map((e) => e.data.baseData.name).sort()).toEqual(['EvaluationFailed', 'FindingOpened', 'FindingResolved', 'FindingSuppressed']);
     const openedEvent = events('FindingOpened')[0]!;
     expect(openedEvent.name).toBe('Microsoft.ApplicationInsights.Event');
     expect(openedEvent.data.baseData.properties).toMatchObject({
@@ -131,6 +132,18 @@ describe('Application Insights sink', () => {
     expect(metrics('nsgwatch.evaluationFailures')).toEqual([expect.objectContaining({ value: 1 })]);
     expect(metrics('nsgwatch.alertSinkFailures')).toEqual([expect.objectContaining({ value: 1, properties: expect.objectContaining({ sink: 'webhook:generic' }) })]);
     expect(alerter.sinkFailures()).toBe(1);
+  });
+
+  it('records pipeline health as the events the health alert rule queries', async () => {
+    const alerter = createAlerter({ sinks: [sink], metrics: sink });
+    alerter.recordEvaluation({ ok: false, durationMs: 12, scope: '/subscriptions/s/nsg-a', reason: 'could not read the current state' });
+    alerter.recordDeadLettered({ scope: '/subscriptions/s/nsg-b', reason: 'failed 5 times' });
+    await alerter.flush();
+    await until(() => events('EventDeadLettered').length === 1, 'the dead-letter event');
+    expect(events('EvaluationFailed').map((e) => e.data.baseData.properties)).toContainEqual(
+      expect.objectContaining({ scope: '/subscriptions/s/nsg-a', reason: 'could not read the current state' }),
+    );
+    expect(events('EventDeadLettered')[0]?.data.baseData.properties).toMatchObject({ scope: '/subscriptions/s/nsg-b', reason: 'failed 5 times' });
   });
 
   it('records every transition of a storm as its own event: the workbook and alert rules count them', async () => {
