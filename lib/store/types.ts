@@ -4,7 +4,7 @@
  */
 import type { TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import type { EvaluationResult, Evidence, Remediation, Severity } from '../rules/finding.js';
+import type { EvaluationResult, Evidence, Finding, Severity } from '../rules/finding.js';
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
 
@@ -39,20 +39,10 @@ export interface EvidenceTrimming {
   originalLength: number;
 }
 
-export interface StoredFinding {
+/** A finding as the store keeps it: the rule's finding (resourceId as last seen) plus its lifecycle. */
+export interface StoredFinding extends Finding {
   /** Key-safe, URL-safe identity of the finding (resource, rule, scope); stable across runs. */
   id: string;
-  ruleId: string;
-  severity: Severity;
-  /** ARM id as Azure spells it (as last seen). */
-  resourceId: string;
-  resourceName: string;
-  scope: string;
-  fingerprint: string;
-  title: string;
-  message: string;
-  evidence: Evidence;
-  remediation: Remediation;
   status: FindingStatus;
   firstSeen: string;
   lastSeen: string;
