@@ -439,7 +439,16 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
       ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
       policy: policy.id,
       assertion: assertion.label,
-      rule: { nsg: resourceId, name: acc.blame.rule, priority: acc.blame.priority, direction: acc.blame.direction, access: acc.blame.access, isDefault: acc.blame.isDefault },
+      rule: {
+        nsg: resourceId,
+        name: acc.blame.rule,
+        priority: acc.blame.priority,
+        direction: acc.blame.direction,
+        access: acc.blame.access,
+        isDefault: acc.blame.isDefault,
+        // The rule's own words help whoever reviews the finding (shown as text, never markup).
+        ...(own?.description ? { description: own.description } : {}),
+      },
       ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
       remote: addressEvidence(acc.remote),
     },

@@ -161,6 +161,18 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.fill('#filter-text', '');
   });
 
+  it("shows the sample rule's own description, markup and all, as text", async () => {
+    await page.fill('#filter-text', 'AllowRdpFromInternet (priority 200, source *)');
+    await page.locator('#findings-body tr.finding-row').first().click();
+    const detail = page.locator('#detail');
+    await detail.locator('.detail-evidence').waitFor();
+    // samples/estate: nsg-shared's RDP rule is described "Temporary jump-box access <script>…</script>".
+    await expect.poll(async () => (await detail.textContent()) ?? '').toContain(`Temporary jump-box access ${HOSTILE}`);
+    expect(dialogs).toEqual([]);
+    expect(await page.locator('script').count()).toBe(2);
+    await page.fill('#filter-text', '');
+  });
+
   it('shows the remote addresses a sample finding allows, and suppresses it from the detail view', async () => {
     await page.fill('#filter-text', 'NSG-005');
     await page.locator('#findings-body tr.finding-row').first().click();
