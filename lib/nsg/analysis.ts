@@ -132,6 +132,11 @@ function ruleOverlaps(rule: CompiledRule, direction: Direction, protocol: FlowPr
   return addressOverlaps(box.local, inbound ? rule.destination : rule.source) && addressOverlaps(box.remote, inbound ? rule.source : rule.destination);
 }
 
+/** The rule's addresses meet the box's (ports aside; allocation-free). */
+function addressesMeet(rule: CompiledRule, inbound: boolean, box: RawBox): boolean {
+  return addressOverlaps(box.local, inbound ? rule.destination : rule.source) && addressOverlaps(box.remote, inbound ? rule.source : rule.destination);
+}
+
 function overlaps(a: RawBox, b: RawBox): boolean {
   return (
     portOverlaps(a.destinationPorts, b.destinationPorts) &&
@@ -594,21 +599,30 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
       }
       // One earlier rule matching every flow of this one settles it without a partition. The first
       // such rule decides every sample, so the samples' deciders are tried before the rest.
-      const order = [...[...deciders].filter((j) => j >= 0).sort((a, b) => a - b), ...rules.keys()];
-      for (const j of order) {
-        if (j >= index) continue;
+      const coversAll = (j: number): boolean => {
         const other = rules[j] as CompiledRule;
-        if (!boxes.every(({ protocol, box }) => ruleCovers(other, direction, protocol, box))) continue;
-        // Protocol and ports first: most earlier rules are ruled out before any address test.
-        const perProtocol = [...new Map(boxes.map((b) => [b.protocol, b.box])).entries()];
-        const shadowedBy = rules
-          .slice(0, j + 1)
-          .filter(
-            (r) =>
-              perProtocol.some(([protocol, box]) => portsMeet(r, protocol, box)) &&
-              boxes.some(({ protocol, box }) => ruleOverlaps(r, direction, protocol, box)),
-          )
-          .map((r) => r.ref);
+        for (const { protocol, box } of boxes) if (!ruleCovers(other, direction, protocol, box)) return false;
+        return true;
+      };
+      let coverer = [...deciders]
+        .filter((j) => j >= 0 && j < index)
+        .sort((a, b) => a - b)
+        .find(coversAll);
+      for (let j = 0; coverer === undefined && j < index; j++) if (coversAll(j)) coverer = j;
+      if (coverer !== undefined) {
+        // Every box shares the rule's ports and one list of address lanes: an earlier rule meets
+        // some box when its protocol and ports meet one protocol's box and its addresses one lane.
+        const protocols = [...new Set(boxes.map((b) => b.protocol))];
+        const ownPorts: RawBox = { ...(addressLanes[0] as RawBox), sourcePorts: rule.sourcePorts, destinationPorts: rule.destinationPorts };
+        const shadowedBy: RuleRef[] = [];
+        for (let r = 0; r <= coverer; r++) {
+          const other = rules[r] as CompiledRule;
+          let meets = false;
+          for (const protocol of protocols) if ((meets = portsMeet(other, protocol, ownPorts))) break;
+          if (!meets) continue;
+          for (const lane of addressLanes) if ((meets = addressesMeet(other, inbound, lane))) break;
+          if (meets) shadowedBy.push(other.ref);
+        }
         out.push({ rule: rule.ref, decides: false, reason: 'shadowed', shadowedBy });
         return;
       }

@@ -170,7 +170,10 @@ export function subtractIntervals<T extends Bound>(a: readonly T[], b: readonly 
 export function overlapIntervals<T extends Bound>(a: readonly T[], b: readonly T[]): boolean {
   if (a.length === 0 || b.length === 0) return false;
   if ((a[0] as T) > (b[b.length - 1] as T) || (b[0] as T) > (a[a.length - 1] as T)) return false;
-  const [small, large] = a.length <= b.length ? [a, b] : [b, a];
+  // One single interval: a binary search in the other set settles it.
+  if (a.length === 2 || b.length === 2) return a.length === 2 ? overlapsOne(b, a[0] as T, a[1] as T) : overlapsOne(a, b[0] as T, b[1] as T);
+  const small = a.length <= b.length ? a : b;
+  const large = small === a ? b : a;
   let j = 0;
   for (let i = 0; i < small.length; i += 2) {
     j = seek(large, small[i] as T, j);
@@ -178,6 +181,12 @@ export function overlapIntervals<T extends Bound>(a: readonly T[], b: readonly T
     if ((large[j] as T) <= (small[i + 1] as T)) return true;
   }
   return false;
+}
+
+/** `set` meets [lo, hi]: the first interval ending at or after lo starts at or before hi. */
+function overlapsOne<T extends Bound>(set: readonly T[], lo: T, hi: T): boolean {
+  const j = seek(set, lo, 0);
+  return j < set.length && (set[j] as T) <= hi;
 }
 
 /** Every element of a is in b. */
