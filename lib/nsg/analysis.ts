@@ -70,21 +70,25 @@ const V6_AND_ATOMS = addressUnion(ALL_IPV6, ALL_TAG_ATOMS);
  */
 function lanes(box: RawBox): RawBox[] {
   // Most rule boxes hold one family and no tag: they are their own single lane.
-  const plain = (set: AddressSet): boolean => !set.tags.complement && set.tags.names.length === 0;
-  if (plain(box.remote) && plain(box.local)) {
+  if (isPlain(box.remote) && isPlain(box.local)) {
     if (box.remote.v6.length === 0 && box.local.v6.length === 0) return box.remote.v4.length > 0 && box.local.v4.length > 0 ? [box] : [];
     if (box.remote.v4.length === 0 && box.local.v4.length === 0) return box.remote.v6.length > 0 && box.local.v6.length > 0 ? [box] : [];
   }
   const out: RawBox[] = [];
-  const push = (remoteFilter: AddressSet, localFilter: AddressSet): void => {
-    const remote = addressIntersect(box.remote, remoteFilter);
-    const local = addressIntersect(box.local, localFilter);
-    if (!addressIsEmpty(remote) && !addressIsEmpty(local)) out.push({ ...box, remote, local });
-  };
-  push(V4_AND_ATOMS, V4_AND_ATOMS);
-  push(ALL_IPV6, V6_AND_ATOMS);
-  push(ALL_TAG_ATOMS, ALL_IPV6);
+  pushLane(out, box, V4_AND_ATOMS, V4_AND_ATOMS);
+  pushLane(out, box, ALL_IPV6, V6_AND_ATOMS);
+  pushLane(out, box, ALL_TAG_ATOMS, ALL_IPV6);
   return out;
+}
+
+function isPlain(set: AddressSet): boolean {
+  return !set.tags.complement && set.tags.names.length === 0;
+}
+
+function pushLane(out: RawBox[], box: RawBox, remoteFilter: AddressSet, localFilter: AddressSet): void {
+  const remote = addressIntersect(box.remote, remoteFilter);
+  const local = addressIntersect(box.local, localFilter);
+  if (!addressIsEmpty(remote) && !addressIsEmpty(local)) out.push({ ...box, remote, local });
 }
 
 /** The rule's own box for a direction and protocol; undefined when it cannot match the protocol. */
@@ -477,24 +481,30 @@ export function internetExposure(
   return reachablePorts(target, { ...query, remote: namedSet(contextOf(target), 'Internet') });
 }
 
+type SamplePoint = { remote: Endpoint; local: Endpoint; sp: number; dp: number };
+
+function toEndpoint(sample: Ip | string | undefined): Endpoint | undefined {
+  return typeof sample === 'string' ? { family: 'tag', key: sample } : sample;
+}
+
+/** The last IPv4 and the last IPv6 address of the set. */
+function lastAddresses(set: AddressSet): Endpoint[] {
+  const out: Endpoint[] = [];
+  if (set.v4.length > 0) out.push({ family: 4, value: set.v4[set.v4.length - 1] as number });
+  if (set.v6.length > 0) out.push({ family: 6, value: set.v6[set.v6.length - 1] as bigint });
+  return out;
+}
+
+function compatible(a: Endpoint, b: Endpoint): boolean {
+  return a.family === b.family || a.family === 'tag' || b.family === 'tag';
+}
+
 /** Candidate witnesses of a box: a "nice" flow (public remote, ephemeral source port), then corners. */
-function samplePoints(
-  box: RawBox,
-  protocol: FlowProtocol,
-): { remote: Endpoint; local: Endpoint; sp: number; dp: number }[] {
+function samplePoints(box: RawBox, protocol: FlowProtocol): SamplePoint[] {
   const ported = hasPorts(protocol);
-  const endpoint = (sample: Ip | string | undefined): Endpoint | undefined =>
-    typeof sample === 'string' ? { family: 'tag', key: sample } : sample;
-  const ends = (set: AddressSet): Endpoint[] => {
-    const out: Endpoint[] = [];
-    if (set.v4.length > 0) out.push({ family: 4, value: set.v4[set.v4.length - 1] as number });
-    if (set.v6.length > 0) out.push({ family: 6, value: set.v6[set.v6.length - 1] as bigint });
-    return out;
-  };
-  const compatible = (a: Endpoint, b: Endpoint): boolean => a.family === b.family || a.family === 'tag' || b.family === 'tag';
-  const points: { remote: Endpoint; local: Endpoint; sp: number; dp: number }[] = [];
-  const remoteNice = endpoint(addressSampleIp(box.remote, { preferPublic: true }));
-  const localFirst = endpoint(addressSampleIp(box.local));
+  const points: SamplePoint[] = [];
+  const remoteNice = toEndpoint(addressSampleIp(box.remote, { preferPublic: true }));
+  const localFirst = toEndpoint(addressSampleIp(box.local));
   if (remoteNice && localFirst && compatible(remoteNice, localFirst)) {
     points.push({
       remote: remoteNice,
@@ -503,10 +513,15 @@ function samplePoints(
       dp: ported ? pickPort(box.destinationPorts) : -1,
     });
   }
-  const remotes = ends(box.remote);
-  const locals = ends(box.local);
-  for (const remote of remotes) {
-    const local = locals.find((l) => compatible(remote, l));
+  const locals = lastAddresses(box.local);
+  for (const remote of lastAddresses(box.remote)) {
+    let local: Endpoint | undefined;
+    for (const l of locals) {
+      if (compatible(remote, l)) {
+        local = l;
+        break;
+      }
+    }
     if (!local) continue;
     points.push({
       remote,

@@ -210,6 +210,110 @@ interface Group {
   readonly set: number[];
 }
 
+/** The rule holds every flow of `current` in the remote dimension and the dimensions from `level` on. */
+function coversRemaining(rule: Box, current: Box, level: number): boolean {
+  if (!isSubset(current[REMOTE], rule[REMOTE])) return false;
+  for (let l = level; l < GROUP_DIMS.length; l++) {
+    const d = GROUP_DIMS[l] as number;
+    if (!isSubset(current[d] as IdxSet, rule[d] as IdxSet)) return false;
+  }
+  return true;
+}
+
+/**
+ * Splits `domain` (dimension d) into classes of elementary segments covered by the same rules of
+ * `list`, in order of first segment; `active` is scratch space, all zero on entry and on return.
+ */
+function sweep(rules: readonly Box[], active: Uint8Array, list: readonly number[], domain: IdxSet, d: number): Group[] {
+  const groups: Group[] = [];
+  if (domain.length === 0) return groups;
+  const dMin = domain[0] as number;
+  const dMax = domain[domain.length - 1] as number;
+  const events: number[] = [];
+  for (const r of list) {
+    const set = (rules[r] as Box)[d] as IdxSet;
+    for (let i = 0; i < set.length; i += 2) {
+      const lo = set[i] as number;
+      const hi = set[i + 1] as number;
+      if (hi < dMin || lo > dMax) continue;
+      events.push(lo * POS_FACTOR + START_FLAG + r, (hi + 1) * POS_FACTOR + r);
+    }
+  }
+  const sorted = Float64Array.from(events).sort();
+  const byKey = new Map<number, Group[]>();
+  let hA = 0;
+  let hB = 0;
+  let count = 0;
+  let e = 0;
+  // The covering rules, kept sorted (= priority order) so a new class copies them directly.
+  const covering: number[] = [];
+  for (let i = 0; i < domain.length; i += 2) {
+    const xa = domain[i] as number;
+    const xb = domain[i + 1] as number;
+    let cur = xa;
+    for (;;) {
+      // Apply every event at or before cur.
+      while (e < sorted.length && Math.floor((sorted[e] as number) / POS_FACTOR) <= cur) {
+        const ev = sorted[e++] as number;
+        const r = ev % START_FLAG;
+        const start = ev % POS_FACTOR >= START_FLAG;
+        active[r] = start ? 1 : 0;
+        count += start ? 1 : -1;
+        hA ^= zobristA[r] as number;
+        hB ^= zobristB[r] as number;
+        let lo = 0;
+        let hi = covering.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if ((covering[mid] as number) < r) lo = mid + 1;
+          else hi = mid;
+        }
+        if (start) covering.splice(lo, 0, r);
+        else covering.splice(lo, 1);
+      }
+      const nextEvent = e < sorted.length ? Math.floor((sorted[e] as number) / POS_FACTOR) : Infinity;
+      const next = Math.min(nextEvent, xb + 1);
+      if (count > 0) {
+        // The segment [cur, next - 1] joins the class of its covering rules.
+        const key = (hA >>> 0) * (KEY_MASK + 1) + (hB & KEY_MASK);
+        let bucket = byKey.get(key);
+        let group: Group | undefined;
+        if (bucket) {
+          for (const g of bucket) {
+            if (g.list.length !== count) continue;
+            let same = true;
+            for (const r of g.list) {
+              if (active[r] !== 1) {
+                same = false;
+                break;
+              }
+            }
+            if (same) {
+              group = g;
+              break;
+            }
+          }
+        } else {
+          bucket = [];
+          byKey.set(key, bucket);
+        }
+        if (!group) {
+          group = { list: covering.slice(), set: [] };
+          bucket.push(group);
+          groups.push(group);
+        }
+        const set = group.set;
+        if (set.length > 0 && (set[set.length - 1] as number) + 1 === cur) set[set.length - 1] = next - 1;
+        else set.push(cur, next - 1);
+      }
+      cur = next;
+      if (cur > xb) break;
+    }
+  }
+  for (const r of list) active[r] = 0;
+  return groups;
+}
+
 /**
  * Partitions `box` by first match over `rules` (each a box, in priority order). With `target`,
  * stops at the first element the target rule decides. `collect` false skips building parts.
@@ -230,96 +334,6 @@ export function partitionBox(
   const active = new Uint8Array(n);
   let hit: CorePart | undefined;
   let stop = false;
-
-  const coversRemaining = (rule: Box, current: Box, level: number): boolean => {
-    if (!isSubset(current[REMOTE], rule[REMOTE])) return false;
-    for (let l = level; l < GROUP_DIMS.length; l++) {
-      const d = GROUP_DIMS[l] as number;
-      if (!isSubset(current[d] as IdxSet, rule[d] as IdxSet)) return false;
-    }
-    return true;
-  };
-
-  const sweep = (list: readonly number[], domain: IdxSet, d: number): Group[] => {
-    const groups: Group[] = [];
-    if (domain.length === 0) return groups;
-    const dMin = domain[0] as number;
-    const dMax = domain[domain.length - 1] as number;
-    const events: number[] = [];
-    for (const r of list) {
-      const set = (rules[r] as Box)[d] as IdxSet;
-      for (let i = 0; i < set.length; i += 2) {
-        const lo = set[i] as number;
-        const hi = set[i + 1] as number;
-        if (hi < dMin || lo > dMax) continue;
-        events.push(lo * POS_FACTOR + START_FLAG + r, (hi + 1) * POS_FACTOR + r);
-      }
-    }
-    const sorted = Float64Array.from(events).sort();
-    const byKey = new Map<number, Group[]>();
-    let hA = 0;
-    let hB = 0;
-    let count = 0;
-    let e = 0;
-    // The covering rules, kept sorted (= priority order) so a new class copies them directly.
-    const covering: number[] = [];
-    const position = (r: number): number => {
-      let lo = 0;
-      let hi = covering.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((covering[mid] as number) < r) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const apply = (ev: number): void => {
-      const r = ev % START_FLAG;
-      const start = ev % POS_FACTOR >= START_FLAG;
-      active[r] = start ? 1 : 0;
-      count += start ? 1 : -1;
-      hA ^= zobristA[r] as number;
-      hB ^= zobristB[r] as number;
-      if (start) covering.splice(position(r), 0, r);
-      else covering.splice(position(r), 1);
-    };
-    const addSegment = (lo: number, hi: number): void => {
-      const key = (hA >>> 0) * (KEY_MASK + 1) + (hB & KEY_MASK);
-      let bucket = byKey.get(key);
-      let group: Group | undefined;
-      if (bucket) {
-        group = bucket.find((g) => g.list.length === count && g.list.every((r) => active[r] === 1));
-      } else {
-        bucket = [];
-        byKey.set(key, bucket);
-      }
-      if (!group) {
-        group = { list: covering.slice(), set: [] };
-        bucket.push(group);
-        groups.push(group);
-      }
-      const set = group.set;
-      if (set.length > 0 && (set[set.length - 1] as number) + 1 === lo) set[set.length - 1] = hi;
-      else set.push(lo, hi);
-    };
-    for (let i = 0; i < domain.length; i += 2) {
-      const xa = domain[i] as number;
-      const xb = domain[i + 1] as number;
-      while (e < sorted.length && Math.floor((sorted[e] as number) / POS_FACTOR) <= xa) apply(sorted[e++] as number);
-      let cur = xa;
-      while (cur <= xb) {
-        const nextEvent = e < sorted.length ? Math.floor((sorted[e] as number) / POS_FACTOR) : Infinity;
-        const next = Math.min(nextEvent, xb + 1);
-        if (count > 0) addSegment(cur, next - 1);
-        cur = next;
-        if (cur <= xb) {
-          while (e < sorted.length && Math.floor((sorted[e] as number) / POS_FACTOR) <= cur) apply(sorted[e++] as number);
-        }
-      }
-    }
-    for (const r of list) active[r] = 0;
-    return groups;
-  };
 
   // The remote addresses still undecided shrink rule by rule; ranges, not elements, so a class
   // costs what its rules' range counts cost, whatever the size of the address space.
@@ -357,7 +371,7 @@ export function partitionBox(
       return;
     }
     const d = GROUP_DIMS[level] as number;
-    for (const group of sweep(kept, current[d] as IdxSet, d)) {
+    for (const group of sweep(rules, active, kept, current[d] as IdxSet, d)) {
       const next = [...current] as [IdxSet, IdxSet, IdxSet, IdxSet];
       next[d] = group.set;
       recurse(level + 1, group.list, next);
