@@ -37,11 +37,29 @@ function mergeAdjacent(pairs: number[]): IdxSet {
   return out;
 }
 
+/** Sorts `values` in place (small lists) or through a typed array, then drops duplicates. */
 function uniqueSortedNumbers(values: number[]): number[] {
-  const sorted = Float64Array.from(values).sort();
+  // An insertion sort beats allocating and sorting a typed array for the few bounds most axes have.
+  const sorted: ArrayLike<number> = values.length > 48 ? Float64Array.from(values).sort() : insertionSort(values);
   const out: number[] = [];
-  for (const v of sorted) if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
+  for (let i = 0; i < sorted.length; i++) {
+    const v = sorted[i] as number;
+    if (out.length === 0 || out[out.length - 1] !== v) out.push(v);
+  }
   return out;
+}
+
+function insertionSort(values: number[]): number[] {
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i] as number;
+    let j = i - 1;
+    while (j >= 0 && (values[j] as number) > v) {
+      values[j + 1] = values[j] as number;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+  return values;
 }
 
 function uniqueSortedBigints(values: bigint[]): bigint[] {
