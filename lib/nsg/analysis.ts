@@ -20,6 +20,7 @@ import type {
   RegionPart,
   RegionQuery,
   RuleDecision,
+  RuleProtocol,
   RuleRef,
   Target,
   PortReach,
@@ -115,13 +116,6 @@ function ruleCovers(rule: CompiledRule, direction: Direction, protocol: FlowProt
   }
   const inbound = direction === 'Inbound';
   return addressIsSubset(box.local, inbound ? rule.destination : rule.source) && addressIsSubset(box.remote, inbound ? rule.source : rule.destination);
-}
-
-/** The rule's protocol and ports meet the box's (every box of one rule has the same ports per protocol). */
-function portsMeet(rule: CompiledRule, protocol: FlowProtocol, box: RawBox): boolean {
-  if (rule.protocol !== '*' && rule.protocol !== protocol) return false;
-  if (!hasPorts(protocol)) return rule.portsAll;
-  return portOverlaps(box.destinationPorts, rule.destinationPorts) && portOverlaps(box.sourcePorts, rule.sourcePorts);
 }
 
 /** The rule matches some flow of the box (allocation-free). */
@@ -627,14 +621,21 @@ export function ruleDecisions(nsg: Nsg, ctx: EvaluationContext): RuleDecision[] 
       if (coverer !== undefined) {
         // Every box shares the rule's ports and one list of address lanes: an earlier rule meets
         // some box when its protocol and ports meet one protocol's box and its addresses one lane.
-        const protocols = [...new Set(boxes.map((b) => b.protocol))];
-        const ownPorts: RawBox = { ...(addressLanes[0] as RawBox), sourcePorts: rule.sourcePorts, destinationPorts: rule.destinationPorts };
+        // Ported protocols (Tcp, Udp) all test the rule's own ports; portless ones need all ports.
+        const ported = new Set<RuleProtocol>();
+        const portless = new Set<RuleProtocol>();
+        for (const { protocol } of boxes) (hasPorts(protocol) ? ported : portless).add(protocol);
         const shadowedBy: RuleRef[] = [];
         for (let r = 0; r <= coverer; r++) {
           const other = rules[r] as CompiledRule;
-          let meets = false;
-          for (const protocol of protocols) if ((meets = portsMeet(other, protocol, ownPorts))) break;
+          const any = other.protocol === '*';
+          let meets =
+            (other.portsAll && (any ? portless.size > 0 : portless.has(other.protocol))) ||
+            ((any ? ported.size > 0 : ported.has(other.protocol)) &&
+              portOverlaps(rule.destinationPorts, other.destinationPorts) &&
+              portOverlaps(rule.sourcePorts, other.sourcePorts));
           if (!meets) continue;
+          meets = false;
           for (const lane of addressLanes) if ((meets = addressesMeet(other, inbound, lane))) break;
           if (meets) shadowedBy.push(other.ref);
         }
