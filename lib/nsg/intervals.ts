@@ -172,6 +172,17 @@ export function overlapIntervals<T extends Bound>(a: readonly T[], b: readonly T
   if ((a[0] as T) > (b[b.length - 1] as T) || (b[0] as T) > (a[a.length - 1] as T)) return false;
   // One single interval: a binary search in the other set settles it.
   if (a.length === 2 || b.length === 2) return a.length === 2 ? overlapsOne(b, a[0] as T, a[1] as T) : overlapsOne(a, b[0] as T, b[1] as T);
+  if (a.length * GALLOP_RATIO >= b.length && b.length * GALLOP_RATIO >= a.length) {
+    // Sizes alike (port lists, a few prefixes): one merge pass beats a binary search per interval.
+    let i = 0;
+    let j = 0;
+    while (i < a.length && j < b.length) {
+      if ((a[i + 1] as T) < (b[j] as T)) i += 2;
+      else if ((b[j + 1] as T) < (a[i] as T)) j += 2;
+      else return true;
+    }
+    return false;
+  }
   const small = a.length <= b.length ? a : b;
   const large = small === a ? b : a;
   let j = 0;
