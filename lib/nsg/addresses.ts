@@ -171,6 +171,9 @@ function sortedUnique(names: readonly string[]): string[] {
 }
 
 function tagUnion(a: TagSet, b: TagSet): TagSet {
+  // With nothing to add, a set of at most one name (or a cofinite one) is its own union.
+  if (tagIsEmpty(b) && (a.complement || a.names.length <= 1)) return a;
+  if (tagIsEmpty(a) && (b.complement || b.names.length <= 1)) return b;
   if (!a.complement && !b.complement) return { complement: false, names: sortedUnique([...a.names, ...b.names]) };
   if (a.complement && b.complement) return { complement: true, names: a.names.filter((n) => b.names.includes(n)) };
   const [comp, fin] = a.complement ? [a, b] : [b, a];
@@ -178,6 +181,7 @@ function tagUnion(a: TagSet, b: TagSet): TagSet {
 }
 
 function tagIntersect(a: TagSet, b: TagSet): TagSet {
+  if (tagIsEmpty(a) || tagIsEmpty(b)) return NO_TAGS;
   if (!a.complement && !b.complement) return { complement: false, names: a.names.filter((n) => b.names.includes(n)) };
   if (a.complement && b.complement) return { complement: true, names: sortedUnique([...a.names, ...b.names]) };
   const [comp, fin] = a.complement ? [a, b] : [b, a];
@@ -248,6 +252,7 @@ export function addressIsSubset(a: AddressSet, b: AddressSet): boolean {
 }
 
 function tagsOverlap(a: TagSet, b: TagSet): boolean {
+  if (tagIsEmpty(a) || tagIsEmpty(b)) return false;
   if (a.complement && b.complement) return true;
   if (!a.complement && !b.complement) return a.names.some((n) => b.names.includes(n));
   const [comp, fin] = a.complement ? [a, b] : [b, a];
