@@ -194,8 +194,10 @@ export function overlapIntervals<T extends Bound>(a: readonly T[], b: readonly T
   return false;
 }
 
-/** `set` meets [lo, hi]: the first interval ending at or after lo starts at or before hi. */
+/** `set` meets [lo, hi], their hulls meeting: the first interval ending at or after lo starts at or before hi. */
 function overlapsOne<T extends Bound>(set: readonly T[], lo: T, hi: T): boolean {
+  // The hulls meet, so an end of `set` inside [lo, hi] settles it without a search.
+  if ((set[0] as T) >= lo || (set[set.length - 1] as T) <= hi) return true;
   const j = seek(set, lo, 0);
   return j < set.length && (set[j] as T) <= hi;
 }
