@@ -276,20 +276,27 @@ export function addressCount(set: AddressSet): AddressCount {
   return { ipv4: sizeIntervals(set.v4, NUMBER_OPS), ipv6: sizeIntervals(set.v6, BIGINT_OPS), tags: set.tags };
 }
 
+/** Special-purpose ranges that are never Internet (DESIGN §3). */
+export const SPECIAL_PURPOSE_PREFIXES: readonly string[] = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+  'ff00::/8',
+];
+
 // Global unicast space minus special-purpose and private ranges: where "nice" witnesses come from.
 const NICE_PUBLIC: AddressSet = addressDifference(
   addressUnion(ALL_IPV4, addressesFromPrefixes(['2000::/3']).set),
-  addressesFromPrefixes([
-    '0.0.0.0/8',
-    '10.0.0.0/8',
-    '100.64.0.0/10',
-    '127.0.0.0/8',
-    '169.254.0.0/16',
-    '172.16.0.0/12',
-    '192.168.0.0/16',
-    '224.0.0.0/4',
-    '240.0.0.0/4',
-  ]).set,
+  addressesFromPrefixes(SPECIAL_PURPOSE_PREFIXES).set,
 );
 
 /** The first element two interval sets share; allocation-free. */

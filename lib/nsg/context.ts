@@ -11,25 +11,11 @@ import {
   addressDifference,
   addressUnion,
   addressesFromPrefixes,
+  SPECIAL_PURPOSE_PREFIXES,
   tagAtom,
 } from './addresses.js';
 
-/** Special-purpose ranges that are never Internet (DESIGN §3). */
-export const SPECIAL_PURPOSE_PREFIXES: readonly string[] = [
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '224.0.0.0/4',
-  '240.0.0.0/4',
-  '::1/128',
-  'fc00::/7',
-  'fe80::/10',
-  'ff00::/8',
-];
+export { SPECIAL_PURPOSE_PREFIXES };
 
 /** VirtualNetwork when no virtual network is known (a standalone NSG). */
 export const DEFAULT_VIRTUAL_NETWORK_PREFIXES: readonly string[] = [
