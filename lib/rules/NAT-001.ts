@@ -1,6 +1,6 @@
 import { natGatewaysOfSubnet } from '../estate/relations.js';
-import { fillRemediation } from './describe.js';
-import { fingerprint, type Finding } from './finding.js';
+import { fillRemediation, findingOn } from './describe.js';
+import type { Finding } from './finding.js';
 import { DOCS } from './remediation.js';
 import type { Rule, RuleMeta } from './types.js';
 
@@ -43,21 +43,16 @@ export const rule: Rule = {
       const gateways = natGatewaysOfSubnet(view.relations, subnet.id);
       if (gateways.length === 0) continue;
       const names = gateways.map((g) => g.id.split('/').pop() ?? g.id);
-      findings.push({
-        ruleId: meta.id,
-        severity: meta.severity,
-        resourceId: subnet.id,
-        resourceName: subnet.name,
-        scope: '',
-        fingerprint: fingerprint(meta.id, subnet.id, ''),
-        title: meta.title,
-        message: `Subnet ${subnet.name} sends its outbound traffic through NAT gateway ${names.join(', ')} but has no NSG: nothing restricts where it may go`,
-        evidence: {
-          attachments: (view.relations.nicsBySubnet.get(subnet.key) ?? []).map((n) => n.id),
-          natGateways: gateways.map((g) => g.id),
-        },
-        remediation: fillRemediation(meta.remediation, { subnetId: subnet.id }),
-      });
+      findings.push(
+        findingOn(meta, subnet, {
+          message: `Subnet ${subnet.name} sends its outbound traffic through NAT gateway ${names.join(', ')} but has no NSG: nothing restricts where it may go`,
+          evidence: {
+            attachments: (view.relations.nicsBySubnet.get(subnet.key) ?? []).map((n) => n.id),
+            natGateways: gateways.map((g) => g.id),
+          },
+          remediation: fillRemediation(meta.remediation, { subnetId: subnet.id }),
+        }),
+      );
     }
     return findings;
   },

@@ -12,8 +12,8 @@ import {
   type FlowProtocol,
   type RuleRef,
 } from '../nsg/index.js';
-import { addressEvidence, decidingRule, describeAddresses, describeRule, fillRemediation, joinWords } from './describe.js';
-import { fingerprint, type Finding } from './finding.js';
+import { addressEvidence, decidingRule, describeAddresses, describeRule, fillRemediation, joinWords, findingOn } from './describe.js';
+import type { Finding } from './finding.js';
 import { DOCS, bicepRule } from './remediation.js';
 import type { Rule, RuleMeta } from './types.js';
 import type { EffectivePoint, JudgedNsg } from './view.js';
@@ -108,14 +108,8 @@ function findingOf(e: Exposure): Finding {
   const subnets = [...e.subnets.values()];
   const gateways = [...e.natGateways].map((id) => id.split('/').pop() ?? id);
   const protocols = joinWords([...e.protocols].map((p) => p.toUpperCase()));
-  return {
-    ruleId: meta.id,
-    severity: meta.severity,
-    resourceId: resource.id,
-    resourceName: resource.name,
+  return findingOn(meta, resource, {
     scope: e.rule.rule,
-    fingerprint: fingerprint(meta.id, resource.id, e.rule.rule),
-    title: meta.title,
     message: `NSG ${resource.name} of NAT gateway subnet ${joinWords(subnets)} lets ${describeRule(e.rule)} allow every ${protocols} port to ${describeAddresses(e.remote, e.point.ctx)} through NAT gateway ${joinWords(gateways)}`,
     evidence: {
       witness: toWitness(e.witness),
@@ -127,5 +121,5 @@ function findingOf(e: Exposure): Finding {
       ...(e.notes.size > 0 ? { assumptions: [...e.notes] } : {}),
     },
     remediation: fillRemediation(meta.remediation, { nsgId: resource.id, ruleName: e.rule.rule, subnetId: [...e.subnets.keys()][0] ?? '' }),
-  };
+  });
 }

@@ -1,6 +1,6 @@
 import { subnetRole, type SubnetRole } from '../estate/relations.js';
-import { fillRemediation } from './describe.js';
-import { fingerprint, type Finding } from './finding.js';
+import { fillRemediation, findingOn } from './describe.js';
+import type { Finding } from './finding.js';
 import { DOCS } from './remediation.js';
 import type { Rule, RuleMeta } from './types.js';
 
@@ -44,22 +44,17 @@ export const rule: Rule = {
       const vnet = subnet.virtualNetwork.id.split('/').pop() ?? '';
       const nicNote =
         nics.length === 0 ? '' : unguarded.length === 0 ? ` (its ${nics.length} NIC(s) carry their own NSGs)` : ` (${unguarded.length} of its ${nics.length} NIC(s) have no NSG either)`;
-      findings.push({
-        ruleId: meta.id,
-        severity: meta.severity,
-        resourceId: subnet.id,
-        resourceName: subnet.name,
-        scope: '',
-        fingerprint: fingerprint(meta.id, subnet.id, ''),
-        title: meta.title,
-        message: `Subnet ${subnet.name} of virtual network ${vnet} has no NSG${nicNote}`,
-        evidence: {
-          attachments: nics.map((n) => n.id),
-          subnet: { id: subnet.id, addressPrefixes: subnet.addressPrefixes },
-          networkInterfacesWithoutNsg: unguarded.map((n) => n.id),
-        },
-        remediation: fillRemediation(meta.remediation, { subnetId: subnet.id }),
-      });
+      findings.push(
+        findingOn(meta, subnet, {
+          message: `Subnet ${subnet.name} of virtual network ${vnet} has no NSG${nicNote}`,
+          evidence: {
+            attachments: nics.map((n) => n.id),
+            subnet: { id: subnet.id, addressPrefixes: subnet.addressPrefixes },
+            networkInterfacesWithoutNsg: unguarded.map((n) => n.id),
+          },
+          remediation: fillRemediation(meta.remediation, { subnetId: subnet.id }),
+        }),
+      );
     }
     return findings;
   },

@@ -1,6 +1,6 @@
 import { guardsOfNetworkInterface } from '../estate/relations.js';
-import { fillRemediation } from './describe.js';
-import { fingerprint, type Finding } from './finding.js';
+import { fillRemediation, findingOn } from './describe.js';
+import type { Finding } from './finding.js';
 import { DOCS } from './remediation.js';
 import type { Rule, RuleMeta } from './types.js';
 
@@ -44,22 +44,17 @@ export const rule: Rule = {
         return { subnet: p.subnetId ?? '', nsg: nsgId };
       });
       const where = subnets.map((s) => `subnet ${s.subnet.split('/').pop() ?? ''} has NSG ${s.nsg.split('/').pop() ?? ''}`).join('; ');
-      findings.push({
-        ruleId: meta.id,
-        severity: meta.severity,
-        resourceId: nic.id,
-        resourceName: nic.name,
-        scope: '',
-        fingerprint: fingerprint(meta.id, nic.id, ''),
-        title: meta.title,
-        message: `NIC ${nic.name} has its own NSG ${nicNsg} while its ${where}: traffic must pass both`,
-        evidence: {
-          attachments: [nic.id],
-          nicNsg: nic.networkSecurityGroup.id,
-          subnetNsgs: subnets,
-        },
-        remediation: fillRemediation(meta.remediation, { nicId: nic.id }),
-      });
+      findings.push(
+        findingOn(meta, nic, {
+          message: `NIC ${nic.name} has its own NSG ${nicNsg} while its ${where}: traffic must pass both`,
+          evidence: {
+            attachments: [nic.id],
+            nicNsg: nic.networkSecurityGroup.id,
+            subnetNsgs: subnets,
+          },
+          remediation: fillRemediation(meta.remediation, { nicId: nic.id }),
+        }),
+      );
     }
     return findings;
   },

@@ -1,6 +1,6 @@
 import { attachmentsOfNsg } from '../estate/relations.js';
-import { fillRemediation } from './describe.js';
-import { fingerprint, type Finding } from './finding.js';
+import { fillRemediation, findingOn } from './describe.js';
+import type { Finding } from './finding.js';
 import { DOCS } from './remediation.js';
 import type { Rule, RuleMeta } from './types.js';
 
@@ -27,18 +27,13 @@ export const rule: Rule = {
     for (const resource of view.wantedNsgs()) {
       if (resource.partial || !view.nsg(resource.key)) continue;
       if (attachmentsOfNsg(view.relations, resource.id).some((p) => p.kind !== 'unattached')) continue;
-      findings.push({
-        ruleId: meta.id,
-        severity: meta.severity,
-        resourceId: resource.id,
-        resourceName: resource.name,
-        scope: '',
-        fingerprint: fingerprint(meta.id, resource.id, ''),
-        title: meta.title,
-        message: `NSG ${resource.name} is associated with no subnet and no network interface: its rules protect nothing`,
-        evidence: { attachments: [] },
-        remediation: fillRemediation(meta.remediation, { nsgId: resource.id }),
-      });
+      findings.push(
+        findingOn(meta, resource, {
+          message: `NSG ${resource.name} is associated with no subnet and no network interface: its rules protect nothing`,
+          evidence: { attachments: [] },
+          remediation: fillRemediation(meta.remediation, { nsgId: resource.id }),
+        }),
+      );
     }
     return findings;
   },

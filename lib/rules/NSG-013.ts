@@ -1,6 +1,6 @@
 import { shadowedRules, type RuleDecision, type SecurityRule } from '../nsg/index.js';
-import { decidingRule, describeRule, fillRemediation, joinWords } from './describe.js';
-import { fingerprint, type Finding } from './finding.js';
+import { decidingRule, describeRule, fillRemediation, joinWords, findingOn } from './describe.js';
+import type { Finding } from './finding.js';
 import { DELETE_RULE, DOCS } from './remediation.js';
 import type { Rule, RuleMeta } from './types.js';
 
@@ -58,14 +58,8 @@ function findingOf(nsgId: string, nsgName: string, decision: Extract<RuleDecisio
     decision.reason === 'shadowed'
       ? `is shadowed: ${joinWords(decision.shadowedBy.map(describeRule))} ${decision.shadowedBy.length > 1 ? 'decide' : 'decides'} every flow it matches, so it never takes effect`
       : 'matches no flow at all, so it never takes effect';
-  return {
-    ruleId: meta.id,
-    severity: meta.severity,
-    resourceId: nsgId,
-    resourceName: nsgName,
+  return findingOn(meta, { id: nsgId, name: nsgName }, {
     scope: ref.rule,
-    fingerprint: fingerprint(meta.id, nsgId, ref.rule),
-    title: meta.title,
     message: `${what} ${why}`,
     evidence: {
       rule: { nsg: nsgId, name: ref.rule, priority: ref.priority, direction: ref.direction, access: ref.access },
@@ -74,5 +68,5 @@ function findingOf(nsgId: string, nsgName: string, decision: Extract<RuleDecisio
       ...(notes.length > 0 ? { assumptions: [...notes] } : {}),
     },
     remediation: fillRemediation(meta.remediation, { nsgId, ruleName: ref.rule }),
-  };
+  });
 }

@@ -16,7 +16,8 @@ import {
   type PortSet,
   type RuleRef,
 } from '../nsg/index.js';
-import type { DecidingRule, Remediation } from './finding.js';
+import { fingerprint, type DecidingRule, type Evidence, type Finding, type Remediation } from './finding.js';
+import type { RuleMeta } from './types.js';
 import type { EffectivePoint } from './view.js';
 
 const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);
@@ -144,4 +145,25 @@ export function fillRemediation(remediation: Remediation, names: RemediationName
   };
   const fill = (text: string): string => text.replace(/<[a-z-]+>/g, (placeholder) => values[placeholder] ?? placeholder);
   return { az: fill(remediation.az), bicep: fill(remediation.bicep) };
+}
+
+/** A finding of the rule on one resource: its identity (rule, resource, scope, fingerprint) filled in. */
+export function findingOn(
+  meta: Pick<RuleMeta, 'id' | 'severity' | 'title'>,
+  resource: { id: string; name: string },
+  detail: { scope?: string; message: string; evidence: Evidence; remediation: Remediation },
+): Finding {
+  const scope = detail.scope ?? '';
+  return {
+    ruleId: meta.id,
+    severity: meta.severity,
+    resourceId: resource.id,
+    resourceName: resource.name,
+    scope,
+    fingerprint: fingerprint(meta.id, resource.id, scope),
+    title: meta.title,
+    message: detail.message,
+    evidence: detail.evidence,
+    remediation: detail.remediation,
+  };
 }
