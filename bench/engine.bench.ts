@@ -24,18 +24,9 @@ import {
   ruleDecisions,
 } from '../lib/nsg/index.js';
 import type { Measurement } from './run.js';
+import { mulberry32 } from '../test/support/random.js';
 
-/** mulberry32: small, fast, deterministic. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const COMMON_PORTS = ['22', '80', '443', '3389', '1433', '3306', '5432', '6379', '8080', '8443', '25', '53', '123', '445', '5985-5986', '27017-27019', '9200', '1024-65535', '49152-65535', '8000-8100'];
 const TAGS = ['Internet', 'VirtualNetwork', 'AzureLoadBalancer', 'Storage.WestEurope', 'Sql.WestEurope', 'AzureCloud.WestEurope', 'GatewayManager', 'AzureMonitor', 'AzureKeyVault', 'UnknownPartnerTag'];

@@ -9,23 +9,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Measurement } from './run.js';
+import { mulberry32 } from '../test/support/random.js';
 
 type Json = Record<string, unknown>;
 
 const SUBSCRIPTION = '5c0ffee0-0000-4000-8000-00000000beef';
 const GROUP = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-scale/providers/Microsoft.Network`;
 
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 export interface ScaleOptions {
   vnets: number;

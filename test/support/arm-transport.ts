@@ -17,6 +17,7 @@ import {
   type PipelineRequest,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
+import { mulberry32 } from './random.js';
 
 const CORPUS_URL = new URL('../../../shared/corpus/', import.meta.url);
 export const CORPUS_DIR = fileURLToPath(CORPUS_URL);
@@ -265,17 +266,7 @@ function errorCodeFor(status: number): string {
   return 'BadRequest';
 }
 
-/** Deterministic PRNG in [0, 1) (mulberry32): the same seed gives the same faults. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 // ---------------------------------------------------------------------------------------------
 // Corpus, read in place.
