@@ -3,18 +3,10 @@
  * these from their own sources (ARM or files) and hand them to {@link createApi}.
  */
 import type { FindingsStore } from '../store/index.js';
-import type { Remediation, Severity } from '../rules/finding.js';
+import type { RuleMeta } from '../rules/types.js';
 
-/** One rule of the catalogue as the API shows it. */
-export interface RuleInfo {
-  id: string;
-  title: string;
-  severity: Severity;
-  description: string;
-  rationale: string;
-  remediation: Remediation;
-  references: readonly string[];
-}
+/** One rule of the catalogue as the API shows it: its metadata without the compiled policy. */
+export type RuleInfo = Pick<RuleMeta, 'id' | 'title' | 'severity' | 'description' | 'rationale' | 'remediation' | 'references'>;
 
 /** A flow question in the words of `nsgwatch flow --queries` (DESIGN §5). */
 export interface FlowQuery {
