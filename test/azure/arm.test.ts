@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { createArmReader, type ArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
+import { NETWORK_API_VERSION, createArmReader, type ArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
 import { ARM_READ_POLICY_NAME } from '../../lib/azure/arm-policy.js';
 import { createReadBudgets, DEFAULT_READ_BUDGET } from '../../lib/azure/budget.js';
 import {
@@ -61,6 +61,18 @@ function serveExample(transport: ArmTransport, body: unknown): void {
 }
 
 const field = (value: unknown, key: string): unknown => (value as Record<string, unknown>)[key];
+const restField = (value: unknown, key: string): unknown[] => (field(field(value, 'properties'), key) as unknown[] | undefined) ?? [];
+
+describe('NETWORK_API_VERSION', () => {
+  it('is the api-version the installed SDK sends', async () => {
+    const { reader, transport } = harness();
+    const body = restExampleBody('NetworkSecurityGroupGet');
+    serveExample(transport, body);
+    const id = String(field(body, 'id'));
+    await reader.client('subid').networkSecurityGroups.get(id.split('/')[4] ?? '', id.split('/').pop() ?? '');
+    expect(transport.requests.map((r) => new URL(r.url).searchParams.get('api-version'))).toEqual([NETWORK_API_VERSION]);
+  });
+});
 
 describe('readInventory', () => {
   it('reads the six lists of the REST API examples, exactly as served, with types', async () => {
@@ -85,22 +97,25 @@ describe('readInventory', () => {
     expect(inventory.failures).toEqual([]);
     expect(inventory.reads).toBe(6);
     expect(transport.unrouted).toEqual([]);
-    const expectedIds = [
+    const expectedResources = [
       ...restExampleList('NetworkSecurityGroupListAll'),
       restExampleBody('VirtualNetworkGet'),
       ...restExampleList('NetworkInterfaceListAll'),
       ...restExampleList('NatGatewayListAll'),
       ...restExampleList('BastionHostListBySubscription'),
       ...restExampleList('ApplicationSecurityGroupListAll'),
-    ].map((r) => field(r, 'id'));
-    expect(inventory.resources.map((r) => field(r, 'id'))).toEqual(expectedIds);
+    ];
+    expect(inventory.resources.map((r) => field(r, 'id'))).toEqual(expectedResources.map((r) => field(r, 'id')));
     for (const resource of inventory.resources) expect(field(resource, 'type')).toMatch(/^Microsoft\.Network\/[a-zA-Z]+$/);
-    // The SDK hands over its flattened model: rules at top level, the six default rules kept.
+    // Lists hand over the REST bodies as served: the six default rules kept under properties.
+    expect(inventory.resources).toEqual(expectedResources);
     const nsg1 = inventory.resources[0];
-    expect((field(nsg1, 'defaultSecurityRules') as unknown[]).length).toBe(6);
+    expect(restField(nsg1, 'defaultSecurityRules')).toHaveLength(6);
     // Subnets come inside their VNet.
     const vnet = inventory.resources[2];
-    expect((field(vnet, 'subnets') as unknown[]).length).toBeGreaterThan(0);
+    expect(restField(vnet, 'subnets').length).toBeGreaterThan(0);
+    // Each list is the SDK's own request: its path and its api-version.
+    for (const request of transport.requests) expect(new URL(request.url).searchParams.get('api-version')).toBe(NETWORK_API_VERSION);
     // Every request carried the test token; the credential was asked for ARM's scope.
     expect(new Set(transport.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer test-token']));
     expect(credential.scopesAsked.flat()).toContain(`${ARM}/.default`);
@@ -121,9 +136,9 @@ describe('readInventory', () => {
     const nsgRequests = transport.requests.filter((r) => r.path.endsWith('/networkSecurityGroups'));
     expect(nsgRequests).toHaveLength(9);
     expect(nsgRequests.slice(1).map((r) => new URL(r.url).searchParams.get('$skiptoken'))).toEqual(['5', '10', '15', '20', '25', '30', '35', '40']);
-    // Every recorded custom rule arrives, flattened.
-    const rulesServed = recorded.reduce((n, r) => n + ((field(r, 'properties') as { securityRules: unknown[] }).securityRules.length), 0);
-    const rulesRead = nsgs.reduce((n: number, r) => n + (field(r, 'securityRules') as unknown[]).length, 0);
+    // Every recorded custom rule arrives.
+    const rulesServed = recorded.reduce((n, r) => n + restField(r, 'securityRules').length, 0);
+    const rulesRead = nsgs.reduce((n: number, r) => n + restField(r, 'securityRules').length, 0);
     expect(rulesRead).toBe(rulesServed);
     expect(rulesRead).toBe(133);
     expect(inventory.reads).toBe(9 + 5);
