@@ -4,8 +4,8 @@
  * Service Tag Discovery API for the configured location.
  */
 import { SETTINGS } from '../config/names.js';
-import type { EstateSource, InventoryRead } from '../pipeline/types.js';
-import { defaultArmReader, type ArmReader } from './arm.js';
+import type { EstateSource, InventoryRead, ReadFailure } from '../pipeline/types.js';
+import { defaultArmReader, type ArmReader, type ReadFailure as ArmReadFailure } from './arm.js';
 
 export interface ArmSourceOptions {
   /** Default: the process's reader (DefaultAzureCredential, process-wide read budget). */
@@ -33,9 +33,27 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
       const inventory = await reader().readInventory(subscriptionId, { lane: readOptions?.priority ?? 'sweep' });
       return {
         documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: inventory.resources }],
-        failures: inventory.failures.map((f) => ({ target: f.target, reason: f.message })),
+        failures: inventory.failures.map(failureOf),
         reads: inventory.reads,
       };
+    },
+    // Targeted reads serve events: they draw on the event lane of the read budget.
+    targeted: {
+      async readResources(ids, readOptions) {
+        const read = await reader().readScopeResources(ids, { lane: 'event', maxDepth: readOptions.depth, maxResources: readOptions.maxResources });
+        const failures = read.failures.filter((f) => f.cause !== 'scope-limit');
+        return {
+          resources: read.resources,
+          deleted: read.deleted,
+          failures: failures.map(failureOf),
+          limited: failures.length < read.failures.length,
+          reads: read.reads,
+        };
+      },
+      async listResources(subscriptionId, type) {
+        const read = await reader().listResources(subscriptionId, type, { lane: 'event' });
+        return { resources: read.resources, deleted: [], failures: read.failure ? [failureOf(read.failure)] : [], limited: false, reads: read.reads };
+      },
     },
     async serviceTags(subscriptionId) {
       if (!location) return undefined;
@@ -53,6 +71,10 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
       }
     },
   };
+}
+
+function failureOf(failure: ArmReadFailure): ReadFailure {
+  return { target: failure.target, reason: failure.message };
 }
 
 function assertNever(value: never): never {

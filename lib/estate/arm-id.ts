@@ -110,6 +110,11 @@ export function parentId(id: string): string | undefined {
   return trimmed.slice(0, cut);
 }
 
+/** The normalised id of the top-level resource an id names or is part of (a subnet's VNet). */
+export function topLevelKey(id: string): string {
+  return normalizeId(id).split('/').slice(0, 9).join('/');
+}
+
 /** `parent/segment/name`, the way ARM spells inline children. */
 export function childId(parent: string, segment: string, name: string): string {
   return `${parent.replace(/\/+$/, '')}/${segment}/${name}`;

@@ -578,18 +578,24 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   const virtualNetworks = new Map<string, VirtualNetwork>();
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
 
+  // Ordered by id, not by input: the same resources give the same estate (and the same findings,
+  // down to the order of the NICs a message names) however they were read.
   return {
-    virtualNetworks,
-    subnets,
-    peerings,
-    networkSecurityGroups,
-    networkInterfaces,
-    natGateways: builder.natGateways,
-    bastionHosts: builder.bastionHosts,
-    applicationSecurityGroups: builder.asgs,
+    virtualNetworks: byKey(virtualNetworks),
+    subnets: byKey(subnets),
+    peerings: byKey(peerings),
+    networkSecurityGroups: byKey(networkSecurityGroups),
+    networkInterfaces: byKey(networkInterfaces),
+    natGateways: byKey(builder.natGateways),
+    bastionHosts: byKey(builder.bastionHosts),
+    applicationSecurityGroups: byKey(builder.asgs),
     errors: builder.errors,
     sources,
   };
+}
+
+function byKey<T>(map: ReadonlyMap<string, T>): Map<string, T> {
+  return new Map([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** A parent assembled from its children: nothing says which children it had. */

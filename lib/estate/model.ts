@@ -111,7 +111,7 @@ export type EstateResource =
   | BastionHost
   | ApplicationSecurityGroup;
 
-/** Maps are keyed by normalised id, in order of first appearance. */
+/** Maps are keyed by normalised id, in order of that key (whatever order the inputs had). */
 export interface EstateResources {
   virtualNetworks: ReadonlyMap<string, VirtualNetwork>;
   subnets: ReadonlyMap<string, Subnet>;

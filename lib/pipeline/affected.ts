@@ -16,9 +16,8 @@ export interface AffectedResources {
 
 const BASTION_SUBNET = 'azurebastionsubnet';
 
-export function affectedResources(estate: Estate, scope: Scope): AffectedResources {
+export function affectedResources(estate: Estate, scope: Scope, graph: EstateGraph = estateGraph(estate)): AffectedResources {
   const out = new Set<string>();
-  const graph = relations(estate);
 
   // One hop, never a closure: a change to an NSG moves its own verdicts, those of the subnets and
   // NICs it guards, and those of the NSGs composed with it at those attachment points.
@@ -146,7 +145,8 @@ export function affectedResources(estate: Estate, scope: Scope): AffectedResourc
   return { resources: out, scopeDeleted };
 }
 
-interface Relations {
+/** Who references whom, from both sides (a resource's own field, or the other side's back-reference). */
+export interface EstateGraph {
   subnetsOfNsg: Map<string, Set<string>>;
   nicsOfNsg: Map<string, Set<string>>;
   nicsOfSubnet: Map<string, Set<string>>;
@@ -157,8 +157,8 @@ interface Relations {
   nicsInAsg: Map<string, Set<string>>;
 }
 
-function relations(estate: Estate): Relations {
-  const r: Relations = {
+export function estateGraph(estate: Estate): EstateGraph {
+  const r: EstateGraph = {
     subnetsOfNsg: new Map(),
     nicsOfNsg: new Map(),
     nicsOfSubnet: new Map(),
@@ -200,7 +200,7 @@ function relations(estate: Estate): Relations {
 const ASG_FIELDS = ['sourceApplicationSecurityGroups', 'destinationApplicationSecurityGroups'] as const;
 
 /** Normalised ids of the ASGs an NSG's rules name (rules are flattened in `raw`). */
-function referencedAsgs(nsg: NetworkSecurityGroup): Set<string> {
+export function referencedAsgs(nsg: NetworkSecurityGroup): Set<string> {
   const out = new Set<string>();
   const rules = nsg.raw['securityRules'];
   if (!Array.isArray(rules)) return out;

@@ -8,8 +8,11 @@ import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { normalizeId, type EvaluationResult, type Finding, type ResourceError } from '../rules/finding.js';
 import { StoreError, type EvaluationCause, type FindingsStore } from '../store/index.js';
-import { affectedResources } from './affected.js';
-import type { EstateSource, EvaluationOutcome, Pipeline } from './types.js';
+import { affectedResources, type AffectedResources } from './affected.js';
+import { readScopeEstate, type TargetedLimits } from './targeted.js';
+import type { EstateSource, EvaluationOutcome, Pipeline, ReadFailure } from './types.js';
+
+type CurrentState = { kind: 'read'; estate: Estate; affected: AffectedResources } | { kind: 'failed'; reason: string };
 
 /** What the rule catalogue returns for the resources it was asked to judge. */
 export interface RulesOutput {
@@ -36,6 +39,8 @@ export interface PipelineOptions {
   store: FindingsStore;
   alerter: Alerter;
   evaluate: EstateEvaluator;
+  /** When targeted reads give way to the whole inventory (default DEFAULT_TARGETED_LIMITS). */
+  targetedLimits?: TargetedLimits;
   /** Injected clock (durations and event-to-finding latency). */
   now?: () => Date;
   log?: PipelineLog;
@@ -44,6 +49,34 @@ export interface PipelineOptions {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const now = options.now ?? (() => new Date());
   const log: PipelineLog = options.log ?? (() => undefined);
+
+  /**
+   * The estate to judge the scope from, every resource read now: what the scope touches when the
+   * source reads by id and the context is small, else the subscription's whole inventory.
+   */
+  async function readCurrent(scope: Scope): Promise<CurrentState> {
+    const targeted = options.source.targeted;
+    if (targeted && scope.kind !== 'subscription') {
+      const read = await readScopeEstate(targeted, scope, options.targetedLimits);
+      switch (read.kind) {
+        case 'read':
+          return { kind: 'read', estate: read.estate, affected: read.affected };
+        case 'failed':
+          return { kind: 'failed', reason: describeFailures(read.failures) };
+        case 'too-large':
+          log('info', `${scope.kind} ${scope.id}: reading the whole inventory, ${read.reason}`, { scope: scope.id });
+          break;
+        default:
+          return assertNever(read);
+      }
+    }
+    const priority = scope.kind === 'subscription' ? 'sweep' : 'event';
+    const inventory = await options.source.readInventory(scope.subscriptionId, { priority });
+    // A partial read could make present resources look absent: conclude nothing from it.
+    if (inventory.failures.length > 0) return { kind: 'failed', reason: describeFailures(inventory.failures) };
+    const estate = loadEstate(inventory.documents);
+    return { kind: 'read', estate, affected: affectedResources(estate, scope) };
+  }
 
   async function evaluateScope(scope: Scope, cause: EvaluationCause = {}): Promise<EvaluationOutcome> {
     const started = now().getTime();
@@ -55,22 +88,17 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     };
 
     let estate: Estate;
+    let affected: AffectedResources;
     let serviceTags: unknown;
     try {
-      const priority = scope.kind === 'subscription' ? 'sweep' : 'event';
-      const inventory = await options.source.readInventory(scope.subscriptionId, { priority });
-      // A partial read could make present resources look absent: conclude nothing from it.
-      if (inventory.failures.length > 0) {
-        const reasons = inventory.failures.map((f) => `${f.target}: ${f.reason}`).join('; ');
-        return failed(`could not read the current state (${reasons})`);
-      }
+      const current = await readCurrent(scope);
+      if (current.kind === 'failed') return failed(`could not read the current state (${current.reason})`);
+      ({ estate, affected } = current);
       serviceTags = await options.source.serviceTags(scope.subscriptionId);
-      estate = loadEstate(inventory.documents);
     } catch (error) {
       return failed(error instanceof Error ? error.message : String(error));
     }
 
-    const affected = affectedResources(estate, scope);
     const invalid = new Set(estate.errors.map((e) => normalizeId(e.resourceId)));
     // A scope resource that failed validation is present, not deleted: bad input resolves nothing.
     const deleted = affected.scopeDeleted && !invalid.has(scope.id) ? [scope.id] : [];
@@ -124,4 +152,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   return { evaluateScope, sweep };
+}
+
+function describeFailures(failures: readonly ReadFailure[]): string {
+  return failures.map((f) => `${f.target}: ${f.reason}`).join('; ');
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

@@ -18,6 +18,35 @@ export interface EstateSource {
   readInventory(subscriptionId: string, options?: ReadOptions): Promise<InventoryRead>;
   /** Raw service tag data for the engine (ServiceTags file or Discovery API shape), if any. */
   serviceTags(subscriptionId: string): Promise<unknown>;
+  /**
+   * Reads by id, for evaluating one scope from what it touches instead of the whole inventory.
+   * Sources without it (files) are always read whole.
+   */
+  readonly targeted?: TargetedReads;
+}
+
+export interface TargetedReads {
+  /**
+   * The resources these ids name (a child id reads its parent and checks the child is there),
+   * then what they reference, `depth` hops out.
+   */
+  readResources(ids: readonly string[], options: { depth: number; maxResources: number }): Promise<ResourcesRead>;
+  /** Every resource of one type in a subscription. */
+  listResources(subscriptionId: string, type: ListedType): Promise<ResourcesRead>;
+}
+
+export type ListedType = 'Microsoft.Network/networkSecurityGroups' | 'Microsoft.Network/networkInterfaces';
+
+export interface ResourcesRead {
+  /** Top-level resources, each once, in any shape lib/estate loads. */
+  resources: unknown[];
+  /** Ids confirmed not to exist. */
+  deleted: string[];
+  /** Reads that failed after retries: what they would have said is unknown. */
+  failures: ReadFailure[];
+  /** True when `maxResources` stopped the read short (what was left is neither read nor failed). */
+  limited: boolean;
+  reads: number;
 }
 
 export interface ReadOptions {

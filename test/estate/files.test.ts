@@ -48,7 +48,8 @@ describe('loadEstateFiles', () => {
     const cli = write('cli.jsonc', '// az network nsg list -o json\n[{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/networkSecurityGroups/y", "type": "Microsoft.Network/networkSecurityGroups", "securityRules": []}]');
     const result = await loadEstateFiles([rest, list, cli]);
     // The example file is the whole example (parameters and responses): its response body is found inside.
-    expect(result.ok && [...result.estate.networkSecurityGroups.values()].map((n) => n.name)).toEqual(['testnsg', 'x', 'y']);
+    // The estate is ordered by id (subscription 's' before 'subid'), not by file.
+    expect(result.ok && [...result.estate.networkSecurityGroups.values()].map((n) => n.name)).toEqual(['x', 'y', 'testnsg']);
   });
 
   it('resolves relative paths against the given working directory', async () => {

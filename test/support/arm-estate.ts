@@ -344,3 +344,49 @@ function guid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * Copies of REST-shaped resources with the read-only back-references ARM fills in and
+ * hand-written estates leave out: an NSG's `subnets` and `networkInterfaces`, a subnet's
+ * `ipConfigurations`, a NAT gateway's `subnets`, each from the forward reference on the other side.
+ */
+export function withBackReferences(resources: readonly Json[]): Json[] {
+  const copies = resources.map((r) => structuredClone(r));
+  const byId = new Map(copies.map((r) => [String(r['id']).toLowerCase(), r]));
+  const subnets = new Map<string, Json>();
+  for (const vnet of copies.filter((r) => r['type'] === `${NET}/virtualNetworks`)) {
+    for (const subnet of ((vnet['properties'] as Json)['subnets'] as Json[] | undefined) ?? []) subnets.set(String(subnet['id']).toLowerCase(), subnet);
+  }
+  const propsOf = (resource: Json | undefined): Json | undefined => resource?.['properties'] as Json | undefined;
+  const link = (target: Json | undefined, key: string, id: string): void => {
+    const props = propsOf(target);
+    if (!props) return;
+    const list = (props[key] as Json[] | undefined) ?? [];
+    if (!list.some((r) => String(r['id']).toLowerCase() === id.toLowerCase())) list.push({ id });
+    props[key] = list;
+  };
+  const idOf = (value: unknown): string | undefined => (value as Json | undefined)?.['id'] as string | undefined;
+  for (const subnet of subnets.values()) {
+    const props = propsOf(subnet) ?? {};
+    const nsg = idOf(props['networkSecurityGroup']);
+    if (nsg) link(byId.get(nsg.toLowerCase()), 'subnets', String(subnet['id']));
+    const nat = idOf(props['natGateway']);
+    if (nat) link(byId.get(nat.toLowerCase()), 'subnets', String(subnet['id']));
+  }
+  for (const nic of copies.filter((r) => r['type'] === `${NET}/networkInterfaces`)) {
+    const props = propsOf(nic) ?? {};
+    const nsg = idOf(props['networkSecurityGroup']);
+    if (nsg) link(byId.get(nsg.toLowerCase()), 'networkInterfaces', String(nic['id']));
+    for (const config of (props['ipConfigurations'] as Json[] | undefined) ?? []) {
+      const subnet = idOf(propsOf(config)?.['subnet']);
+      if (subnet) link(subnets.get(subnet.toLowerCase()), 'ipConfigurations', String(config['id']));
+    }
+  }
+  for (const bastion of copies.filter((r) => r['type'] === `${NET}/bastionHosts`)) {
+    for (const config of (propsOf(bastion)?.['ipConfigurations'] as Json[] | undefined) ?? []) {
+      const subnet = idOf(propsOf(config)?.['subnet']);
+      if (subnet) link(subnets.get(subnet.toLowerCase()), 'ipConfigurations', String(config['id']));
+    }
+  }
+  return copies;
+}

@@ -1,0 +1,222 @@
+/**
+ * What a targeted read of a scope still lacks before its verdicts can be judged from it. Pure.
+ *
+ * A verdict on an NSG, subnet or NIC depends on more than that resource (DESIGN §3): the NSG
+ * composed with it at each attachment point, every NIC in the subnets it guards, what
+ * VirtualNetwork means there (the VNet and its peers), the Bastions that serve that network, the
+ * subnet's NAT gateway, and the members of every ASG a rule names. The full inventory holds all
+ * of it; a targeted read holds it only once each of those resources has been read.
+ * `contextNeeds` lists what is missing from what has been read so far; the read loop
+ * (targeted.ts) fetches it and asks again, until nothing is.
+ *
+ * Only resources of the scope's subscription are asked for: the inventory a sweep judges from is
+ * one subscription's, and a targeted read must see exactly what it would.
+ */
+import type { Scope } from '../azure/scopes.js';
+import { kindOfId, parentId, parseArmId, type ResourceKind } from '../estate/arm-id.js';
+import type { Estate, NetworkInterface } from '../estate/model.js';
+import { normalizeId } from '../rules/finding.js';
+import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph } from './affected.js';
+
+export interface ContextNeeds {
+  /** What the scope's change can affect, on what has been read so far. */
+  affected: AffectedResources;
+  /** Ids of resources some verdict depends on that have not been read (child ids name their parent's part). */
+  missing: string[];
+  /** Keys of ASGs whose members some verdict depends on: every NIC naming one must be read. */
+  asgMembers: Set<string>;
+  /** Keys of ASGs whose referencing NSGs the scope affects: every NSG naming one must be read. */
+  nsgsNamingAsgs: Set<string>;
+  /** The scope affects the NSGs attached to nothing: every such NSG must be read. */
+  unattachedNsgs: boolean;
+}
+
+/** The kinds a targeted read fetches (children through their parent). */
+const READABLE: ReadonlySet<ResourceKind> = new Set([
+  'networkSecurityGroup',
+  'virtualNetwork',
+  'subnet',
+  'networkInterface',
+  'networkInterfaceIpConfiguration',
+  'natGateway',
+  'bastionHost',
+]);
+
+const BASTION_IP_CONFIGURATION = 'microsoft.network/bastionhosts/bastionhostipconfigurations';
+
+export function contextNeeds(estate: Estate, scope: Scope): ContextNeeds {
+  const graph = estateGraph(estate);
+  const affected = affectedResources(estate, scope, graph);
+  const needs = new Needs(estate, graph, scope.subscriptionId);
+
+  for (const key of affected.resources) needs.judged(key);
+
+  const asgsOfScopeNic = (): string[] =>
+    (estate.networkInterfaces.get(scope.id)?.ipConfigurations ?? []).flatMap((c) => c.applicationSecurityGroups.map((a) => a.key));
+  let unattachedNsgs = false;
+  const nsgsNamingAsgs = new Set<string>();
+  switch (scope.kind) {
+    case 'subnet':
+    case 'virtualNetwork':
+      unattachedNsgs = true;
+      break;
+    case 'nic':
+      unattachedNsgs = true;
+      for (const asg of asgsOfScopeNic()) nsgsNamingAsgs.add(asg);
+      break;
+    case 'asg':
+      nsgsNamingAsgs.add(scope.id);
+      needs.asgMembers.add(scope.id);
+      break;
+    case 'nsg':
+    case 'natGateway':
+    case 'bastionHost':
+    case 'subscription':
+      break;
+    default: {
+      const unreachable: never = scope.kind;
+      throw new Error(`unknown scope kind ${String(unreachable)}`);
+    }
+  }
+  return { affected, missing: [...needs.missing.values()], asgMembers: needs.asgMembers, nsgsNamingAsgs, unattachedNsgs };
+}
+
+/** Collects, per judged resource, the resources its verdict depends on that the estate lacks. */
+class Needs {
+  readonly missing = new Map<string, string>();
+  readonly asgMembers = new Set<string>();
+  private readonly visited = new Set<string>();
+
+  constructor(
+    private readonly estate: Estate,
+    private readonly graph: EstateGraph,
+    private readonly subscriptionId: string,
+  ) {}
+
+  /** A resource the rules will judge (an NSG, subnet or NIC key). */
+  judged(key: string): void {
+    switch (kindOfId(key)) {
+      case 'networkSecurityGroup':
+        this.nsg(key);
+        break;
+      case 'subnet':
+        this.subnet(key);
+        break;
+      case 'networkInterface':
+        this.nic(key);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** An NSG judged: every attachment point it takes part in. */
+  private nsg(key: string): void {
+    if (!this.once(`nsg:${key}`)) return;
+    if (!this.composedNsg(key)) return;
+    for (const subnet of this.graph.subnetsOfNsg.get(key) ?? []) this.subnet(subnet);
+    for (const nic of this.graph.nicsOfNsg.get(key) ?? []) this.nic(nic);
+  }
+
+  /** An NSG evaluated at some point: its rules and the members of the ASGs they name. */
+  private composedNsg(key: string): boolean {
+    const nsg = this.estate.networkSecurityGroups.get(key);
+    if (!nsg) {
+      this.require(key);
+      return false;
+    }
+    for (const asg of referencedAsgs(nsg)) this.asgMembers.add(asg);
+    return true;
+  }
+
+  /** A subnet judged or guarded by a judged NSG: its NICs (each a point), its NSG, NAT gateway, network. */
+  private subnet(key: string): void {
+    if (!this.once(`subnet:${key}`)) return;
+    const subnet = this.estate.subnets.get(key);
+    if (!subnet) {
+      this.require(key);
+      return;
+    }
+    if (subnet.networkSecurityGroup) this.composedNsg(subnet.networkSecurityGroup.key);
+    if (subnet.natGateway) this.present(subnet.natGateway.key, this.estate.natGateways.has(subnet.natGateway.key));
+    for (const config of subnet.ipConfigurations) {
+      const kind = kindOfId(config.key);
+      const owner = kind === 'networkInterfaceIpConfiguration' ? parentId(config.key) : undefined;
+      if (owner) this.nicAtPoint(owner);
+      // A Bastion's configuration sits in AzureBastionSubnet; its host is read with the network.
+    }
+    this.network(subnet.virtualNetwork.key);
+  }
+
+  /** A NIC judged: each subnet it sits in, with that subnet's NSG, and its own NSG. */
+  private nic(key: string): void {
+    if (!this.once(`nic:${key}`)) return;
+    const nic = this.nicAtPoint(key);
+    if (!nic) return;
+    for (const config of nic.ipConfigurations) {
+      if (!config.subnet) continue;
+      const subnet = this.estate.subnets.get(config.subnet.key);
+      if (!subnet) {
+        this.require(config.subnet.key);
+        continue;
+      }
+      if (subnet.networkSecurityGroup) this.composedNsg(subnet.networkSecurityGroup.key);
+      this.network(subnet.virtualNetwork.key);
+    }
+  }
+
+  /** A NIC at an attachment point: it and its own NSG (the other layer of the composition). */
+  private nicAtPoint(key: string): NetworkInterface | undefined {
+    const nic = this.estate.networkInterfaces.get(key);
+    if (!nic) {
+      this.require(key);
+      return undefined;
+    }
+    if (nic.networkSecurityGroup) this.composedNsg(nic.networkSecurityGroup.key);
+    return nic;
+  }
+
+  /**
+   * What VirtualNetwork means in a network and who serves it: the network, its peers (address
+   * space, and the subnets a Bastion change reaches), and the Bastions in it and in its peers.
+   */
+  private network(key: string): void {
+    if (!this.once(`vnet:${key}`)) return;
+    if (!this.present(key, this.estate.virtualNetworks.has(key))) return;
+    this.bastionsIn(key);
+    for (const peer of this.graph.peersOfVnet.get(key) ?? []) {
+      if (this.present(peer, this.estate.virtualNetworks.has(peer))) this.bastionsIn(peer);
+    }
+  }
+
+  /** The Bastion hosts whose configurations sit in a network's subnets. */
+  private bastionsIn(vnetKey: string): void {
+    for (const subnet of this.graph.subnetsOfVnet.get(vnetKey) ?? []) {
+      for (const config of this.estate.subnets.get(subnet)?.ipConfigurations ?? []) {
+        if (parseArmId(config.key)?.type.toLowerCase() !== BASTION_IP_CONFIGURATION) continue;
+        const host = parentId(config.key);
+        if (host) this.present(host, this.estate.bastionHosts.has(normalizeId(host)));
+      }
+    }
+  }
+
+  /** True when present; otherwise asks for it (when it is readable and in the subscription). */
+  private present(key: string, isPresent: boolean): boolean {
+    if (!isPresent) this.require(key);
+    return isPresent;
+  }
+
+  private require(id: string): void {
+    const key = normalizeId(id);
+    const kind = kindOfId(key);
+    if (kind === undefined || !READABLE.has(kind)) return;
+    if (key.split('/')[2] !== this.subscriptionId) return;
+    this.missing.set(key, key);
+  }
+
+  private once(tag: string): boolean {
+    if (this.visited.has(tag)) return false;
+    this.visited.add(tag);
+    return true;
+  }
+}

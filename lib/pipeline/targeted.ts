@@ -1,0 +1,142 @@
+/**
+ * Reads what one scope's verdicts depend on, instead of the whole subscription: the scope
+ * resource and its references first, then whatever contextNeeds (context.ts) still finds missing,
+ * round by round, until the estate read so far holds the full context of everything the scope
+ * affects. Judged from that estate, each affected resource gets the verdict a full sweep would
+ * give it; nothing outside the affected set is judged.
+ *
+ * Every resource is read fresh for this evaluation (events are hints, never data). A failed read
+ * fails the evaluation. When the context outgrows the limit, the caller reads the whole
+ * inventory instead: past that point a few paged lists cost ARM less than many GETs.
+ */
+import type { Scope } from '../azure/scopes.js';
+import { topLevelKey } from '../estate/arm-id.js';
+import { arrayField, field, referenceIds } from '../estate/fields.js';
+import { loadEstate } from '../estate/load.js';
+import type { Estate } from '../estate/model.js';
+import { normalizeId } from '../rules/finding.js';
+import type { AffectedResources } from './affected.js';
+import { contextNeeds, type ContextNeeds } from './context.js';
+import type { ListedType, ReadFailure, ResourcesRead, TargetedReads } from './types.js';
+
+export interface TargetedLimits {
+  /** Resources read by id at most (lists not counted) before giving up for the full inventory. */
+  maxResources: number;
+  /** Rounds of reads at most. */
+  maxRounds: number;
+  /** Reference hops the first round follows from the scope resource. */
+  firstDepth: number;
+}
+
+export const DEFAULT_TARGETED_LIMITS: TargetedLimits = { maxResources: 100, maxRounds: 8, firstDepth: 3 };
+
+export type ScopeEstateRead =
+  | { kind: 'read'; estate: Estate; affected: AffectedResources; reads: number; rounds: number }
+  | { kind: 'failed'; failures: ReadFailure[]; reads: number }
+  /** The context is larger than the limits: read the whole inventory instead. */
+  | { kind: 'too-large'; reason: string; reads: number };
+
+const NSGS: ListedType = 'Microsoft.Network/networkSecurityGroups';
+const NICS: ListedType = 'Microsoft.Network/networkInterfaces';
+
+export async function readScopeEstate(
+  source: TargetedReads,
+  scope: Scope,
+  limits: TargetedLimits = DEFAULT_TARGETED_LIMITS,
+): Promise<ScopeEstateRead> {
+  /** Top-level key → the resource as read. */
+  const read = new Map<string, unknown>();
+  /** Top-level keys asked for (read, deleted or merely referenced by a deleted child). */
+  const asked = new Set<string>();
+  const lists = new Map<ListedType, unknown[]>();
+  let reads = 0;
+
+  const take = (result: ResourcesRead, requested: readonly string[]): void => {
+    reads += result.reads;
+    for (const resource of result.resources) {
+      const id = field(resource, 'id');
+      if (typeof id !== 'string') continue;
+      const key = topLevelKey(id);
+      // The inventory a sweep judges from is the subscription's own: so is this one.
+      if (key.split('/')[2] !== scope.subscriptionId) continue;
+      read.set(key, resource);
+      asked.add(key);
+    }
+    for (const id of [...result.deleted, ...requested]) asked.add(topLevelKey(id));
+  };
+
+  let pending: string[] = [scope.id];
+  let depth = limits.firstDepth;
+  for (let round = 1; round <= limits.maxRounds; round += 1) {
+    if (pending.length > 0) {
+      const room = limits.maxResources - read.size;
+      if (room <= 0) return tooLarge(`its context exceeds ${limits.maxResources} resources`, reads);
+      const result = await source.readResources(pending, { depth, maxResources: room });
+      if (result.failures.length > 0) return { kind: 'failed', failures: result.failures, reads: reads + result.reads };
+      if (result.limited) return tooLarge(`its context exceeds ${limits.maxResources} resources`, reads + result.reads);
+      take(result, pending);
+    }
+
+    let estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
+    let needs = contextNeeds(estate, scope);
+
+    // Lists answer what no reference leads to: ASG members, NSGs naming an ASG, NSGs attached to nothing.
+    const wanted: ListedType[] = [];
+    if (needs.asgMembers.size > 0) wanted.push(NICS);
+    if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) wanted.push(NSGS);
+    const unlisted = wanted.filter((type) => !lists.has(type));
+    if (unlisted.length > 0) {
+      const results = await Promise.all(unlisted.map((type) => source.listResources(scope.subscriptionId, type)));
+      const failures = results.flatMap((r) => r.failures);
+      reads += results.reduce((n, r) => n + r.reads, 0);
+      if (failures.length > 0) return { kind: 'failed', failures, reads };
+      unlisted.forEach((type, i) => lists.set(type, results[i]?.resources ?? []));
+    }
+    let added = 0;
+    for (const resource of listedContext(lists, needs)) {
+      const id = field(resource, 'id');
+      if (typeof id !== 'string' || read.has(topLevelKey(id))) continue;
+      read.set(topLevelKey(id), resource);
+      asked.add(topLevelKey(id));
+      added += 1;
+    }
+    if (added > 0) {
+      estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
+      needs = contextNeeds(estate, scope);
+    }
+
+    pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
+    if (pending.length === 0 && added === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+    depth = 0;
+  }
+  return tooLarge(`its context was not complete after ${limits.maxRounds} rounds of reads`, reads);
+}
+
+function tooLarge(reason: string, reads: number): ScopeEstateRead {
+  return { kind: 'too-large', reason, reads };
+}
+
+/** The listed resources some verdict depends on: NICs in the ASGs that matter, and the NSGs asked for. */
+function* listedContext(lists: ReadonlyMap<ListedType, unknown[]>, needs: ContextNeeds): Generator<unknown> {
+  if (needs.asgMembers.size > 0) {
+    for (const nic of lists.get(NICS) ?? []) {
+      const asgs = arrayField(nic, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups'));
+      if (asgs.some((id) => needs.asgMembers.has(normalizeId(id)))) yield nic;
+    }
+  }
+  if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) {
+    for (const nsg of lists.get(NSGS) ?? []) {
+      const unattached = referenceIds(nsg, 'subnets').length === 0 && referenceIds(nsg, 'networkInterfaces').length === 0;
+      if (needs.unattachedNsgs && unattached) yield nsg;
+      else if (needs.nsgsNamingAsgs.size > 0 && namesAnyAsg(nsg, needs.nsgsNamingAsgs)) yield nsg;
+    }
+  }
+}
+
+function namesAnyAsg(nsg: unknown, asgs: ReadonlySet<string>): boolean {
+  return arrayField(nsg, 'securityRules').some((rule) =>
+    [...referenceIds(rule, 'sourceApplicationSecurityGroups'), ...referenceIds(rule, 'destinationApplicationSecurityGroups')].some((id) =>
+      asgs.has(normalizeId(id)),
+    ),
+  );
+}

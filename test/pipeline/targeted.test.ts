@@ -1,0 +1,208 @@
+/**
+ * A targeted read must judge every affected resource exactly as a full sweep would: same affected
+ * set, same findings, same errors. Checked over every scope kind on synthetic hub-and-spoke
+ * estates and on the sample estate, through the real NetworkManagementClient on the test transport.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createArmReader } from '../../lib/azure/arm.js';
+import { armSource } from '../../lib/azure/arm-source.js';
+import { createReadBudgets } from '../../lib/azure/budget.js';
+import type { Scope, ScopeKind } from '../../lib/azure/scopes.js';
+import { loadEstate } from '../../lib/estate/load.js';
+import type { Estate } from '../../lib/estate/model.js';
+import { affectedResources } from '../../lib/pipeline/affected.js';
+import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targeted.js';
+import type { TargetedReads } from '../../lib/pipeline/types.js';
+import { normalizeId } from '../../lib/rules/finding.js';
+import { evaluateRules } from '../../lib/runtime/catalogue.js';
+import { syntheticEstate, withBackReferences } from '../support/arm-estate.js';
+import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
+import { mulberry32 } from '../support/random.js';
+
+const UNLIMITED: TargetedLimits = { maxResources: 100_000, maxRounds: 50, firstDepth: 3 };
+
+const KIND_OF_TYPE: Record<string, ScopeKind> = {
+  'microsoft.network/networksecuritygroups': 'nsg',
+  'microsoft.network/virtualnetworks': 'virtualNetwork',
+  'microsoft.network/networkinterfaces': 'nic',
+  'microsoft.network/natgateways': 'natGateway',
+  'microsoft.network/bastionhosts': 'bastionHost',
+  'microsoft.network/applicationsecuritygroups': 'asg',
+};
+
+interface Served {
+  subscriptionId: string;
+  estate: ArmEstate;
+  transport: ArmTransport;
+  targeted: TargetedReads;
+  full(): Promise<Estate>;
+}
+
+function serve(resources: Record<string, unknown>[], subscriptionId: string): Served {
+  const transport = createArmTransport();
+  const estate = createArmEstate(resources);
+  serveEstate(transport, estate, { pageSize: 50 });
+  const reader = createArmReader({
+    credential: testCredential(),
+    httpClient: transport,
+    budgets: createReadBudgets({ capacity: 1e9, refillPerSecond: 1e9, sweepReserve: 0 }),
+    // Retries are the read policy's business (arm-faults.test.ts); here a failure is final at once.
+    retry: { maxAttempts: 1 },
+  });
+  const source = armSource({ reader, subscriptions: [subscriptionId] });
+  if (!source.targeted) throw new Error('the ARM source reads by id');
+  return {
+    subscriptionId,
+    estate,
+    transport,
+    targeted: source.targeted,
+    async full() {
+      const inventory = await source.readInventory(subscriptionId, { priority: 'sweep' });
+      expect(inventory.failures).toEqual([]);
+      return loadEstate(inventory.documents);
+    },
+  };
+}
+
+/** Scopes of every kind: each top-level resource, each subnet. */
+function scopesOf(resources: Record<string, unknown>[], subscriptionId: string): Scope[] {
+  const scopes: Scope[] = [];
+  for (const resource of resources) {
+    const id = normalizeId(String(resource['id']));
+    const kind = KIND_OF_TYPE[String(resource['type']).toLowerCase()];
+    if (!kind) continue;
+    scopes.push({ kind, id, subscriptionId });
+    if (kind === 'virtualNetwork') {
+      const subnets = ((resource['properties'] as { subnets?: { id: string }[] }).subnets ?? []);
+      for (const subnet of subnets) scopes.push({ kind: 'subnet', id: normalizeId(subnet.id), subscriptionId });
+    }
+  }
+  return scopes;
+}
+
+/** What a judgement of `only` says, in a form two judgements can be compared by. */
+function judgement(estate: Estate, only: Set<string>) {
+  const output = evaluateRules(estate, { only, serviceTags: undefined });
+  return {
+    judged: [...output.judged].sort(),
+    findings: [...output.findings].sort((a, b) => a.fingerprint.localeCompare(b.fingerprint)),
+    errors: [...output.errors].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}
+
+async function expectSameAsSweep(served: Served, full: Estate, scope: Scope): Promise<{ reads: number; resources: number }> {
+  const expected = affectedResources(full, scope);
+  const read = await readScopeEstate(served.targeted, scope, UNLIMITED);
+  if (read.kind !== 'read') throw new Error(`${scope.kind} ${scope.id}: ${read.kind}`);
+  expect([...read.affected.resources].sort().map((k) => k.split("/").at(-1)), `${scope.kind} ${scope.id}: affected`).toEqual([...expected.resources].sort().map((k) => k.split("/").at(-1)));
+  expect(read.affected.scopeDeleted).toBe(expected.scopeDeleted);
+  expect(judgement(read.estate, read.affected.resources), `${scope.kind} ${scope.id}: verdicts`).toEqual(judgement(full, expected.resources));
+  return { reads: read.reads, resources: read.estate.networkSecurityGroups.size + read.estate.networkInterfaces.size };
+}
+
+describe('readScopeEstate judges as the sweep does', () => {
+  it.each([
+    { seed: 1, nsgs: 24, vnets: 5, nics: 60 },
+    { seed: 2, nsgs: 40, vnets: 4, nics: 90, asgs: 3 },
+    { seed: 3, nsgs: 16, vnets: 6, nics: 40, asgs: 5 },
+  ])('on every scope of a synthetic estate (seed $seed)', async (size) => {
+    const synthetic = syntheticEstate(size);
+    const served = serve(synthetic.resources, synthetic.subscriptionId);
+    const full = await served.full();
+    const scopes = scopesOf(synthetic.resources, synthetic.subscriptionId.toLowerCase());
+    expect(new Set(scopes.map((s) => s.kind))).toEqual(new Set(['nsg', 'virtualNetwork', 'subnet', 'nic', 'natGateway', 'bastionHost', 'asg']));
+    for (const scope of scopes) await expectSameAsSweep(served, full, scope);
+  });
+
+  it('on every scope of the sample estate', async () => {
+    const dir = join(process.cwd(), 'samples', 'estate');
+    // Hand-written, the sample leaves out the back-references ARM fills in: served as ARM would.
+    const resources = withBackReferences(readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .flatMap((f) => {
+        const json = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>[] | { value: Record<string, unknown>[] };
+        return Array.isArray(json) ? json : json.value;
+      }));
+    const subscriptionId = String(resources[0]?.['id']).split('/')[2]?.toLowerCase() ?? '';
+    const served = serve(resources, subscriptionId);
+    const full = await served.full();
+    for (const scope of scopesOf(resources, subscriptionId)) await expectSameAsSweep(served, full, scope);
+  });
+
+  it('after changes the events report: a detached NSG, a NIC joining an ASG, a deleted NSG', async () => {
+    const synthetic = syntheticEstate({ seed: 11, nsgs: 20, vnets: 4, nics: 50, asgs: 2 });
+    const served = serve(synthetic.resources, synthetic.subscriptionId);
+    const sub = synthetic.subscriptionId.toLowerCase();
+    const random = mulberry32(5);
+    const vnets = synthetic.resources.filter((r) => r['type'] === 'Microsoft.Network/virtualNetworks');
+    const nics = synthetic.resources.filter((r) => r['type'] === 'Microsoft.Network/networkInterfaces');
+    const asg = synthetic.resources.find((r) => r['type'] === 'Microsoft.Network/applicationSecurityGroups');
+
+    // A subnet drops its NSG; ARM updates the NSG's back-reference.
+    const vnet = vnets[1] as { properties: { subnets: { id: string; properties: Record<string, unknown> }[] } };
+    const subnet = vnet.properties.subnets.find((s) => s.properties['networkSecurityGroup'] !== undefined);
+    if (!subnet) throw new Error('no subnet with an NSG');
+    const nsgId = (subnet.properties['networkSecurityGroup'] as { id: string }).id;
+    delete subnet.properties['networkSecurityGroup'];
+    const nsg = served.estate.get(nsgId) as { properties: { subnets?: { id: string }[] } };
+    nsg.properties.subnets = (nsg.properties.subnets ?? []).filter((s) => normalizeId(s.id) !== normalizeId(subnet.id));
+    let full = await served.full();
+    await expectSameAsSweep(served, full, { kind: 'subnet', id: normalizeId(subnet.id), subscriptionId: sub });
+
+    // A NIC joins an ASG.
+    const nic = nics[Math.floor(random() * nics.length)] as { id: string; properties: { ipConfigurations: { properties: Record<string, unknown> }[] } };
+    const config = nic.properties.ipConfigurations[0];
+    if (!config || !asg) throw new Error('no NIC configuration or ASG');
+    config.properties['applicationSecurityGroups'] = [{ id: asg['id'] }];
+    full = await served.full();
+    await expectSameAsSweep(served, full, { kind: 'nic', id: normalizeId(nic.id), subscriptionId: sub });
+    await expectSameAsSweep(served, full, { kind: 'asg', id: normalizeId(String(asg['id'])), subscriptionId: sub });
+
+    // An NSG attached to nothing is deleted.
+    served.estate.remove(nsgId);
+    full = await served.full();
+    const gone = { kind: 'nsg' as const, id: normalizeId(nsgId), subscriptionId: sub };
+    await expectSameAsSweep(served, full, gone);
+    const read = await readScopeEstate(served.targeted, gone, UNLIMITED);
+    expect(read.kind === 'read' && read.affected.scopeDeleted).toBe(true);
+  });
+});
+
+describe('readScopeEstate limits and failures', () => {
+  const synthetic = syntheticEstate({ seed: 4, nsgs: 30, vnets: 4, nics: 80 });
+  const nsgScope = (served: Served): Scope => {
+    const nsg = synthetic.resources.find((r) => r['type'] === 'Microsoft.Network/networkSecurityGroups');
+    return { kind: 'nsg', id: normalizeId(String(nsg?.['id'])), subscriptionId: served.subscriptionId.toLowerCase() };
+  };
+
+  it('reads an NSG scope in a few dozen requests, not the inventory', async () => {
+    const served = serve(synthetic.resources, synthetic.subscriptionId);
+    const { reads } = await expectSameAsSweep(served, await served.full(), nsgScope(served));
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThan(60);
+  });
+
+  it('gives way to the whole inventory when the context outgrows the limit', async () => {
+    const served = serve(synthetic.resources, synthetic.subscriptionId);
+    const read = await readScopeEstate(served.targeted, nsgScope(served), { maxResources: 2, maxRounds: 8, firstDepth: 3 });
+    expect(read.kind).toBe('too-large');
+    expect(read.kind === 'too-large' && read.reason).toMatch(/exceeds 2 resources/);
+  });
+
+  it('fails, concluding nothing, when a context read fails after retries', async () => {
+    const served = serve(synthetic.resources, synthetic.subscriptionId);
+    const scope = nsgScope(served);
+    // Everything but the scope NSG itself answers 500.
+    served.transport.failNext(
+      Array.from({ length: 50 }, () => ({ kind: 'status' as const, status: 500 })),
+      (request) => !request.url.pathname.toLowerCase().endsWith(scope.id.split('/').at(-1) ?? ''),
+    );
+    const read = await readScopeEstate(served.targeted, scope, UNLIMITED);
+    expect(read.kind).toBe('failed');
+    expect(read.kind === 'failed' && read.failures[0]?.reason).toMatch(/HTTP 500/);
+    // The scope NSG itself was read: the failure is in its context, and it is not taken as an answer.
+    expect(served.transport.requests.some((r) => r.status === 200)).toBe(true);
+  });
+});
