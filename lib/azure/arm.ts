@@ -6,8 +6,9 @@
  *
  * Every read is charged to the process-wide ARM read budget and retried by the read policy
  * (arm-policy.ts). A 404 means deleted; any other failure is reported, never taken as an answer.
- * Resources are the SDK's deserialised models, handed over as they are, with `type` set where
- * the API leaves it out (subnets).
+ * Reads go through the SDK client's pipeline (credential, policies, transport) and hand over the
+ * REST bodies as ARM sent them, with `type` set where the API leaves it out (subnets): lib/estate
+ * reads that shape, and skipping the SDK's model mapping makes reads about three times cheaper.
  */
 import { NetworkManagementClient } from '@azure/arm-network';
 import { RestError, createPipelineRequest, type HttpClient, type Pipeline, type PipelineResponse } from '@azure/core-rest-pipeline';
@@ -209,7 +210,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
         while (typeof url === 'string' && url !== '') {
           const response = await sdk.sendRequest(createPipelineRequest({ url, method: 'GET' }));
           if (response.status !== 200) throw responseError(response);
-          const body = parseJsonObject(response.bodyAsText ?? undefined, target);
+          const body = bodyOf(response, target);
           for (const item of arrayField(body, 'value')) if (keep(item)) resources.push(withType(item, type));
           pagesRead += 1;
           url = body['nextLink'];
@@ -254,7 +255,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     const top = topLevelRef(ref);
     return withReadContext(lane, async (context) => {
       try {
-        const resource = await getTopLevel(client(top.subscriptionId), top);
+        const resource = await getJson(client(top.subscriptionId), endpoint, resourcePath(top), top.id);
         return { read: { status: 'found', id: top.id, resource: withType(resource, top.type) }, reads: context.requests };
       } catch (error) {
         const failure = failureFrom(error, context, top.id, top.type);
@@ -284,7 +285,8 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
   async function readSubnet(ref: ArmResourceRef, lane: ReadLane): Promise<ResourceRead> {
     return withReadContext(lane, async (context) => {
       try {
-        const subnet = await client(ref.subscriptionId).subnets.get(ref.resourceGroup, ref.name, ref.childName ?? '');
+        const path = `${resourcePath(topLevelRef(ref))}/subnets/${encodeURIComponent(ref.childName ?? '')}`;
+        const subnet = await getJson(client(ref.subscriptionId), endpoint, path, ref.id);
         return { status: 'found', id: ref.id, resource: withType(subnet, TYPES.subnets) };
       } catch (error) {
         const failure = failureFrom(error, context, ref.id, TYPES.subnets);
@@ -453,31 +455,18 @@ function defaultCredential(): TokenCredential {
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
-async function getTopLevel(sdk: NetworkManagementClient, ref: ArmResourceRef): Promise<unknown> {
-  const { resourceGroup: rg, name } = ref;
-  switch (ref.kind) {
-    case 'networkSecurityGroup':
-      return sdk.networkSecurityGroups.get(rg, name);
-    case 'virtualNetwork':
-      return sdk.virtualNetworks.get(rg, name);
-    case 'networkInterface':
-      return sdk.networkInterfaces.get(rg, name);
-    case 'natGateway':
-      return sdk.natGateways.get(rg, name);
-    case 'bastionHost':
-      return sdk.bastionHosts.get(rg, name);
-    case 'applicationSecurityGroup':
-      return sdk.applicationSecurityGroups.get(rg, name);
-    case 'securityRule':
-    case 'defaultSecurityRule':
-    case 'subnet':
-    case 'virtualNetworkPeering':
-    case 'networkInterfaceIpConfiguration':
-    case 'bastionHostIpConfiguration':
-      throw new Error(`${ref.kind} is read through its parent, not on its own`);
-    default:
-      return assertNever(ref.kind);
-  }
+/** The ARM path of a top-level resource, each name encoded as the SDK encodes path parameters. */
+function resourcePath(top: ArmResourceRef): string {
+  const segment = top.type.split('/')[1] ?? '';
+  return `/subscriptions/${encodeURIComponent(top.subscriptionId)}/resourceGroups/${encodeURIComponent(top.resourceGroup)}/providers/Microsoft.Network/${segment}/${encodeURIComponent(top.name)}`;
+}
+
+/** One GET through the client's pipeline, its REST body parsed as it is (see listResources). */
+async function getJson(sdk: NetworkManagementClient, endpoint: string, path: string, target: string): Promise<Record<string, unknown>> {
+  const url = `${endpoint}${path}?api-version=${NETWORK_API_VERSION}`;
+  const response = await sdk.sendRequest(createPipelineRequest({ url, method: 'GET' }));
+  if (response.status !== 200) throw responseError(response);
+  return bodyOf(response, target);
 }
 
 /** One step of a scope read: the top-level resource to GET and what to follow from it. */
@@ -609,6 +598,16 @@ function parseJsonObject(text: string | undefined, target: string): Record<strin
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * The JSON body of a 200: the client's deserialization policy has already parsed it (as
+ * `parsedBody`); the text is parsed only when it has not.
+ */
+function bodyOf(response: PipelineResponse, target: string): Record<string, unknown> {
+  const parsed = (response as PipelineResponse & { parsedBody?: unknown }).parsedBody;
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  return parseJsonObject(response.bodyAsText ?? undefined, target);
+}
+
 /** A non-200 answer as the RestError the SDK would throw: status, and ARM's error code and message. */
 function responseError(response: PipelineResponse): RestError {
   let code: string | undefined;
@@ -640,7 +639,7 @@ async function followServiceTagPages(
     if (response.status !== 200) {
       throw responseError(response);
     }
-    const body = parseJsonObject(response.bodyAsText ?? undefined, target);
+    const body = bodyOf(response, target);
     values.push(...arrayField(body, 'values'));
     nextLink = body['nextLink'];
   }

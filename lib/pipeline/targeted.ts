@@ -50,6 +50,8 @@ export async function readScopeEstate(
   const asked = new Set<string>();
   const lists = new Map<ListedType, unknown[]>();
   let reads = 0;
+  /** Resources read by id: what the limit counts (listed ones cost their list's pages, already paid). */
+  let fetched = 0;
 
   const take = (result: ResourcesRead, requested: readonly string[]): void => {
     reads += result.reads;
@@ -66,19 +68,26 @@ export async function readScopeEstate(
   };
 
   let pending: string[] = [scope.id];
+  let listed: unknown[] = [];
   let depth = limits.firstDepth;
   for (let round = 1; round <= limits.maxRounds; round += 1) {
     if (pending.length > 0) {
-      const room = limits.maxResources - read.size;
+      const room = limits.maxResources - fetched;
       if (room <= 0) return tooLarge(`its context exceeds ${limits.maxResources} resources`, reads);
       const result = await source.readResources(pending, { depth, maxResources: room });
       if (result.failures.length > 0) return { kind: 'failed', failures: result.failures, reads: reads + result.reads };
       if (result.limited) return tooLarge(`its context exceeds ${limits.maxResources} resources`, reads + result.reads);
       take(result, pending);
+      fetched += result.resources.length;
+    }
+    for (const resource of listed) {
+      const key = topLevelKey(String(field(resource, 'id')));
+      read.set(key, resource);
+      asked.add(key);
     }
 
-    let estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
-    let needs = contextNeeds(estate, scope);
+    const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
+    const needs = contextNeeds(estate, scope);
 
     // Lists answer what no reference leads to: ASG members, NSGs naming an ASG, NSGs attached to nothing.
     const wanted: ListedType[] = [];
@@ -92,21 +101,14 @@ export async function readScopeEstate(
       if (failures.length > 0) return { kind: 'failed', failures, reads };
       unlisted.forEach((type, i) => lists.set(type, results[i]?.resources ?? []));
     }
-    let added = 0;
-    for (const resource of listedContext(lists, needs)) {
+    // What the lists add is taken in at the start of the next round, with whatever else it reads.
+    listed = [...listedContext(lists, needs)].filter((resource) => {
       const id = field(resource, 'id');
-      if (typeof id !== 'string' || read.has(topLevelKey(id))) continue;
-      read.set(topLevelKey(id), resource);
-      asked.add(topLevelKey(id));
-      added += 1;
-    }
-    if (added > 0) {
-      estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
-      needs = contextNeeds(estate, scope);
-    }
+      return typeof id === 'string' && !read.has(topLevelKey(id));
+    });
 
     pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
-    if (pending.length === 0 && added === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+    if (pending.length === 0 && listed.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
     depth = 0;
   }
   return tooLarge(`its context was not complete after ${limits.maxRounds} rounds of reads`, reads);

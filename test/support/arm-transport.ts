@@ -350,20 +350,31 @@ export interface ArmEstate {
 
 export function createArmEstate(resources: Iterable<Record<string, unknown>> = []): ArmEstate {
   const byId = new Map<string, Record<string, unknown>>();
+  // Lists by subscription and type, rebuilt after a change: every page of a list reads one.
+  const lists = new Map<string, Record<string, unknown>[]>();
   const estate: ArmEstate = {
     put(resource) {
       const id = resource['id'];
       if (typeof id !== 'string') throw new Error('a served resource needs an id');
       byId.set(id.toLowerCase(), resource);
+      lists.clear();
     },
-    remove: (id) => byId.delete(id.toLowerCase()),
+    remove(id) {
+      lists.clear();
+      return byId.delete(id.toLowerCase());
+    },
     get: (id) => byId.get(id.toLowerCase()),
     list(subscriptionId, typeSegment) {
+      const cacheKey = `${subscriptionId.toLowerCase()}|${typeSegment.toLowerCase()}`;
+      const cached = lists.get(cacheKey);
+      if (cached) return cached;
       const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
       const marker = `/providers/microsoft.network/${typeSegment.toLowerCase()}/`;
-      return [...byId.entries()]
+      const found = [...byId.entries()]
         .filter(([key]) => key.startsWith(prefix) && key.includes(marker) && key.split(marker)[1]?.includes('/') === false)
         .map(([, resource]) => resource);
+      lists.set(cacheKey, found);
+      return found;
     },
     all: () => [...byId.values()],
   };
