@@ -30,7 +30,7 @@ const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening 
 
 /**
  * Start Azurite (from npm) on loopback as a child process: telemetry off, API version check off,
- * in memory unless a folder is given. Resolves once all three services listen.
+ * no access log, in memory unless a folder is given. Resolves once all three services listen.
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
   const entry = createRequire(import.meta.url).resolve('azurite/dist/src/azurite.js');
@@ -40,6 +40,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     '--disableTelemetry',
     '--skipApiVersionCheck',
     '--loose',
+    // No access log: a line per request would cost Azurite more than the request itself.
+    '--silent',
     '--blobHost', '127.0.0.1', '--blobPort', String(ports.blob ?? 0),
     '--queueHost', '127.0.0.1', '--queuePort', String(ports.queue ?? 0),
     '--tableHost', '127.0.0.1', '--tablePort', String(ports.table ?? 0),

@@ -13,7 +13,7 @@
  * one subscription's, and a targeted read must see exactly what it would.
  */
 import type { Scope } from '../azure/scopes.js';
-import { kindOfId, parentId, parseArmId, type ResourceKind } from '../estate/arm-id.js';
+import { kindOfId, parentId, type ResourceKind } from '../estate/arm-id.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
 import { normalizeId } from '../rules/finding.js';
 import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph } from './affected.js';
@@ -29,6 +29,8 @@ export interface ContextNeeds {
   nsgsNamingAsgs: Set<string>;
   /** The scope affects the NSGs attached to nothing: every such NSG must be read. */
   unattachedNsgs: boolean;
+  /** Keys of the networks some verdict depends on: every Bastion in one of them serves it. */
+  bastionNetworks: Set<string>;
 }
 
 /** The kinds a targeted read fetches (children through their parent). */
@@ -42,8 +44,6 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'bastionHost',
 ]);
 
-const BASTION_IP_CONFIGURATION = 'microsoft.network/bastionhosts/bastionhostipconfigurations';
-
 export function contextNeeds(estate: Estate, scope: Scope): ContextNeeds {
   const graph = estateGraph(estate);
   const affected = affectedResources(estate, scope, graph);
@@ -55,10 +55,19 @@ export function contextNeeds(estate: Estate, scope: Scope): ContextNeeds {
     (estate.networkInterfaces.get(scope.id)?.ipConfigurations ?? []).flatMap((c) => c.applicationSecurityGroups.map((a) => a.key));
   let unattachedNsgs = false;
   const nsgsNamingAsgs = new Set<string>();
+  // A network change, or a Bastion's, reaches every subnet of the network's peers: they must be read.
+  const bastionSubnetOf = (key: string): boolean => estate.subnets.get(key)?.name.toLowerCase() === 'azurebastionsubnet';
   switch (scope.kind) {
     case 'subnet':
+      unattachedNsgs = true;
+      if (bastionSubnetOf(scope.id)) needs.peersOf(parentId(scope.id) ?? '');
+      break;
     case 'virtualNetwork':
       unattachedNsgs = true;
+      needs.peersOf(scope.id);
+      break;
+    case 'bastionHost':
+      for (const subnet of estate.bastionHosts.get(scope.id)?.subnets ?? []) needs.peersOf(parentId(subnet.key) ?? '');
       break;
     case 'nic':
       unattachedNsgs = true;
@@ -70,7 +79,6 @@ export function contextNeeds(estate: Estate, scope: Scope): ContextNeeds {
       break;
     case 'nsg':
     case 'natGateway':
-    case 'bastionHost':
     case 'subscription':
       break;
     default: {
@@ -78,13 +86,21 @@ export function contextNeeds(estate: Estate, scope: Scope): ContextNeeds {
       throw new Error(`unknown scope kind ${String(unreachable)}`);
     }
   }
-  return { affected, missing: [...needs.missing.values()], asgMembers: needs.asgMembers, nsgsNamingAsgs, unattachedNsgs };
+  return {
+    affected,
+    missing: [...needs.missing.values()],
+    asgMembers: needs.asgMembers,
+    nsgsNamingAsgs,
+    unattachedNsgs,
+    bastionNetworks: needs.bastionNetworks,
+  };
 }
 
 /** Collects, per judged resource, the resources its verdict depends on that the estate lacks. */
 class Needs {
   readonly missing = new Map<string, string>();
   readonly asgMembers = new Set<string>();
+  readonly bastionNetworks = new Set<string>();
   private readonly visited = new Set<string>();
 
   constructor(
@@ -143,7 +159,6 @@ class Needs {
       const kind = kindOfId(config.key);
       const owner = kind === 'networkInterfaceIpConfiguration' ? parentId(config.key) : undefined;
       if (owner) this.nicAtPoint(owner);
-      // A Bastion's configuration sits in AzureBastionSubnet; its host is read with the network.
     }
     this.network(subnet.virtualNetwork.key);
   }
@@ -177,27 +192,31 @@ class Needs {
   }
 
   /**
-   * What VirtualNetwork means in a network and who serves it: the network, its peers (address
-   * space, and the subnets a Bastion change reaches), and the Bastions in it and in its peers.
+   * What VirtualNetwork means in a network and who serves it: the network, the peers whose
+   * address space its peerings do not carry, and every Bastion in it or in a peer, with the
+   * Bastion's own network (its AzureBastionSubnet range and its peers decide what it serves).
+   * Bastions are found from the subscription's (short) list, not by reading every peer.
    */
   private network(key: string): void {
     if (!this.once(`vnet:${key}`)) return;
     if (!this.present(key, this.estate.virtualNetworks.has(key))) return;
-    this.bastionsIn(key);
-    for (const peer of this.graph.peersOfVnet.get(key) ?? []) {
-      if (this.present(peer, this.estate.virtualNetworks.has(peer))) this.bastionsIn(peer);
+    const served = new Set([key, ...(this.graph.peersOfVnet.get(key) ?? [])]);
+    for (const vnet of served) this.bastionNetworks.add(vnet);
+    for (const peering of this.estate.peerings.values()) {
+      if (peering.virtualNetwork.key !== key || !peering.remoteVirtualNetwork) continue;
+      if (peering.remoteAddressPrefixes === undefined) this.present(peering.remoteVirtualNetwork.key, this.estate.virtualNetworks.has(peering.remoteVirtualNetwork.key));
+    }
+    for (const bastion of this.estate.bastionHosts.values()) {
+      for (const subnet of bastion.subnets) {
+        const vnet = parentId(subnet.key);
+        if (vnet && served.has(vnet)) this.present(vnet, this.estate.virtualNetworks.has(vnet));
+      }
     }
   }
 
-  /** The Bastion hosts whose configurations sit in a network's subnets. */
-  private bastionsIn(vnetKey: string): void {
-    for (const subnet of this.graph.subnetsOfVnet.get(vnetKey) ?? []) {
-      for (const config of this.estate.subnets.get(subnet)?.ipConfigurations ?? []) {
-        if (parseArmId(config.key)?.type.toLowerCase() !== BASTION_IP_CONFIGURATION) continue;
-        const host = parentId(config.key);
-        if (host) this.present(host, this.estate.bastionHosts.has(normalizeId(host)));
-      }
-    }
+  /** The networks peered with one (any peering state): what a change to it can reach. */
+  peersOf(vnetKey: string): void {
+    for (const peer of this.graph.peersOfVnet.get(vnetKey) ?? []) this.present(peer, this.estate.virtualNetworks.has(peer));
   }
 
   /** True when present; otherwise asks for it (when it is readable and in the subscription). */

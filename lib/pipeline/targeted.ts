@@ -10,8 +10,8 @@
  * inventory instead: past that point a few paged lists cost ARM less than many GETs.
  */
 import type { Scope } from '../azure/scopes.js';
-import { topLevelKey } from '../estate/arm-id.js';
-import { arrayField, field, referenceIds } from '../estate/fields.js';
+import { parentId, topLevelKey } from '../estate/arm-id.js';
+import { arrayField, field, referenceId, referenceIds } from '../estate/fields.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { normalizeId } from '../rules/finding.js';
@@ -38,6 +38,7 @@ export type ScopeEstateRead =
 
 const NSGS: ListedType = 'Microsoft.Network/networkSecurityGroups';
 const NICS: ListedType = 'Microsoft.Network/networkInterfaces';
+const BASTIONS: ListedType = 'Microsoft.Network/bastionHosts';
 
 export async function readScopeEstate(
   source: TargetedReads,
@@ -89,8 +90,10 @@ export async function readScopeEstate(
     const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
     const needs = contextNeeds(estate, scope);
 
-    // Lists answer what no reference leads to: ASG members, NSGs naming an ASG, NSGs attached to nothing.
+    // Lists answer what no reference leads to: ASG members, NSGs naming an ASG, NSGs attached to
+    // nothing, the Bastions of a network's peers.
     const wanted: ListedType[] = [];
+    if (needs.bastionNetworks.size > 0) wanted.push(BASTIONS);
     if (needs.asgMembers.size > 0) wanted.push(NICS);
     if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) wanted.push(NSGS);
     const unlisted = wanted.filter((type) => !lists.has(type));
@@ -118,8 +121,14 @@ function tooLarge(reason: string, reads: number): ScopeEstateRead {
   return { kind: 'too-large', reason, reads };
 }
 
-/** The listed resources some verdict depends on: NICs in the ASGs that matter, and the NSGs asked for. */
+/** The listed resources some verdict depends on: NICs in the ASGs that matter, the NSGs asked for, the Bastions serving. */
 function* listedContext(lists: ReadonlyMap<ListedType, unknown[]>, needs: ContextNeeds): Generator<unknown> {
+  if (needs.bastionNetworks.size > 0) {
+    for (const bastion of lists.get(BASTIONS) ?? []) {
+      const subnets = arrayField(bastion, 'ipConfigurations').flatMap((c) => (referenceId(c, 'subnet') ?? []));
+      if (subnets.some((id) => needs.bastionNetworks.has(parentId(normalizeId(id)) ?? ''))) yield bastion;
+    }
+  }
   if (needs.asgMembers.size > 0) {
     for (const nic of lists.get(NICS) ?? []) {
       const asgs = arrayField(nic, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups'));

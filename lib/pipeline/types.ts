@@ -35,7 +35,10 @@ export interface TargetedReads {
   listResources(subscriptionId: string, type: ListedType): Promise<ResourcesRead>;
 }
 
-export type ListedType = 'Microsoft.Network/networkSecurityGroups' | 'Microsoft.Network/networkInterfaces';
+export type ListedType =
+  | 'Microsoft.Network/networkSecurityGroups'
+  | 'Microsoft.Network/networkInterfaces'
+  | 'Microsoft.Network/bastionHosts';
 
 export interface ResourcesRead {
   /** Top-level resources, each once, in any shape lib/estate loads. */
