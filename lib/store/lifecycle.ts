@@ -59,6 +59,17 @@ export type Decision =
       contentHash: string;
     };
 
+/**
+ * How fresh `lastSeen` is kept: an unchanged finding seen again within this long is not written
+ * at all, so re-evaluating a busy scope costs reads, not writes.
+ */
+export const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
+
+function seenLately(finding: StoredFinding, now: Date): boolean {
+  const last = Date.parse(finding.lastSeen);
+  return Number.isFinite(last) && now.getTime() - last >= 0 && now.getTime() - last < LAST_SEEN_RESOLUTION_MS;
+}
+
 function refOf(s: SuppressionRecord): SuppressionRef {
   return { id: s.id, reason: s.reason, expiresAt: s.expiresAt, by: s.createdBy };
 }
@@ -124,7 +135,8 @@ export function decide(
               contentHash,
             };
           }
-          return contentHash === stored.contentHash ? { kind: 'touch' } : { kind: 'refresh', next: updated, contentHash };
+          if (contentHash !== stored.contentHash) return { kind: 'refresh', next: updated, contentHash };
+          return seenLately(current, now) ? { kind: 'unchanged' } : { kind: 'touch' };
         case 'suppressed':
           if (!muting) {
             return {
@@ -138,7 +150,8 @@ export function decide(
           if (muting.id !== current.suppression?.id) {
             return { kind: 'refresh', next: { ...updated, suppression: refOf(muting) }, contentHash };
           }
-          return contentHash === stored.contentHash ? { kind: 'touch' } : { kind: 'refresh', next: updated, contentHash };
+          if (contentHash !== stored.contentHash) return { kind: 'refresh', next: updated, contentHash };
+          return seenLately(current, now) ? { kind: 'unchanged' } : { kind: 'touch' };
         default:
           return assertNever(current.status);
       }

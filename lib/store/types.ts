@@ -45,6 +45,7 @@ export interface StoredFinding extends Finding {
   id: string;
   status: FindingStatus;
   firstSeen: string;
+  /** The last evaluation that saw it, to within LAST_SEEN_RESOLUTION_MS (five minutes). */
   lastSeen: string;
   resolvedAt?: string;
   /** Who made the change behind the latest transition (name/upn from the event's claims), when known. */

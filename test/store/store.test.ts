@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore, type FindingsStore, type TransitionKind } from '../../lib/store/index.js';
+import { LAST_SEEN_RESOLUTION_MS } from '../../lib/store/lifecycle.js';
 import type { EvaluationResult, Finding } from '../../lib/rules/finding.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_A, SUB_B } from './support.js';
 
@@ -96,7 +97,7 @@ describe('applyEvaluation lifecycle', () => {
   });
 
   it('keeps firstSeen, moves lastSeen, and records who changed what in the history', async () => {
-    const clock = steppingClock('2025-03-01T00:00:00.000Z', 60_000);
+    const clock = steppingClock('2025-03-01T00:00:00.000Z', LAST_SEEN_RESOLUTION_MS);
     const store = newStore('seen', clock);
     const [opened] = await store.applyEvaluation(evaluation({ read: [A], findings: [sshA] }), {
       eventId: 'e1',
@@ -123,6 +124,17 @@ describe('applyEvaluation lifecycle', () => {
       ['resolved', 'open', 'resolved', 'e3', 'bob@contoso.com'],
     ]);
     expect(got!.history[0]).toMatchObject({ correlationId: 'c1', eventTime: '2025-03-01T00:00:30.000Z' });
+  });
+
+  it('writes nothing for an unchanged finding seen again within the lastSeen resolution', async () => {
+    const clock = steppingClock('2025-03-01T00:00:00.000Z', 60_000);
+    const store = newStore('seenlately', clock);
+    const [opened] = await store.applyEvaluation(evaluation({ read: [A], findings: [sshA] }));
+    await store.applyEvaluation(evaluation({ read: [A], findings: [sshA] }));
+    expect((await store.getFinding(opened!.finding.id))?.finding.lastSeen).toBe(opened!.finding.lastSeen);
+    clock.advance(LAST_SEEN_RESOLUTION_MS);
+    await store.applyEvaluation(evaluation({ read: [A], findings: [sshA] }));
+    expect((await store.getFinding(opened!.finding.id))!.finding.lastSeen > opened!.finding.lastSeen).toBe(true);
   });
 
   it('updates content (message, severity) without a transition', async () => {
