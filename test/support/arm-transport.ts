@@ -36,6 +36,8 @@ export interface ArmRequest {
 export interface ArmReply {
   status: number;
   body?: unknown;
+  /** The body already serialised (instead of `body`). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -203,7 +205,7 @@ function matchPattern(pattern: string[], segments: string[]): Record<string, str
 }
 
 function respond(request: PipelineRequest, reply: ArmReply): PipelineResponse {
-  const hasBody = reply.body !== undefined;
+  const hasBody = reply.body !== undefined || reply.text !== undefined;
   return {
     request,
     status: reply.status,
@@ -212,7 +214,7 @@ function respond(request: PipelineRequest, reply: ArmReply): PipelineResponse {
       'x-ms-request-id': request.requestId,
       ...reply.headers,
     }),
-    bodyAsText: hasBody ? JSON.stringify(reply.body) : '',
+    bodyAsText: reply.text ?? (hasBody ? JSON.stringify(reply.body) : ''),
   };
 }
 
@@ -385,6 +387,11 @@ export function createArmEstate(resources: Iterable<Record<string, unknown>> = [
 export interface ServeOptions {
   /** Resources per list page; nextLink carries the offset as $skiptoken. */
   pageSize?: number;
+  /**
+   * The estate never changes (benchmarks): each answer is serialised once and served again, so
+   * the transport's own cost stays out of what is measured. Tests that edit resources leave it off.
+   */
+  immutable?: boolean;
 }
 
 /**
@@ -395,19 +402,32 @@ export interface ServeOptions {
 export function serveEstate(transport: ArmTransport, estate: ArmEstate, options: ServeOptions = {}): void {
   const pageSize = options.pageSize ?? 100;
   const base = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network';
+  const served = new Map<string, ArmReply>();
+  const once = (request: ArmRequest, answer: () => ArmReply): ArmReply => {
+    if (!options.immutable) return answer();
+    const key = request.url.href.toLowerCase();
+    let reply = served.get(key);
+    if (!reply) {
+      const fresh = answer();
+      reply = fresh.body === undefined ? fresh : { ...fresh, body: undefined, text: JSON.stringify(fresh.body) };
+      served.set(key, reply);
+    }
+    return reply;
+  };
   const notFound = (request: ArmRequest): ArmReply => ({
     status: 404,
     body: armError('ResourceNotFound', `The Resource '${request.segments.slice(6).join('/')}' under resource group '${request.params['rg'] ?? ''}' was not found.`),
   });
 
-  transport.on('GET', '/subscriptions/{sub}/providers/Microsoft.Network/{type}', (request) => {
-    const items = estate.list(request.params['sub'] ?? '', request.params['type'] ?? '');
-    return pagedReply(request, items, pageSize);
-  });
-  transport.on('GET', `${base}/{type}/{name}`, (request) => {
-    const resource = estate.get(`/${request.segments.join('/')}`);
-    return resource ? { status: 200, body: resource } : notFound(request);
-  });
+  transport.on('GET', '/subscriptions/{sub}/providers/Microsoft.Network/{type}', (request) =>
+    once(request, () => pagedReply(request, estate.list(request.params['sub'] ?? '', request.params['type'] ?? ''), pageSize)),
+  );
+  transport.on('GET', `${base}/{type}/{name}`, (request) =>
+    once(request, () => {
+      const resource = estate.get(`/${request.segments.join('/')}`);
+      return resource ? { status: 200, body: resource } : notFound(request);
+    }),
+  );
   transport.on('GET', `${base}/virtualNetworks/{vnet}/subnets/{subnet}`, (request) => {
     const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
     const vnet = estate.get(vnetId);
