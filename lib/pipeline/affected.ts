@@ -12,12 +12,27 @@ export interface AffectedResources {
   resources: Set<string>;
   /** True when the scope resource itself is absent from a complete read: it was deleted. */
   scopeDeleted: boolean;
+  /** True when every NSG attached to nothing is among them (the NSG a change detached is not known). */
+  unattachedNsgs: boolean;
+}
+
+/** The NSG each subnet or NIC was last judged with (lib/store guard memory): key → NSG key, '' for none. */
+export interface PreviousGuards {
+  nsgs: ReadonlyMap<string, string>;
+  /** Every subnet and NIC that existed was recorded: one without an entry is new. */
+  complete: boolean;
 }
 
 const BASTION_SUBNET = 'azurebastionsubnet';
 
-export function affectedResources(estate: Estate, scope: Scope, graph: EstateGraph = estateGraph(estate)): AffectedResources {
+export function affectedResources(
+  estate: Estate,
+  scope: Scope,
+  graph: EstateGraph = estateGraph(estate),
+  previous?: PreviousGuards,
+): AffectedResources {
   const out = new Set<string>();
+  let unattachedNsgs = false;
 
   // One hop, never a closure: a change to an NSG moves its own verdicts, those of the subnets and
   // NICs it guards, and those of the NSGs composed with it at those attachment points.
@@ -72,9 +87,21 @@ export function affectedResources(estate: Estate, scope: Scope, graph: EstateGra
   // A subnet or NIC that dropped its NSG leaves that NSG attached to nothing (or less): the NSGs
   // that now guard nothing are cheap to judge and are where such a detach shows.
   const addUnattachedNsgs = (): void => {
+    unattachedNsgs = true;
     for (const key of estate.networkSecurityGroups.keys()) {
       if (!graph.subnetsOfNsg.has(key) && !graph.nicsOfNsg.has(key)) out.add(key);
     }
+  };
+  // Better: the NSGs these subnets or NICs had when last judged, when that is known for each.
+  const addDetachedNsgs = (resources: Iterable<string>): void => {
+    if (!previous) return addUnattachedNsgs();
+    const before: string[] = [];
+    for (const resource of resources) {
+      const nsg = previous.nsgs.get(resource);
+      if (nsg === undefined && !previous.complete) return addUnattachedNsgs();
+      if (nsg) before.push(nsg);
+    }
+    for (const nsg of before) addNsg(nsg);
   };
 
   let scopeDeleted = false;
@@ -97,19 +124,19 @@ export function affectedResources(estate: Estate, scope: Scope, graph: EstateGra
       // A subnet's NSG may have changed: the NSG it has now and its other attachments.
       const nsg = estate.subnets.get(scope.id)?.networkSecurityGroup;
       if (nsg) addNsg(nsg.key);
-      addUnattachedNsgs();
+      addDetachedNsgs([scope.id]);
       break;
     }
     case 'virtualNetwork':
       scopeDeleted = !estate.virtualNetworks.has(scope.id);
       // Peers see this VNet's space as part of their VirtualNetwork tag.
       addVnet(scope.id, true);
-      addUnattachedNsgs();
+      addDetachedNsgs(new Set([...(graph.subnetsOfVnet.get(scope.id) ?? []), ...subnetsRecalledUnder(previous, scope.id)]));
       break;
     case 'nic': {
       scopeDeleted = !estate.networkInterfaces.has(scope.id);
       addNic(scope.id);
-      addUnattachedNsgs();
+      addDetachedNsgs([scope.id]);
       const nic = estate.networkInterfaces.get(scope.id);
       for (const ipc of nic?.ipConfigurations ?? []) {
         for (const asg of ipc.applicationSecurityGroups) {
@@ -142,7 +169,14 @@ export function affectedResources(estate: Estate, scope: Scope, graph: EstateGra
       throw new Error(`unknown scope kind ${String(unreachable)}`);
     }
   }
-  return { resources: out, scopeDeleted };
+  return { resources: out, scopeDeleted, unattachedNsgs };
+}
+
+/** Subnets of a network the guard memory holds (subnets since removed from it included). */
+function subnetsRecalledUnder(previous: PreviousGuards | undefined, vnetKey: string): string[] {
+  if (!previous) return [];
+  const prefix = `${vnetKey}/subnets/`;
+  return [...previous.nsgs.keys()].filter((key) => key.startsWith(prefix));
 }
 
 /** Who references whom, from both sides (a resource's own field, or the other side's back-reference). */

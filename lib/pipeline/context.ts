@@ -16,7 +16,7 @@ import type { Scope } from '../azure/scopes.js';
 import { kindOfId, parentId, type ResourceKind } from '../estate/arm-id.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
 import { normalizeId } from '../rules/finding.js';
-import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph } from './affected.js';
+import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph, type PreviousGuards } from './affected.js';
 
 export interface ContextNeeds {
   /** What the scope's change can affect, on what has been read so far. */
@@ -44,33 +44,30 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'bastionHost',
 ]);
 
-export function contextNeeds(estate: Estate, scope: Scope): ContextNeeds {
+export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGuards): ContextNeeds {
   const graph = estateGraph(estate);
-  const affected = affectedResources(estate, scope, graph);
+  const affected = affectedResources(estate, scope, graph, previous);
   const needs = new Needs(estate, graph, scope.subscriptionId);
 
   for (const key of affected.resources) needs.judged(key);
 
   const asgsOfScopeNic = (): string[] =>
     (estate.networkInterfaces.get(scope.id)?.ipConfigurations ?? []).flatMap((c) => c.applicationSecurityGroups.map((a) => a.key));
-  let unattachedNsgs = false;
+  const unattachedNsgs = affected.unattachedNsgs;
   const nsgsNamingAsgs = new Set<string>();
   // A network change, or a Bastion's, reaches every subnet of the network's peers: they must be read.
   const bastionSubnetOf = (key: string): boolean => estate.subnets.get(key)?.name.toLowerCase() === 'azurebastionsubnet';
   switch (scope.kind) {
     case 'subnet':
-      unattachedNsgs = true;
       if (bastionSubnetOf(scope.id)) needs.peersOf(parentId(scope.id) ?? '');
       break;
     case 'virtualNetwork':
-      unattachedNsgs = true;
       needs.peersOf(scope.id);
       break;
     case 'bastionHost':
       for (const subnet of estate.bastionHosts.get(scope.id)?.subnets ?? []) needs.peersOf(parentId(subnet.key) ?? '');
       break;
     case 'nic':
-      unattachedNsgs = true;
       for (const asg of asgsOfScopeNic()) nsgsNamingAsgs.add(asg);
       break;
     case 'asg':

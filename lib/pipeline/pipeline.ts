@@ -8,7 +8,8 @@ import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { normalizeId, type EvaluationResult, type Finding, type ResourceError } from '../rules/finding.js';
 import { StoreError, type EvaluationCause, type FindingsStore } from '../store/index.js';
-import { affectedResources, type AffectedResources } from './affected.js';
+import { affectedResources, type AffectedResources, type PreviousGuards } from './affected.js';
+import { guardQueryOf, guardsToRemember } from './guards.js';
 import { readScopeEstate, type TargetedLimits } from './targeted.js';
 import type { EstateSource, EvaluationOutcome, Pipeline, ReadFailure } from './types.js';
 
@@ -54,10 +55,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * The estate to judge the scope from, every resource read now: what the scope touches when the
    * source reads by id and the context is small, else the subscription's whole inventory.
    */
-  async function readCurrent(scope: Scope): Promise<CurrentState> {
+  async function readCurrent(scope: Scope, previous: PreviousGuards | undefined): Promise<CurrentState> {
     const targeted = options.source.targeted;
     if (targeted && scope.kind !== 'subscription') {
-      const read = await readScopeEstate(targeted, scope, options.targetedLimits);
+      const read = await readScopeEstate(targeted, scope, options.targetedLimits, previous);
       switch (read.kind) {
         case 'read':
           return { kind: 'read', estate: read.estate, affected: read.affected };
@@ -75,7 +76,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // A partial read could make present resources look absent: conclude nothing from it.
     if (inventory.failures.length > 0) return { kind: 'failed', reason: describeFailures(inventory.failures) };
     const estate = loadEstate(inventory.documents);
-    return { kind: 'read', estate, affected: affectedResources(estate, scope) };
+    return { kind: 'read', estate, affected: affectedResources(estate, scope, undefined, previous) };
   }
 
   async function evaluateScope(scope: Scope, cause: EvaluationCause = {}): Promise<EvaluationOutcome> {
@@ -90,8 +91,12 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     let estate: Estate;
     let affected: AffectedResources;
     let serviceTags: unknown;
+    let previous: PreviousGuards | undefined;
     try {
-      const current = await readCurrent(scope);
+      // What guarded the scope's subnets and NICs when last judged: an NSG they dropped is affected.
+      const guardQuery = guardQueryOf(scope);
+      if (guardQuery) previous = await options.store.recallGuards(guardQuery);
+      const current = await readCurrent(scope, previous);
       if (current.kind === 'failed') return failed(`could not read the current state (${current.reason})`);
       ({ estate, affected } = current);
       serviceTags = await options.source.serviceTags(scope.subscriptionId);
@@ -124,6 +129,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
     // Alerts after the store write: a transition that was not stored is never announced.
     await options.alerter.publish(transitions);
+    // Then what guards each subnet and NIC now; until it is recorded, the evaluation is not done.
+    const guards = guardsToRemember(estate, scope, previous);
+    if (guards.size > 0 || scope.kind === 'subscription') {
+      try {
+        await options.store.rememberGuards(scope.subscriptionId, guards, { sweep: scope.kind === 'subscription' });
+      } catch (error) {
+        return failed(`could not record what guards the subnets and NICs: ${error instanceof Error ? error.message : String(error)}`, errors);
+      }
+    }
     const durationMs = now().getTime() - started;
     options.alerter.recordEvaluation({ ok: true, durationMs, scope: scope.id });
     for (const error of errors) {

@@ -15,7 +15,7 @@ import { arrayField, field, referenceId, referenceIds } from '../estate/fields.j
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { normalizeId } from '../rules/finding.js';
-import type { AffectedResources } from './affected.js';
+import type { AffectedResources, PreviousGuards } from './affected.js';
 import { contextNeeds, type ContextNeeds } from './context.js';
 import type { ListedType, ReadFailure, ResourcesRead, TargetedReads } from './types.js';
 
@@ -44,6 +44,7 @@ export async function readScopeEstate(
   source: TargetedReads,
   scope: Scope,
   limits: TargetedLimits = DEFAULT_TARGETED_LIMITS,
+  previous?: PreviousGuards,
 ): Promise<ScopeEstateRead> {
   /** Top-level key → the resource as read. */
   const read = new Map<string, unknown>();
@@ -88,7 +89,7 @@ export async function readScopeEstate(
     }
 
     const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
-    const needs = contextNeeds(estate, scope);
+    const needs = contextNeeds(estate, scope, previous);
 
     // Lists answer what no reference leads to: ASG members, NSGs naming an ASG, NSGs attached to
     // nothing, the Bastions of a network's peers.

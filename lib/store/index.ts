@@ -11,6 +11,8 @@ export type {
   FindingStatus,
   FindingsStore,
   FindingsStoreOptions,
+  GuardQuery,
+  GuardRecall,
   HistoryEntry,
   HistoryQuery,
   InputProblem,

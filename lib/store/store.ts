@@ -35,6 +35,8 @@ import {
 } from './keys.js';
 import { decide, type Decision, type Observation, type StoredState } from './lifecycle.js';
 import { isActive, validateSuppression } from './suppressions.js';
+import { chunk, statusOf, TRANSACTION_LIMIT } from './table.js';
+import { createGuardMemory } from './guards.js';
 import type {
   EvaluationCause,
   FindingPage,
@@ -87,7 +89,6 @@ function isContinuationToken(token: string): boolean {
 /** Re-read-and-decide rounds before a finding under constant contention is reported as failed. */
 const MAX_ATTEMPTS = 8;
 /** Entity-group transactions hold at most 100 operations. */
-const TRANSACTION_LIMIT = 100;
 /** Above this many resources of one partition, one partition scan beats one range query each. */
 const PER_RESOURCE_QUERY_LIMIT = 16;
 const DEFAULT_PAGE = 100;
@@ -112,6 +113,7 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const findings = tableClient(options, options.tables?.findings ?? TABLES.findings);
   const suppressionTable = tableClient(options, options.tables?.suppressions ?? TABLES.suppressions);
+  const guards = createGuardMemory(findings, now);
 
   let ready: Promise<void> | undefined;
   function ensureTables(): Promise<void> {
@@ -513,6 +515,9 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
     listSuppressions,
     removeSuppression,
     expireSuppressions,
+    recallGuards: (query) => guarded('recalling what guarded subnets and NICs', () => guards.recall(query)),
+    rememberGuards: (subscriptionId, entries, rememberOptions) =>
+      guarded('recording what guards subnets and NICs', () => guards.remember(subscriptionId, entries, rememberOptions)),
   };
 }
 
@@ -538,10 +543,6 @@ function tableClient(options: FindingsStoreOptions, table: string): TableClient 
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
-}
-
 /** Lost a race: someone else changed (412), created (409) or removed (404) the row first. */
 function isConflict(error: unknown): boolean {
   const status = statusOf(error);
@@ -555,12 +556,6 @@ function describe(error: unknown): string {
 
 function byTime(a: HistoryEntry, b: HistoryEntry): number {
   return a.at.localeCompare(b.at) || a.id.localeCompare(b.id);
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

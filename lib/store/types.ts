@@ -194,6 +194,21 @@ export interface FindingsStoreOptions {
   concurrency?: number;
 }
 
+/** Which subnets and NICs to recall the NSG of: by id, and/or every subnet of a virtual network. */
+export interface GuardQuery {
+  subscriptionId: string;
+  resources?: readonly string[];
+  underVirtualNetwork?: string;
+}
+
+/** What the last evaluations saw guarding subnets and NICs (lib/store/guards.ts). */
+export interface GuardRecall {
+  /** Resource key → the NSG key it was judged with, '' for none. */
+  nsgs: ReadonlyMap<string, string>;
+  /** A sweep recorded every subnet and NIC of the subscription: a resource without a row is new since. */
+  complete: boolean;
+}
+
 export interface FindingsStore {
   /** Create the tables if they do not exist (also done lazily by every call). */
   ensureTables(): Promise<void>;
@@ -218,4 +233,11 @@ export interface FindingsStore {
   removeSuppression(id: string, cause?: EvaluationCause): Promise<RemovalResult>;
   /** Reopens suppressed findings whose suppression has expired (a timer calls this). */
   expireSuppressions(cause?: EvaluationCause): Promise<Transition[]>;
+  /** The NSG each subnet or NIC was last judged with. */
+  recallGuards(query: GuardQuery): Promise<GuardRecall>;
+  /**
+   * Records the NSG (key, '' for none) each subnet or NIC is judged with now; `undefined` forgets
+   * a resource that is gone. A sweep passes every subnet and NIC and marks the record complete.
+   */
+  rememberGuards(subscriptionId: string, guards: ReadonlyMap<string, string | undefined>, options?: { sweep?: boolean }): Promise<void>;
 }

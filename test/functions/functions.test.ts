@@ -18,6 +18,7 @@ import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { azureRuntime, configureAzureRuntime } from '../../lib/runtime/azure.js';
 import type { StoredFinding } from '../../lib/store/index.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
+import { withBackReferences } from '../support/arm-estate.js';
 
 const SUB = '0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a';
 const NET = `/subscriptions/${SUB}/resourceGroups/rg-nsgwatch-demo/providers/Microsoft.Network`;
@@ -60,7 +61,8 @@ describe('Functions end to end', () => {
   beforeAll(async () => {
     azurite = await startAzurite();
     transport = createArmTransport();
-    estate = createArmEstate(sampleResources());
+    // Served as ARM serves it: with the back-references the hand-written sample leaves out.
+    estate = createArmEstate(withBackReferences(sampleResources()));
     serveEstate(transport, estate);
     const credential = testCredential();
     configureAzureRuntime({
@@ -148,6 +150,28 @@ describe('Functions end to end', () => {
     await evaluateScope(body, context('evaluateScope', { id: message.messageId, dequeueCount: 2 }));
     await queue.deleteMessage(message.messageId, message.popReceipt);
     expect((await openFindings()).some((f) => f.ruleId === 'NSG-002')).toBe(false);
+  });
+
+  it('judges the NSG a subnet dropped, from what was last recorded, without listing every NSG', async () => {
+    const vnet = estate.get(`${NET}/virtualNetworks/vnet-spoke-data`) as { properties: { subnets: { name: string; id: string; properties: Json }[] } };
+    const subnet = vnet.properties.subnets.find((s) => s.name === 'snet-egress');
+    if (!subnet) throw new Error('no snet-egress');
+    const nsgId = (subnet.properties['networkSecurityGroup'] as { id: string }).id;
+    expect(nsgId).toMatch(/nsg-egress$/);
+    delete subnet.properties['networkSecurityGroup'];
+    const nsg = estate.get(nsgId) as { properties: { subnets: { id: string }[] } };
+    nsg.properties.subnets = nsg.properties.subnets.filter((s) => s.id.toLowerCase() !== subnet.id.toLowerCase());
+    const before = transport.requests.length;
+
+    await onResourceChange(changeEvent(subnet.id, 'write'), context('onResourceChange'));
+    expect(await drainQueue()).toBe(1);
+
+    const open = await openFindings();
+    expect(open.some((f) => f.ruleId === 'NSG-012' && f.resourceName === 'nsg-egress')).toBe(true);
+    expect(open.some((f) => f.ruleId === 'NSG-010' && f.resourceName === 'snet-egress')).toBe(true);
+    const paths = transport.requests.slice(before).map((r) => r.path.toLowerCase());
+    expect(paths).toContain(nsgId.toLowerCase());
+    expect(paths.some((p) => p.endsWith('/providers/microsoft.network/networksecuritygroups'))).toBe(false);
   });
 
   it('resolves the findings of a deleted NSG', async () => {

@@ -9,10 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { armSource } from '../../lib/azure/arm-source.js';
 import { createReadBudgets } from '../../lib/azure/budget.js';
-import type { Scope, ScopeKind } from '../../lib/azure/scopes.js';
+import { subscriptionScope, type Scope, type ScopeKind } from '../../lib/azure/scopes.js';
 import { loadEstate } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
-import { affectedResources } from '../../lib/pipeline/affected.js';
+import { affectedResources, type PreviousGuards } from '../../lib/pipeline/affected.js';
+import { guardsToRemember } from '../../lib/pipeline/guards.js';
 import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targeted.js';
 import type { TargetedReads } from '../../lib/pipeline/types.js';
 import { normalizeId } from '../../lib/rules/finding.js';
@@ -92,14 +93,30 @@ function judgement(estate: Estate, only: Set<string>) {
   };
 }
 
-async function expectSameAsSweep(served: Served, full: Estate, scope: Scope): Promise<{ reads: number; resources: number }> {
-  const expected = affectedResources(full, scope);
-  const read = await readScopeEstate(served.targeted, scope, UNLIMITED);
+/** The guard memory a sweep of this estate leaves behind. */
+function recordedBySweep(full: Estate, subscriptionId: string): PreviousGuards {
+  const guards = guardsToRemember(full, subscriptionScope(subscriptionId), undefined);
+  return { nsgs: new Map([...guards].map(([k, v]) => [k, v ?? ''])), complete: true };
+}
+
+async function expectSameAsSweep(
+  served: Served,
+  full: Estate,
+  scope: Scope,
+  previous?: PreviousGuards,
+): Promise<{ reads: number; resources: number; affected: Set<string>; unattachedNsgs: boolean }> {
+  const expected = affectedResources(full, scope, undefined, previous);
+  const read = await readScopeEstate(served.targeted, scope, UNLIMITED, previous);
   if (read.kind !== 'read') throw new Error(`${scope.kind} ${scope.id}: ${read.kind}`);
   expect([...read.affected.resources].sort().map((k) => k.split("/").at(-1)), `${scope.kind} ${scope.id}: affected`).toEqual([...expected.resources].sort().map((k) => k.split("/").at(-1)));
   expect(read.affected.scopeDeleted).toBe(expected.scopeDeleted);
   expect(judgement(read.estate, read.affected.resources), `${scope.kind} ${scope.id}: verdicts`).toEqual(judgement(full, expected.resources));
-  return { reads: read.reads, resources: read.estate.networkSecurityGroups.size + read.estate.networkInterfaces.size };
+  return {
+    reads: read.reads,
+    resources: read.estate.networkSecurityGroups.size + read.estate.networkInterfaces.size,
+    affected: read.affected.resources,
+    unattachedNsgs: read.affected.unattachedNsgs,
+  };
 }
 
 describe('readScopeEstate judges as the sweep does', () => {
@@ -114,6 +131,12 @@ describe('readScopeEstate judges as the sweep does', () => {
     const scopes = scopesOf(synthetic.resources, synthetic.subscriptionId.toLowerCase());
     expect(new Set(scopes.map((s) => s.kind))).toEqual(new Set(['nsg', 'virtualNetwork', 'subnet', 'nic', 'natGateway', 'bastionHost', 'asg']));
     for (const scope of scopes) await expectSameAsSweep(served, full, scope);
+    // And with the guard memory a sweep leaves, for the scopes that consult it.
+    const previous = recordedBySweep(full, synthetic.subscriptionId);
+    for (const scope of scopes.filter((s) => ['nic', 'subnet', 'virtualNetwork'].includes(s.kind))) {
+      const { unattachedNsgs } = await expectSameAsSweep(served, full, scope, previous);
+      expect(unattachedNsgs).toBe(false);
+    }
   });
 
   it('on every scope of the sample estate', async () => {
@@ -140,6 +163,9 @@ describe('readScopeEstate judges as the sweep does', () => {
     const nics = synthetic.resources.filter((r) => r['type'] === 'Microsoft.Network/networkInterfaces');
     const asg = synthetic.resources.find((r) => r['type'] === 'Microsoft.Network/applicationSecurityGroups');
 
+    // What the sweep recorded: every subnet's and NIC's NSG.
+    const previous = recordedBySweep(await served.full(), sub);
+
     // A subnet drops its NSG; ARM updates the NSG's back-reference.
     const vnet = vnets[1] as { properties: { subnets: { id: string; properties: Record<string, unknown> }[] } };
     const subnet = vnet.properties.subnets.find((s) => s.properties['networkSecurityGroup'] !== undefined);
@@ -149,7 +175,15 @@ describe('readScopeEstate judges as the sweep does', () => {
     const nsg = served.estate.get(nsgId) as { properties: { subnets?: { id: string }[] } };
     nsg.properties.subnets = (nsg.properties.subnets ?? []).filter((s) => normalizeId(s.id) !== normalizeId(subnet.id));
     let full = await served.full();
-    await expectSameAsSweep(served, full, { kind: 'subnet', id: normalizeId(subnet.id), subscriptionId: sub });
+    const subnetScope: Scope = { kind: 'subnet', id: normalizeId(subnet.id), subscriptionId: sub };
+    await expectSameAsSweep(served, full, subnetScope);
+    // With what the sweep recorded, the dropped NSG is judged, and not every NSG attached to nothing.
+    const remembered = await expectSameAsSweep(served, full, subnetScope, previous);
+    expect(remembered.affected.has(normalizeId(nsgId))).toBe(true);
+    expect(remembered.unattachedNsgs).toBe(false);
+    const unattached = [...full.networkSecurityGroups.values()].filter((n) => n.subnets.length === 0 && n.networkInterfaces.length === 0);
+    expect(unattached.length).toBeGreaterThan(1);
+    expect(unattached.filter((n) => remembered.affected.has(n.key)).map((n) => n.key)).toEqual([normalizeId(nsgId)]);
 
     // A NIC joins an ASG.
     const nic = nics[Math.floor(random() * nics.length)] as { id: string; properties: { ipConfigurations: { properties: Record<string, unknown> }[] } };
@@ -158,6 +192,7 @@ describe('readScopeEstate judges as the sweep does', () => {
     config.properties['applicationSecurityGroups'] = [{ id: asg['id'] }];
     full = await served.full();
     await expectSameAsSweep(served, full, { kind: 'nic', id: normalizeId(nic.id), subscriptionId: sub });
+    await expectSameAsSweep(served, full, { kind: 'nic', id: normalizeId(nic.id), subscriptionId: sub }, previous);
     await expectSameAsSweep(served, full, { kind: 'asg', id: normalizeId(String(asg['id'])), subscriptionId: sub });
 
     // An NSG attached to nothing is deleted.

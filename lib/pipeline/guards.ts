@@ -1,0 +1,76 @@
+/**
+ * The pipeline's side of the guard memory (lib/store/guards.ts): which subnets and NICs a scope
+ * asks about before its evaluation, and what to record after it. Pure.
+ */
+import type { Scope } from '../azure/scopes.js';
+import type { Estate } from '../estate/model.js';
+import type { GuardQuery } from '../store/index.js';
+import type { PreviousGuards } from './affected.js';
+
+/** What to recall before evaluating a scope: nothing for scopes that cannot detach an NSG. */
+export function guardQueryOf(scope: Scope): GuardQuery | undefined {
+  switch (scope.kind) {
+    case 'nic':
+    case 'subnet':
+      return { subscriptionId: scope.subscriptionId, resources: [scope.id] };
+    case 'virtualNetwork':
+      return { subscriptionId: scope.subscriptionId, underVirtualNetwork: scope.id };
+    case 'nsg':
+    case 'natGateway':
+    case 'bastionHost':
+    case 'asg':
+    case 'subscription':
+      return undefined;
+    default: {
+      const unreachable: never = scope.kind;
+      throw new Error(`unknown scope kind ${String(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * What to record after evaluating a scope: each subnet and NIC it covers with the NSG it was
+ * judged with now ('' for none, undefined when it is gone), where that differs from what was
+ * recalled. A sweep records every subnet and NIC of its subscription. Resources that failed
+ * validation keep what they had: they were not judged.
+ */
+export function guardsToRemember(estate: Estate, scope: Scope, recalled: PreviousGuards | undefined): Map<string, string | undefined> {
+  const invalid = new Set(estate.errors.map((e) => e.resourceId.toLowerCase()));
+  const now = new Map<string, string | undefined>();
+  const nsgOf = (key: string): string | undefined => {
+    const resource = estate.subnets.get(key) ?? estate.networkInterfaces.get(key);
+    return resource ? (resource.networkSecurityGroup?.key ?? '') : undefined;
+  };
+  const covered: string[] = [];
+  switch (scope.kind) {
+    case 'nic':
+    case 'subnet':
+      covered.push(scope.id);
+      break;
+    case 'virtualNetwork':
+      for (const [key, subnet] of estate.subnets) if (subnet.virtualNetwork.key === scope.id) covered.push(key);
+      for (const key of recalled?.nsgs.keys() ?? []) covered.push(key);
+      break;
+    case 'subscription':
+      for (const map of [estate.subnets, estate.networkInterfaces]) {
+        for (const [key, resource] of map) if (resource.subscriptionId.toLowerCase() === scope.subscriptionId) covered.push(key);
+      }
+      break;
+    case 'nsg':
+    case 'natGateway':
+    case 'bastionHost':
+    case 'asg':
+      break;
+    default: {
+      const unreachable: never = scope.kind;
+      throw new Error(`unknown scope kind ${String(unreachable)}`);
+    }
+  }
+  for (const key of covered) {
+    if (invalid.has(key)) continue;
+    const current = nsgOf(key);
+    if (scope.kind !== 'subscription' && current === recalled?.nsgs.get(key)) continue;
+    now.set(key, current);
+  }
+  return now;
+}

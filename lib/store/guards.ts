@@ -1,0 +1,119 @@
+/**
+ * What the last evaluation saw guarding each subnet and NIC: the NSG on the resource itself.
+ *
+ * A subnet or NIC that drops its NSG changes that NSG's verdicts, but no event names the NSG.
+ * Remembering each resource's NSG lets the evaluation of the subnet or NIC judge the NSG it had
+ * before, instead of every NSG attached to nothing. A sweep records every subnet and NIC of a
+ * subscription and marks the record complete; after that, a resource without a row is one the
+ * sweep did not see (new), and before it the evaluation falls back to judging all unattached NSGs.
+ *
+ * Rows live in the findings table, in the subscription's partition:
+ *
+ *   `g!<vnet>!<subnet>`   a subnet (so one range holds every subnet of a virtual network)
+ *   `g!<nic>!`            a NIC
+ *   `m!guards`            the marker a complete sweep leaves
+ *
+ * with `nsg` = the NSG's normalised id, or '' for none.
+ */
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
+import { parentId } from '../estate/arm-id.js';
+import { normalizeId } from '../rules/finding.js';
+import { encodeKeyPart, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
+import { chunk, statusOf, TRANSACTION_LIMIT } from './table.js';
+import type { GuardQuery, GuardRecall } from './types.js';
+
+const GUARD_PREFIX = 'g!';
+const MARKER_ROW = 'm!guards';
+
+interface GuardEntity {
+  resource: string;
+  nsg: string;
+}
+
+export interface GuardMemory {
+  recall(query: GuardQuery): Promise<GuardRecall>;
+  remember(subscriptionId: string, guards: ReadonlyMap<string, string | undefined>, options?: { sweep?: boolean }): Promise<void>;
+}
+
+/** The row of a subnet (under its network) or of a NIC. */
+export function guardRowKey(resourceId: string): string {
+  const key = normalizeId(resourceId);
+  const parent = parentId(key);
+  if (parent !== undefined && key.includes('/subnets/')) return `${GUARD_PREFIX}${resourceKeyPart(parent)}!${encodeKeyPart(key.split('/').pop() ?? '')}`;
+  return `${GUARD_PREFIX}${resourceKeyPart(key)}!`;
+}
+
+export function createGuardMemory(table: TableClient, now: () => Date): GuardMemory {
+  async function rows(partition: string, prefix: string): Promise<Map<string, GuardEntity & { rowKey: string }>> {
+    const out = new Map<string, GuardEntity & { rowKey: string }>();
+    const range = prefixRange(prefix);
+    const filter = odata`PartitionKey eq ${partition} and RowKey ge ${range.lower} and RowKey lt ${range.upper}`;
+    for await (const row of table.listEntities<GuardEntity>({ queryOptions: { filter } })) {
+      if (typeof row.resource === 'string' && typeof row.nsg === 'string') out.set(row.resource, { resource: row.resource, nsg: row.nsg, rowKey: row.rowKey ?? '' });
+    }
+    return out;
+  }
+
+  async function row(partition: string, rowKey: string): Promise<GuardEntity | undefined> {
+    try {
+      return await table.getEntity<GuardEntity>(partition, rowKey);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async function recall(query: GuardQuery): Promise<GuardRecall> {
+    const partition = query.subscriptionId.toLowerCase();
+    const [marker, single, under] = await Promise.all([
+      row(partition, MARKER_ROW),
+      Promise.all((query.resources ?? []).map((id) => row(partition, guardRowKey(id)))),
+      query.underVirtualNetwork === undefined
+        ? Promise.resolve(new Map<string, GuardEntity>())
+        : rows(partition, `${GUARD_PREFIX}${resourceKeyPart(query.underVirtualNetwork)}!`),
+    ]);
+    const nsgs = new Map<string, string>();
+    for (const found of [...single, ...under.values()]) {
+      if (found && typeof found.resource === 'string' && typeof found.nsg === 'string') nsgs.set(found.resource, found.nsg);
+    }
+    return { nsgs, complete: marker !== undefined };
+  }
+
+  async function remember(subscriptionId: string, guards: ReadonlyMap<string, string | undefined>, options: { sweep?: boolean } = {}): Promise<void> {
+    const partition = subscriptionId.toLowerCase();
+    // A sweep saw everything: it rewrites what changed and drops rows of resources it did not see.
+    const existing = options.sweep ? await rows(partition, GUARD_PREFIX) : new Map<string, GuardEntity & { rowKey: string }>();
+    const actions: TransactionAction[] = [];
+    for (const [id, nsg] of guards) {
+      const resource = normalizeId(id);
+      if (partitionOfResource(resource) !== partition) continue;
+      const rowKey = guardRowKey(resource);
+      const value = nsg === undefined || nsg === '' ? nsg : normalizeId(nsg);
+      if (value === undefined) actions.push(['delete', { partitionKey: partition, rowKey }]);
+      else if (existing.get(resource)?.nsg !== value) actions.push(['upsert', { partitionKey: partition, rowKey, resource, nsg: value }, 'Replace']);
+    }
+    for (const [resource, stale] of existing) {
+      if (!guards.has(resource)) actions.push(['delete', { partitionKey: partition, rowKey: stale.rowKey }]);
+    }
+    for (const batch of chunk(actions, TRANSACTION_LIMIT)) await submitTolerant(batch);
+    if (options.sweep) await table.upsertEntity({ partitionKey: partition, rowKey: MARKER_ROW, sweptAt: now().toISOString() }, 'Replace');
+  }
+
+  /** A delete of a row already gone fails its whole batch: the batch is then applied one by one. */
+  async function submitTolerant(batch: TransactionAction[]): Promise<void> {
+    try {
+      await table.submitTransaction(batch);
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+      for (const action of batch) {
+        try {
+          await table.submitTransaction([action]);
+        } catch (single) {
+          if (action[0] !== 'delete' || statusOf(single) !== 404) throw single;
+        }
+      }
+    }
+  }
+
+  return { recall, remember };
+}
