@@ -4,7 +4,7 @@
  * so a targeted evaluation never touches findings outside them. Pure.
  */
 import type { Scope } from '../azure/scopes.js';
-import type { Estate, NetworkSecurityGroup } from '../estate/model.js';
+import type { Estate, NetworkInterface, NetworkSecurityGroup } from '../estate/model.js';
 import { normalizeId } from '../rules/finding.js';
 
 export interface AffectedResources {
@@ -14,13 +14,32 @@ export interface AffectedResources {
   scopeDeleted: boolean;
   /** True when every NSG attached to nothing is among them (the NSG a change detached is not known). */
   unattachedNsgs: boolean;
+  /** ASGs whose referencing NSGs are among them (a NIC's memberships changed, or an ASG changed). */
+  asgsReached: Set<string>;
 }
 
-/** The NSG each subnet or NIC was last judged with (lib/store guard memory): key → NSG key, '' for none. */
+/** What each subnet or NIC was last judged with (lib/store guard memory), by key. */
 export interface PreviousGuards {
-  nsgs: ReadonlyMap<string, string>;
+  records: ReadonlyMap<string, { nsg: string; asgs: string }>;
   /** Every subnet and NIC that existed was recorded: one without an entry is new. */
   complete: boolean;
+}
+
+/**
+ * A NIC's ASG memberships with the addresses each lends its ASG, in one comparable string
+ * (`asg|ip,ip;asg|ip`, sorted): what NSGs naming those ASGs see of the NIC. '' for none.
+ */
+export function membershipSignature(nic: NetworkInterface | undefined): string {
+  const parts = new Set<string>();
+  for (const config of nic?.ipConfigurations ?? []) {
+    const ips = [...config.privateIpAddresses].sort().join(',');
+    for (const asg of config.applicationSecurityGroups) parts.add(`${asg.key}|${ips}`);
+  }
+  return [...parts].sort().join(';');
+}
+
+function asgsOfSignature(signature: string): string[] {
+  return signature === '' ? [] : signature.split(';').map((part) => part.split('|')[0] ?? '');
 }
 
 const BASTION_SUBNET = 'azurebastionsubnet';
@@ -33,6 +52,11 @@ export function affectedResources(
 ): AffectedResources {
   const out = new Set<string>();
   let unattachedNsgs = false;
+  const asgsReached = new Set<string>();
+  const addAsg = (asgKey: string): void => {
+    asgsReached.add(asgKey);
+    for (const nsg of graph.nsgsReferencingAsg.get(asgKey) ?? []) addNsg(nsg);
+  };
 
   // One hop, never a closure: a change to an NSG moves its own verdicts, those of the subnets and
   // NICs it guards, and those of the NSGs composed with it at those attachment points.
@@ -97,9 +121,9 @@ export function affectedResources(
     if (!previous) return addUnattachedNsgs();
     const before: string[] = [];
     for (const resource of resources) {
-      const nsg = previous.nsgs.get(resource);
-      if (nsg === undefined && !previous.complete) return addUnattachedNsgs();
-      if (nsg) before.push(nsg);
+      const record = previous.records.get(resource);
+      if (record === undefined && !previous.complete) return addUnattachedNsgs();
+      if (record?.nsg) before.push(record.nsg);
     }
     for (const nsg of before) addNsg(nsg);
   };
@@ -137,11 +161,13 @@ export function affectedResources(
       scopeDeleted = !estate.networkInterfaces.has(scope.id);
       addNic(scope.id);
       addDetachedNsgs([scope.id]);
-      const nic = estate.networkInterfaces.get(scope.id);
-      for (const ipc of nic?.ipConfigurations ?? []) {
-        for (const asg of ipc.applicationSecurityGroups) {
-          for (const nsg of graph.nsgsReferencingAsg.get(asg.key) ?? []) addNsg(nsg);
-        }
+      // NSGs naming the NIC's ASGs see its addresses: they move when its memberships or addresses
+      // did (the ASGs it left and joined), which only a record of them can rule out.
+      const now = membershipSignature(estate.networkInterfaces.get(scope.id));
+      const record = previous?.records.get(scope.id);
+      const known = previous !== undefined && (record !== undefined || previous.complete);
+      if (!known || (record?.asgs ?? '') !== now) {
+        for (const asg of new Set([...asgsOfSignature(now), ...asgsOfSignature(record?.asgs ?? '')])) addAsg(asg);
       }
       break;
     }
@@ -160,7 +186,7 @@ export function affectedResources(
     }
     case 'asg': {
       scopeDeleted = !estate.applicationSecurityGroups.has(scope.id);
-      for (const nsg of graph.nsgsReferencingAsg.get(scope.id) ?? []) addNsg(nsg);
+      addAsg(scope.id);
       for (const nic of graph.nicsInAsg.get(scope.id) ?? []) addNic(nic);
       break;
     }
@@ -169,14 +195,14 @@ export function affectedResources(
       throw new Error(`unknown scope kind ${String(unreachable)}`);
     }
   }
-  return { resources: out, scopeDeleted, unattachedNsgs };
+  return { resources: out, scopeDeleted, unattachedNsgs, asgsReached };
 }
 
 /** Subnets of a network the guard memory holds (subnets since removed from it included). */
 function subnetsRecalledUnder(previous: PreviousGuards | undefined, vnetKey: string): string[] {
   if (!previous) return [];
   const prefix = `${vnetKey}/subnets/`;
-  return [...previous.nsgs.keys()].filter((key) => key.startsWith(prefix));
+  return [...previous.records.keys()].filter((key) => key.startsWith(prefix));
 }
 
 /** Who references whom, from both sides (a resource's own field, or the other side's back-reference). */

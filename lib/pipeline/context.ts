@@ -51,10 +51,9 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
 
   for (const key of affected.resources) needs.judged(key);
 
-  const asgsOfScopeNic = (): string[] =>
-    (estate.networkInterfaces.get(scope.id)?.ipConfigurations ?? []).flatMap((c) => c.applicationSecurityGroups.map((a) => a.key));
   const unattachedNsgs = affected.unattachedNsgs;
-  const nsgsNamingAsgs = new Set<string>();
+  // Every NSG naming an ASG the scope reaches must be found: only the NSG list names them all.
+  const nsgsNamingAsgs = new Set(affected.asgsReached);
   // A network change, or a Bastion's, reaches every subnet of the network's peers: they must be read.
   const bastionSubnetOf = (key: string): boolean => estate.subnets.get(key)?.name.toLowerCase() === 'azurebastionsubnet';
   switch (scope.kind) {
@@ -67,13 +66,10 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'bastionHost':
       for (const subnet of estate.bastionHosts.get(scope.id)?.subnets ?? []) needs.peersOf(parentId(subnet.key) ?? '');
       break;
-    case 'nic':
-      for (const asg of asgsOfScopeNic()) nsgsNamingAsgs.add(asg);
-      break;
     case 'asg':
-      nsgsNamingAsgs.add(scope.id);
       needs.asgMembers.add(scope.id);
       break;
+    case 'nic':
     case 'nsg':
     case 'natGateway':
     case 'subscription':

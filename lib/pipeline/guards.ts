@@ -4,8 +4,8 @@
  */
 import type { Scope } from '../azure/scopes.js';
 import type { Estate } from '../estate/model.js';
-import type { GuardQuery } from '../store/index.js';
-import type { PreviousGuards } from './affected.js';
+import type { GuardQuery, GuardRecord } from '../store/index.js';
+import { membershipSignature, type PreviousGuards } from './affected.js';
 
 /** What to recall before evaluating a scope: nothing for scopes that cannot detach an NSG. */
 export function guardQueryOf(scope: Scope): GuardQuery | undefined {
@@ -34,12 +34,14 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
  * recalled. A sweep records every subnet and NIC of its subscription. Resources that failed
  * validation keep what they had: they were not judged.
  */
-export function guardsToRemember(estate: Estate, scope: Scope, recalled: PreviousGuards | undefined): Map<string, string | undefined> {
+export function guardsToRemember(estate: Estate, scope: Scope, recalled: PreviousGuards | undefined): Map<string, GuardRecord | undefined> {
   const invalid = new Set(estate.errors.map((e) => e.resourceId.toLowerCase()));
-  const now = new Map<string, string | undefined>();
-  const nsgOf = (key: string): string | undefined => {
-    const resource = estate.subnets.get(key) ?? estate.networkInterfaces.get(key);
-    return resource ? (resource.networkSecurityGroup?.key ?? '') : undefined;
+  const now = new Map<string, GuardRecord | undefined>();
+  const recordOf = (key: string): GuardRecord | undefined => {
+    const subnet = estate.subnets.get(key);
+    if (subnet) return { nsg: subnet.networkSecurityGroup?.key ?? '', asgs: '' };
+    const nic = estate.networkInterfaces.get(key);
+    return nic ? { nsg: nic.networkSecurityGroup?.key ?? '', asgs: membershipSignature(nic) } : undefined;
   };
   const covered: string[] = [];
   switch (scope.kind) {
@@ -49,7 +51,7 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
       break;
     case 'virtualNetwork':
       for (const [key, subnet] of estate.subnets) if (subnet.virtualNetwork.key === scope.id) covered.push(key);
-      for (const key of recalled?.nsgs.keys() ?? []) covered.push(key);
+      for (const key of recalled?.records.keys() ?? []) covered.push(key);
       break;
     case 'subscription':
       for (const map of [estate.subnets, estate.networkInterfaces]) {
@@ -68,8 +70,9 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
   }
   for (const key of covered) {
     if (invalid.has(key)) continue;
-    const current = nsgOf(key);
-    if (scope.kind !== 'subscription' && current === recalled?.nsgs.get(key)) continue;
+    const current = recordOf(key);
+    const before = recalled?.records.get(key);
+    if (scope.kind !== 'subscription' && current?.nsg === before?.nsg && current?.asgs === before?.asgs) continue;
     now.set(key, current);
   }
   return now;

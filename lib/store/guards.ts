@@ -13,14 +13,15 @@
  *   `g!<nic>!`            a NIC
  *   `m!guards`            the marker a complete sweep leaves
  *
- * with `nsg` = the NSG's normalised id, or '' for none.
+ * with `nsg` = the NSG's normalised id ('' for none) and, for a NIC, `asgs` = its ASG memberships
+ * with their addresses ('' for none).
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { parentId } from '../estate/arm-id.js';
 import { normalizeId } from '../rules/finding.js';
 import { encodeKeyPart, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
 import { chunk, statusOf, TRANSACTION_LIMIT } from './table.js';
-import type { GuardQuery, GuardRecall } from './types.js';
+import type { GuardQuery, GuardRecall, GuardRecord } from './types.js';
 
 const GUARD_PREFIX = 'g!';
 const MARKER_ROW = 'm!guards';
@@ -28,11 +29,12 @@ const MARKER_ROW = 'm!guards';
 interface GuardEntity {
   resource: string;
   nsg: string;
+  asgs?: string;
 }
 
 export interface GuardMemory {
   recall(query: GuardQuery): Promise<GuardRecall>;
-  remember(subscriptionId: string, guards: ReadonlyMap<string, string | undefined>, options?: { sweep?: boolean }): Promise<void>;
+  remember(subscriptionId: string, guards: ReadonlyMap<string, GuardRecord | undefined>, options?: { sweep?: boolean }): Promise<void>;
 }
 
 /** The row of a subnet (under its network) or of a NIC. */
@@ -44,12 +46,12 @@ export function guardRowKey(resourceId: string): string {
 }
 
 export function createGuardMemory(table: TableClient, now: () => Date): GuardMemory {
-  async function rows(partition: string, prefix: string): Promise<Map<string, GuardEntity & { rowKey: string }>> {
-    const out = new Map<string, GuardEntity & { rowKey: string }>();
+  async function rows(partition: string, prefix: string): Promise<Map<string, GuardRecord & { resource: string; rowKey: string }>> {
+    const out = new Map<string, GuardRecord & { resource: string; rowKey: string }>();
     const range = prefixRange(prefix);
     const filter = odata`PartitionKey eq ${partition} and RowKey ge ${range.lower} and RowKey lt ${range.upper}`;
     for await (const row of table.listEntities<GuardEntity>({ queryOptions: { filter } })) {
-      if (typeof row.resource === 'string' && typeof row.nsg === 'string') out.set(row.resource, { resource: row.resource, nsg: row.nsg, rowKey: row.rowKey ?? '' });
+      if (typeof row.resource === 'string' && typeof row.nsg === 'string') out.set(row.resource, { ...recordOf(row), resource: row.resource, rowKey: row.rowKey ?? '' });
     }
     return out;
   }
@@ -72,25 +74,30 @@ export function createGuardMemory(table: TableClient, now: () => Date): GuardMem
         ? Promise.resolve(new Map<string, GuardEntity>())
         : rows(partition, `${GUARD_PREFIX}${resourceKeyPart(query.underVirtualNetwork)}!`),
     ]);
-    const nsgs = new Map<string, string>();
+    const records = new Map<string, GuardRecord>();
     for (const found of [...single, ...under.values()]) {
-      if (found && typeof found.resource === 'string' && typeof found.nsg === 'string') nsgs.set(found.resource, found.nsg);
+      if (found && typeof found.resource === 'string' && typeof found.nsg === 'string') records.set(found.resource, recordOf(found));
     }
-    return { nsgs, complete: marker !== undefined };
+    return { records, complete: marker !== undefined };
   }
 
-  async function remember(subscriptionId: string, guards: ReadonlyMap<string, string | undefined>, options: { sweep?: boolean } = {}): Promise<void> {
+  async function remember(subscriptionId: string, guards: ReadonlyMap<string, GuardRecord | undefined>, options: { sweep?: boolean } = {}): Promise<void> {
     const partition = subscriptionId.toLowerCase();
     // A sweep saw everything: it rewrites what changed and drops rows of resources it did not see.
-    const existing = options.sweep ? await rows(partition, GUARD_PREFIX) : new Map<string, GuardEntity & { rowKey: string }>();
+    const existing = options.sweep ? await rows(partition, GUARD_PREFIX) : new Map<string, GuardRecord & { rowKey: string }>();
     const actions: TransactionAction[] = [];
-    for (const [id, nsg] of guards) {
+    for (const [id, record] of guards) {
       const resource = normalizeId(id);
       if (partitionOfResource(resource) !== partition) continue;
       const rowKey = guardRowKey(resource);
-      const value = nsg === undefined || nsg === '' ? nsg : normalizeId(nsg);
-      if (value === undefined) actions.push(['delete', { partitionKey: partition, rowKey }]);
-      else if (existing.get(resource)?.nsg !== value) actions.push(['upsert', { partitionKey: partition, rowKey, resource, nsg: value }, 'Replace']);
+      if (record === undefined) {
+        actions.push(['delete', { partitionKey: partition, rowKey }]);
+        continue;
+      }
+      const nsg = record.nsg === '' ? '' : normalizeId(record.nsg);
+      const before = existing.get(resource);
+      if (before?.nsg === nsg && before.asgs === record.asgs) continue;
+      actions.push(['upsert', { partitionKey: partition, rowKey, resource, nsg, asgs: record.asgs }, 'Replace']);
     }
     for (const [resource, stale] of existing) {
       if (!guards.has(resource)) actions.push(['delete', { partitionKey: partition, rowKey: stale.rowKey }]);
@@ -116,4 +123,8 @@ export function createGuardMemory(table: TableClient, now: () => Date): GuardMem
   }
 
   return { recall, remember };
+}
+
+function recordOf(entity: GuardEntity): GuardRecord {
+  return { nsg: entity.nsg, asgs: typeof entity.asgs === 'string' ? entity.asgs : '' };
 }

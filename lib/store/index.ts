@@ -13,6 +13,7 @@ export type {
   FindingsStoreOptions,
   GuardQuery,
   GuardRecall,
+  GuardRecord,
   HistoryEntry,
   HistoryQuery,
   InputProblem,

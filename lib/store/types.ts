@@ -201,10 +201,18 @@ export interface GuardQuery {
   underVirtualNetwork?: string;
 }
 
+/** What a subnet or NIC was judged with. */
+export interface GuardRecord {
+  /** The NSG key on the resource itself, '' for none. */
+  nsg: string;
+  /** A NIC's ASG memberships with their addresses (lib/pipeline/affected.ts membershipSignature), '' for none. */
+  asgs: string;
+}
+
 /** What the last evaluations saw guarding subnets and NICs (lib/store/guards.ts). */
 export interface GuardRecall {
-  /** Resource key → the NSG key it was judged with, '' for none. */
-  nsgs: ReadonlyMap<string, string>;
+  /** Resource key → what it was judged with. */
+  records: ReadonlyMap<string, GuardRecord>;
   /** A sweep recorded every subnet and NIC of the subscription: a resource without a row is new since. */
   complete: boolean;
 }
@@ -236,8 +244,8 @@ export interface FindingsStore {
   /** The NSG each subnet or NIC was last judged with. */
   recallGuards(query: GuardQuery): Promise<GuardRecall>;
   /**
-   * Records the NSG (key, '' for none) each subnet or NIC is judged with now; `undefined` forgets
-   * a resource that is gone. A sweep passes every subnet and NIC and marks the record complete.
+   * Records what each subnet or NIC is judged with now; `undefined` forgets a resource that is
+   * gone. A sweep passes every subnet and NIC and marks the record complete.
    */
-  rememberGuards(subscriptionId: string, guards: ReadonlyMap<string, string | undefined>, options?: { sweep?: boolean }): Promise<void>;
+  rememberGuards(subscriptionId: string, guards: ReadonlyMap<string, GuardRecord | undefined>, options?: { sweep?: boolean }): Promise<void>;
 }

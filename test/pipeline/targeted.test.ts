@@ -12,7 +12,7 @@ import { createReadBudgets } from '../../lib/azure/budget.js';
 import { subscriptionScope, type Scope, type ScopeKind } from '../../lib/azure/scopes.js';
 import { loadEstate } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
-import { affectedResources, type PreviousGuards } from '../../lib/pipeline/affected.js';
+import { affectedResources, referencedAsgs, type PreviousGuards } from '../../lib/pipeline/affected.js';
 import { guardsToRemember } from '../../lib/pipeline/guards.js';
 import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targeted.js';
 import type { TargetedReads } from '../../lib/pipeline/types.js';
@@ -93,10 +93,19 @@ function judgement(estate: Estate, only: Set<string>) {
   };
 }
 
+/** True when the NSG sits on the NIC or on a subnet the NIC is in. */
+function isGuardOf(estate: Estate, nsgKey: string, nicKey: string): boolean {
+  const nic = estate.networkInterfaces.get(nicKey);
+  if (nic?.networkSecurityGroup?.key === nsgKey) return true;
+  return (nic?.ipConfigurations ?? []).some((c) => c.subnet !== undefined && estate.subnets.get(c.subnet.key)?.networkSecurityGroup?.key === nsgKey);
+}
+
 /** The guard memory a sweep of this estate leaves behind. */
 function recordedBySweep(full: Estate, subscriptionId: string): PreviousGuards {
   const guards = guardsToRemember(full, subscriptionScope(subscriptionId), undefined);
-  return { nsgs: new Map([...guards].map(([k, v]) => [k, v ?? ''])), complete: true };
+  const records = new Map<string, { nsg: string; asgs: string }>();
+  for (const [key, record] of guards) if (record) records.set(key, record);
+  return { records, complete: true };
 }
 
 async function expectSameAsSweep(
@@ -185,15 +194,32 @@ describe('readScopeEstate judges as the sweep does', () => {
     expect(unattached.length).toBeGreaterThan(1);
     expect(unattached.filter((n) => remembered.affected.has(n.key)).map((n) => n.key)).toEqual([normalizeId(nsgId)]);
 
-    // A NIC joins an ASG.
-    const nic = nics[Math.floor(random() * nics.length)] as { id: string; properties: { ipConfigurations: { properties: Record<string, unknown> }[] } };
+    // A NIC outside every ASG joins one: the NSGs naming that ASG see a new address.
+    const outside = nics.filter((n) => !JSON.stringify(n).includes('applicationSecurityGroups'));
+    const nic = outside[Math.floor(random() * outside.length)] as { id: string; properties: { ipConfigurations: { properties: Record<string, unknown> }[] } };
     const config = nic.properties.ipConfigurations[0];
     if (!config || !asg) throw new Error('no NIC configuration or ASG');
+    const asgKey = normalizeId(String(asg['id']));
     config.properties['applicationSecurityGroups'] = [{ id: asg['id'] }];
     full = await served.full();
-    await expectSameAsSweep(served, full, { kind: 'nic', id: normalizeId(nic.id), subscriptionId: sub });
-    await expectSameAsSweep(served, full, { kind: 'nic', id: normalizeId(nic.id), subscriptionId: sub }, previous);
-    await expectSameAsSweep(served, full, { kind: 'asg', id: normalizeId(String(asg['id'])), subscriptionId: sub });
+    const nicScope: Scope = { kind: 'nic', id: normalizeId(nic.id), subscriptionId: sub };
+    const naming = [...full.networkSecurityGroups.values()].filter((n) => referencedAsgs(n).has(asgKey)).map((n) => n.key);
+    expect(naming.length).toBeGreaterThan(0);
+    await expectSameAsSweep(served, full, nicScope);
+    const joined = await expectSameAsSweep(served, full, nicScope, previous);
+    expect(naming.filter((k) => !joined.affected.has(k))).toEqual([]);
+    await expectSameAsSweep(served, full, { kind: 'asg', id: asgKey, subscriptionId: sub });
+    // Written again with its memberships as recorded: NSGs naming the ASG cannot have moved.
+    const afterJoin = recordedBySweep(full, sub);
+    const guarding = new Set(affectedResources(full, { kind: 'nic', id: nicScope.id, subscriptionId: sub }, undefined, afterJoin).resources);
+    const quiet = await expectSameAsSweep(served, full, nicScope, afterJoin);
+    expect(quiet.affected).toEqual(guarding);
+    expect(naming.filter((k) => quiet.affected.has(k) && !isGuardOf(full, k, nicScope.id))).toEqual([]);
+    // It leaves the ASG again: the NSGs naming the ASG it left are judged.
+    delete config.properties['applicationSecurityGroups'];
+    full = await served.full();
+    const left = await expectSameAsSweep(served, full, nicScope, afterJoin);
+    expect(naming.filter((k) => !left.affected.has(k))).toEqual([]);
 
     // An NSG attached to nothing is deleted.
     served.estate.remove(nsgId);
