@@ -163,29 +163,24 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
     const key = scopeKey(scope);
     const pk = partitionKeyOf(scope);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const guard = await readGuard(pk, key);
-      if (guard === undefined) {
-        const windowId = newWindowId();
-        const openedAt = now().toISOString();
-        const entity: TableEntity<GuardEntity> = {
-          partitionKey: pk,
-          rowKey: key,
-          ...guardFields(scope, windowId, openedAt, [cause], false),
-        };
-        let etag: string | undefined;
-        try {
-          etag = (await table.createEntity(entity)).etag;
-        } catch (error) {
-          if (statusOf(error) === 409) continue; // another event opened the window first: join it
-          throw error;
-        }
-        const messageId = await sendOrRelease({ v: 1, scope, key, windowId, openedAt, firstCause: cause }, pk, etag);
+      // Open a window by creating its guard; a conflict means one is open (or stale): read it.
+      const windowId = newWindowId();
+      const openedAt = now().toISOString();
+      let created: string | undefined;
+      try {
+        const entity: TableEntity<GuardEntity> = { partitionKey: pk, rowKey: key, ...guardFields(scope, windowId, openedAt, [cause], false) };
+        created = (await table.createEntity(entity)).etag ?? '';
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error;
+      }
+      if (created !== undefined) {
+        const messageId = await sendOrRelease({ v: 1, scope, key, windowId, openedAt, firstCause: cause }, pk, created || undefined);
         return { status: 'enqueued', key, windowId, messageId, takeover: false };
       }
+      const guard = await readGuard(pk, key);
+      if (guard === undefined) continue; // closed between our create and our read: try again
       if (!(now().getTime() - Date.parse(guard.openedAt) <= staleAfterMs)) {
         // The window's message never closed it (lost send, poisoned message): open a new one, keep its causes.
-        const windowId = newWindowId();
-        const openedAt = now().toISOString();
         const kept = mergeCauses(readCauses(guard.causes), cause, maxCauses);
         let etag: string | undefined;
         try {

@@ -72,6 +72,10 @@ export async function readScopeEstate(
   let pending: string[] = [scope.id];
   let listed: unknown[] = [];
   let depth = limits.firstDepth;
+  // ASG members lend their addresses and nothing else: unless the scope's reach depends on them (a
+  // NIC's, an ASG's), they join the estate once the rest is complete, and are loaded once.
+  let defer = scope.kind !== 'nic' && scope.kind !== 'asg';
+  const members = new Map<string, unknown>();
   for (let round = 1; round <= limits.maxRounds; round += 1) {
     if (pending.length > 0) {
       const room = limits.maxResources - fetched;
@@ -84,7 +88,8 @@ export async function readScopeEstate(
     }
     for (const resource of listed) {
       const key = topLevelKey(String(field(resource, 'id')));
-      read.set(key, resource);
+      if (defer && String(field(resource, 'type')).toLowerCase() === NICS.toLowerCase()) members.set(key, resource);
+      else read.set(key, resource);
       asked.add(key);
     }
 
@@ -108,11 +113,17 @@ export async function readScopeEstate(
     // What the lists add is taken in at the start of the next round, with whatever else it reads.
     listed = [...listedContext(lists, needs)].filter((resource) => {
       const id = field(resource, 'id');
-      return typeof id === 'string' && !read.has(topLevelKey(id));
+      return typeof id === 'string' && !read.has(topLevelKey(id)) && !members.has(topLevelKey(id));
     });
 
     pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
-    if (pending.length === 0 && listed.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+    if (pending.length === 0 && listed.length === 0) {
+      if (members.size === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+      // Complete but for the members: one more round with them, which must ask for nothing more.
+      for (const [key, member] of members) read.set(key, member);
+      members.clear();
+      defer = false;
+    }
     depth = 0;
   }
   return tooLarge(`its context was not complete after ${limits.maxRounds} rounds of reads`, reads);
