@@ -20,7 +20,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { parentId } from '../estate/arm-id.js';
 import { normalizeId } from '../rules/finding.js';
 import { encodeKeyPart, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
-import { chunk, statusOf, TRANSACTION_LIMIT } from './table.js';
+import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import type { GuardQuery, GuardRecall, GuardRecord } from './types.js';
 
 const GUARD_PREFIX = 'g!';
@@ -45,7 +45,7 @@ export function guardRowKey(resourceId: string): string {
   return `${GUARD_PREFIX}${resourceKeyPart(key)}!`;
 }
 
-export function createGuardMemory(table: TableClient, now: () => Date): GuardMemory {
+export function createGuardMemory(table: TableClient, now: () => Date, concurrency: number): GuardMemory {
   async function rows(partition: string, prefix: string): Promise<Map<string, GuardRecord & { resource: string; rowKey: string }>> {
     const out = new Map<string, GuardRecord & { resource: string; rowKey: string }>();
     const range = prefixRange(prefix);
@@ -95,14 +95,17 @@ export function createGuardMemory(table: TableClient, now: () => Date): GuardMem
         continue;
       }
       const nsg = record.nsg === '' ? '' : normalizeId(record.nsg);
+      const entity = { partitionKey: partition, rowKey, resource, nsg, asgs: record.asgs };
       const before = existing.get(resource);
-      if (before?.nsg === nsg && before.asgs === record.asgs) continue;
-      actions.push(['upsert', { partitionKey: partition, rowKey, resource, nsg, asgs: record.asgs }, 'Replace']);
+      if (!options.sweep) actions.push(['upsert', entity, 'Replace']);
+      // A sweep knows which rows exist: it creates the new ones and replaces the changed ones.
+      else if (before === undefined) actions.push(['create', entity]);
+      else if (before.nsg !== nsg || before.asgs !== record.asgs) actions.push(['update', entity, 'Replace']);
     }
     for (const [resource, stale] of existing) {
       if (!guards.has(resource)) actions.push(['delete', { partitionKey: partition, rowKey: stale.rowKey }]);
     }
-    for (const batch of chunk(actions, TRANSACTION_LIMIT)) await submitTolerant(batch);
+    await mapBounded(chunk(actions, TRANSACTION_LIMIT), concurrency, submitTolerant);
     if (options.sweep) await table.upsertEntity({ partitionKey: partition, rowKey: MARKER_ROW, sweptAt: now().toISOString() }, 'Replace');
   }
 

@@ -35,7 +35,7 @@ import {
 } from './keys.js';
 import { decide, type Decision, type Observation, type StoredState } from './lifecycle.js';
 import { isActive, validateSuppression } from './suppressions.js';
-import { chunk, statusOf, TRANSACTION_LIMIT } from './table.js';
+import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import { createGuardMemory } from './guards.js';
 import type {
   EvaluationCause,
@@ -113,7 +113,7 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const findings = tableClient(options, options.tables?.findings ?? TABLES.findings);
   const suppressionTable = tableClient(options, options.tables?.suppressions ?? TABLES.suppressions);
-  const guards = createGuardMemory(findings, now);
+  const guards = createGuardMemory(findings, now, concurrency);
 
   let ready: Promise<void> | undefined;
   function ensureTables(): Promise<void> {
@@ -556,19 +556,6 @@ function describe(error: unknown): string {
 
 function byTime(a: HistoryEntry, b: HistoryEntry): number {
   return a.at.localeCompare(b.at) || a.id.localeCompare(b.id);
-}
-
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function assertNever(value: never): never {
