@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Measurement } from './run.js';
 import { startAzurite } from '../lib/local/azurite.js';
+import { LAST_SEEN_RESOLUTION_MS } from '../lib/store/lifecycle.js';
 import { createFindingsStore } from '../lib/store/index.js';
 import { createAlerter, createWebhookSink } from '../lib/alerts/index.js';
 import { fingerprint, type EvaluationResult, type Finding } from '../lib/rules/finding.js';
@@ -59,7 +60,11 @@ export async function run(): Promise<Measurement[]> {
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
   try {
-    const store = createFindingsStore({ connection: { kind: 'connectionString', connectionString: azurite.connectionString } });
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const store = createFindingsStore({
+      connection: { kind: 'connectionString', connectionString: azurite.connectionString },
+      now: () => new Date((clock += 1)),
+    });
     await store.ensureTables();
     const all = Array.from({ length: NSGS }, (_, i) => i);
     const sweep = (present: (i: number) => boolean): EvaluationResult => ({
@@ -75,6 +80,9 @@ export async function run(): Promise<Measurement[]> {
     let opened = 0;
     const openMs = await timed(async () => (opened = (await store.applyEvaluation(sweep(() => true))).length));
     out.push({ name: `full sweep, ${count} findings opened (${opened})`, value: openMs, unit: 'ms' });
+    const quietMs = await timed(() => store.applyEvaluation(sweep(() => true)));
+    out.push({ name: `full sweep, ${count} findings unchanged, seen within 5 min (nothing written)`, value: quietMs, unit: 'ms' });
+    clock += LAST_SEEN_RESOLUTION_MS;
     const sameMs = await timed(() => store.applyEvaluation(sweep(() => true)));
     out.push({ name: `full sweep, ${count} findings unchanged (lastSeen only)`, value: sameMs, unit: 'ms', target: '≤ 2000 ms', ok: sameMs <= 2000 });
 
