@@ -19,6 +19,7 @@ import { TableClient, type TableEntity, type TableEntityResult } from '@azure/da
 import { QueueClient } from '@azure/storage-queue';
 import { QUEUES, SETTINGS, TABLES } from '../config/names.js';
 import type { ResourceChange } from './events.js';
+import { entityOrNone, statusOf } from '../store/table.js';
 import { parseScope, scopeKey, tableKeySafe, type Scope } from './scopes.js';
 
 /** What made a scope worth re-evaluating, kept for the finding history. */
@@ -135,14 +136,7 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
   const ttl = options.messageTimeToLiveSeconds ?? DEFAULT_TTL_SECONDS;
   const { table, queue } = options;
 
-  async function readGuard(pk: string, rk: string): Promise<TableEntityResult<GuardEntity> | undefined> {
-    try {
-      return await table.getEntity<GuardEntity>(pk, rk);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-  }
+  const readGuard = (pk: string, rk: string): Promise<TableEntityResult<GuardEntity> | undefined> => entityOrNone<GuardEntity>(table, pk, rk);
 
   async function send(message: EvaluateMessage): Promise<string> {
     const sent = await queue.sendMessage(encodeEvaluateMessage(message), { visibilityTimeout: delaySeconds, messageTimeToLive: ttl });
@@ -414,12 +408,6 @@ export function coalescerFromEnvironment(
     };
   }
   return { ok: true, coalescer: createCoalescer({ table, queue, delaySeconds }), delaySeconds };
-}
-
-function statusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
-  const status = (error as { statusCode: unknown }).statusCode;
-  return typeof status === 'number' ? status : undefined;
 }
 
 /** Another writer changed or removed the guard since we read it. */

@@ -20,7 +20,7 @@ import { odata, type TableClient, type TransactionAction } from '@azure/data-tab
 import { parentId } from '../estate/arm-id.js';
 import { normalizeId } from '../rules/finding.js';
 import { encodeKeyPart, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
-import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
+import { chunk, entityOrNone, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import type { GuardQuery, GuardRecall, GuardRecord } from './types.js';
 
 const GUARD_PREFIX = 'g!';
@@ -56,14 +56,7 @@ export function createGuardMemory(table: TableClient, now: () => Date, concurren
     return out;
   }
 
-  async function row(partition: string, rowKey: string): Promise<GuardEntity | undefined> {
-    try {
-      return await table.getEntity<GuardEntity>(partition, rowKey);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
-  }
+  const row = (partition: string, rowKey: string): Promise<GuardEntity | undefined> => entityOrNone<GuardEntity>(table, partition, rowKey);
 
   async function recall(query: GuardQuery): Promise<GuardRecall> {
     const partition = query.subscriptionId.toLowerCase();

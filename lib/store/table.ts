@@ -1,12 +1,17 @@
 /** Small helpers every Table Storage user here shares. */
-import { RestError } from '@azure/data-tables';
+import type { TableClient, TableEntityResult } from '@azure/data-tables';
 
 /** Entity-group transactions hold at most 100 operations. */
 export const TRANSACTION_LIMIT = 100;
 
-/** The HTTP status of a failed Table Storage call (undefined when no answer came). */
+/**
+ * The HTTP status of a failed Table Storage call (undefined when no answer came). Read off the
+ * error rather than by class: the SDK packages may each carry their own copy of RestError.
+ */
 export function statusOf(error: unknown): number | undefined {
-  return error instanceof RestError ? error.statusCode : undefined;
+  if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
+  const status = (error as { statusCode: unknown }).statusCode;
+  return typeof status === 'number' ? status : undefined;
 }
 
 export function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -27,4 +32,14 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** One entity by its keys, or undefined when there is none (a 404); any other failure throws. */
+export async function entityOrNone<T extends object>(table: TableClient, partitionKey: string, rowKey: string): Promise<TableEntityResult<T> | undefined> {
+  try {
+    return await table.getEntity<T>(partitionKey, rowKey);
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
 }
