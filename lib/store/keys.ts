@@ -6,6 +6,7 @@
  *   PartitionKey  subscription id (lower case), or `unscoped` for ids outside a subscription
  *   RowKey        `f!<resource>!<rule>!<scope>`             current finding
  *                 `h!<resource>!<rule>!<scope>!<version>`   history row (append-only), one per transition
+ *                 `g!<resource>!<subnet>`, `m!guards`       guard memory (guards.ts)
  *
  * Each part is {@link encodeKeyPart}: URL-safe, never contains `!`, so prefixes are unambiguous
  * and "every finding of one resource" is a RowKey range.
