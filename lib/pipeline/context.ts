@@ -39,7 +39,6 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'virtualNetwork',
   'subnet',
   'networkInterface',
-  'networkInterfaceIpConfiguration',
   'natGateway',
   'bastionHost',
 ]);
