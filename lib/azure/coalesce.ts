@@ -55,6 +55,11 @@ export interface EvaluateMessage {
   openedAt: string;
   /** The event that opened the window (survives a redelivery after the guard was claimed). */
   firstCause?: ChangeCause;
+  /**
+   * The guard's ETag when the window opened: if the guard still has it, no other event joined, and
+   * the claim is one conditional delete.
+   */
+  guardEtag?: string;
 }
 
 export type EnqueueOutcome =
@@ -168,7 +173,9 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
         if (statusOf(error) !== 409) throw error;
       }
       if (created !== undefined) {
-        const messageId = await sendOrRelease({ v: 1, scope, key, windowId, openedAt, firstCause: cause }, pk, created || undefined);
+        const message: EvaluateMessage = { v: 1, scope, key, windowId, openedAt, firstCause: cause };
+        if (created !== '') message.guardEtag = created;
+        const messageId = await sendOrRelease(message, pk, created || undefined);
         return { status: 'enqueued', key, windowId, messageId, takeover: false };
       }
       const guard = await readGuard(pk, key);
@@ -226,6 +233,16 @@ export function createCoalescer(options: CoalescerOptions): Coalescer {
     const message = decoded.message;
     const pk = partitionKeyOf(message.scope);
     const fromMessage = message.firstCause !== undefined ? [message.firstCause] : [];
+    if (message.guardEtag !== undefined) {
+      // The guard as it was created: the window holds the first cause alone.
+      try {
+        await table.deleteEntity(pk, message.key, { etag: message.guardEtag });
+        return { status: 'claimed', evaluate: true, scope: message.scope, windowId: message.windowId, openedAt: message.openedAt, causes: fromMessage, causesTruncated: false };
+      } catch (error) {
+        if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;
+        // Changed (causes joined, or a newer window) or gone: read it and decide as below.
+      }
+    }
     let last: TableEntityResult<GuardEntity> | undefined;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const guard = await readGuard(pk, message.key);
@@ -349,9 +366,12 @@ export function decodeEvaluateMessage(raw: unknown): DecodedMessage {
   if (typeof windowId !== 'string' || windowId === '') return { ok: false, reason: 'message has no windowId' };
   if (typeof openedAt !== 'string' || Number.isNaN(Date.parse(openedAt))) return { ok: false, reason: 'message has no valid openedAt' };
   if (firstCause !== undefined && !isCause(firstCause)) return { ok: false, reason: 'message has a malformed firstCause' };
+  const guardEtag = record['guardEtag'];
+  if (guardEtag !== undefined && (typeof guardEtag !== 'string' || guardEtag === '')) return { ok: false, reason: 'message has a malformed guardEtag' };
   // The key is recomputed, never trusted, so a message can only ever touch its own scope's guard.
   const message: EvaluateMessage = { v: 1, scope, key: scopeKey(scope), windowId, openedAt };
   if (firstCause !== undefined) message.firstCause = firstCause;
+  if (guardEtag !== undefined) message.guardEtag = guardEtag;
   return { ok: true, message };
 }
 

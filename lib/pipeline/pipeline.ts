@@ -13,6 +13,9 @@ import { guardQueryOf, guardsToRemember } from './guards.js';
 import { readScopeEstate, type TargetedLimits } from './targeted.js';
 import type { EstateSource, EvaluationOutcome, Pipeline, ReadFailure } from './types.js';
 
+/** About one page per inventory list: fewer ARM requests than a targeted read, and little to load. */
+export const DEFAULT_INVENTORY_PREFERRED_UP_TO = 8;
+
 type CurrentState = { kind: 'read'; estate: Estate; affected: AffectedResources } | { kind: 'failed'; reason: string };
 
 /** What the rule catalogue returns for the resources it was asked to judge. */
@@ -42,6 +45,12 @@ export interface PipelineOptions {
   evaluate: EstateEvaluator;
   /** When targeted reads give way to the whole inventory (default DEFAULT_TARGETED_LIMITS). */
   targetedLimits?: TargetedLimits;
+  /**
+   * A subscription whose whole inventory last took at most this many ARM requests (about a page
+   * per list) is read whole for events too: that is quick, and a targeted read would spend more of
+   * ARM's read budget (default 8).
+   */
+  inventoryPreferredUpTo?: number;
   /** Injected clock (durations and event-to-finding latency). */
   now?: () => Date;
   log?: PipelineLog;
@@ -55,9 +64,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * The estate to judge the scope from, every resource read now: what the scope touches when the
    * source reads by id and the context is small, else the subscription's whole inventory.
    */
+  /** ARM requests the last whole-inventory read of each subscription took. */
+  const inventoryCost = new Map<string, number>();
+  const preferInventoryUpTo = options.inventoryPreferredUpTo ?? DEFAULT_INVENTORY_PREFERRED_UP_TO;
+
   async function readCurrent(scope: Scope, previous: PreviousGuards | undefined): Promise<CurrentState> {
     const targeted = options.source.targeted;
-    if (targeted && scope.kind !== 'subscription') {
+    const cost = inventoryCost.get(scope.subscriptionId);
+    const smallInventory = cost !== undefined && cost <= preferInventoryUpTo;
+    if (targeted && scope.kind !== 'subscription' && !smallInventory) {
       const read = await readScopeEstate(targeted, scope, options.targetedLimits, previous);
       switch (read.kind) {
         case 'read':
@@ -75,6 +90,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const inventory = await options.source.readInventory(scope.subscriptionId, { priority });
     // A partial read could make present resources look absent: conclude nothing from it.
     if (inventory.failures.length > 0) return { kind: 'failed', reason: describeFailures(inventory.failures) };
+    inventoryCost.set(scope.subscriptionId, inventory.reads);
     const estate = loadEstate(inventory.documents);
     return { kind: 'read', estate, affected: affectedResources(estate, scope, undefined, previous) };
   }

@@ -1,3 +1,4 @@
+import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -183,6 +184,25 @@ describe('coalescing on Azurite', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['enqueued', 'coalesced', 'coalesced', 'coalesced', 'coalesced', 'coalesced']);
     const [message] = await drain(store.queue);
     expect(claimedCauses(await coalescer.claimScope(message?.text)).map((c) => c.eventId)).toEqual(['event-5', 'event-3', 'event-1']);
+  });
+
+  it('a window no other event joined closes with one conditional delete', async () => {
+    const store = await freshStore();
+    const inner = createDefaultHttpClient();
+    const methods: string[] = [];
+    const table = TableClient.fromConnectionString(azurite.connectionString, store.tableName, {
+      allowInsecureConnection: true,
+      httpClient: { sendRequest: (request) => (methods.push(request.method), inner.sendRequest(request)) },
+    });
+    const coalescer = createCoalescer({ table, queue: store.queue, delaySeconds: 0 });
+    await coalescer.enqueueScope(nsgScope(4), cause(1));
+    const [message] = await drain(store.queue);
+    expect(message?.decoded.guardEtag).toBeDefined();
+    methods.length = 0;
+    expect(claimedCauses(await coalescer.claimScope(message?.text))).toEqual([cause(1)]);
+    expect(methods).toEqual(['DELETE']);
+    // Closed: the next event opens a new window.
+    expect((await coalescer.enqueueScope(nsgScope(4), cause(2))).status).toBe('enqueued');
   });
 
   it('a redelivered message (guard already claimed) still evaluates, with the cause that opened it', async () => {

@@ -76,7 +76,8 @@ describe('guard memory in the pipeline', () => {
     const alerter = createAlerter({
       sinks: [{ name: 'test', digests: false, send: async (messages) => void announced.push(...messages.flatMap((m) => (m.kind === 'transition' ? [m.alert] : []))) }],
     });
-    const pipeline = createPipeline({ source: armSource({ reader, subscriptions: [SUB] }), store, alerter, evaluate: evaluateRules });
+    // Events read by id here, however small the subscription.
+    const pipeline = createPipeline({ source: armSource({ reader, subscriptions: [SUB] }), store, alerter, evaluate: evaluateRules, inventoryPreferredUpTo: 0 });
 
     const [swept] = await pipeline.sweep();
     expect(swept?.status).toBe('evaluated');
@@ -93,7 +94,12 @@ describe('guard memory in the pipeline', () => {
     const unattached = (a: AlertSummary): boolean => a.ruleId === 'NSG-012' && a.resourceName === 'nsg-egress';
 
     faults.failing = true;
+    const before = transport.requests.length;
     const first = await pipeline.evaluateScope(scope);
+    // The NSG it dropped is read by id; the NSGs are not listed.
+    const paths = transport.requests.slice(before).map((r) => r.path.toLowerCase());
+    expect(paths).toContain(nsgId.toLowerCase());
+    expect(paths.some((p) => p.endsWith('/providers/microsoft.network/networksecuritygroups'))).toBe(false);
     expect(first.status).toBe('failed');
     expect(first.failure).toMatch(/could not record what guards the subnets and NICs/);
     // The findings were stored before the record failed: their transitions are announced already.
