@@ -36,9 +36,9 @@ export type ScopeEstateRead =
   /** The context is larger than the limits: read the whole inventory instead. */
   | { kind: 'too-large'; reason: string; reads: number };
 
-const NSGS: ListedType = 'Microsoft.Network/networkSecurityGroups';
-const NICS: ListedType = 'Microsoft.Network/networkInterfaces';
-const BASTIONS: ListedType = 'Microsoft.Network/bastionHosts';
+const NSGS = 'Microsoft.Network/networkSecurityGroups' satisfies ListedType;
+const NICS = 'Microsoft.Network/networkInterfaces' satisfies ListedType;
+const BASTIONS = 'Microsoft.Network/bastionHosts' satisfies ListedType;
 
 export async function readScopeEstate(
   source: TargetedReads,
@@ -50,7 +50,7 @@ export async function readScopeEstate(
   const read = new Map<string, unknown>();
   /** Top-level keys asked for (read, deleted or merely referenced by a deleted child). */
   const asked = new Set<string>();
-  const lists = new Map<ListedType, unknown[]>();
+  const lists = new Map<ListedType, Listed[]>();
   let reads = 0;
   /** Resources read by id: what the limit counts (listed ones cost their list's pages, already paid). */
   let fetched = 0;
@@ -70,7 +70,7 @@ export async function readScopeEstate(
   };
 
   let pending: string[] = [scope.id];
-  let listed: unknown[] = [];
+  let listed: Listed[] = [];
   let depth = limits.firstDepth;
   // ASG members lend their addresses and nothing else: unless the scope's reach depends on them (a
   // NIC's, an ASG's), they join the estate once the rest is complete, and are loaded once.
@@ -86,8 +86,7 @@ export async function readScopeEstate(
       take(result, pending);
       fetched += result.resources.length;
     }
-    for (const resource of listed) {
-      const key = topLevelKey(String(field(resource, 'id')));
+    for (const { key, resource } of listed) {
       if (defer && String(field(resource, 'type')).toLowerCase() === NICS.toLowerCase()) members.set(key, resource);
       else read.set(key, resource);
       asked.add(key);
@@ -108,13 +107,10 @@ export async function readScopeEstate(
       const failures = results.flatMap((r) => r.failures);
       reads += results.reduce((n, r) => n + r.reads, 0);
       if (failures.length > 0) return { kind: 'failed', failures, reads };
-      unlisted.forEach((type, i) => lists.set(type, results[i]?.resources ?? []));
+      unlisted.forEach((type, i) => lists.set(type, (results[i]?.resources ?? []).flatMap((r) => listedOf(type, r) ?? [])));
     }
     // What the lists add is taken in at the start of the next round, with whatever else it reads.
-    listed = [...listedContext(lists, needs)].filter((resource) => {
-      const id = field(resource, 'id');
-      return typeof id === 'string' && !read.has(topLevelKey(id)) && !members.has(topLevelKey(id));
-    });
+    listed = [...listedContext(lists, needs)].filter(({ key }) => !read.has(key) && !members.has(key));
 
     pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
     if (pending.length === 0 && listed.length === 0) {
@@ -133,33 +129,57 @@ function tooLarge(reason: string, reads: number): ScopeEstateRead {
   return { kind: 'too-large', reason, reads };
 }
 
-/** The listed resources some verdict depends on: NICs in the ASGs that matter, the NSGs asked for, the Bastions serving. */
-function* listedContext(lists: ReadonlyMap<ListedType, unknown[]>, needs: ContextNeeds): Generator<unknown> {
-  if (needs.bastionNetworks.size > 0) {
-    for (const bastion of lists.get(BASTIONS) ?? []) {
-      const subnets = arrayField(bastion, 'ipConfigurations').flatMap((c) => (referenceId(c, 'subnet') ?? []));
-      if (subnets.some((id) => needs.bastionNetworks.has(parentId(normalizeId(id)) ?? ''))) yield bastion;
+/** A listed resource with what decides whether it is needed, worked out once per list. */
+interface Listed {
+  resource: unknown;
+  key: string;
+  /** ASG keys: a NIC's memberships, or the ASGs an NSG's rules name. */
+  asgs: string[];
+  /** An NSG's: attached to no subnet and no NIC. */
+  unattached: boolean;
+  /** A Bastion's: the networks of its subnets. */
+  networks: string[];
+}
+
+function listedOf(type: ListedType, resource: unknown): Listed | undefined {
+  const id = field(resource, 'id');
+  if (typeof id !== 'string') return undefined;
+  const listed: Listed = { resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [] };
+  switch (type) {
+    case NICS:
+      listed.asgs = arrayField(resource, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups').map(normalizeId));
+      break;
+    case NSGS:
+      listed.unattached = referenceIds(resource, 'subnets').length === 0 && referenceIds(resource, 'networkInterfaces').length === 0;
+      listed.asgs = arrayField(resource, 'securityRules').flatMap((rule) =>
+        [...referenceIds(rule, 'sourceApplicationSecurityGroups'), ...referenceIds(rule, 'destinationApplicationSecurityGroups')].map(normalizeId),
+      );
+      break;
+    case BASTIONS:
+      listed.networks = arrayField(resource, 'ipConfigurations').flatMap((c) => {
+        const subnet = referenceId(c, 'subnet');
+        return subnet === undefined ? [] : [parentId(normalizeId(subnet)) ?? ''];
+      });
+      break;
+    default: {
+      const unreachable: never = type;
+      throw new Error(`unknown list ${String(unreachable)}`);
     }
   }
+  return listed;
+}
+
+/** The listed resources some verdict depends on: NICs in the ASGs that matter, the NSGs asked for, the Bastions serving. */
+function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: ContextNeeds): Generator<Listed> {
+  if (needs.bastionNetworks.size > 0) {
+    for (const bastion of lists.get(BASTIONS) ?? []) if (bastion.networks.some((n) => needs.bastionNetworks.has(n))) yield bastion;
+  }
   if (needs.asgMembers.size > 0) {
-    for (const nic of lists.get(NICS) ?? []) {
-      const asgs = arrayField(nic, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups'));
-      if (asgs.some((id) => needs.asgMembers.has(normalizeId(id)))) yield nic;
-    }
+    for (const nic of lists.get(NICS) ?? []) if (nic.asgs.some((a) => needs.asgMembers.has(a))) yield nic;
   }
   if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) {
     for (const nsg of lists.get(NSGS) ?? []) {
-      const unattached = referenceIds(nsg, 'subnets').length === 0 && referenceIds(nsg, 'networkInterfaces').length === 0;
-      if (needs.unattachedNsgs && unattached) yield nsg;
-      else if (needs.nsgsNamingAsgs.size > 0 && namesAnyAsg(nsg, needs.nsgsNamingAsgs)) yield nsg;
+      if ((needs.unattachedNsgs && nsg.unattached) || nsg.asgs.some((a) => needs.nsgsNamingAsgs.has(a))) yield nsg;
     }
   }
-}
-
-function namesAnyAsg(nsg: unknown, asgs: ReadonlySet<string>): boolean {
-  return arrayField(nsg, 'securityRules').some((rule) =>
-    [...referenceIds(rule, 'sourceApplicationSecurityGroups'), ...referenceIds(rule, 'destinationApplicationSecurityGroups')].some((id) =>
-      asgs.has(normalizeId(id)),
-    ),
-  );
 }
