@@ -123,6 +123,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const invalid = new Set(estate.errors.map((e) => normalizeId(e.resourceId)));
     // A scope resource that failed validation is present, not deleted: bad input resolves nothing.
     const deleted = affected.scopeDeleted && !invalid.has(scope.id) ? [scope.id] : [];
+    // Storage reads what is stored for these resources while the rules run (the requests go out
+    // before the rules take the thread).
+    const ahead = options.store.readAhead(affected.resources);
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const rules = options.evaluate(estate, { only: affected.resources, serviceTags });
     const relevant = (e: ResourceError): boolean =>
       scope.kind === 'subscription' ? true : affected.resources.has(normalizeId(e.resourceId)) || normalizeId(e.resourceId) === scope.id;
@@ -137,7 +141,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
     let transitions;
     try {
-      transitions = await options.store.applyEvaluation(result, cause);
+      transitions = await options.store.applyEvaluation(result, cause, ahead);
     } catch (error) {
       // What did commit before the store failed is real: announce it once, then fail for a retry.
       if (error instanceof StoreError && error.committed.length > 0) await options.alerter.publish(error.committed);

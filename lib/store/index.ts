@@ -18,6 +18,7 @@ export type {
   HistoryQuery,
   InputProblem,
   NewSuppression,
+  ReadAhead,
   RemovalResult,
   StoreConnection,
   StoreHttpClient,

@@ -38,6 +38,7 @@ import { isActive, validateSuppression } from './suppressions.js';
 import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import { createGuardMemory } from './guards.js';
 import type {
+  ReadAhead,
   EvaluationCause,
   FindingPage,
   FindingQuery,
@@ -321,13 +322,36 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
     }
   }
 
-  async function applyEvaluation(result: EvaluationResult, cause: EvaluationCause = {}): Promise<Transition[]> {
+  /** Reads started ahead of applyEvaluation, by the handle readAhead gave out. */
+  const aheads = new WeakMap<ReadAhead, { known: Promise<Map<string, Known>>; suppressions: Promise<Suppression[]> }>();
+
+  function readAhead(resourceIds: Iterable<string>): ReadAhead {
+    const resources: ReadonlySet<string> = new Set([...resourceIds].map(normalizeId));
+    const tables = ensureTables();
+    const known = tables.then(() => loadResources(resources));
+    const suppressions = tables.then(() => activeSuppressions(now()));
+    // Whoever applies the evaluation sees a failure; until then it must not count as unhandled.
+    known.catch(() => undefined);
+    suppressions.catch(() => undefined);
+    const handle: ReadAhead = Object.freeze({ resources });
+    aheads.set(handle, { known, suppressions });
+    return handle;
+  }
+
+  async function applyEvaluation(result: EvaluationResult, cause: EvaluationCause = {}, ahead?: ReadAhead): Promise<Transition[]> {
     return guarded('applying an evaluation', async () => {
       // A resource that could not be read, or was read but not fully judged (bad input), resolves nothing.
       const notJudged = new Set([...result.unreadable, ...result.errors].map((u) => normalizeId(u.resourceId)));
       const judged = new Set([...result.read, ...result.deleted].map(normalizeId).filter((id) => !notJudged.has(id)));
       const resources = new Set([...judged, ...result.findings.map((f) => normalizeId(f.resourceId))]);
-      const [known, suppressions] = await Promise.all([loadResources(resources), activeSuppressions(now())]);
+      const early = ahead ? aheads.get(ahead) : undefined;
+      const rest = early && ahead ? [...resources].filter((r) => !ahead.resources.has(r)) : [...resources];
+      const [readEarly, readNow, suppressions] = await Promise.all([
+        early?.known ?? Promise.resolve(new Map<string, Known>()),
+        rest.length > 0 ? loadResources(rest) : Promise.resolve(new Map<string, Known>()),
+        early?.suppressions ?? activeSuppressions(now()),
+      ]);
+      const known = new Map([...readEarly, ...readNow]);
 
       const work = new Map<string, Work>();
       for (const finding of result.findings) {
@@ -506,6 +530,7 @@ export function createFindingsStore(options: FindingsStoreOptions): FindingsStor
 
   return {
     ensureTables: () => guarded('creating tables', ensureTables),
+    readAhead,
     applyEvaluation,
     listFindings,
     getFinding,

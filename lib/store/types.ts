@@ -194,6 +194,11 @@ export interface FindingsStoreOptions {
   concurrency?: number;
 }
 
+/** A read of stored state started ahead of applyEvaluation (opaque). */
+export interface ReadAhead {
+  readonly resources: ReadonlySet<string>;
+}
+
 /** Which subnets and NICs to recall the NSG of: by id, and/or every subnet of a virtual network. */
 export interface GuardQuery {
   subscriptionId: string;
@@ -226,7 +231,12 @@ export interface FindingsStore {
    * each transition once (even when two instances apply the same evaluation at once). Throws
    * {@link StoreError} when Table Storage fails; it carries the transitions already committed.
    */
-  applyEvaluation(result: EvaluationResult, cause?: EvaluationCause): Promise<Transition[]>;
+  applyEvaluation(result: EvaluationResult, cause?: EvaluationCause, ahead?: ReadAhead): Promise<Transition[]>;
+  /**
+   * Starts reading the stored state of these resources (and the suppressions) now, for the
+   * applyEvaluation that gets the handle: storage works while the rules run. Failures surface there.
+   */
+  readAhead(resourceIds: Iterable<string>): ReadAhead;
   /** Throws {@link StoreQueryError} for a continuation token it did not issue. */
   listFindings(query?: FindingQuery): Promise<FindingPage>;
   getFinding(id: string): Promise<{ finding: StoredFinding; history: HistoryEntry[] } | undefined>;
