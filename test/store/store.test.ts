@@ -126,6 +126,27 @@ describe('applyEvaluation lifecycle', () => {
     expect(got!.history[0]).toMatchObject({ correlationId: 'c1', eventTime: '2025-03-01T00:00:30.000Z' });
   });
 
+  it('decides the same from a read started ahead, and reads what that read did not cover', async () => {
+    const store = newStore('ahead');
+    const opened = await store.applyEvaluation(evaluation({ read: [A, B], findings: [sshA, sshB] }), {}, store.readAhead([A]));
+    expect(opened.map((t) => t.kind)).toEqual(['opened', 'opened']);
+    // B is not in the read ahead: its stored finding is still found (no second 'opened').
+    expect(await store.applyEvaluation(evaluation({ read: [A, B], findings: [sshA, sshB] }), {}, store.readAhead([A]))).toEqual([]);
+    const resolved = await store.applyEvaluation(evaluation({ read: [A, B], findings: [sshB] }), {}, store.readAhead([A, B]));
+    expect(resolved.map((t) => [t.kind, t.finding.resourceId])).toEqual([['resolved', A]]);
+  });
+
+  it('reports a read ahead that failed where the evaluation is applied, and nowhere else', async () => {
+    const store = createFindingsStore({
+      connection: { kind: 'connectionString', connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1' },
+      tables: freshTables('aheadfails'),
+      retry: { maxRetries: 0, retryDelayInMs: 1, maxRetryDelayInMs: 1 },
+    });
+    const ahead = store.readAhead([A]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(store.applyEvaluation(evaluation({ read: [A] }), {}, ahead)).rejects.toThrow(/findings store/);
+  });
+
   it('writes nothing for an unchanged finding seen again within the lastSeen resolution', async () => {
     const clock = steppingClock('2025-03-01T00:00:00.000Z', 60_000);
     const store = newStore('seenlately', clock);
