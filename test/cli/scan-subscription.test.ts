@@ -1,28 +1,17 @@
 /** `nsgwatch scan --subscription`: the live read through the real NetworkManagementClient on a test transport. */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { scanCommand } from '../../lib/cli/scan.js';
 import { main } from '../../lib/cli/main.js';
+import { sampleEstateResources } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 
 const SUB = '0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a';
 type Json = Record<string, unknown>;
 
-function sampleResources(): Json[] {
-  const dir = join(process.cwd(), 'samples', 'estate');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => {
-      const doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Json | Json[];
-      return Array.isArray(doc) ? doc : (doc['value'] as Json[]);
-    });
-}
-
 function setup() {
   const transport = createArmTransport();
-  serveEstate(transport, createArmEstate(sampleResources()), { pageSize: 3 });
+  serveEstate(transport, createArmEstate(sampleEstateResources()), { pageSize: 3 });
   const armReader = createArmReader({ httpClient: transport, credential: testCredential(), retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
   let out = '';
   let err = '';

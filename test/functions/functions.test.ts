@@ -3,8 +3,6 @@
  * Azurite → queue trigger → evaluateScope over the real NetworkManagementClient (test transport
  * serving the sample estate in REST shape) → findings store on Azurite; and the reconcile timer.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvocationContext, type EventGridEvent, type Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,22 +16,12 @@ import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { azureRuntime, configureAzureRuntime } from '../../lib/runtime/azure.js';
 import type { StoredFinding } from '../../lib/store/index.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
-import { withBackReferences } from '../support/arm-estate.js';
+import { withBackReferences, sampleEstateResources } from '../support/arm-estate.js';
 
 const SUB = '0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a';
 const NET = `/subscriptions/${SUB}/resourceGroups/rg-nsgwatch-demo/providers/Microsoft.Network`;
-const SAMPLES = join(process.cwd(), 'samples', 'estate');
 
 type Json = Record<string, unknown>;
-
-function sampleResources(): Json[] {
-  const out: Json[] = [];
-  for (const file of readdirSync(SAMPLES).filter((f) => f.endsWith('.json'))) {
-    const doc = JSON.parse(readFileSync(join(SAMPLES, file), 'utf8')) as Json | Json[];
-    out.push(...(Array.isArray(doc) ? doc : (doc['value'] as Json[])));
-  }
-  return out;
-}
 
 function context(name: string, triggerMetadata: Record<string, unknown> = {}): InvocationContext & { lines: string[] } {
   const lines: string[] = [];
@@ -62,7 +50,7 @@ describe('Functions end to end', () => {
     azurite = await startAzurite();
     transport = createArmTransport();
     // Served as ARM serves it: with the back-references the hand-written sample leaves out.
-    estate = createArmEstate(withBackReferences(sampleResources()));
+    estate = createArmEstate(withBackReferences(sampleEstateResources()));
     serveEstate(transport, estate);
     const credential = testCredential();
     configureAzureRuntime({

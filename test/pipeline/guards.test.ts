@@ -3,8 +3,6 @@
  * NSG is judged with the NSG it had, and an evaluation whose record of it cannot be written fails
  * for a retry, with each transition stored and announced once.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { createDefaultHttpClient, RestError } from '@azure/core-rest-pipeline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlerter, type AlertSummary } from '../../lib/alerts/index.js';
@@ -15,23 +13,13 @@ import { createPipeline } from '../../lib/pipeline/pipeline.js';
 import { normalizeId } from '../../lib/rules/finding.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
 import { createFindingsStore, type StoreHttpClient } from '../../lib/store/index.js';
-import { withBackReferences } from '../support/arm-estate.js';
+import { withBackReferences, sampleEstateResources } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 import { freshTables } from '../store/support.js';
 
 type Json = Record<string, unknown>;
 const SUB = '0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a';
 const NET = `/subscriptions/${SUB}/resourceGroups/rg-nsgwatch-demo/providers/Microsoft.Network`;
-
-function sample(): Json[] {
-  const dir = join(process.cwd(), 'samples', 'estate');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => {
-      const doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Json | Json[];
-      return Array.isArray(doc) ? doc : (doc['value'] as Json[]);
-    });
-}
 
 /** Table Storage as it is, except that writes of guard rows fail like a dropped connection while `failing`. */
 function guardFaults(): { httpClient: StoreHttpClient; failing: boolean } {
@@ -62,7 +50,7 @@ describe('guard memory in the pipeline', () => {
 
   it('judges the NSG a subnet dropped; a failed record fails the evaluation, and the retry completes it once', async () => {
     const transport = createArmTransport();
-    const estate = createArmEstate(withBackReferences(sample()));
+    const estate = createArmEstate(withBackReferences(sampleEstateResources()));
     serveEstate(transport, estate);
     const reader = createArmReader({ httpClient: transport, credential: testCredential(), retry: { maxAttempts: 1 } });
     const faults = guardFaults();

@@ -3,8 +3,6 @@
  * set, same findings, same errors. Checked over every scope kind on synthetic hub-and-spoke
  * estates and on the sample estate, through the real NetworkManagementClient on the test transport.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { armSource } from '../../lib/azure/arm-source.js';
@@ -18,7 +16,7 @@ import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targete
 import type { TargetedReads } from '../../lib/pipeline/types.js';
 import { normalizeId } from '../../lib/rules/finding.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
-import { syntheticEstate, withBackReferences } from '../support/arm-estate.js';
+import { sampleEstateResources, syntheticEstate, withBackReferences } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
 import { mulberry32 } from '../support/random.js';
 
@@ -149,14 +147,8 @@ describe('readScopeEstate judges as the sweep does', () => {
   });
 
   it('on every scope of the sample estate', async () => {
-    const dir = join(process.cwd(), 'samples', 'estate');
     // Hand-written, the sample leaves out the back-references ARM fills in: served as ARM would.
-    const resources = withBackReferences(readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .flatMap((f) => {
-        const json = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>[] | { value: Record<string, unknown>[] };
-        return Array.isArray(json) ? json : json.value;
-      }));
+    const resources = withBackReferences(sampleEstateResources());
     const subscriptionId = String(resources[0]?.['id']).split('/')[2]?.toLowerCase() ?? '';
     const served = serve(resources, subscriptionId);
     const full = await served.full();

@@ -7,6 +7,8 @@
  *
  * Served by serveEstate (arm-transport.ts) for the inventory tests and the sweep benchmark.
  */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { mulberry32 } from './arm-transport.js';
 
 export interface SyntheticEstateOptions {
@@ -389,4 +391,16 @@ export function withBackReferences(resources: readonly Json[]): Json[] {
     }
   }
   return copies;
+}
+
+/** The demo estate (samples/estate) as REST-shaped resources, as the hand-written files hold them. */
+export function sampleEstateResources(): Json[] {
+  const dir = join(process.cwd(), 'samples', 'estate');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .flatMap((f) => {
+      const doc = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Json | Json[];
+      return Array.isArray(doc) ? doc : (doc['value'] as Json[]);
+    });
 }
