@@ -68,15 +68,7 @@ export function compileNsg(nsg: Nsg, ctx: EvaluationContext): CompiledNsg {
   };
   const compileRule = (rule: SecurityRule): CompiledRule => ({
     rule,
-    ref: {
-      nsg: nsg.id,
-      nsgName: nsg.name,
-      rule: rule.name,
-      priority: rule.priority,
-      access: rule.access,
-      direction: rule.direction,
-      isDefault: rule.isDefault,
-    },
+    ref: ruleRef(nsg, rule),
     protocol: rule.protocol,
     source: resolve(rule.source),
     destination: resolve(rule.destination),
@@ -156,4 +148,17 @@ export function parseEndpoint(text: string, ctx: EvaluationContext): Endpoint | 
   const kind = namedSetKind(key, ctx);
   if (kind !== 'unresolvedTag') return `'${text}' names a set of addresses (${kind}), not one address`;
   return { family: 'tag', key };
+}
+
+/** The reference to a rule used in decisions and evidence. */
+export function ruleRef(nsg: Nsg, rule: SecurityRule): RuleRef {
+  return {
+    nsg: nsg.id,
+    nsgName: nsg.name,
+    rule: rule.name,
+    priority: rule.priority,
+    access: rule.access,
+    direction: rule.direction,
+    isDefault: rule.isDefault,
+  };
 }

@@ -12,7 +12,6 @@ import type {
   Layers,
   Nsg,
   RuleRef,
-  SecurityRule,
 } from './types.js';
 import { parseIp } from './addresses.js';
 import { type Endpoint, type PointFlow, compileNsg, firstMatch, hasPorts, parseEndpoint } from './compile.js';
@@ -152,18 +151,6 @@ export function evaluateComposed(layers: Layers, flow: Flow): ComposedDecision {
   return { access: 'Allow', decidedBy };
 }
 
-/** The reference to a rule used in decisions and evidence. */
-export function ruleRef(nsg: Nsg, rule: SecurityRule): RuleRef {
-  return {
-    nsg: nsg.id,
-    nsgName: nsg.name,
-    rule: rule.name,
-    priority: rule.priority,
-    access: rule.access,
-    direction: rule.direction,
-    isDefault: rule.isDefault,
-  };
-}
 
 /** A flow in the evidence shape of lib/rules/finding.ts. */
 export function toWitness(flow: Flow): WitnessFlow {

@@ -69,7 +69,8 @@ export {
   DEFAULT_RULE_NAMES,
 } from './parse.js';
 
-export { parseFlow, evaluateFlow, evaluateComposed, ruleRef, toWitness } from './evaluate.js';
+export { parseFlow, evaluateFlow, evaluateComposed, toWitness } from './evaluate.js';
+export { ruleRef } from './compile.js';
 
 export {
   analyzeRegion,
