@@ -46,14 +46,19 @@ export function normalizeIntervals<T extends Bound>(pairs: readonly T[], ops: Bo
   for (const i of order) {
     const lo = pairs[2 * i] as T;
     const hi = pairs[2 * i + 1] as T;
-    const last = out.length - 1;
-    if (last > 0 && lo <= ops.succ(out[last] as T)) {
-      if (hi > (out[last] as T)) out[last] = hi;
-    } else {
-      out.push(lo, hi);
-    }
+    appendMerged(out, lo, hi, ops);
   }
   return out;
+}
+
+/** Appends [lo, hi] to a sorted interval list, merging it into the last interval it overlaps or touches. */
+function appendMerged<T extends Bound>(out: T[], lo: T, hi: T, ops: BoundOps<T>): void {
+  const last = out.length - 1;
+  if (last > 0 && lo <= ops.succ(out[last] as T)) {
+    if (hi > (out[last] as T)) out[last] = hi;
+  } else {
+    out.push(lo, hi);
+  }
 }
 
 /** Sets are immutable, so results may share an operand's array. */
@@ -75,12 +80,7 @@ export function unionIntervals<T extends Bound>(a: readonly T[], b: readonly T[]
       hi = b[j + 1] as T;
       j += 2;
     }
-    const last = out.length - 1;
-    if (last > 0 && lo <= ops.succ(out[last] as T)) {
-      if (hi > (out[last] as T)) out[last] = hi;
-    } else {
-      out.push(lo, hi);
-    }
+    appendMerged(out, lo, hi, ops);
   }
   return out;
 }
