@@ -65,6 +65,12 @@ export type Decision =
  */
 export const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
+/** A finding seen again in the same status: its content refreshed if it changed, else lastSeen touched (now and then). */
+function stillPresent(stored: StoredState, updated: StoredFinding, contentHash: string, now: Date): Decision {
+  if (contentHash !== stored.contentHash) return { kind: 'refresh', next: updated, contentHash };
+  return seenLately(stored.finding, now) ? { kind: 'unchanged' } : { kind: 'touch' };
+}
+
 function seenLately(finding: StoredFinding, now: Date): boolean {
   const last = Date.parse(finding.lastSeen);
   return Number.isFinite(last) && now.getTime() - last >= 0 && now.getTime() - last < LAST_SEEN_RESOLUTION_MS;
@@ -135,8 +141,7 @@ export function decide(
               contentHash,
             };
           }
-          if (contentHash !== stored.contentHash) return { kind: 'refresh', next: updated, contentHash };
-          return seenLately(current, now) ? { kind: 'unchanged' } : { kind: 'touch' };
+          return stillPresent(stored, updated, contentHash, now);
         case 'suppressed':
           if (!muting) {
             return {
@@ -150,8 +155,7 @@ export function decide(
           if (muting.id !== current.suppression?.id) {
             return { kind: 'refresh', next: { ...updated, suppression: refOf(muting) }, contentHash };
           }
-          if (contentHash !== stored.contentHash) return { kind: 'refresh', next: updated, contentHash };
-          return seenLately(current, now) ? { kind: 'unchanged' } : { kind: 'touch' };
+          return stillPresent(stored, updated, contentHash, now);
         default:
           return assertNever(current.status);
       }
