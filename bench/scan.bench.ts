@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Measurement } from './run.js';
 import { mulberry32 } from '../test/support/random.js';
+import { DEFAULT_RULES } from '../test/support/arm-estate.js';
 
 type Json = Record<string, unknown>;
 
@@ -79,16 +80,7 @@ export function scaleEstate(options: ScaleOptions = SCALE): Json[] {
   });
 
   const defaultRules = (nsg: number): Json[] =>
-    (
-      [
-        ['AllowVnetInBound', 'Inbound', 'Allow', 65000, 'VirtualNetwork', 'VirtualNetwork'],
-        ['AllowAzureLoadBalancerInBound', 'Inbound', 'Allow', 65001, 'AzureLoadBalancer', '*'],
-        ['DenyAllInBound', 'Inbound', 'Deny', 65500, '*', '*'],
-        ['AllowVnetOutBound', 'Outbound', 'Allow', 65000, 'VirtualNetwork', 'VirtualNetwork'],
-        ['AllowInternetOutBound', 'Outbound', 'Allow', 65001, '*', 'Internet'],
-        ['DenyAllOutBound', 'Outbound', 'Deny', 65500, '*', '*'],
-      ] as const
-    ).map(([name, direction, access, priority, source, destination]) => ({
+    DEFAULT_RULES.map(([name, direction, access, priority, source, destination]) => ({
       name,
       id: `${nsgId(nsg)}/defaultSecurityRules/${name}`,
       properties: { priority, direction, access, protocol: '*', sourcePortRange: '*', destinationPortRange: '*', sourceAddressPrefix: source, destinationAddressPrefix: destination },

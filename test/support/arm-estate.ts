@@ -65,7 +65,8 @@ const RULE_TEMPLATES: readonly RuleTemplate[] = [
   { name: 'deny-internet-out', direction: 'Outbound', access: 'Deny', protocol: '*', priority: 4000, fields: { destinationAddressPrefix: 'Internet', destinationPortRange: '*' } },
 ];
 
-const DEFAULT_RULES: readonly [string, 'Inbound' | 'Outbound', 'Allow' | 'Deny', number, string, string][] = [
+/** Azure's six default rules: name, direction, access, priority, source, destination. */
+export const DEFAULT_RULES: readonly [string, 'Inbound' | 'Outbound', 'Allow' | 'Deny', number, string, string][] = [
   ['AllowVnetInBound', 'Inbound', 'Allow', 65000, 'VirtualNetwork', 'VirtualNetwork'],
   ['AllowAzureLoadBalancerInBound', 'Inbound', 'Allow', 65001, 'AzureLoadBalancer', '*'],
   ['DenyAllInBound', 'Inbound', 'Deny', 65500, '*', '*'],
