@@ -1,45 +1,16 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt, nsgwatch } from '../support/built-cli.js';
 
-const run = promisify(execFile);
 const ROOT = process.cwd();
-const BUILT = resolve(ROOT, 'dist/lib/cli/flow.js');
 const NSG_GET = resolve(ROOT, '../shared/corpus/rest-api-examples/2021-02-01/NetworkSecurityGroupGet.json');
 const dir = mkdtempSync(join(tmpdir(), 'nsgwatch-flow-built-'));
 
-function newestSource(path: string): number {
-  return readdirSync(path, { withFileTypes: true }).reduce((newest, entry) => {
-    const full = join(path, entry.name);
-    return Math.max(newest, entry.isDirectory() ? newestSource(full) : statSync(full).mtimeMs);
-  }, 0);
-}
-
-/** `npm test` builds first; a run of this file alone rebuilds when what `flow` runs on is newer than dist/. */
-beforeAll(async () => {
-  const sources = ['lib/cli', 'lib/estate', 'lib/nsg', 'lib/rules'].map((d) => newestSource(resolve(ROOT, d)));
-  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= Math.max(...sources)) return;
-  await run(process.execPath, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT }).catch(
-    (error: unknown) => {
-      // tsc emits even with type errors elsewhere in the tree; the assertions below decide.
-      if (!existsSync(BUILT)) throw error;
-    },
-  );
-}, 120_000);
+/** `npm test` builds first; a run of this file alone rebuilds when what it runs on is newer than dist/. */
+beforeAll(() => ensureBuilt('dist/lib/cli/flow.js', ['lib/cli', 'lib/estate', 'lib/nsg', 'lib/rules']), 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function nsgwatch(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/nsgwatch.js', ...args], { cwd: ROOT });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
 
 describe('the built CLI: node bin/nsgwatch.js flow', () => {
   it('answers one flow', async () => {
