@@ -4,6 +4,7 @@
  * 1.0, for the local demo and for anyone replaying a change by hand.
  */
 import { randomUUID } from 'node:crypto';
+import { parseArmId } from '../azure/events.js';
 
 export type DemoOperation = 'write' | 'delete' | 'action';
 
@@ -40,19 +41,16 @@ export function operationNameOf(resourceId: string, operation: DemoOperation): s
   return [namespace, ...types, operation].join('/');
 }
 
-function subscriptionOf(resourceId: string): string {
-  const match = /^\/subscriptions\/([^/]+)/i.exec(resourceId);
-  if (!match?.[1]) throw new Error(`${resourceId} names no subscription`);
-  return match[1];
-}
-
-function resourceGroupOf(resourceId: string): string | undefined {
-  return /\/resourceGroups\/([^/]+)/i.exec(resourceId)?.[1];
+/** The subscription and resource group an id names, as the event parser reads them. */
+function partsOf(resourceId: string): { subscriptionId: string; resourceGroup?: string } {
+  const parsed = parseArmId(resourceId);
+  if (!parsed.ok) throw new Error(`${resourceId} ${parsed.reason}`);
+  return parsed.value;
 }
 
 /** The `data` of a resource event: who did what to which resource, as Azure Resource Manager reports it. */
 function eventData(input: ResourceEventInput, correlationId: string): Record<string, unknown> {
-  const subscriptionId = subscriptionOf(input.resourceId);
+  const { subscriptionId } = partsOf(input.resourceId);
   const operationName = operationNameOf(input.resourceId, input.operation);
   const issuedAt = Math.floor(input.time.getTime() / 1000) - 60;
   return {
@@ -103,15 +101,14 @@ export function eventGridEvent(input: ResourceEventInput): Record<string, unknow
     data: eventData(input, input.correlationId ?? randomUUID()),
     dataVersion: '2',
     metadataVersion: '1',
-    topic: `/subscriptions/${subscriptionOf(input.resourceId)}`,
+    topic: `/subscriptions/${partsOf(input.resourceId).subscriptionId}`,
   };
 }
 
 /** The same event in CloudEvents 1.0. */
 export function cloudEvent(input: ResourceEventInput): Record<string, unknown> {
   const id = input.id ?? randomUUID();
-  const group = resourceGroupOf(input.resourceId);
-  const subscription = subscriptionOf(input.resourceId);
+  const { subscriptionId: subscription, resourceGroup: group } = partsOf(input.resourceId);
   return {
     source: group !== undefined ? `/subscriptions/${subscription}/resourceGroups/${group}` : `/subscriptions/${subscription}`,
     subject: input.resourceId,
