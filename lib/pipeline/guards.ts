@@ -5,6 +5,7 @@
 import type { Scope } from '../azure/scopes.js';
 import type { Estate } from '../estate/model.js';
 import type { GuardQuery, GuardRecord } from '../store/index.js';
+import { normalizeId } from '../rules/finding.js';
 import { membershipSignature, type PreviousGuards } from './affected.js';
 
 /** What to recall before evaluating a scope: nothing for scopes that cannot detach an NSG. */
@@ -35,7 +36,7 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
  * validation keep what they had: they were not judged.
  */
 export function guardsToRemember(estate: Estate, scope: Scope, recalled: PreviousGuards | undefined): Map<string, GuardRecord | undefined> {
-  const invalid = new Set(estate.errors.map((e) => e.resourceId.toLowerCase()));
+  const invalid = new Set(estate.errors.map((e) => normalizeId(e.resourceId)));
   const now = new Map<string, GuardRecord | undefined>();
   const recordOf = (key: string): GuardRecord | undefined => {
     const subnet = estate.subnets.get(key);
