@@ -14,7 +14,7 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { RestError, createPipelineRequest, type HttpClient, type Pipeline, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { SETTINGS } from '../config/names.js';
-import { arrayField, field, referenceId, referenceIds } from '../estate/fields.js';
+import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { normalizeId } from '../rules/finding.js';
 import { isTopLevel, parseArmId, topLevelRef, type ArmResourceRef } from './arm-id.js';
 import { classifyReadError, describeFailure, type ReadFailure, type ReadFailureCause } from './arm-errors.js';
@@ -503,10 +503,7 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
   const out: string[] = [];
   switch (visit.top.kind) {
     case 'networkSecurityGroup':
-      out.push(...referenceIds(resource, 'subnets'), ...referenceIds(resource, 'networkInterfaces'));
-      for (const rule of arrayField(resource, 'securityRules')) {
-        out.push(...referenceIds(rule, 'sourceApplicationSecurityGroups'), ...referenceIds(rule, 'destinationApplicationSecurityGroups'));
-      }
+      out.push(...referenceIds(resource, 'subnets'), ...referenceIds(resource, 'networkInterfaces'), ...asgIdsNamedBy(resource));
       break;
     case 'virtualNetwork':
       for (const subnet of arrayField(resource, 'subnets')) {

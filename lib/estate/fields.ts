@@ -32,3 +32,11 @@ export function referenceIds(value: unknown, key: string): string[] {
     return typeof id === 'string' && id !== '' ? [id] : [];
   });
 }
+
+/** The ids of the ASGs an NSG's rules name, as sources or destinations (either shape). */
+export function asgIdsNamedBy(nsg: unknown): string[] {
+  return arrayField(nsg, 'securityRules').flatMap((rule) => [
+    ...referenceIds(rule, 'sourceApplicationSecurityGroups'),
+    ...referenceIds(rule, 'destinationApplicationSecurityGroups'),
+  ]);
+}

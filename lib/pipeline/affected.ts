@@ -5,6 +5,7 @@
  */
 import type { Scope } from '../azure/scopes.js';
 import type { Estate, NetworkInterface, NetworkSecurityGroup } from '../estate/model.js';
+import { asgIdsNamedBy } from '../estate/fields.js';
 import { normalizeId } from '../rules/finding.js';
 
 export interface AffectedResources {
@@ -257,25 +258,9 @@ export function estateGraph(estate: Estate): EstateGraph {
   return r;
 }
 
-const ASG_FIELDS = ['sourceApplicationSecurityGroups', 'destinationApplicationSecurityGroups'] as const;
-
-/** Normalised ids of the ASGs an NSG's rules name (rules are flattened in `raw`). */
+/** Normalised ids of the ASGs an NSG's rules name. */
 export function referencedAsgs(nsg: NetworkSecurityGroup): Set<string> {
-  const out = new Set<string>();
-  const rules = nsg.raw['securityRules'];
-  if (!Array.isArray(rules)) return out;
-  for (const rule of rules) {
-    if (typeof rule !== 'object' || rule === null) continue;
-    for (const field of ASG_FIELDS) {
-      const refs = (rule as Record<string, unknown>)[field];
-      if (!Array.isArray(refs)) continue;
-      for (const ref of refs) {
-        const id = typeof ref === 'object' && ref !== null ? (ref as Record<string, unknown>)['id'] : undefined;
-        if (typeof id === 'string') out.add(normalizeId(id));
-      }
-    }
-  }
-  return out;
+  return new Set(asgIdsNamedBy(nsg.raw).map(normalizeId));
 }
 
 function link(map: Map<string, Set<string>>, from: string, to: string): void {

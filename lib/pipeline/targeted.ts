@@ -11,7 +11,7 @@
  */
 import type { Scope } from '../azure/scopes.js';
 import { parentId, topLevelKey } from '../estate/arm-id.js';
-import { arrayField, field, referenceId, referenceIds } from '../estate/fields.js';
+import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { normalizeId } from '../rules/finding.js';
@@ -151,9 +151,7 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
       break;
     case NSGS:
       listed.unattached = referenceIds(resource, 'subnets').length === 0 && referenceIds(resource, 'networkInterfaces').length === 0;
-      listed.asgs = arrayField(resource, 'securityRules').flatMap((rule) =>
-        [...referenceIds(rule, 'sourceApplicationSecurityGroups'), ...referenceIds(rule, 'destinationApplicationSecurityGroups')].map(normalizeId),
-      );
+      listed.asgs = asgIdsNamedBy(resource).map(normalizeId);
       break;
     case BASTIONS:
       listed.networks = arrayField(resource, 'ipConfigurations').flatMap((c) => {
