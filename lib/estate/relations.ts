@@ -213,6 +213,23 @@ export function relateEstate(estate: Estate): EstateRelations {
   };
 }
 
+/** The attachment point of a subnet with no NICs in it: its NSG alone, over its own address range. */
+export function subnetPoint(subnet: Subnet, subnetNsg: NsgSlot, virtualNetwork: VirtualNetworkScope): AttachmentPoint {
+  return {
+    kind: 'subnet',
+    id: subnet.id,
+    key: subnet.key,
+    name: subnet.name,
+    networkInterface: undefined,
+    subnetId: subnet.id,
+    subnet,
+    subnetNsg,
+    nicNsg: { state: 'none' },
+    virtualNetwork,
+    local: { kind: 'exact', addresses: subnet.addressPrefixes },
+  };
+}
+
 /** What `VirtualNetwork` means in a virtual network (unknown when the estate does not hold it). */
 export function virtualNetworkScope(relations: EstateRelations, virtualNetworkId: string): VirtualNetworkScope {
   return (
@@ -350,19 +367,7 @@ function attachmentPoints(
 
   for (const subnet of estate.subnets.values()) {
     if (nicsBySubnet.has(subnet.key)) continue;
-    points.push({
-      kind: 'subnet',
-      id: subnet.id,
-      key: subnet.key,
-      name: subnet.name,
-      networkInterface: undefined,
-      subnetId: subnet.id,
-      subnet,
-      subnetNsg: slotOf(estate, subnet.networkSecurityGroup),
-      nicNsg: none,
-      virtualNetwork: scopeOf(subnet.virtualNetwork.id),
-      local: { kind: 'exact', addresses: subnet.addressPrefixes },
-    });
+    points.push(subnetPoint(subnet, slotOf(estate, subnet.networkSecurityGroup), scopeOf(subnet.virtualNetwork.id)));
   }
 
   // Subnets outside the estate that an NSG says it guards.

@@ -10,6 +10,7 @@ import {
   contextInputs,
   nsgVirtualNetworkScope,
   relateEstate,
+  subnetPoint,
   type AttachmentPoint,
   type EstateRelations,
   type NsgSlot,
@@ -279,23 +280,15 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     const ref = subnet.networkSecurityGroup;
     const resource = ref ? estate.networkSecurityGroups.get(ref.key) : undefined;
     if (!resource) return undefined;
-    const point: AttachmentPoint = {
-      kind: 'subnet',
-      id: subnet.id,
-      key: subnet.key,
-      name: subnet.name,
-      networkInterface: undefined,
-      subnetId: subnet.id,
+    const point = subnetPoint(
       subnet,
-      subnetNsg: { state: 'present', id: resource.id, key: resource.key, nsg: resource },
-      nicNsg: { state: 'none' },
-      virtualNetwork: relations.virtualNetworkScopes.get(subnet.virtualNetwork.key) ?? {
+      { state: 'present', id: resource.id, key: resource.key, nsg: resource },
+      relations.virtualNetworkScopes.get(subnet.virtualNetwork.key) ?? {
         kind: 'unknown',
         virtualNetworkId: subnet.virtualNetwork.id,
         reason: 'its virtual network is not in the estate',
       },
-      local: { kind: 'exact', addresses: subnet.addressPrefixes },
-    };
+    );
     const effective = effectivePoint(point);
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
   };
