@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RestError, isRestError, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
-import { subscriptionOf } from './arm-id.js';
+import { subscriptionOf } from '../arm/index.js';
 import type { Clock, ReadBudgets, ReadLane } from './budget.js';
 
 export const ARM_READ_POLICY_NAME = 'nsgwatchArmReadPolicy';

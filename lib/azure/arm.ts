@@ -15,8 +15,7 @@ import { RestError, createPipelineRequest, type HttpClient, type Pipeline, type 
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { SETTINGS } from '../config/names.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
-import { normalizeId } from '../rules/finding.js';
-import { isTopLevel, parseArmId, topLevelRef, type ArmResourceRef } from './arm-id.js';
+import { isTopLevel, type NetworkRef, normalizeId, parseNetworkRef, topLevelRef } from '../arm/index.js';
 import { classifyReadError, describeFailure, type ReadFailure, type ReadFailureCause } from './arm-errors.js';
 import {
   DEFAULT_ARM_RETRY,
@@ -251,7 +250,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
   }
 
   /** GETs the top-level resource `ref` names (refs of child kinds are read through their parent). */
-  async function readTop(ref: ArmResourceRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
+  async function readTop(ref: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
     const top = topLevelRef(ref);
     return withReadContext(lane, async (context) => {
       try {
@@ -269,7 +268,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
   }
 
   async function readResource(id: string, readOptions: { lane?: ReadLane } = {}): Promise<ResourceRead> {
-    const parsed = parseArmId(id);
+    const parsed = parseNetworkRef(id);
     if (!parsed.ok) {
       const failure = badIdFailure(id, parsed.error);
       return { status: 'failed', id, reason: failure.message, failure };
@@ -282,7 +281,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
   }
 
   /** A subnet has a GET of its own; the API leaves `type` out of it. */
-  async function readSubnet(ref: ArmResourceRef, lane: ReadLane): Promise<ResourceRead> {
+  async function readSubnet(ref: NetworkRef, lane: ReadLane): Promise<ResourceRead> {
     return withReadContext(lane, async (context) => {
       try {
         const path = `${resourcePath(topLevelRef(ref))}/subnets/${encodeURIComponent(ref.childName ?? '')}`;
@@ -308,13 +307,13 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
 
     let wave: Visit[] = [];
     for (const id of ids) {
-      const parsed = parseArmId(id);
+      const parsed = parseNetworkRef(id);
       if (parsed.ok) wave.push(visitOf(parsed.ref, id, 0));
       else failures.push(badIdFailure(id, parsed.error));
     }
 
     while (wave.length > 0) {
-      const pending = new Map<string, ArmResourceRef>();
+      const pending = new Map<string, NetworkRef>();
       for (const visit of wave) {
         const key = normalizeId(visit.top.id);
         if (!outcomes.has(key) && !pending.has(key)) pending.set(key, visit.top);
@@ -356,7 +355,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
         if (expanded.has(expansion)) continue;
         expanded.add(expansion);
         for (const referenced of referencesOf(visit, outcome.resource)) {
-          const parsed = parseArmId(referenced);
+          const parsed = parseNetworkRef(referenced);
           // References to things nsgwatch does not read (load balancers, private endpoints) are not followed.
           if (parsed.ok) next.push(visitOf(parsed.ref, referenced, visit.depth + 1));
         }
@@ -456,7 +455,7 @@ function defaultCredential(): TokenCredential {
 }
 
 /** The ARM path of a top-level resource, each name encoded as the SDK encodes path parameters. */
-function resourcePath(top: ArmResourceRef): string {
+function resourcePath(top: NetworkRef): string {
   const segment = top.type.split('/')[1] ?? '';
   return `/subscriptions/${encodeURIComponent(top.subscriptionId)}/resourceGroups/${encodeURIComponent(top.resourceGroup)}/providers/Microsoft.Network/${segment}/${encodeURIComponent(top.name)}`;
 }
@@ -472,7 +471,7 @@ async function getJson(sdk: NetworkManagementClient, endpoint: string, path: str
 /** One step of a scope read: the top-level resource to GET and what to follow from it. */
 interface Visit {
   requestedId: string;
-  top: ArmResourceRef;
+  top: NetworkRef;
   depth: number;
   /** Visiting a VNet for one of its subnets: only that subnet's references are followed. */
   focusSubnet?: string;
@@ -480,7 +479,7 @@ interface Visit {
   child?: { collection: string; name: string };
 }
 
-const CHILD_COLLECTION: Partial<Record<ArmResourceRef['kind'], string>> = {
+const CHILD_COLLECTION: Partial<Record<NetworkRef['kind'], string>> = {
   securityRule: 'securityRules',
   defaultSecurityRule: 'defaultSecurityRules',
   subnet: 'subnets',
@@ -489,7 +488,7 @@ const CHILD_COLLECTION: Partial<Record<ArmResourceRef['kind'], string>> = {
   bastionHostIpConfiguration: 'ipConfigurations',
 };
 
-function visitOf(ref: ArmResourceRef, requestedId: string, depth: number): Visit {
+function visitOf(ref: NetworkRef, requestedId: string, depth: number): Visit {
   const visit: Visit = { requestedId, top: topLevelRef(ref), depth };
   if (isTopLevel(ref.kind) || ref.childName === undefined) return visit;
   const collection = CHILD_COLLECTION[ref.kind];

@@ -4,7 +4,8 @@
  * needs. Events are hints: nothing here reads Azure, the evaluation always re-reads current state.
  */
 import { EventGridDeserializer, isSystemEvent, type CloudEvent, type EventGridEvent } from '@azure/eventgrid';
-import { SUBSCRIBED_EVENT_TYPES, WATCHED_RESOURCE_TYPES } from '../config/names.js';
+import { parseArmId } from '../arm/index.js';
+import { SUBSCRIBED_EVENT_TYPES } from '../config/names.js';
 
 export type ChangeOperation = 'write' | 'delete' | 'action';
 
@@ -278,60 +279,6 @@ function changedByOf(claims: unknown): string | undefined {
     if (value !== undefined) return value.slice(0, MAX_CHANGED_BY_LENGTH);
   }
   return undefined;
-}
-
-/** What an ARM id says about itself. */
-export interface ArmIdParts {
-  subscriptionId: string;
-  resourceGroup?: string;
-  /** Namespace and type path, e.g. `Microsoft.Network/virtualNetworks/subnets`. */
-  resourceType: string;
-  /** The id's segments (no empty ones), for callers that walk to a parent. */
-  segments: string[];
-}
-
-export type ArmIdResult = { ok: true; value: ArmIdParts } | { ok: false; reason: string };
-
-const CANONICAL_TYPES = new Map<string, string>(WATCHED_RESOURCE_TYPES.map((t) => [t.toLowerCase(), t]));
-
-/**
- * Split an ARM id into subscription, resource group and resource type, case-insensitively.
- * Nested providers (extension resources) take the type of the last provider.
- */
-export function parseArmId(id: string): ArmIdResult {
-  const trimmed = id.trim().replace(/\/+$/, '');
-  if (!trimmed.startsWith('/')) return { ok: false, reason: 'does not start with /subscriptions/' };
-  const segments = trimmed.slice(1).split('/');
-  if (segments.some((s) => s === '')) return { ok: false, reason: 'has an empty segment' };
-  if (segments[0]?.toLowerCase() !== 'subscriptions' || segments[1] === undefined) {
-    return { ok: false, reason: 'does not start with /subscriptions/{id}' };
-  }
-  const subscriptionId = segments[1];
-  const hasGroup = segments[2]?.toLowerCase() === 'resourcegroups';
-  if (hasGroup && segments[3] === undefined) return { ok: false, reason: 'names no resource group' };
-  const resourceGroup = hasGroup ? segments[3] : undefined;
-  const group = resourceGroup !== undefined ? { resourceGroup } : {};
-  let providers = -1;
-  for (let i = segments.length - 2; i >= 2; i--) {
-    if (segments[i]?.toLowerCase() === 'providers') {
-      providers = i;
-      break;
-    }
-  }
-  if (providers === -1) {
-    if (segments.length === 2) return { ok: true, value: { subscriptionId, resourceType: 'Microsoft.Resources/subscriptions', segments } };
-    if (hasGroup && segments.length === 4) {
-      return { ok: true, value: { subscriptionId, ...group, resourceType: 'Microsoft.Resources/resourceGroups', segments } };
-    }
-    return { ok: false, reason: 'has no /providers/ segment' };
-  }
-  const namespace = segments[providers + 1];
-  const rest = segments.slice(providers + 2);
-  if (namespace === undefined || rest.length === 0) return { ok: false, reason: 'names a provider but no resource type' };
-  if (rest.length % 2 !== 0) return { ok: false, reason: 'ends with a type and no resource name' };
-  const typePath = [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
-  const resourceType = CANONICAL_TYPES.get(typePath.toLowerCase()) ?? typePath;
-  return { ok: true, value: { subscriptionId, ...group, resourceType, segments } };
 }
 
 function fail(index: number, code: EventErrorCode, message: string, eventId?: string, field?: string): OneResult {

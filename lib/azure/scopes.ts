@@ -4,8 +4,8 @@
  * reads it and what it guards from ARM. Pure: no I/O, no clock.
  */
 import { WATCHED_RESOURCE_TYPES } from '../config/names.js';
-import { normalizeId } from '../rules/finding.js';
-import { parseArmId, type ResourceChange } from './events.js';
+import { normalizeId, parseArmId } from '../arm/index.js';
+import type { ResourceChange } from './events.js';
 
 export type ScopeKind =
   | 'nsg'

@@ -34,7 +34,7 @@ import {
   type RuleRef,
   type ServiceTagData,
 } from '../nsg/index.js';
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export const FLOW_HELP = `usage: nsgwatch flow [FILE ...] (--nsg NAME_OR_ID | --nic NAME_OR_ID)

@@ -4,7 +4,7 @@
  * 1.0, for the local demo and for anyone replaying a change by hand.
  */
 import { randomUUID } from 'node:crypto';
-import { parseArmId } from '../azure/events.js';
+import { parseArmId } from '../arm/index.js';
 
 export type DemoOperation = 'write' | 'delete' | 'action';
 

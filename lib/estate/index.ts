@@ -3,17 +3,7 @@
  * relations the rules ask about. Pure except files.ts, which reads from disk.
  */
 export type * from './model.js';
-export {
-  ARM_TYPE_OF_KIND,
-  childId,
-  kindOfId,
-  kindOfType,
-  nameOfId,
-  parentId,
-  parseArmId,
-  type ArmId,
-  type ResourceKind,
-} from './arm-id.js';
+export { estateKindOfId, estateKindOfType, type EstateKind } from './kinds.js';
 export { addressProblem, asPrefix, prefixProblem } from './addresses.js';
 export { parseJsonc, stripComments, type JsoncResult } from './jsonc.js';
 export { loadEstate, type EstateDocument } from './load.js';

@@ -7,9 +7,10 @@
  * winning; a child older than a parent snapshot that lists its children inline, and does not
  * list that child, was deleted since and is dropped.
  */
-import { normalizeId, type ResourceError } from '../rules/finding.js';
+import { type ResourceError } from '../rules/finding.js';
+import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId } from '../arm/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
-import { ARM_TYPE_OF_KIND, childId, kindOfId, parentId, parseArmId, type ResourceKind } from './arm-id.js';
+import type { EstateKind } from './kinds.js';
 import type {
   ApplicationSecurityGroup,
   ArmReference,
@@ -132,19 +133,19 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
   return finish(builder, sources);
 }
 
-function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin: Origin): void {
+function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: Origin): void {
   const id = raw['id'];
   const name = typeof raw['name'] === 'string' ? raw['name'] : undefined;
   if (typeof id !== 'string' || id.trim() === '') {
-    report(builder, name ?? `(unnamed ${ARM_TYPE_OF_KIND[kind]})`, 'id', `has no id (in ${origin.source})`);
+    report(builder, name ?? `(unnamed ${armTypeOf(kind)})`, 'id', `has no id (in ${origin.source})`);
     return;
   }
   // The type decides the kind; an id of another known kind contradicts it. (Ids whose type
   // segment is merely misspelled, as in some published REST examples, keep the type's kind.)
   const idKind = kindOfId(id);
-  if (!parseArmId(id) || (idKind !== undefined && idKind !== kind)) {
-    const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${ARM_TYPE_OF_KIND[idKind]}`;
-    report(builder, id, 'id', `${what}, but the resource's type is ${ARM_TYPE_OF_KIND[kind]} (in ${origin.source})`);
+  if (!parseResourceId(id) || (idKind !== undefined && idKind !== kind)) {
+    const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${armTypeOf(idKind)}`;
+    report(builder, id, 'id', `${what}, but the resource's type is ${armTypeOf(kind)} (in ${origin.source})`);
     return;
   }
   try {
@@ -155,7 +156,7 @@ function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin
   }
 }
 
-function addValid(builder: Builder, flat: JsonObject, id: string, kind: ResourceKind, origin: Origin): void {
+function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKind, origin: Origin): void {
   switch (kind) {
     case 'virtualNetwork': {
       // Subnets and peerings are resources of their own: a bad one is reported alone.
@@ -186,7 +187,7 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: Resource
       const defaults = childArray(flat, 'defaultSecurityRules');
       const ruleChildren = rules?.map((r, i) => ruleChild(r, id, 'securityRules', i, origin)) ?? [];
       const defaultChildren = defaults?.map((r, i) => ruleChild(r, id, 'defaultSecurityRules', i, origin)) ?? [];
-      const raw: JsonObject = { ...flat, id, type: ARM_TYPE_OF_KIND.networkSecurityGroup };
+      const raw: JsonObject = { ...flat, id, type: armTypeOf('networkSecurityGroup') };
       const nsg: NetworkSecurityGroup = {
         ...base(flat, id, origin),
         kind,
@@ -282,7 +283,7 @@ function snapshot(origin: Origin, children: readonly { key: string }[] | undefin
 }
 
 function base(flat: JsonObject, id: string, origin: Origin) {
-  const parsed = parseArmId(id);
+  const parsed = parseResourceId(id);
   const name = typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : (parsed?.name ?? id);
   return {
     id,
@@ -380,7 +381,7 @@ function ruleChild(raw: JsonObject, nsgId: string, segment: string, index: numbe
   const flat = flatten(raw);
   const field = index < 0 ? '' : `${segment}[${index}]`;
   const id = index < 0 ? String(flat['id']).trim() : inlineChildId(flat, nsgId, segment, field);
-  const name = typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : (parseArmId(id)?.name ?? id);
+  const name = typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : nameOfId(id);
   return {
     key: normalizeId(id),
     parentKey: normalizeId(nsgId),
@@ -411,7 +412,7 @@ function ipConfigurationChild(
   const config: NicIpConfiguration = {
     id,
     key: normalizeId(id),
-    name: typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : (parseArmId(id)?.name ?? id),
+    name: typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : nameOfId(id),
     privateIpAddresses: [...new Set(addresses)],
     subnet: reference(flat, 'subnet', prefix('subnet')),
     applicationSecurityGroups: references(flat, 'applicationSecurityGroups', prefix('applicationSecurityGroups')),
@@ -478,7 +479,7 @@ function reference(flat: JsonObject, field: string, label: string = field): ArmR
 function toReference(value: unknown, label: string): ArmReference {
   const id = isObject(value) ? value['id'] : value;
   if (typeof id !== 'string' || id.trim() === '') throw new InvalidField(label, `${label} has no id`);
-  if (!parseArmId(id)) throw new InvalidField(label, `${label} '${id}' is not an ARM resource id`);
+  if (!parseResourceId(id)) throw new InvalidField(label, `${label} '${id}' is not an ARM resource id`);
   return ref(id.trim());
 }
 
@@ -536,8 +537,8 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
       kind: 'networkSecurityGroup',
       raw: {
         id: child.parentId,
-        name: parseArmId(child.parentId)?.name ?? child.parentId,
-        type: ARM_TYPE_OF_KIND.networkSecurityGroup,
+        name: nameOfId(child.parentId),
+        type: armTypeOf('networkSecurityGroup'),
       },
       subnets: [],
       networkInterfaces: [],

@@ -4,7 +4,7 @@
  * comparison uses (ARM ids are case-insensitive).
  */
 import type { ResourceError } from '../rules/finding.js';
-import type { ResourceKind } from './arm-id.js';
+import type { EstateKind } from './kinds.js';
 
 /** A reference to another resource, which may or may not be in the estate. */
 export interface ArmReference {
@@ -128,7 +128,7 @@ export interface SourceSummary {
   source: string;
   /** Type-bearing resources found (every kind, including ones the estate ignores). */
   resources: number;
-  byKind: Partial<Record<ResourceKind, number>>;
+  byKind: Partial<Record<EstateKind, number>>;
   /** Lower-case ARM types nsgwatch does not model (public IPs, VMs, ...), with counts. */
   ignoredTypes: Record<string, number>;
   /** List responses that carried a `nextLink`: the input holds only their first page. */

@@ -6,8 +6,7 @@
  * References to resources outside the estate are normal (partial exports): they show up as
  * `missing` / `unknown`, never as errors.
  */
-import { normalizeId } from '../rules/finding.js';
-import { nameOfId, parentId } from './arm-id.js';
+import { nameOfId, normalizeId, parentId } from '../arm/index.js';
 import type {
   ArmReference,
   BastionHost,

@@ -2,7 +2,8 @@
  * Finding resources in parsed JSON of any shape DESIGN §5 accepts, and reading their fields
  * whether they sit under `properties` (ARM REST, Resource Graph) or at top level (az CLI, SDK).
  */
-import { kindOfId, kindOfType, parseArmId, type ResourceKind } from './arm-id.js';
+import { parseResourceId } from '../arm/index.js';
+import { estateKindOfId, estateKindOfType, type EstateKind } from './kinds.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ export function isObject(value: unknown): value is JsonObject {
 export interface FoundResource {
   raw: JsonObject;
   /** undefined for a type nsgwatch does not model. */
-  kind: ResourceKind | undefined;
+  kind: EstateKind | undefined;
   /** The ARM type as given (or derived from the id), for reports. */
   type: string;
 }
@@ -82,13 +83,13 @@ function asResource(object: JsonObject): FoundResource | undefined {
   const effective = effectiveNsg(object);
   if (effective) return { raw: effective, kind: 'networkSecurityGroup', type: ARM_NSG_TYPE };
   const type = object['type'];
-  if (typeof type === 'string' && type.includes('/')) return { raw: object, kind: kindOfType(type), type };
+  if (typeof type === 'string' && type.includes('/')) return { raw: object, kind: estateKindOfType(type), type };
   const id = object['id'];
   if (typeof id !== 'string') return undefined;
-  const parsed = parseArmId(id);
+  const parsed = parseResourceId(id);
   if (!parsed) return undefined;
   if (Object.keys(object).every((k) => REFERENCE_KEYS.has(k.toLowerCase()))) return undefined;
-  return { raw: object, kind: kindOfId(id), type: parsed.type };
+  return { raw: object, kind: estateKindOfId(id), type: parsed.resourceType };
 }
 
 const ARM_NSG_TYPE = 'Microsoft.Network/networkSecurityGroups';
@@ -103,7 +104,7 @@ function effectiveNsg(object: JsonObject): JsonObject | undefined {
   const nsg = object['networkSecurityGroup'];
   if (!Array.isArray(rules) || !isObject(nsg) || typeof nsg['id'] !== 'string') return undefined;
   const id = nsg['id'];
-  const parsed = parseArmId(id);
+  const parsed = parseResourceId(id);
   if (!parsed) return undefined;
   const association = isObject(object['association']) ? object['association'] : {};
   const at = (key: string) => {

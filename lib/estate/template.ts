@@ -8,7 +8,7 @@
  * read as the child resources they declare.
  */
 import type { ResourceError } from '../rules/finding.js';
-import { kindOfType } from './arm-id.js';
+import { estateKindOfType } from './kinds.js';
 import type { EstateDocument } from './load.js';
 import { isObject, type JsonObject } from './shape.js';
 import {
@@ -267,7 +267,7 @@ function readResource(
   }
   const type = parent && !typeValue.includes('.') ? `${parent.type}/${typeValue}` : typeValue;
   if (typeof nameValue !== 'string' || nameValue === '') {
-    if (kindOfType(type) !== undefined) report('name', declared['name'], isUnresolved(nameValue) ? nameValue.reason : 'no name');
+    if (estateKindOfType(type) !== undefined) report('name', declared['name'], isUnresolved(nameValue) ? nameValue.reason : 'no name');
     return undefined;
   }
   const name = parent && !nameValue.includes('/') ? `${parent.name}/${nameValue}` : nameValue;
@@ -277,7 +277,7 @@ function readResource(
     return undefined;
   }
   // Other resource types cannot change a verdict: their conditions and properties are not read.
-  if (kindOfType(type) === undefined) return { type, name };
+  if (estateKindOfType(type) === undefined) return { type, name };
   if ('condition' in declared) {
     const condition = typeof declared['condition'] === 'boolean' ? declared['condition'] : resolveString(String(declared['condition']), scope);
     if (condition === false) {

@@ -6,7 +6,7 @@
  * reported together.
  */
 import type { ResourceError } from '../rules/finding.js';
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import type {
   Access,
   AddressTerm,

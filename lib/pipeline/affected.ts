@@ -6,7 +6,7 @@
 import type { Scope } from '../azure/scopes.js';
 import type { Estate, NetworkInterface, NetworkSecurityGroup } from '../estate/model.js';
 import { asgIdsNamedBy } from '../estate/fields.js';
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 
 export interface AffectedResources {
   /** Normalised ids of the NSGs, subnets and NICs to judge. */

@@ -13,9 +13,8 @@
  * one subscription's, and a targeted read must see exactly what it would.
  */
 import type { Scope } from '../azure/scopes.js';
-import { kindOfId, parentId, type ResourceKind } from '../estate/arm-id.js';
+import { kindOfId, normalizeId, parentId, type ResourceKind } from '../arm/index.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
-import { normalizeId } from '../rules/finding.js';
 import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph, type PreviousGuards } from './affected.js';
 
 export interface ContextNeeds {

@@ -5,7 +5,7 @@
 import type { Scope } from '../azure/scopes.js';
 import type { Estate } from '../estate/model.js';
 import type { GuardQuery, GuardRecord } from '../store/index.js';
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import { membershipSignature, type PreviousGuards } from './affected.js';
 
 /** What to recall before evaluating a scope: nothing for scopes that cannot detach an NSG. */

@@ -10,11 +10,10 @@
  * inventory instead: past that point a few paged lists cost ARM less than many GETs.
  */
 import type { Scope } from '../azure/scopes.js';
-import { parentId, topLevelKey } from '../estate/arm-id.js';
+import { normalizeId, parentId, topLevelKey } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
-import { normalizeId } from '../rules/finding.js';
 import type { AffectedResources, PreviousGuards } from './affected.js';
 import { contextNeeds, type ContextNeeds } from './context.js';
 import type { ListedType, ReadFailure, ResourcesRead, TargetedReads } from './types.js';

@@ -41,7 +41,8 @@ import {
   describeRule,
   fillRemediation,
 } from '../rules/describe.js';
-import { fingerprint, normalizeId, type Finding, type Remediation, type Severity } from '../rules/finding.js';
+import { fingerprint, type Finding, type Remediation, type Severity } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import type { EffectivePoint, EstateView, PairAnalysis } from '../rules/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
 import { portSegments } from '../rules/segments.js';

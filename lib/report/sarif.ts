@@ -6,7 +6,8 @@
  */
 import { relative, resolve, sep } from 'node:path';
 import type { Estate, EstateResource } from '../estate/model.js';
-import { normalizeId, type Finding, type Severity } from '../rules/finding.js';
+import { type Finding, type Severity } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import type { RuleMeta } from '../rules/types.js';
 import type { ScanReport } from './report.js';
 

@@ -1,5 +1,5 @@
 /** Words for findings: ports, address sets, attachment points, rules; and filled-in remediations. */
-import { parseArmId } from '../estate/arm-id.js';
+import { parseResourceId } from '../arm/index.js';
 import {
   addressesFromPrefixes,
   addressCount,
@@ -132,9 +132,9 @@ export interface RemediationNames {
 
 /** The rule's remediation with `<resource-group>`, `<nsg-name>`, ... filled in from ARM ids. */
 export function fillRemediation(remediation: Remediation, names: RemediationNames): Remediation {
-  const nsg = names.nsgId ? parseArmId(names.nsgId) : undefined;
-  const subnet = names.subnetId ? parseArmId(names.subnetId) : undefined;
-  const nic = names.nicId ? parseArmId(names.nicId) : undefined;
+  const nsg = names.nsgId ? parseResourceId(names.nsgId) : undefined;
+  const subnet = names.subnetId ? parseResourceId(names.subnetId) : undefined;
+  const nic = names.nicId ? parseResourceId(names.nicId) : undefined;
   const values: Record<string, string | undefined> = {
     '<resource-group>': nsg?.resourceGroup ?? subnet?.resourceGroup ?? nic?.resourceGroup,
     '<nsg-name>': nsg?.name,

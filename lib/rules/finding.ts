@@ -3,6 +3,7 @@
  * them), the alerts (which announce transitions) and every output format. Pure data.
  */
 
+import { normalizeId } from '../arm/index.js';
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** Most severe first. */
@@ -80,14 +81,6 @@ export interface ResourceError {
   rule?: string;
   field?: string;
   message: string;
-}
-
-/**
- * ARM ids are case-insensitive; everything that compares or keys them goes through this.
- * Trailing slashes are dropped.
- */
-export function normalizeId(id: string): string {
-  return id.trim().replace(/\/+$/, '').toLowerCase();
 }
 
 /** `ruleId|resource id (normalised)|scope`: stable across runs, casing and evidence changes. */

@@ -48,7 +48,8 @@ import {
   type RegionAnalysis,
   type ServiceTagData,
 } from '../nsg/index.js';
-import { normalizeId, type ResourceError } from './finding.js';
+import { type ResourceError } from './finding.js';
+import { normalizeId } from '../arm/index.js';
 import { portSegments } from './segments.js';
 
 export interface RuleSettings {

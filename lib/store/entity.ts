@@ -4,21 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
-import { isSeverity, normalizeId, type Evidence, type Finding, type Remediation, type Severity } from '../rules/finding.js';
+import { isSeverity, type Evidence, type Finding, type Remediation, type Severity } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import { fitEvidence, fitText, splitIntoParts, EVIDENCE_PARTS } from './evidence.js';
 import { findingKey, findingRowKey, historyRowKey, partitionOfKey, transitionId } from './keys.js';
 import type { FindingContent, StoredState } from './lifecycle.js';
-import type {
-  EvaluationCause,
-  EvidenceTrimming,
-  FindingStatus,
-  HistoryEntry,
-  StoredFinding,
-  Suppression,
-  Transition,
-  TransitionKind,
-} from './types.js';
-import { FINDING_STATUSES, TRANSITION_KINDS } from './types.js';
+import { type EvaluationCause, type EvidenceTrimming, FINDING_STATUSES, type FindingStatus, type HistoryEntry, type StoredFinding, type Suppression, type Transition, TRANSITION_KINDS, type TransitionKind } from './types.js';
 
 export type Entity = TableEntity<Record<string, unknown>>;
 export type EntityResult = TableEntityResult<Record<string, unknown>>;

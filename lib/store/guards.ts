@@ -17,8 +17,7 @@
  * with their addresses ('' for none).
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { parentId } from '../estate/arm-id.js';
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId, parentId } from '../arm/index.js';
 import { encodeKeyPart, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
 import { chunk, entityOrNone, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import type { GuardQuery, GuardRecall, GuardRecord } from './types.js';

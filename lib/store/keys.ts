@@ -12,7 +12,7 @@
  * and "every finding of one resource" is a RowKey range.
  */
 import { createHash } from 'node:crypto';
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 
 /** Characters kept as they are; everything else becomes `~xx` per UTF-8 byte. */
 const KEPT = /^[A-Za-z0-9._-]$/;

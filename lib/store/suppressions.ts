@@ -1,5 +1,5 @@
 /** Suppression matching and validation: pure. */
-import { normalizeId } from '../rules/finding.js';
+import { normalizeId } from '../arm/index.js';
 import type { InputProblem, NewSuppression, Suppression } from './types.js';
 
 const patternCache = new Map<string, RegExp>();

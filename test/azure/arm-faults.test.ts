@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createArmReader, type InventoryRead } from '../../lib/azure/arm.js';
-import { normalizeId } from '../../lib/rules/finding.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import {
   createArmEstate,
   createArmTransport,

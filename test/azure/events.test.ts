@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { EventGridDeserializer } from '@azure/eventgrid';
 import { describe, expect, it } from 'vitest';
-import { parseArmId, parseEvents, validationResponse, type ParsedEvent, type ResourceChange } from '../../lib/azure/events.js';
+import { parseArmId } from '../../lib/arm/index.js';
+import { parseEvents, validationResponse, type ParsedEvent, type ResourceChange } from '../../lib/azure/events.js';
 
 const SAMPLES = resolve(process.cwd(), '../shared/corpus/eventgrid/rest-api-specs-samples');
 

@@ -3,7 +3,7 @@ import { createHttpHeaders, type HttpClient, type PipelineRequest } from '@azure
 import { describe, expect, it } from 'vitest';
 import { loadEstate, type EstateDocument } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
-import { normalizeId } from '../../lib/rules/finding.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import {
   cassetteDocuments,
   cassetteFiles,

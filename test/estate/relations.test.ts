@@ -15,7 +15,7 @@ import {
   type VirtualNetworkScope,
   virtualNetworkScope,
 } from '../../lib/estate/relations.js';
-import { normalizeId } from '../../lib/rules/finding.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import { cassetteDocuments, seedJsonOutputs } from './corpus.js';
 
 const P = '/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Network';

@@ -10,7 +10,7 @@ import { createArmReader } from '../../lib/azure/arm.js';
 import { armSource } from '../../lib/azure/arm-source.js';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createPipeline } from '../../lib/pipeline/pipeline.js';
-import { normalizeId } from '../../lib/rules/finding.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
 import { createFindingsStore, type StoreHttpClient } from '../../lib/store/index.js';
 import { withBackReferences, sampleEstateResources } from '../support/arm-estate.js';

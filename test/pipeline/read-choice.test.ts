@@ -9,7 +9,7 @@ import { armSource } from '../../lib/azure/arm-source.js';
 import { createReadBudgets } from '../../lib/azure/budget.js';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createPipeline } from '../../lib/pipeline/pipeline.js';
-import { normalizeId } from '../../lib/rules/finding.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
 import { createFindingsStore } from '../../lib/store/index.js';
 import { syntheticEstate } from '../support/arm-estate.js';

@@ -14,7 +14,7 @@ import { affectedResources, referencedAsgs, type PreviousGuards } from '../../li
 import { guardsToRemember } from '../../lib/pipeline/guards.js';
 import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targeted.js';
 import type { TargetedReads } from '../../lib/pipeline/types.js';
-import { normalizeId } from '../../lib/rules/finding.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
 import { sampleEstateResources, syntheticEstate, withBackReferences } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';

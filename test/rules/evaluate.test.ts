@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadEstate } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
 import type { EstateEvaluator } from '../../lib/pipeline/pipeline.js';
-import { RULES, evaluateEstate, normalizeId, type Rule } from '../../lib/rules/index.js';
+import { RULES, evaluateEstate, type Rule } from '../../lib/rules/index.js';
+import { normalizeId } from '../../lib/arm/index.js';
 import { ids, nic, nsg, vm, vnet } from './fixtures/build.js';
 import { estateOf } from './support.js';
 

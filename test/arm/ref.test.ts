@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isTopLevel, parseArmId, subscriptionOf, topLevelRef } from '../../lib/azure/arm-id.js';
+import { isTopLevel, parseNetworkRef, subscriptionOf, topLevelRef } from '../../lib/arm/index.js';
 
 const RG = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Network';
 
-describe('parseArmId', () => {
+describe('parseNetworkRef', () => {
   it.each([
     [`${RG}/networkSecurityGroups/nsg1`, 'networkSecurityGroup', 'nsg1', undefined, 'Microsoft.Network/networkSecurityGroups'],
     [`${RG}/networkSecurityGroups/nsg1/securityRules/ssh`, 'securityRule', 'nsg1', 'ssh', 'Microsoft.Network/networkSecurityGroups/securityRules'],
@@ -21,7 +21,7 @@ describe('parseArmId', () => {
     ['/SUBSCRIPTIONS/sub-1/RESOURCEGROUPS/Rg-1/PROVIDERS/microsoft.network/NETWORKSECURITYGROUPS/Nsg-A/', 'networkSecurityGroup', 'Nsg-A', undefined, 'Microsoft.Network/networkSecurityGroups'],
     ['/subscriptions/sub-1/resourcegroups/rg-1/providers/Microsoft.Network/virtualnetworks/v/SUBNETS/s', 'subnet', 'v', 's', 'Microsoft.Network/virtualNetworks/subnets'],
   ])('%s', (id, kind, name, childName, type) => {
-    const parsed = parseArmId(id);
+    const parsed = parseNetworkRef(id);
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.ref).toMatchObject({ kind, name, type, subscriptionId: 'sub-1' });
@@ -42,7 +42,7 @@ describe('parseArmId', () => {
     ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s/extra/x', /beyond one child/],
     ['/subscriptions//resourceGroups/rg/providers/Microsoft.Network/natGateways/n', /empty segment/],
   ])('refuses %j', (id, message) => {
-    const parsed = parseArmId(id);
+    const parsed = parseNetworkRef(id);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.error).toMatch(message);
   });
@@ -56,7 +56,7 @@ describe('topLevelRef and subscriptionOf', () => {
     [`${RG}/bastionHosts/b/bastionHostIpConfigurations/c`, `${RG}/bastionHosts/b`, 'bastionHost'],
     [`${RG}/natGateways/nat1`, `${RG}/natGateways/nat1`, 'natGateway'],
   ])('%s → %s', (id, topId, kind) => {
-    const parsed = parseArmId(id);
+    const parsed = parseNetworkRef(id);
     if (!parsed.ok) throw new Error(parsed.error);
     const top = topLevelRef(parsed.ref);
     expect(top).toMatchObject({ id: topId, kind });

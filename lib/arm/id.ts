@@ -1,0 +1,135 @@
+/**
+ * Azure Resource Manager ids: the one place an id is split, normalised and named.
+ *
+ * ARM ids are case-insensitive (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules):
+ * every comparison goes through `normalizeId`; names keep the spelling they were given.
+ * Form: `/subscriptions/{s}[/resourceGroups/{g}][/providers/{namespace}/{type}/{name}[/{childType}/{childName}]...]`,
+ * with extension resources nesting a further `/providers/...` under a resource.
+ */
+import { canonicalType, kindOfType, type ResourceKind } from './kinds.js';
+
+/** What an id names. */
+export interface ArmId {
+  /** The id as given, trimmed, without a trailing slash. */
+  id: string;
+  subscriptionId: string;
+  resourceGroup?: string;
+  /**
+   * The resource type: `Microsoft.Network/virtualNetworks/subnets`. Known types take their
+   * canonical spelling; others keep the id's. Extension resources take the last provider's type.
+   */
+  resourceType: string;
+  /** One name per type segment of the last provider: `['vnet1', 'subnet1']`; empty for a subscription or group. */
+  names: string[];
+  /** The last name (the subscription or group for those). */
+  name: string;
+  /** The id's segments after the leading slash. */
+  segments: string[];
+}
+
+export type ArmIdResult = { ok: true; value: ArmId } | { ok: false; reason: string };
+
+/** The id as a comparison key: trimmed, no trailing slash, lower case. */
+export function normalizeId(id: string): string {
+  return trimId(id).toLowerCase();
+}
+
+/** Parses any ARM id, giving the reason when it is not one. */
+export function parseArmId(input: string): ArmIdResult {
+  const id = trimId(input);
+  if (!id.startsWith('/')) return { ok: false, reason: 'does not start with /subscriptions/' };
+  const segments = id.slice(1).split('/');
+  if (segments.some((s) => s === '')) return { ok: false, reason: 'has an empty segment' };
+  const subscriptionId = segments[1];
+  if (segments[0]?.toLowerCase() !== 'subscriptions' || subscriptionId === undefined) {
+    return { ok: false, reason: 'does not start with /subscriptions/{id}' };
+  }
+  const hasGroup = segments[2]?.toLowerCase() === 'resourcegroups';
+  const resourceGroup = hasGroup ? segments[3] : undefined;
+  if (hasGroup && resourceGroup === undefined) return { ok: false, reason: 'names no resource group' };
+  const group = resourceGroup !== undefined ? { resourceGroup } : {};
+  const providers = lastProvidersIndex(segments);
+  if (providers === -1) {
+    if (segments.length === 2) {
+      return { ok: true, value: { id, subscriptionId, resourceType: 'Microsoft.Resources/subscriptions', names: [], name: subscriptionId, segments } };
+    }
+    if (resourceGroup !== undefined && segments.length === 4) {
+      return {
+        ok: true,
+        value: { id, subscriptionId, ...group, resourceType: 'Microsoft.Resources/resourceGroups', names: [], name: resourceGroup, segments },
+      };
+    }
+    return { ok: false, reason: 'has no /providers/ segment' };
+  }
+  const namespace = segments[providers + 1];
+  const rest = segments.slice(providers + 2);
+  if (namespace === undefined || rest.length === 0) return { ok: false, reason: 'names a provider but no resource type' };
+  if (rest.length % 2 !== 0) return { ok: false, reason: 'ends with a type and no resource name' };
+  const typePath = [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
+  const names = rest.filter((_, i) => i % 2 === 1);
+  return {
+    ok: true,
+    value: { id, subscriptionId, ...group, resourceType: canonicalType(typePath) ?? typePath, names, name: names[names.length - 1] ?? '', segments },
+  };
+}
+
+/** The parsed id of a resource under a resource group (`/subscriptions/../resourceGroups/../providers/..`), else undefined. */
+export function parseResourceId(id: string): ArmId | undefined {
+  const parsed = parseArmId(id);
+  return parsed.ok && parsed.value.resourceGroup !== undefined && parsed.value.names.length > 0 ? parsed.value : undefined;
+}
+
+/** The last name of an id, or the text itself when it is not a resource id. */
+export function nameOfId(id: string): string {
+  return parseResourceId(id)?.name ?? id;
+}
+
+/** The id of the parent resource (`.../virtualNetworks/v/subnets/s` → `.../virtualNetworks/v`); undefined for a top-level resource. */
+export function parentId(id: string): string | undefined {
+  const parsed = parseResourceId(id);
+  if (!parsed || parsed.names.length < 2) return undefined;
+  return `/${parsed.segments.slice(0, -2).join('/')}`;
+}
+
+/** The id of the top-level resource an id names or is part of (a subnet's network, a rule's NSG), as spelled. */
+export function topLevelId(id: string): string {
+  const parsed = parseResourceId(id);
+  if (!parsed) return trimId(id);
+  // The first provider's resource: an extension resource belongs to the resource it extends.
+  const providers = parsed.segments.findIndex((s, i) => i >= 2 && s.toLowerCase() === 'providers');
+  return `/${parsed.segments.slice(0, providers + 4).join('/')}`;
+}
+
+/** The normalised id of the top-level resource an id names or is part of. */
+export function topLevelKey(id: string): string {
+  return normalizeId(topLevelId(id));
+}
+
+/** `parent/segment/name`, the way ARM spells inline children. */
+export function childId(parent: string, segment: string, name: string): string {
+  return `${trimId(parent)}/${segment}/${name}`;
+}
+
+/** The subscription an id or request path names, or undefined. */
+export function subscriptionOf(idOrUrlPath: string): string | undefined {
+  const match = /\/subscriptions\/([^/?#]+)/i.exec(idOrUrlPath);
+  return match?.[1];
+}
+
+/** The id without surrounding blanks and trailing slashes (no regex: this runs for every resource). */
+function trimId(id: string): string {
+  let value = id.trim();
+  while (value.endsWith('/')) value = value.slice(0, -1);
+  return value;
+}
+
+function lastProvidersIndex(segments: readonly string[]): number {
+  for (let i = segments.length - 2; i >= 2; i--) if (segments[i]?.toLowerCase() === 'providers') return i;
+  return -1;
+}
+
+/** The kind of resource an id names, undefined when it is not a resource id of a known type. */
+export function kindOfId(id: string): ResourceKind | undefined {
+  const parsed = parseResourceId(id);
+  return parsed ? kindOfType(parsed.resourceType) : undefined;
+}

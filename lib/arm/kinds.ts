@@ -1,0 +1,89 @@
+/**
+ * The resource types nsgwatch knows, one table: each kind's ARM type and, for child resources,
+ * the kind it belongs to. Types are compared case-insensitively, like ids.
+ */
+
+interface KindSpec {
+  readonly type: string;
+  readonly parent?: string;
+}
+
+const KINDS = {
+  virtualNetwork: { type: 'Microsoft.Network/virtualNetworks' },
+  subnet: { type: 'Microsoft.Network/virtualNetworks/subnets', parent: 'virtualNetwork' },
+  virtualNetworkPeering: { type: 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings', parent: 'virtualNetwork' },
+  networkSecurityGroup: { type: 'Microsoft.Network/networkSecurityGroups' },
+  securityRule: { type: 'Microsoft.Network/networkSecurityGroups/securityRules', parent: 'networkSecurityGroup' },
+  defaultSecurityRule: { type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules', parent: 'networkSecurityGroup' },
+  networkInterface: { type: 'Microsoft.Network/networkInterfaces' },
+  networkInterfaceIpConfiguration: { type: 'Microsoft.Network/networkInterfaces/ipConfigurations', parent: 'networkInterface' },
+  natGateway: { type: 'Microsoft.Network/natGateways' },
+  bastionHost: { type: 'Microsoft.Network/bastionHosts' },
+  bastionHostIpConfiguration: { type: 'Microsoft.Network/bastionHosts/bastionHostIpConfigurations', parent: 'bastionHost' },
+  applicationSecurityGroup: { type: 'Microsoft.Network/applicationSecurityGroups' },
+  // A Uniform scale set's instance NICs live under the scale set, not in the network interface list:
+  // https://learn.microsoft.com/rest/api/virtualnetwork/network-interface-in-vm-ss/list-virtual-machine-scale-set-network-interfaces
+  virtualMachineScaleSet: { type: 'Microsoft.Compute/virtualMachineScaleSets' },
+  scaleSetVirtualMachine: { type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines', parent: 'virtualMachineScaleSet' },
+  scaleSetNetworkInterface: {
+    type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces',
+    parent: 'scaleSetVirtualMachine',
+  },
+  scaleSetNetworkInterfaceIpConfiguration: {
+    type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces/ipConfigurations',
+    parent: 'scaleSetNetworkInterface',
+  },
+} as const satisfies Record<string, KindSpec>;
+
+export type ResourceKind = keyof typeof KINDS;
+
+/** The kinds of the Microsoft.Network provider. */
+export type NetworkKind = {
+  [K in ResourceKind]: (typeof KINDS)[K]['type'] extends `Microsoft.Network/${string}` ? K : never;
+}[ResourceKind];
+
+const SPECS: ReadonlyMap<ResourceKind, KindSpec> = new Map(Object.entries(KINDS) as [ResourceKind, KindSpec][]);
+const KIND_BY_TYPE: ReadonlyMap<string, ResourceKind> = new Map(
+  [...SPECS].map(([kind, spec]) => [spec.type.toLowerCase(), kind] as const),
+);
+
+/** Every kind, in the table's order. */
+export const RESOURCE_KINDS: readonly ResourceKind[] = [...SPECS.keys()];
+
+/** The kind of an ARM type (any casing, trailing slashes ignored), undefined when nsgwatch does not know it. */
+export function kindOfType(type: string): ResourceKind | undefined {
+  return KIND_BY_TYPE.get(type.trim().replace(/\/+$/, '').toLowerCase());
+}
+
+export function isNetworkKind(kind: ResourceKind): kind is NetworkKind {
+  return armTypeOf(kind).startsWith('Microsoft.Network/');
+}
+
+/** The ARM type of a kind, canonically spelled. */
+export function armTypeOf(kind: ResourceKind): string {
+  return KINDS[kind].type;
+}
+
+/** The canonical spelling of a known type, else undefined. */
+export function canonicalType(type: string): string | undefined {
+  const kind = kindOfType(type);
+  return kind === undefined ? undefined : armTypeOf(kind);
+}
+
+/** The kind a child kind belongs to, undefined for a top-level kind. */
+export function parentKindOf(kind: ResourceKind): ResourceKind | undefined {
+  // Every parent names a kind of this table (test/arm/kinds.test.ts holds it).
+  return SPECS.get(kind)?.parent as ResourceKind | undefined;
+}
+
+/** The top-level kind a kind is read through (a rule through its NSG, a subnet through its network). */
+export function topLevelKindOf(kind: ResourceKind): ResourceKind {
+  let top = kind;
+  for (let parent = parentKindOf(top); parent !== undefined; parent = parentKindOf(top)) top = parent;
+  return top;
+}
+
+/** True for kinds that name a resource of their own rather than a part of one. */
+export function isTopLevel(kind: ResourceKind): boolean {
+  return parentKindOf(kind) === undefined;
+}

@@ -1,0 +1,34 @@
+/** The resource kinds the estate models; every other type in an input is counted and skipped. */
+import { kindOfId as armKindOfId, kindOfType as armKindOfType, type ResourceKind } from '../arm/index.js';
+
+const ESTATE_KINDS = [
+  'virtualNetwork',
+  'subnet',
+  'virtualNetworkPeering',
+  'networkSecurityGroup',
+  'securityRule',
+  'defaultSecurityRule',
+  'networkInterface',
+  'networkInterfaceIpConfiguration',
+  'natGateway',
+  'bastionHost',
+  'applicationSecurityGroup',
+] as const satisfies readonly ResourceKind[];
+
+export type EstateKind = (typeof ESTATE_KINDS)[number];
+
+const MODELLED: ReadonlySet<ResourceKind> = new Set(ESTATE_KINDS);
+
+function modelled(kind: ResourceKind | undefined): EstateKind | undefined {
+  return kind !== undefined && MODELLED.has(kind) ? (kind as EstateKind) : undefined;
+}
+
+/** The modelled kind of an ARM type, undefined for a type the estate does not model. */
+export function estateKindOfType(type: string): EstateKind | undefined {
+  return modelled(armKindOfType(type));
+}
+
+/** The modelled kind of the resource an id names. */
+export function estateKindOfId(id: string): EstateKind | undefined {
+  return modelled(armKindOfId(id));
+}
