@@ -25,7 +25,7 @@ import { copyEstate } from '../lib/dev/estate-files.js';
 import { evaluateRules, ruleInfos } from '../lib/runtime/catalogue.js';
 import { DEMO_SCRIPT, DEMO_TENANT } from '../lib/dev/script.js';
 import { eventGridEvent } from '../lib/dev/events.js';
-import { fingerprint, type Finding } from '../lib/rules/finding.js';
+import { fingerprint, type Finding } from '../lib/verdicts/finding.js';
 
 const SUB = '00000000-0000-4000-8000-0000000000ab';
 const SAMPLE = path.resolve(process.cwd(), 'samples/estate');

@@ -11,7 +11,7 @@ import { startAzurite } from '../lib/local/azurite.js';
 import { LAST_SEEN_RESOLUTION_MS } from '../lib/store/lifecycle.js';
 import { createFindingsStore } from '../lib/store/index.js';
 import { createAlerter, createWebhookSink } from '../lib/alerts/index.js';
-import { fingerprint, type EvaluationResult, type Finding } from '../lib/rules/finding.js';
+import { fingerprint, type EvaluationResult, type Finding } from '../lib/verdicts/finding.js';
 
 const SUB = '00000000-0000-0000-0000-0000000000be';
 const NSGS = 250;

@@ -4,7 +4,7 @@
  * transitions than the digest threshold become one digest message per sink.
  */
 import { EVENT_PROPERTIES as P, EVENTS, METRICS } from '../config/names.js';
-import { SEVERITIES, severityRank, type Severity } from '../rules/finding.js';
+import { SEVERITIES, severityRank, type Severity } from '../verdicts/finding.js';
 import { TRANSITION_KINDS, type Transition, type TransitionKind } from '../store/types.js';
 import {
   ALERT_KINDS,

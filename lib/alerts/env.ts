@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { SETTINGS } from '../config/names.js';
-import { isSeverity } from '../rules/finding.js';
+import { isSeverity } from '../verdicts/finding.js';
 import { createAppInsightsSink, type AppInsightsSink } from './appinsights.js';
 import { createEventGridSink } from './eventgrid.js';
 import type { AlerterOptions, AlertSink } from './types.js';

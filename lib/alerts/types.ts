@@ -2,7 +2,7 @@
  * The public vocabulary of the alerts: sinks receive alert messages (one per transition, or one
  * digest when a publish carries more transitions than the threshold) and report what happened.
  */
-import type { Severity } from '../rules/finding.js';
+import type { Severity } from '../verdicts/finding.js';
 import type { FindingStatus, Transition, TransitionKind } from '../store/types.js';
 import type { EVENTS, METRICS } from '../config/names.js';
 

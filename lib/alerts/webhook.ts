@@ -3,7 +3,7 @@
  * Bounded retries with exponential backoff on 408/429/5xx, timeouts and network errors; 4xx is
  * final. The URL often embeds a secret, so logs and errors name only its host.
  */
-import { atLeast, type Severity } from '../rules/finding.js';
+import { atLeast, type Severity } from '../verdicts/finding.js';
 import { CLOUD_EVENT_TYPES } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
 import { CLOUD_EVENT_TYPE_OF } from './eventgrid.js';

@@ -1,6 +1,6 @@
 /** GET /api/findings (filters, paging) and GET /api/findings/{id} (with history). */
 import { FINDING_STATUSES, StoreQueryError, type FindingQuery } from '../store/index.js';
-import { SEVERITIES } from '../rules/finding.js';
+import { SEVERITIES } from '../verdicts/finding.js';
 import { errorResponse, invalid, jsonResponse, notFound, type ApiError, type ApiRequest, type ApiResponse, type Checked } from './http.js';
 import {
   LIMITS,

@@ -2,7 +2,7 @@
  * GET /api/summary: what the dashboard's header and charts show — open findings by severity and
  * by rule, and a trend of transitions over time from the history.
  */
-import { SEVERITIES, type Severity } from '../rules/finding.js';
+import { SEVERITIES, type Severity } from '../verdicts/finding.js';
 import { TRANSITION_KINDS, type HistoryEntry, type StoredFinding, type TransitionKind } from '../store/index.js';
 import { errorResponse, jsonResponse, type ApiRequest, type ApiResponse } from './http.js';
 import { checkInteger, checkParameters } from './params.js';

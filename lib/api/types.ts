@@ -3,7 +3,7 @@
  * these from their own sources (ARM or files) and hand them to {@link createApi}.
  */
 import type { FindingsStore } from '../store/index.js';
-import type { RuleMeta } from '../rules/types.js';
+import type { RuleMeta } from '../rules/support/types.js';
 
 /** One rule of the catalogue as the API shows it: its metadata without the compiled policy. */
 export type RuleInfo = Pick<RuleMeta, 'id' | 'title' | 'severity' | 'description' | 'rationale' | 'remediation' | 'references'>;

@@ -34,7 +34,7 @@ import {
   type RuleRef,
   type ServiceTagData,
 } from '../nsg/index.js';
-import { normalizeId } from '../arm/index.js';
+import { nameOfId, normalizeId } from '../arm/index.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
 
 export const FLOW_HELP = `usage: nsgwatch flow [FILE ...] (--nsg NAME_OR_ID | --nic NAME_OR_ID)
@@ -240,7 +240,7 @@ function ruleNotes(layers: readonly Layer[], decidedBy: readonly RuleRef[], flow
         if (term.kind === 'tag' && !VIRTUAL_TAGS.has(term.key) && !layer.ctx.serviceTags?.has(term.key)) {
           notes.push(`service tag ${term.text} has no address data (load --service-tags): rule ${rule.name} matches no concrete address through it`);
         } else if (term.kind === 'asg' && (layer.ctx.asgAddresses.get(term.id)?.v4.length ?? 0) === 0 && (layer.ctx.asgAddresses.get(term.id)?.v6.length ?? 0) === 0) {
-          notes.push(`application security group ${term.text.split('/').pop() ?? term.text} has no known members: rule ${rule.name} matches no address through it`);
+          notes.push(`application security group ${nameOfId(term.text)} has no known members: rule ${rule.name} matches no address through it`);
         }
       }
     }
@@ -284,7 +284,7 @@ function attachmentFor(
   const local = flow.direction === 'Inbound' ? flow.destinationIp : flow.sourceIp;
   const holding = points.filter((p) => p.local.kind === 'exact' && p.local.addresses.some((a) => sameIp(a, local)));
   if (holding.length === 1 && holding[0]) return { ok: true, value: holding[0] };
-  const subnets = points.map((p) => p.subnetId?.split('/').pop() ?? '(no subnet)').join(', ');
+  const subnets = points.map((p) => (p.subnetId !== undefined ? nameOfId(p.subnetId) : '(no subnet)')).join(', ');
   return { ok: false, error: `NIC ${nic.name} sits in several subnets (${subnets}); give the NIC's own address of the one meant as the flow's ${flow.direction === 'Inbound' ? 'destination' : 'source'}` };
 }
 

@@ -1,5 +1,5 @@
 /** First-match decisions on concrete flows, for one NSG and for a NIC's subnet + NIC NSGs. */
-import type { WitnessFlow } from '../rules/finding.js';
+import type { WitnessFlow } from '../verdicts/finding.js';
 import type {
   ComposedDecision,
   Direction,

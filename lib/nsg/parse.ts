@@ -5,7 +5,7 @@
  * a ResourceError naming the NSG, the rule and the field, and all of an NSG's problems are
  * reported together.
  */
-import type { ResourceError } from '../rules/finding.js';
+import type { ResourceError } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import type {
   Access,

@@ -2,7 +2,7 @@
  * The data types of the evaluation engine. Pure data: every function that works on them lives in
  * its own module and is re-exported from ./index.js.
  */
-import type { ResourceError } from '../rules/finding.js';
+import type { ResourceError } from '../verdicts/finding.js';
 
 export type Direction = 'Inbound' | 'Outbound';
 export type Access = 'Allow' | 'Deny';

@@ -6,7 +6,7 @@ import type { Scope } from '../azure/scopes.js';
 import type { Alerter } from '../alerts/index.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
-import { type EvaluationResult, type Finding, type ResourceError } from '../rules/finding.js';
+import { type EvaluationResult, type Finding, type ResourceError } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import { StoreError, type EvaluationCause, type FindingsStore } from '../store/index.js';
 import { affectedResources, type AffectedResources, type PreviousGuards } from './affected.js';

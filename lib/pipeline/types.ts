@@ -5,7 +5,7 @@
  */
 import type { Scope } from '../azure/scopes.js';
 import type { EvaluationCause, Transition } from '../store/index.js';
-import type { ResourceError } from '../rules/finding.js';
+import type { ResourceError } from '../verdicts/finding.js';
 import type { EstateDocument } from '../estate/load.js';
 
 /** Where current state comes from. Every call re-reads: events are hints, never data. */

@@ -40,12 +40,12 @@ import {
   describeProtocolPorts,
   describeRule,
   fillRemediation,
-} from '../rules/describe.js';
-import { fingerprint, type Finding, type Remediation, type Severity } from '../rules/finding.js';
-import { normalizeId } from '../arm/index.js';
-import type { EffectivePoint, EstateView, PairAnalysis } from '../rules/view.js';
+} from '../verdicts/describe.js';
+import { fingerprint, type Finding, type Remediation, type Severity } from '../verdicts/finding.js';
+import { nameOfId, normalizeId } from '../arm/index.js';
+import type { EffectivePoint, EstateView, PairAnalysis } from '../verdicts/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
-import { portSegments } from '../rules/segments.js';
+import { portSegments } from '../verdicts/segments.js';
 
 /** How the findings of a policy are labelled: the rule's own id and metadata for built-ins. */
 export interface PolicyOutput {
@@ -246,7 +246,7 @@ function resourcesAt(point: EffectivePoint): PointResources {
   if (p.kind === 'networkInterface') named.push({ name: p.name, id: p.id, tags: p.networkInterface?.tags ?? {} });
   if (p.subnetId) {
     const subnet = p.subnet;
-    named.push({ name: subnet?.name ?? p.subnetId.split('/').pop() ?? '', id: p.subnetId, tags: subnet?.tags ?? {} });
+    named.push({ name: subnet?.name ?? nameOfId(p.subnetId), id: p.subnetId, tags: subnet?.tags ?? {} });
   }
   if (p.virtualNetwork.kind === 'known') {
     const vnet = p.virtualNetwork.virtualNetwork;
@@ -255,7 +255,7 @@ function resourcesAt(point: EffectivePoint): PointResources {
   for (const slot of [p.subnetNsg, p.nicNsg]) {
     if (slot.state === 'present') named.push({ name: slot.nsg.name, id: slot.nsg.id, tags: slot.nsg.tags });
   }
-  const subnetName = p.subnet?.name ?? (p.subnetId ? p.subnetId.split('/').pop() : undefined);
+  const subnetName = p.subnet?.name ?? (p.subnetId ? nameOfId(p.subnetId) : undefined);
   return { named, subnetName };
 }
 
@@ -412,7 +412,7 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
   const side = assertion.direction === 'Inbound' ? 'from' : 'to';
   const parsed = view.nsg(nsgKey)?.nsg;
   const own = (assertion.direction === 'Inbound' ? parsed?.inbound : parsed?.outbound)?.find((r) => r.name === acc.blame.rule);
-  const field = own ? (assertion.direction === 'Inbound' ? own.source : own.destination).map((t) => (t.kind === 'asg' ? (t.text.split('/').pop() ?? t.text) : t.text)) : [];
+  const field = own ? (assertion.direction === 'Inbound' ? own.source : own.destination).map((t) => (t.kind === 'asg' ? nameOfId(t.text) : t.text)) : [];
   const ruleText = field.length > 0 ? `${rule.slice(0, -1)}, ${assertion.direction === 'Inbound' ? 'source' : 'destination'} ${field.join(', ')})` : rule;
   const detail =
     assertion.expect === 'deny'

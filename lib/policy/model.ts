@@ -5,7 +5,7 @@
  * are written in the same form. Pure data.
  */
 import type { Direction, FlowProtocol, PortSet } from '../nsg/index.js';
-import type { Severity } from '../rules/finding.js';
+import type { Severity } from '../verdicts/finding.js';
 
 /**
  * When a deny assertion is violated:

@@ -6,7 +6,7 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { ALL_PORTS, FLOW_PROTOCOLS, addressToCidrs, formatPorts, parseAddressPrefix, parsePorts, portIsAll } from '../nsg/index.js';
 import type { Direction, FlowProtocol, PortSet } from '../nsg/index.js';
-import { isSeverity } from '../rules/finding.js';
+import { isSeverity } from '../verdicts/finding.js';
 import {
   ALLOW_WHEN,
   DENY_WHEN,

@@ -1,6 +1,6 @@
 /** `--format json`: DESIGN §5's shape — findings, errors and a summary. */
 import { summarize, type ScanReport, type ScanSummary } from './report.js';
-import type { Evidence, Remediation, Severity } from '../rules/finding.js';
+import type { Evidence, Remediation, Severity } from '../verdicts/finding.js';
 
 export interface JsonFinding {
   ruleId: string;

@@ -1,7 +1,7 @@
 /** What one scan produced, as every output format (table, json, sarif) reads it. */
 import type { Estate } from '../estate/model.js';
-import { SEVERITIES, atLeast, type Finding, type ResourceError, type Severity } from '../rules/finding.js';
-import type { RuleMeta } from '../rules/types.js';
+import { SEVERITIES, atLeast, type Finding, type ResourceError, type Severity } from '../verdicts/finding.js';
+import type { RuleMeta } from '../rules/support/types.js';
 
 export interface ScanReport {
   findings: Finding[];

@@ -3,7 +3,7 @@
  * drift: `npm run docs` writes it, and a test fails when the file differs from this rendering.
  */
 import { stringify } from 'yaml';
-import type { Rule, RuleCategory } from '../rules/types.js';
+import type { Rule, RuleCategory } from '../rules/support/types.js';
 
 const CATEGORY: Record<RuleCategory, string> = {
   exposure: 'Exposure',

@@ -6,9 +6,9 @@
  */
 import { relative, resolve, sep } from 'node:path';
 import type { Estate, EstateResource } from '../estate/model.js';
-import { type Finding, type Severity } from '../rules/finding.js';
+import { type Finding, type Severity } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
-import type { RuleMeta } from '../rules/types.js';
+import type { RuleMeta } from '../rules/support/types.js';
 import type { ScanReport } from './report.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';

@@ -1,6 +1,6 @@
 /** `--format table`: one line per finding a person reads at a glance, most severe first, then a summary. */
 import { summarize, type ScanReport } from './report.js';
-import { SEVERITIES } from '../rules/finding.js';
+import { SEVERITIES } from '../verdicts/finding.js';
 
 /** Control characters (and the line breaks a description may hold) never reach the terminal. */
 function oneLine(text: string): string {

@@ -1,8 +1,8 @@
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { builtinPolicy } from '../policy/parse.js';
-import { bastionsWithRange, isVmInServedNetwork, mergeFindings } from './bastion.js';
-import { DOCS, bicepRule } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
+import { bastionsWithRange, isVmInServedNetwork, mergeFindings } from './support/bastion.js';
+import { DOCS, bicepRule } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
 
 const meta: RuleMeta = {
   id: 'BAS-002',

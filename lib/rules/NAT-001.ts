@@ -1,8 +1,9 @@
 import { natGatewaysOfSubnet } from '../estate/relations.js';
-import { fillRemediation, findingOn } from './describe.js';
-import type { Finding } from './finding.js';
-import { DOCS } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
+import { fillRemediation, findingOn } from '../verdicts/describe.js';
+import type { Finding } from '../verdicts/finding.js';
+import { DOCS } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
+import { nameOfId } from '../arm/index.js';
 
 const meta: RuleMeta = {
   id: 'NAT-001',
@@ -42,7 +43,7 @@ export const rule: Rule = {
       if (!view.wants(subnet.key) || subnet.networkSecurityGroup) continue;
       const gateways = natGatewaysOfSubnet(view.relations, subnet.id);
       if (gateways.length === 0) continue;
-      const names = gateways.map((g) => g.id.split('/').pop() ?? g.id);
+      const names = gateways.map((g) => nameOfId(g.id));
       findings.push(
         findingOn(meta, subnet, {
           message: `Subnet ${subnet.name} sends its outbound traffic through NAT gateway ${names.join(', ')} but has no NSG: nothing restricts where it may go`,

@@ -12,11 +12,12 @@ import {
   type FlowProtocol,
   type RuleRef,
 } from '../nsg/index.js';
-import { addressEvidence, decidingRule, describeAddresses, describeRule, fillRemediation, joinWords, findingOn } from './describe.js';
-import type { Finding } from './finding.js';
-import { DOCS, bicepRule } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
-import type { EffectivePoint, JudgedNsg } from './view.js';
+import { addressEvidence, decidingRule, describeAddresses, describeRule, fillRemediation, joinWords, findingOn } from '../verdicts/describe.js';
+import type { Finding } from '../verdicts/finding.js';
+import { DOCS, bicepRule } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
+import type { EffectivePoint, JudgedNsg } from '../verdicts/view.js';
+import { nameOfId } from '../arm/index.js';
 
 const meta: RuleMeta = {
   id: 'NAT-002',
@@ -106,7 +107,7 @@ export const rule: Rule = {
 function findingOf(e: Exposure): Finding {
   const resource = e.nsg.resource;
   const subnets = [...e.subnets.values()];
-  const gateways = [...e.natGateways].map((id) => id.split('/').pop() ?? id);
+  const gateways = [...e.natGateways].map((id) => nameOfId(id));
   const protocols = joinWords([...e.protocols].map((p) => p.toUpperCase()));
   return findingOn(meta, resource, {
     scope: e.rule.rule,

@@ -1,5 +1,5 @@
-import { policyRule } from './policy-rule.js';
-import { DELETE_RULE, DOCS, restrictedInbound } from './remediation.js';
+import { policyRule } from './support/policy-rule.js';
+import { DELETE_RULE, DOCS, restrictedInbound } from './support/remediation.js';
 
 export const DATABASE_PORTS = [1433, 1434, 3306, 5432, 1521, '27017-27019', 6379, 9042, '7000-7001', 9200, 9300, 5984, 11211, 8086] as const;
 

@@ -1,5 +1,5 @@
-import { policyRule } from './policy-rule.js';
-import { DELETE_RULE, DOCS, restrictedInbound } from './remediation.js';
+import { policyRule } from './support/policy-rule.js';
+import { DELETE_RULE, DOCS, restrictedInbound } from './support/remediation.js';
 
 export const rule = policyRule(
   {

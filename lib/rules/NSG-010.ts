@@ -1,8 +1,9 @@
 import { subnetRole, type SubnetRole } from '../estate/relations.js';
-import { fillRemediation, findingOn } from './describe.js';
-import type { Finding } from './finding.js';
-import { DOCS } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
+import { fillRemediation, findingOn } from '../verdicts/describe.js';
+import type { Finding } from '../verdicts/finding.js';
+import { DOCS } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
+import { nameOfId } from '../arm/index.js';
 
 /** Subnets that need no NSG of their own: Azure manages them, or (Bastion) the NSG is optional. */
 const EXEMPT: ReadonlySet<SubnetRole> = new Set<SubnetRole>(['gateway', 'firewall', 'firewallManagement', 'routeServer', 'bastion']);
@@ -41,7 +42,7 @@ export const rule: Rule = {
       if (!view.wants(subnet.key) || subnet.networkSecurityGroup || EXEMPT.has(subnetRole(subnet.name))) continue;
       const nics = view.relations.nicsBySubnet.get(subnet.key) ?? [];
       const unguarded = nics.filter((n) => !n.networkSecurityGroup);
-      const vnet = subnet.virtualNetwork.id.split('/').pop() ?? '';
+      const vnet = nameOfId(subnet.virtualNetwork.id);
       const nicNote =
         nics.length === 0 ? '' : unguarded.length === 0 ? ` (its ${nics.length} NIC(s) carry their own NSGs)` : ` (${unguarded.length} of its ${nics.length} NIC(s) have no NSG either)`;
       findings.push(

@@ -1,8 +1,9 @@
 import { guardsOfNetworkInterface } from '../estate/relations.js';
-import { fillRemediation, findingOn } from './describe.js';
-import type { Finding } from './finding.js';
-import { DOCS } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
+import { fillRemediation, findingOn } from '../verdicts/describe.js';
+import type { Finding } from '../verdicts/finding.js';
+import { DOCS } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
+import { nameOfId } from '../arm/index.js';
 
 const meta: RuleMeta = {
   id: 'NSG-011',
@@ -38,12 +39,12 @@ export const rule: Rule = {
       const points = guardsOfNetworkInterface(view.relations, nic.id);
       const doubled = points.filter((p) => p.subnetNsg.state === 'present' || p.subnetNsg.state === 'missing');
       if (doubled.length === 0) continue;
-      const nicNsg = nic.networkSecurityGroup.id.split('/').pop() ?? '';
+      const nicNsg = nameOfId(nic.networkSecurityGroup.id);
       const subnets = doubled.map((p) => {
         const nsgId = p.subnetNsg.state === 'present' || p.subnetNsg.state === 'missing' ? p.subnetNsg.id : '';
         return { subnet: p.subnetId ?? '', nsg: nsgId };
       });
-      const where = subnets.map((s) => `subnet ${s.subnet.split('/').pop() ?? ''} has NSG ${s.nsg.split('/').pop() ?? ''}`).join('; ');
+      const where = subnets.map((s) => `subnet ${nameOfId(s.subnet)} has NSG ${nameOfId(s.nsg)}`).join('; ');
       findings.push(
         findingOn(meta, nic, {
           message: `NIC ${nic.name} has its own NSG ${nicNsg} while its ${where}: traffic must pass both`,

@@ -1,8 +1,8 @@
 import { attachmentsOfNsg } from '../estate/relations.js';
-import { fillRemediation, findingOn } from './describe.js';
-import type { Finding } from './finding.js';
-import { DOCS } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
+import { fillRemediation, findingOn } from '../verdicts/describe.js';
+import type { Finding } from '../verdicts/finding.js';
+import { DOCS } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
 
 const meta: RuleMeta = {
   id: 'NSG-012',

@@ -1,8 +1,8 @@
 import { shadowedRules, type RuleDecision, type SecurityRule } from '../nsg/index.js';
-import { decidingRule, describeRule, fillRemediation, joinWords, findingOn } from './describe.js';
-import type { Finding } from './finding.js';
-import { DELETE_RULE, DOCS } from './remediation.js';
-import type { Rule, RuleMeta } from './types.js';
+import { decidingRule, describeRule, fillRemediation, joinWords, findingOn } from '../verdicts/describe.js';
+import type { Finding } from '../verdicts/finding.js';
+import { DELETE_RULE, DOCS } from './support/remediation.js';
+import type { Rule, RuleMeta } from './support/types.js';
 
 const meta: RuleMeta = {
   id: 'NSG-013',

@@ -19,7 +19,7 @@ import { rule as NSG_011 } from './NSG-011.js';
 import { rule as NSG_012 } from './NSG-012.js';
 import { rule as NSG_013 } from './NSG-013.js';
 import { rule as NSG_014 } from './NSG-014.js';
-import type { Rule } from './types.js';
+import type { Rule } from './support/types.js';
 
 export const RULES: readonly Rule[] = [
   NSG_001,

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
-import { isSeverity, type Evidence, type Finding, type Remediation, type Severity } from '../rules/finding.js';
+import { isSeverity, type Evidence, type Finding, type Remediation, type Severity } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import { fitEvidence, fitText, splitIntoParts, EVIDENCE_PARTS } from './evidence.js';
 import { findingKey, findingRowKey, historyRowKey, partitionOfKey, transitionId } from './keys.js';

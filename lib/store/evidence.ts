@@ -4,7 +4,7 @@
  * that budget, trimmed: the witness and the deciding rules always stay, and what was dropped is
  * counted, so a write never fails for size.
  */
-import type { Evidence } from '../rules/finding.js';
+import type { Evidence } from '../verdicts/finding.js';
 import type { EvidenceTrimming } from './types.js';
 
 /** Characters per string property (Table Storage allows 32,768). */

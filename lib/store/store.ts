@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { odata, RestError, TableClient, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import { TABLES } from '../config/names.js';
-import { SEVERITIES, type EvaluationResult, type Severity } from '../rules/finding.js';
+import { SEVERITIES, type EvaluationResult, type Severity } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import {
   contentOf,

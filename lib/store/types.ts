@@ -4,7 +4,7 @@
  */
 import type { TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import type { EvaluationResult, Finding, Severity } from '../rules/finding.js';
+import type { EvaluationResult, Finding, Severity } from '../verdicts/finding.js';
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
 

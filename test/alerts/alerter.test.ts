@@ -3,7 +3,7 @@ import { AzureKeyCredential } from '@azure/eventgrid';
 import { createAlerter, createEventGridSink, createWebhookSink, type AlertLogLevel } from '../../lib/alerts/index.js';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore } from '../../lib/store/index.js';
-import { fingerprint, type EvaluationResult, type Finding } from '../../lib/rules/finding.js';
+import { fingerprint, type EvaluationResult, type Finding } from '../../lib/verdicts/finding.js';
 import { startReceiver, storm, transition, type Receiver } from './support.js';
 
 let hook: Receiver;

@@ -4,7 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { fingerprint, type Severity } from '../../lib/rules/finding.js';
+import { fingerprint, type Severity } from '../../lib/verdicts/finding.js';
 import { findingKey, type StoredFinding, type Transition, type TransitionKind } from '../../lib/store/index.js';
 
 export interface ReceivedRequest {

@@ -1,5 +1,5 @@
 /** Shared setup for the API tests: a real findings store on Azurite, filled through its own API. */
-import { fingerprint, type EvaluationResult, type Finding, type Severity } from '../../lib/rules/finding.js';
+import { fingerprint, type EvaluationResult, type Finding, type Severity } from '../../lib/verdicts/finding.js';
 import { createFindingsStore, type EvaluationCause, type FindingsStore } from '../../lib/store/index.js';
 import type { ApiRequest } from '../../lib/api/index.js';
 

@@ -7,7 +7,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startDevRuntime, type DevRuntime } from '../../lib/dev/runtime.js';
 import { copyEstate } from '../../lib/dev/estate-files.js';
 import { evaluateRules, ruleInfos } from '../../lib/runtime/catalogue.js';
-import { fingerprint, type Finding } from '../../lib/rules/finding.js';
+import { fingerprint, type Finding } from '../../lib/verdicts/finding.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);

@@ -20,7 +20,7 @@ import {
   WATCHED_RESOURCE_TYPES,
 } from '../../lib/config/names.js';
 import { isWatchedType } from '../../lib/azure/scopes.js';
-import { SEVERITIES } from '../../lib/rules/finding.js';
+import { SEVERITIES } from '../../lib/verdicts/finding.js';
 import {
   blockAfter,
   bracketsBalance,

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../lib/rules/index.js';
-import { isSeverity } from '../../lib/rules/finding.js';
+import { isSeverity } from '../../lib/verdicts/finding.js';
 import type { RuleFixtures } from './fixtures/build.js';
 
 const RULE_DIR = resolve(process.cwd(), 'lib/rules');

@@ -1,7 +1,7 @@
 /** One harness for every rule: its good fixtures produce none of its findings, its bad ones the expected ones. */
 import { describe, expect, it } from 'vitest';
 import { RULES } from '../../lib/rules/index.js';
-import { evaluateEstate } from '../../lib/rules/evaluate.js';
+import { evaluateEstate } from '../../lib/rules/support/evaluate.js';
 import type { RuleFixtures } from './fixtures/build.js';
 import { checkFinding, estateOf } from './support.js';
 

@@ -3,8 +3,8 @@ import { expect } from 'vitest';
 import { loadEstate } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
 import { evaluateComposed, type Flow, type FlowProtocol } from '../../lib/nsg/index.js';
-import { createEstateView } from '../../lib/rules/view.js';
-import { fingerprint, isSeverity, type Finding, type WitnessFlow } from '../../lib/rules/finding.js';
+import { createEstateView } from '../../lib/verdicts/view.js';
+import { fingerprint, isSeverity, type Finding, type WitnessFlow } from '../../lib/verdicts/finding.js';
 import { normalizeId } from '../../lib/arm/index.js';
 import type { Json } from './fixtures/build.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore } from '../../lib/store/index.js';
 import { EVIDENCE_CHARS, fitEvidence, fitText, splitIntoParts } from '../../lib/store/evidence.js';
-import type { Evidence } from '../../lib/rules/finding.js';
+import type { Evidence } from '../../lib/verdicts/finding.js';
 import { evaluation, freshTables, makeFinding, nsgId } from './support.js';
 
 const witness = {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore, type FindingsStore, type Transition } from '../../lib/store/index.js';
-import type { EvaluationResult, Finding } from '../../lib/rules/finding.js';
+import type { EvaluationResult, Finding } from '../../lib/verdicts/finding.js';
 import { corpusNsgIds, evaluation, freshTables, makeFinding, observedTransport } from './support.js';
 
 let azurite: Azurite;

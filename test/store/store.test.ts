@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore, type FindingsStore, type TransitionKind } from '../../lib/store/index.js';
 import { LAST_SEEN_RESOLUTION_MS } from '../../lib/store/lifecycle.js';
-import type { EvaluationResult, Finding } from '../../lib/rules/finding.js';
+import type { EvaluationResult, Finding } from '../../lib/verdicts/finding.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_A, SUB_B } from './support.js';
 
 let azurite: Azurite;

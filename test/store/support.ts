@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createDefaultHttpClient, RestError } from '@azure/core-rest-pipeline';
-import { fingerprint, type EvaluationResult, type Finding, type Severity } from '../../lib/rules/finding.js';
+import { fingerprint, type EvaluationResult, type Finding, type Severity } from '../../lib/verdicts/finding.js';
 import type { StoreHttpClient } from '../../lib/store/index.js';
 
 export const SUB_A = '00000000-0000-0000-0000-00000000000a';

@@ -49,7 +49,7 @@ import {
   type ServiceTagData,
 } from '../nsg/index.js';
 import { type ResourceError } from './finding.js';
-import { normalizeId } from '../arm/index.js';
+import { nameOfId, normalizeId } from '../arm/index.js';
 import { portSegments } from './segments.js';
 
 export interface RuleSettings {
@@ -215,7 +215,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
           break;
         }
         case 'missing':
-          pointNotes.push(`${where}'s NSG ${slot.id.split('/').pop() ?? slot.id} is not in the estate: judged without it`);
+          pointNotes.push(`${where}'s NSG ${nameOfId(slot.id)} is not in the estate: judged without it`);
           break;
         case 'unknown':
           pointNotes.push(`whether ${where} has an NSG is not known (it is not in the estate): judged without it`);

@@ -1,9 +1,9 @@
 /** Rules written as flow policies: the built-in exposure rules and users' own policies. */
-import { evaluatePolicy } from '../policy/evaluate.js';
-import type { FlowAssertion, FlowPolicy, PolicySpec } from '../policy/model.js';
-import { builtinPolicy } from '../policy/parse.js';
-import { formatPorts, portIsAll } from '../nsg/index.js';
-import type { Remediation } from './finding.js';
+import { evaluatePolicy } from '../../policy/evaluate.js';
+import type { FlowAssertion, FlowPolicy, PolicySpec } from '../../policy/model.js';
+import { builtinPolicy } from '../../policy/parse.js';
+import { formatPorts, portIsAll } from '../../nsg/index.js';
+import type { Remediation } from '../../verdicts/finding.js';
 import type { Rule, RuleMeta } from './types.js';
 
 /** A built-in rule whose check is a policy written in the users' format (validated at load). */

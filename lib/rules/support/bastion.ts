@@ -1,7 +1,7 @@
 /** What BAS-002 and BAS-003 share: the VM subnets a Bastion serves and its subnet's range. */
-import { subnetRole, type BastionCoverage } from '../estate/relations.js';
-import type { Finding } from './finding.js';
-import type { EffectivePoint, EstateView } from './view.js';
+import { subnetRole, type BastionCoverage } from '../../estate/relations.js';
+import type { Finding } from '../../verdicts/finding.js';
+import type { EffectivePoint, EstateView } from '../../verdicts/view.js';
 
 /** NICs (VMs) in a workload subnet of one of these virtual networks. */
 export function isVmInServedNetwork(point: EffectivePoint, served: ReadonlySet<string>): boolean {

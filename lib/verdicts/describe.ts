@@ -16,8 +16,7 @@ import {
   type PortSet,
   type RuleRef,
 } from '../nsg/index.js';
-import { fingerprint, type DecidingRule, type Evidence, type Finding, type Remediation } from './finding.js';
-import type { RuleMeta } from './types.js';
+import { fingerprint, type DecidingRule, type Evidence, type Finding, type Remediation, type Severity } from './finding.js';
 import type { EffectivePoint } from './view.js';
 
 const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);
@@ -149,7 +148,7 @@ export function fillRemediation(remediation: Remediation, names: RemediationName
 
 /** A finding of the rule on one resource: its identity (rule, resource, scope, fingerprint) filled in. */
 export function findingOn(
-  meta: Pick<RuleMeta, 'id' | 'severity' | 'title'>,
+  meta: { id: string; severity: Severity; title: string },
   resource: { id: string; name: string },
   detail: { scope?: string; message: string; evidence: Evidence; remediation: Remediation },
 ): Finding {

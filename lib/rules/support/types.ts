@@ -1,7 +1,7 @@
 /** The shape of a compliance rule: `{ meta, evaluate }` with a pure `evaluate`. */
-import type { FlowPolicy, PolicySpec } from '../policy/model.js';
-import type { Finding, Remediation, Severity } from './finding.js';
-import type { EstateView } from './view.js';
+import type { FlowPolicy, PolicySpec } from '../../policy/model.js';
+import type { Finding, Remediation, Severity } from '../../verdicts/finding.js';
+import type { EstateView } from '../../verdicts/view.js';
 
 /** Where a rule comes from in the catalogue's grouping. */
 export type RuleCategory = 'exposure' | 'coverage' | 'hygiene' | 'nat' | 'bastion' | 'policy';

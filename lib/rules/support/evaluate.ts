@@ -2,15 +2,15 @@
  * evaluateEstate: the catalogue (and users' policies) over an estate, reporting only on the
  * resources in `only` while judging them with the whole estate as context. Pure.
  */
-import type { Estate } from '../estate/model.js';
-import { parseServiceTags, type ServiceTagData } from '../nsg/index.js';
-import type { FlowPolicy } from '../policy/model.js';
-import { RULES } from './catalogue.js';
-import { SEVERITIES, type Finding, type ResourceError } from './finding.js';
-import { normalizeId } from '../arm/index.js';
+import type { Estate } from '../../estate/model.js';
+import { parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
+import type { FlowPolicy } from '../../policy/model.js';
+import { RULES } from '../catalogue.js';
+import { SEVERITIES, type Finding, type ResourceError } from '../../verdicts/finding.js';
+import { normalizeId } from '../../arm/index.js';
 import { ruleFromPolicy } from './policy-rule.js';
 import type { Rule } from './types.js';
-import { createEstateView, type RuleSettings } from './view.js';
+import { createEstateView, type RuleSettings } from '../../verdicts/view.js';
 
 export interface EvaluateOptions {
   /** Normalised ids of the NSGs, subnets and NICs to judge and report on; absent: every resource. */
