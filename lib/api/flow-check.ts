@@ -6,7 +6,7 @@
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { parseFlow, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
-import { createFlowVerifier, type FlowVerifier } from '../cli/flow.js';
+import { createFlowVerifier, type FlowVerifier } from '../flow/verifier.js';
 import { normalizeId } from '../arm/index.js';
 import type { EstateSource } from '../pipeline/types.js';
 import type { FlowAnswer, FlowChecker, FlowQuery } from './types.js';

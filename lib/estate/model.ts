@@ -3,7 +3,7 @@
  * shape. Plain data; ids keep Azure's spelling in `id`, and `key` is the normalised id every
  * comparison uses (ARM ids are case-insensitive).
  */
-import type { ResourceError } from '../verdicts/finding.js';
+import type { ResourceError } from '../nsg/index.js';
 import type { EstateKind } from './kinds.js';
 
 /** A reference to another resource, which may or may not be in the estate. */

@@ -7,7 +7,7 @@
  * tags, public IPs, ...) are dropped silently. `dependsOn` is ignored; nested `resources` are
  * read as the child resources they declare.
  */
-import type { ResourceError } from '../verdicts/finding.js';
+import type { ResourceError } from '../nsg/index.js';
 import { estateKindOfType } from './kinds.js';
 import type { EstateDocument } from './load.js';
 import { isObject, type JsonObject } from './shape.js';

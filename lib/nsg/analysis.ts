@@ -4,28 +4,7 @@
  * ports reachable and from where, Internet exposure, and whether each rule decides any flow.
  * Every answer that finds something carries a concrete witness flow.
  */
-import type {
-  Access,
-  AddressSet,
-  Direction,
-  EvaluationContext,
-  Flow,
-  FlowProtocol,
-  Layer,
-  Layers,
-  Nsg,
-  PortSet,
-  ReachablePorts,
-  RegionAnalysis,
-  RegionPart,
-  RegionQuery,
-  RuleDecision,
-  RuleProtocol,
-  RuleRef,
-  Target,
-  PortReach,
-} from './types.js';
-import { FLOW_PROTOCOLS } from './types.js';
+import { type Access, type AddressSet, type Direction, type EvaluationContext, type Flow, FLOW_PROTOCOLS, type FlowProtocol, type Layer, type Layers, type Nsg, type PortReach, type PortSet, type ReachablePorts, type RegionAnalysis, type RegionPart, type RegionQuery, type RuleDecision, type RuleProtocol, type RuleRef, type Target } from './types.js';
 import {
   ALL_IPV4,
   ALL_IPV6,

@@ -3,8 +3,9 @@
  * decisions and analyses never resolve a name twice. Memoised per (context, NSG).
  */
 import type { AddressSet, AddressTerm, EvaluationContext, FlowProtocol, Nsg, PortSet, RuleProtocol, RuleRef, SecurityRule } from './types.js';
-import { NO_ADDRESS, addressIsEmpty, addressUnion, type Ip, parseIp, tagContains } from './addresses.js';
-import { namedSet, namedSetKind } from './context.js';
+import { type Ip, parseIp, tagContains } from './addresses.js';
+import { namedSetKind } from './context.js';
+import { resolveTerms, termGap } from './terms.js';
 import { containsPoint } from './intervals.js';
 import { portIsAll } from './ports.js';
 
@@ -36,35 +37,12 @@ export function compileNsg(nsg: Nsg, ctx: EvaluationContext): CompiledNsg {
   const unresolvedTags = new Map<string, string>();
   const emptyAsgs = new Map<string, string>();
   const resolve = (terms: readonly AddressTerm[]): AddressSet => {
-    let set = NO_ADDRESS;
     for (const term of terms) {
-      let part: AddressSet;
-      switch (term.kind) {
-        case 'any':
-          part = namedSet(ctx, '*');
-          break;
-        case 'prefix':
-          part = term.set;
-          break;
-        case 'tag':
-          if (namedSetKind(term.key, ctx) === 'unresolvedTag' && !unresolvedTags.has(term.key)) {
-            unresolvedTags.set(term.key, term.text);
-          }
-          part = namedSet(ctx, term.key);
-          break;
-        case 'asg': {
-          part = ctx.asgAddresses.get(term.id) ?? NO_ADDRESS;
-          if (addressIsEmpty(part)) emptyAsgs.set(term.id, term.text);
-          break;
-        }
-        default: {
-          const unreachable: never = term;
-          throw new Error(`unknown address term ${JSON.stringify(unreachable)}`);
-        }
-      }
-      set = terms.length === 1 ? part : addressUnion(set, part);
+      const gap = termGap(term, ctx);
+      if (gap?.kind === 'unresolvedTag' && !unresolvedTags.has(gap.key)) unresolvedTags.set(gap.key, gap.text);
+      else if (gap?.kind === 'emptyAsg') emptyAsgs.set(gap.id, gap.text);
     }
-    return set;
+    return resolveTerms(terms, ctx);
   };
   const compileRule = (rule: SecurityRule): CompiledRule => ({
     rule,

@@ -1,18 +1,5 @@
 /** First-match decisions on concrete flows, for one NSG and for a NIC's subnet + NIC NSGs. */
-import type { WitnessFlow } from '../verdicts/finding.js';
-import type {
-  ComposedDecision,
-  Direction,
-  EvaluationContext,
-  Flow,
-  FlowDecision,
-  FlowParseResult,
-  FlowProtocol,
-  Layer,
-  Layers,
-  Nsg,
-  RuleRef,
-} from './types.js';
+import type { WitnessFlow, ComposedDecision, Direction, EvaluationContext, Flow, FlowDecision, FlowParseResult, FlowProtocol, Layer, Layers, Nsg, RuleRef } from './types.js';
 import { parseIp } from './addresses.js';
 import { type Endpoint, type PointFlow, compileNsg, firstMatch, hasPorts, parseEndpoint } from './compile.js';
 import { MAX_PORT } from './ports.js';

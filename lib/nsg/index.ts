@@ -57,8 +57,11 @@ export {
   isBroad,
   namedSetKind,
   SPECIAL_PURPOSE_PREFIXES,
+  DEFAULT_BROAD_THRESHOLD,
   DEFAULT_VIRTUAL_NETWORK_PREFIXES,
 } from './context.js';
+
+export { readAddressTerm, resolveTerm, resolveTerms, termGap, type TermGap, type TermReading } from './terms.js';
 
 export {
   flattenResource,
@@ -79,3 +82,5 @@ export {
   ruleDecisions,
   shadowedRules,
 } from './analysis.js';
+
+export { assertNever, errorMessage, isRecord } from './values.js';

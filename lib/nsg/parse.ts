@@ -5,25 +5,13 @@
  * a ResourceError naming the NSG, the rule and the field, and all of an NSG's problems are
  * reported together.
  */
-import type { ResourceError } from '../verdicts/finding.js';
+import type { ResourceError, Access, AddressTerm, Direction, Nsg, NsgParseResult, PortSet, RuleParseResult, RuleProtocol, SecurityRule } from './types.js';
 import { normalizeId } from '../arm/index.js';
-import type {
-  Access,
-  AddressTerm,
-  Direction,
-  Nsg,
-  NsgParseResult,
-  PortSet,
-  RuleParseResult,
-  RuleProtocol,
-  SecurityRule,
-} from './types.js';
-import { parseAddressPrefix } from './addresses.js';
+import { readAddressTerm } from './terms.js';
 import { ALL_PORTS, parsePorts, portUnion } from './ports.js';
 
 const NSG_TYPE = 'microsoft.network/networksecuritygroups';
 const RULE_ID = /^(.*\/networkSecurityGroups\/[^/]+)\/(securityRules|defaultSecurityRules)\/[^/]*$/i;
-const TAG_NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -68,7 +56,9 @@ const DEFAULT_RULE_SPECS: readonly DefaultRuleSpec[] = [
 export const DEFAULT_RULE_NAMES: readonly string[] = DEFAULT_RULE_SPECS.map((s) => s.name);
 
 function namedTerm(text: string): AddressTerm {
-  return text === '*' ? { kind: 'any', text } : { kind: 'tag', text, key: text.toLowerCase() };
+  const read = readAddressTerm(text);
+  if (!read.ok) throw new Error(`default rule address '${text}': ${read.message}`);
+  return read.term;
 }
 
 /** The six default rules of an NSG, as Azure defines them. */
@@ -235,31 +225,21 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
         ok = false;
         continue;
       }
-      const text = value.trim();
-      if (text === '*' || text.toLowerCase() === 'any') {
-        terms.push({ kind: 'any', text });
-      } else if (/^[0-9]/.test(text) || text.includes(':') || text.includes('/')) {
-        const parsed = parseAddressPrefix(text);
-        if (!parsed.ok) {
-          fail(field, parsed.message);
-          ok = false;
-          continue;
-        }
-        if (parsed.hostBitsSet) {
-          warnings.push({
-            resourceId: site.resourceId,
-            rule: ruleLabel,
-            field,
-            message: `rule ${ruleLabel}: prefix '${text}' has host bits set; read as its network`,
-          });
-        }
-        terms.push({ kind: 'prefix', text, set: parsed.set });
-      } else if (TAG_NAME.test(text)) {
-        terms.push({ kind: 'tag', text, key: text.toLowerCase() });
-      } else {
-        fail(field, `'${text}' is not an address, a CIDR prefix, * or a service tag name`);
+      const read = readAddressTerm(value);
+      if (!read.ok) {
+        fail(field, read.message);
         ok = false;
+        continue;
       }
+      if (read.hostBitsSet) {
+        warnings.push({
+          resourceId: site.resourceId,
+          rule: ruleLabel,
+          field,
+          message: `rule ${ruleLabel}: prefix '${read.term.text}' has host bits set; read as its network`,
+        });
+      }
+      terms.push(read.term);
     }
     for (const asg of Array.isArray(asgs) ? asgs : []) {
       const asgId = isRecord(asg) ? asg['id'] : undefined;

@@ -2,7 +2,6 @@
  * The data types of the evaluation engine. Pure data: every function that works on them lives in
  * its own module and is re-exported from ./index.js.
  */
-import type { ResourceError } from '../verdicts/finding.js';
 
 export type Direction = 'Inbound' | 'Outbound';
 export type Access = 'Allow' | 'Deny';
@@ -278,3 +277,22 @@ export type RuleDecision =
        */
       readonly shadowedBy: readonly RuleRef[];
     };
+
+/** An input problem: never guessed at, reported with the resource, the rule and the field. */
+export interface ResourceError {
+  resourceId: string;
+  /** The security rule (or other child) at fault, when there is one. */
+  rule?: string;
+  field?: string;
+  message: string;
+}
+
+/** One concrete flow that shows a verdict, as findings carry it. */
+export interface WitnessFlow {
+  direction: 'Inbound' | 'Outbound';
+  protocol: string;
+  source: string;
+  sourcePort: number | null;
+  destination: string;
+  destinationPort: number | null;
+}

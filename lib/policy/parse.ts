@@ -4,7 +4,7 @@
  * (compilePolicy) from their object form. Pure: text in, policies or errors out.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import { ALL_PORTS, FLOW_PROTOCOLS, addressToCidrs, formatPorts, parseAddressPrefix, parsePorts, portIsAll } from '../nsg/index.js';
+import { ALL_PORTS, FLOW_PROTOCOLS, addressToCidrs, formatPorts, parseAddressPrefix, parsePorts, portIsAll, readAddressTerm } from '../nsg/index.js';
 import type { Direction, FlowProtocol, PortSet } from '../nsg/index.js';
 import { isSeverity } from '../verdicts/finding.js';
 import {
@@ -36,8 +36,6 @@ type PNode =
   | { kind: 'scalar'; value: string | number | boolean | null; pos: Pos | undefined };
 
 const POLICY_ID = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-const TAG_NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
-const VIRTUAL_NAMES = new Set(['*', 'any', 'internet', 'virtualnetwork', 'azureloadbalancer']);
 const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);
 
 const POLICY_FIELDS = ['id', 'severity', 'title', 'message', 'description', 'scope', 'deny', 'allow'] as const;
@@ -231,24 +229,17 @@ function addressesOf(check: Checker, path: string, node: PNode | undefined, requ
   let bad = false;
   for (const { value, node: item } of list(check, path, node)) {
     const entry = String(value);
-    if (VIRTUAL_NAMES.has(entry.toLowerCase())) {
+    // The engine reads the far side as it reads a rule's addresses: one reading for both.
+    const read = readAddressTerm(entry);
+    if (!read.ok) {
+      check.fail(path, item, `'${entry}' is neither an IP address, a CIDR prefix nor a service tag name`);
+      bad = true;
+    } else if (read.hostBitsSet) {
+      check.fail(path, item, `'${entry}' has host bits set: write the network (e.g. ${networkOf(entry)})`);
+      bad = true;
+    } else {
       out.push(entry);
-      continue;
     }
-    const prefix = parseAddressPrefix(entry);
-    if (prefix.ok) {
-      if (prefix.hostBitsSet) {
-        check.fail(path, item, `'${entry}' has host bits set: write the network (e.g. ${networkOf(entry)})`);
-        bad = true;
-      } else out.push(entry);
-      continue;
-    }
-    if (TAG_NAME.test(entry) && !/^\d/.test(entry)) {
-      out.push(entry);
-      continue;
-    }
-    check.fail(path, item, `'${entry}' is neither an IP address, a CIDR prefix nor a service tag name`);
-    bad = true;
   }
   if (bad) return undefined;
   if (required && out.length === 0) {

@@ -1,4 +1,4 @@
-import { shadowedRules, type RuleDecision, type SecurityRule } from '../nsg/index.js';
+import { shadowedRules, termGap, type EvaluationContext, type RuleDecision, type SecurityRule } from '../nsg/index.js';
 import { decidingRule, describeRule, fillRemediation, joinWords, findingOn } from '../verdicts/describe.js';
 import type { Finding } from '../verdicts/finding.js';
 import { DELETE_RULE, DOCS } from './support/remediation.js';
@@ -35,7 +35,7 @@ export const rule: Rule = {
       for (const decision of shadowedRules(judged.nsg, ctx)) {
         if (decision.decides) continue;
         const parsed = ruleOf(decision.rule.direction === 'Inbound' ? judged.nsg.inbound : judged.nsg.outbound, decision.rule.rule);
-        if (decision.reason === 'matchesNothing' && parsed && namesUnknownAsg(parsed, ctx.asgAddresses)) continue;
+        if (decision.reason === 'matchesNothing' && parsed && namesUnknownAsg(parsed, ctx)) continue;
         findings.push(findingOf(resource.id, resource.name, decision, notes));
       }
     }
@@ -43,12 +43,9 @@ export const rule: Rule = {
   },
 };
 
-function namesUnknownAsg(rule: SecurityRule, members: ReadonlyMap<string, { v4: readonly number[]; v6: readonly bigint[] }>): boolean {
-  return [...rule.source, ...rule.destination].some((term) => {
-    if (term.kind !== 'asg') return false;
-    const set = members.get(term.id);
-    return !set || (set.v4.length === 0 && set.v6.length === 0);
-  });
+/** A rule naming an ASG with no known member matches nothing here, but its members may lie outside the estate. */
+function namesUnknownAsg(rule: SecurityRule, ctx: EvaluationContext): boolean {
+  return [...rule.source, ...rule.destination].some((term) => termGap(term, ctx)?.kind === 'emptyAsg');
 }
 
 function findingOf(nsgId: string, nsgName: string, decision: Extract<RuleDecision, { decides: false }>, notes: readonly string[]): Finding {

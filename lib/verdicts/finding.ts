@@ -4,6 +4,9 @@
  */
 
 import { normalizeId } from '../arm/index.js';
+import type { ResourceError, WitnessFlow } from '../nsg/index.js';
+
+export type { ResourceError, WitnessFlow };
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 /** Most severe first. */
@@ -23,15 +26,6 @@ export function isSeverity(value: string): value is Severity {
 }
 
 /** A concrete flow that proves a finding, in the words of IP flow verify. */
-export interface WitnessFlow {
-  direction: 'Inbound' | 'Outbound';
-  protocol: string;
-  source: string;
-  sourcePort: number | null;
-  destination: string;
-  destinationPort: number | null;
-}
-
 export interface DecidingRule {
   nsg: string;
   nsgName: string;
@@ -72,15 +66,6 @@ export interface Finding {
   message: string;
   evidence: Evidence;
   remediation: Remediation;
-}
-
-/** An input problem: never guessed at, reported with the resource, the rule and the field. */
-export interface ResourceError {
-  resourceId: string;
-  /** The security rule (or other child) at fault, when there is one. */
-  rule?: string;
-  field?: string;
-  message: string;
 }
 
 /** `ruleId|resource id (normalised)|scope`: stable across runs, casing and evidence changes. */

@@ -26,7 +26,6 @@ import {
   portIntersect,
   portIsEmpty,
   portUnion,
-  type AddressTerm,
   addressIsEmpty,
   addressIsSubset,
   addressUnion,
@@ -34,7 +33,10 @@ import {
   analyzeRegion,
   createContext,
   namedSet,
-  parseAddressPrefix,
+  readAddressTerm,
+  resolveTerm,
+  resolveTerms,
+  DEFAULT_BROAD_THRESHOLD,
   parseNsg,
   portIsSubset,
   type AddressSet,
@@ -57,13 +59,15 @@ export interface RuleSettings {
   broadThreshold: { ipv4: number; ipv6: bigint };
 }
 
-export const DEFAULT_RULE_SETTINGS: RuleSettings = { broadThreshold: { ipv4: 2 ** 24, ipv6: 1n << 96n } };
+export const DEFAULT_RULE_SETTINGS: RuleSettings = { broadThreshold: DEFAULT_BROAD_THRESHOLD };
 
 /** An NSG that passed the engine's validation. */
 export interface JudgedNsg {
   resource: NetworkSecurityGroup;
   nsg: Nsg;
 }
+
+export type ParsedNsg = { ok: true; value: JudgedNsg } | { ok: false; errors: readonly ResourceError[] };
 
 /** The effective policy at one attachment point: the NSGs that guard it, parsed, in their context. */
 export interface EffectivePoint {
@@ -108,6 +112,8 @@ export interface EstateView {
   wants(key: string): boolean;
   /** The parsed NSG; undefined when it failed validation or is not in the estate. */
   nsg(key: string): JudgedNsg | undefined;
+  /** An NSG of the estate parsed by the engine (once), or why it failed validation. */
+  parsed(resource: NetworkSecurityGroup): ParsedNsg;
   /** Every NSG of the estate that the rules may report on (wanted), parsed or not. */
   wantedNsgs(): NetworkSecurityGroup[];
   /** Attachment points where at least one wanted NSG takes part, plus those of wanted subnets/NICs. */
@@ -153,8 +159,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   const wants = (key: string): boolean => only === undefined || only.has(key);
   const asg = asgAddresses(relations);
 
-  const parsed = new Map<string, { ok: true; value: JudgedNsg } | { ok: false; errors: readonly ResourceError[] }>();
-  const parse = (resource: NetworkSecurityGroup) => {
+  const parsed = new Map<string, ParsedNsg>();
+  const parse = (resource: NetworkSecurityGroup): ParsedNsg => {
     let result = parsed.get(resource.key);
     if (!result) {
       const outcome = parseNsg(resource.raw, { id: resource.id });
@@ -308,8 +314,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   const resolveRemote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[]): RemoteSide => {
     const resolve = (list: readonly string[]): AddressSet =>
       list.reduce<AddressSet>((acc, name) => {
-        const prefix = parseAddressPrefix(name);
-        return addressUnion(acc, prefix.ok ? prefix.set : namedSet(ctx, name));
+        const read = readAddressTerm(name);
+        return addressUnion(acc, read.ok ? resolveTerm(read.term, ctx) : namedSet(ctx, name));
       }, NO_ADDRESS);
     const set = except.length > 0 ? addressDifference(resolve(names), resolve(except)) : resolve(names);
     const key = `${names.map((n) => n.toLowerCase()).join(',')}${except.length > 0 ? `-${except.map((n) => n.toLowerCase()).join(',')}` : ''}`;
@@ -352,7 +358,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     let total: AddressSet = NO_ADDRESS;
     for (const rule of inbound ? layer.nsg.inbound : layer.nsg.outbound) {
       if (rule.access !== 'Allow' || (rule.protocol !== '*' && rule.protocol !== protocol)) continue;
-      const far = addressIntersect(termsSet(inbound ? rule.source : rule.destination, layer.ctx), side.set);
+      const far = addressIntersect(resolveTerms(inbound ? rule.source : rule.destination, layer.ctx), side.set);
       if (addressIsEmpty(far)) continue;
       allows.push({ ports: rule.destinationPorts, remote: far });
       total = addressUnion(total, far);
@@ -394,6 +400,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
       const result = parse(resource);
       return result.ok ? result.value : undefined;
     },
+    parsed: parse,
     wantedNsgs: () => [...estate.networkSecurityGroups.values()].filter((n) => wants(n.key)),
     points,
     subnetAlone,
@@ -408,31 +415,6 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
       return partial;
     },
   };
-}
-
-/** The addresses a rule's source or destination terms stand for in a context. */
-function termsSet(terms: readonly AddressTerm[], ctx: EvaluationContext): AddressSet {
-  let set: AddressSet = NO_ADDRESS;
-  for (const term of terms) {
-    switch (term.kind) {
-      case 'any':
-        return namedSet(ctx, '*');
-      case 'prefix':
-        set = addressUnion(set, term.set);
-        break;
-      case 'tag':
-        set = addressUnion(set, namedSet(ctx, term.key));
-        break;
-      case 'asg':
-        set = addressUnion(set, ctx.asgAddresses.get(term.id) ?? NO_ADDRESS);
-        break;
-      default: {
-        const unreachable: never = term;
-        throw new Error(`unknown address term ${JSON.stringify(unreachable)}`);
-      }
-    }
-  }
-  return set;
 }
 
 function nsgKeyOf(layer: Layer): string {

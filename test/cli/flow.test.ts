@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { flowCommand, splitEndpoint } from '../../lib/cli/flow.js';
+import { flowCommand } from '../../lib/cli/flow.js';
+import { splitEndpoint } from '../../lib/flow/verifier.js';
 import type { CliIo } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
 
