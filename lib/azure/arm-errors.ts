@@ -5,6 +5,7 @@
  */
 import { isRestError } from '@azure/core-rest-pipeline';
 import { ARM_READ_TIMEOUT_CODE, type ReadContext } from './arm-policy.js';
+import { assertNever, errorMessage } from '../nsg/index.js';
 
 export type ReadFailureCause =
   | 'throttled'
@@ -51,7 +52,7 @@ export function classifyReadError(error: unknown): ClassifiedReadError {
     if (status === undefined) return { kind: 'failed', cause: 'network', message: code ? `${code}: ${message}` : message };
     return { kind: 'failed', cause: causeOfStatus(status), httpStatus: status, message };
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return { kind: 'failed', cause: 'bad-response', message };
 }
 
@@ -89,6 +90,3 @@ export function describeFailure(classified: Extract<ClassifiedReadError, { kind:
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${String(value)}`);
-}

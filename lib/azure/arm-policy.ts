@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { RestError, isRestError, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import { subscriptionOf } from '../arm/index.js';
 import type { Clock, ReadBudgets, ReadLane } from './budget.js';
+import { assertNever, errorMessage } from '../nsg/index.js';
 
 export const ARM_READ_POLICY_NAME = 'nsgwatchArmReadPolicy';
 /** Not exported by @azure/core-rest-pipeline; the name the SDK registers its retry policy under. */
@@ -181,7 +182,7 @@ function classifyAttempt(outcome: AttemptOutcome, clock: Clock): AttemptFault | 
       }
       const code = (error as { code?: unknown } | null)?.code;
       if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) {
-        return { kind: 'network', code, message: error instanceof Error ? error.message : String(error) };
+        return { kind: 'network', code, message: errorMessage(error) };
       }
       return undefined;
     }
@@ -241,6 +242,3 @@ export function remainingReads(response: Pick<PipelineResponse, 'headers'>): num
   return least;
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

@@ -6,6 +6,7 @@
 import { SETTINGS } from '../config/names.js';
 import type { EstateSource, InventoryRead, ReadFailure } from '../pipeline/types.js';
 import { defaultArmReader, type ArmReader, type ReadFailure as ArmReadFailure } from './arm.js';
+import { assertNever } from '../nsg/index.js';
 
 export interface ArmSourceOptions {
   /** Default: the process's reader (DefaultAzureCredential, process-wide read budget). */
@@ -77,6 +78,3 @@ function failureOf(failure: ArmReadFailure): ReadFailure {
   return { target: failure.target, reason: failure.message };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

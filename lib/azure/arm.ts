@@ -12,11 +12,12 @@
  */
 import { NetworkManagementClient } from '@azure/arm-network';
 import { RestError, createPipelineRequest, type HttpClient, type Pipeline, type PipelineResponse } from '@azure/core-rest-pipeline';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { appCredential } from './clients.js';
 import { SETTINGS } from '../config/names.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { isTopLevel, type NetworkRef, normalizeId, parseNetworkRef, topLevelRef } from '../arm/index.js';
-import { classifyReadError, describeFailure, type ReadFailure, type ReadFailureCause } from './arm-errors.js';
+import { classifyReadError, describeFailure, type ReadFailure } from './arm-errors.js';
 import {
   DEFAULT_ARM_RETRY,
   SDK_DEFAULT_RETRY_POLICY_NAME,
@@ -27,6 +28,7 @@ import {
 } from './arm-policy.js';
 import { DEFAULT_READ_BUDGET, createReadBudgets, systemClock, type Clock, type ReadBudgetConfig, type ReadBudgets, type ReadLane } from './budget.js';
 import { createServiceTagSource, type ServiceTagCache, type ServiceTagsFetch, type ServiceTagsRead } from './servicetags.js';
+import { assertNever } from '../nsg/index.js';
 
 export type { ReadFailure, ReadFailureCause } from './arm-errors.js';
 export type { ReadLane } from './budget.js';
@@ -450,8 +452,7 @@ export function readServiceTags(
 }
 
 function defaultCredential(): TokenCredential {
-  const clientId = process.env[SETTINGS.managedIdentityClientId];
-  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  return appCredential(process.env[SETTINGS.managedIdentityClientId]);
 }
 
 /** The ARM path of a top-level resource, each name encoded as the SDK encodes path parameters. */
@@ -656,6 +657,3 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${String(value)}`);
-}

@@ -7,6 +7,7 @@
  * The bucket arithmetic is pure (state in, state out, the time passed in); `createReadBudget`
  * wraps it with an injected clock for the callers that wait.
  */
+import { assertNever } from '../nsg/index.js';
 
 /** Who is reading: an event-driven evaluation or a reconciliation sweep. */
 export type ReadLane = 'event' | 'sweep';
@@ -190,6 +191,3 @@ export function createReadBudgets(config: ReadBudgetConfig = DEFAULT_READ_BUDGET
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${String(value)}`);
-}

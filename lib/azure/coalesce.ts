@@ -14,13 +14,14 @@
  * out-of-order events are harmless because the evaluation always reads current state.
  */
 import { randomUUID } from 'node:crypto';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { QUEUES, SETTINGS, TABLES } from '../config/names.js';
 import type { ResourceChange } from './events.js';
 import { entityOrNone, statusOf } from '../store/table.js';
 import { parseScope, scopeKey, tableKeySafe, type Scope } from './scopes.js';
+import { appCredential, isPlainHttpConnection } from './clients.js';
 
 /** What made a scope worth re-evaluating, kept for the finding history. */
 export interface ChangeCause {
@@ -409,13 +410,11 @@ export function coalescerFromEnvironment(
         error: { code: 'invalidSetting', setting: SETTINGS.storageAccountName, message: `${SETTINGS.storageAccountName} is not a storage account name: ${JSON.stringify(accountName)}` },
       };
     }
-    const clientId = env[SETTINGS.managedIdentityClientId]?.trim();
-    const identity = credential ?? new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+    const identity = credential ?? appCredential(env[SETTINGS.managedIdentityClientId]);
     table = new TableClient(`https://${accountName}.table.core.windows.net`, TABLES.pending, identity);
     queue = new QueueClient(`https://${accountName}.queue.core.windows.net/${QUEUES.evaluate}`, identity);
   } else if (connectionString) {
-    const insecure = /DefaultEndpointsProtocol=http;|UseDevelopmentStorage=true|=http:\/\//i.test(connectionString);
-    table = TableClient.fromConnectionString(connectionString, TABLES.pending, { allowInsecureConnection: insecure });
+    table = TableClient.fromConnectionString(connectionString, TABLES.pending, { allowInsecureConnection: isPlainHttpConnection(connectionString) });
     queue = new QueueClient(connectionString, QUEUES.evaluate);
   } else {
     return {

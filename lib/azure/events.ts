@@ -6,6 +6,7 @@
 import { EventGridDeserializer, isSystemEvent, type CloudEvent, type EventGridEvent } from '@azure/eventgrid';
 import { parseArmId } from '../arm/index.js';
 import { SUBSCRIBED_EVENT_TYPES } from '../config/names.js';
+import { assertNever, errorMessage, isRecord } from '../nsg/index.js';
 
 export type ChangeOperation = 'write' | 'delete' | 'action';
 
@@ -84,7 +85,7 @@ export async function parseEvents(body: unknown): Promise<ParseEventsResult> {
     try {
       decoded = JSON.parse(decoded) as unknown;
     } catch (cause) {
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      const reason = errorMessage(cause);
       return { ok: false, error: { code: 'invalidJson', index: 0, message: `event body is not JSON: ${reason}` } };
     }
   }
@@ -139,7 +140,7 @@ async function parseOne(item: unknown, index: number): Promise<OneResult> {
     // The SDK's mapper turns non-object data into an object of characters; keep the data as sent.
     envelope.data = item['data'];
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     const label = schema === 'eventGrid' ? 'Event Grid' : 'CloudEvents 1.0';
     return fail(index, 'rejectedBySchema', `event ${eventId ?? index} is not a valid ${label} event: ${reason}`, eventId);
   }
@@ -204,10 +205,8 @@ function operationOf(type: ResourceEventType): ChangeOperation {
       return 'delete';
     case 'Microsoft.Resources.ResourceActionSuccess':
       return 'action';
-    default: {
-      const unreachable: never = type;
-      return unreachable;
-    }
+    default:
+      return assertNever(type, 'event type');
   }
 }
 
@@ -294,9 +293,6 @@ function fail(index: number, code: EventErrorCode, message: string, eventId?: st
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;

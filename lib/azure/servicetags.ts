@@ -6,6 +6,7 @@
  */
 import type { Clock } from './budget.js';
 import type { ReadFailureCause } from './arm-errors.js';
+import { errorMessage } from '../nsg/index.js';
 
 export interface ServiceTagData {
   /** As asked for, lower case. */
@@ -87,7 +88,7 @@ export function createServiceTagSource(options: ServiceTagSourceOptions): Servic
     let cacheError: string | undefined;
     if (options.cache) {
       await options.cache.set(data).catch((error: unknown) => {
-        cacheError = error instanceof Error ? error.message : String(error);
+        cacheError = errorMessage(error);
       });
     }
     return cacheError === undefined ? { status: 'read', data, changed } : { status: 'read', data, changed, cacheError };

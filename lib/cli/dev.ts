@@ -14,6 +14,7 @@ import { startDevRuntime, type DevRuntime } from '../dev/runtime.js';
 import { runScript } from '../dev/demo.js';
 import { DEMO_SCRIPT } from '../dev/script.js';
 import { evaluateRules, ruleInfos } from '../runtime/catalogue.js';
+import { errorMessage } from '../nsg/index.js';
 
 export const DEV_HELP = `usage: nsgwatch dev [--estate DIR] [--script] [--data DIR] [--port P] [--once] [--json]
 
@@ -66,7 +67,7 @@ export function parseDevArgs(argv: string[]): DevArgs {
       allowPositionals: false,
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
   const v = parsed.values;
   const args: DevArgs = { script: v.script, once: v.once, json: v.json, help: v.help };

@@ -6,12 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EstateDocument } from '../estate/load.js';
+import { type EstateDocument, loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
-import { loadEstate } from '../estate/load.js';
 import { readJsonFile } from '../estate/files.js';
 import { resourcesFromTemplate, unresolvedErrors } from '../estate/template.js';
-import { parseServiceTags, type ServiceTagData } from '../nsg/index.js';
+import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
 import type { FlowPolicy } from '../policy/model.js';
 import { formatPolicyError, parsePolicies } from '../policy/parse.js';
 import { RULES, evaluateEstate, ruleFromPolicy } from '../rules/index.js';
@@ -83,7 +82,7 @@ function parseScanArgs(argv: string[]): ScanArgs {
       },
     });
   } catch (error) {
-    throw new UsageError(`${error instanceof Error ? error.message : String(error)} (see nsgwatch scan --help)`);
+    throw new UsageError(`${errorMessage(error)} (see nsgwatch scan --help)`);
   }
   const v = parsed.values;
   const format = (v.format ?? 'table').toLowerCase();
@@ -171,7 +170,7 @@ async function readSubscriptions(ids: readonly string[], reader: ArmReader | und
     try {
       inventory = await readInventory(id, reader ? { reader } : {});
     } catch (error) {
-      throw new UsageError(`cannot read subscription ${id}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new UsageError(`cannot read subscription ${id}: ${errorMessage(error)}`);
     }
     // A partial read could make present resources look absent (an NSG "associated with nothing"): stop.
     if (inventory.failures.length > 0) {

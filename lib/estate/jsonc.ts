@@ -2,6 +2,7 @@
  * JSON with comments (JSONC): exports and templates are JSON, but hand-kept rule files carry
  * `//` and block comments and trailing commas. Plain JSON takes the fast path.
  */
+import { errorMessage } from '../nsg/index.js';
 
 export type JsoncResult = { ok: true; value: unknown } | { ok: false; error: string };
 
@@ -55,7 +56,7 @@ export function stripComments(text: string): string {
 }
 
 function describe(error: unknown, text: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const match = /position (\d+)/.exec(message);
   if (!match) return message;
   const position = Number(match[1]);

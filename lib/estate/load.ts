@@ -7,7 +7,7 @@
  * winning; a child older than a parent snapshot that lists its children inline, and does not
  * list that child, was deleted since and is dropped.
  */
-import type { ResourceError } from '../nsg/index.js';
+import { assertNever, type ResourceError } from '../nsg/index.js';
 import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId } from '../arm/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
 import type { EstateKind } from './kinds.js';
@@ -248,10 +248,8 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.asgs.set(asg.key, asg);
       return;
     }
-    default: {
-      const unreachable: never = kind;
-      throw new Error(`unhandled resource kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(kind, 'resource kind');
   }
 }
 

@@ -3,13 +3,13 @@
  * whether they sit under `properties` (ARM REST, Resource Graph) or at top level (az CLI, SDK).
  */
 import { parseResourceId } from '../arm/index.js';
+import { isRecord } from '../nsg/index.js';
 import { estateKindOfId, estateKindOfType, type EstateKind } from './kinds.js';
 
 export type JsonObject = Record<string, unknown>;
 
-export function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** A JSON object of an export (not null, not an array). */
+export const isObject: (value: unknown) => value is JsonObject = isRecord;
 
 /** A resource found in a document, in document order. */
 export interface FoundResource {

@@ -4,6 +4,7 @@
  * simple logic and string functions. Anything that needs a deployment (resourceGroup(),
  * reference(), uniqueString(), ...) is reported as unresolved, never guessed.
  */
+import { assertNever, errorMessage } from '../nsg/index.js';
 
 const UNRESOLVED: unique symbol = Symbol('unresolved');
 
@@ -59,7 +60,7 @@ export function evaluateExpression(text: string, scope: ExpressionScope): unknow
   try {
     node = parse(text.slice(1, -1));
   } catch (error) {
-    return unresolved(`not an expression nsgwatch can read: ${error instanceof Error ? error.message : String(error)}`);
+    return unresolved(`not an expression nsgwatch can read: ${errorMessage(error)}`);
   }
   return evaluate(node, scope);
 }
@@ -214,10 +215,8 @@ function evaluate(node: Node, scope: ExpressionScope): unknown {
     }
     case 'call':
       return call(node.name.toLowerCase(), node.args, scope);
-    default: {
-      const unreachable: never = node;
-      throw new Error(`unknown expression node ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(node, 'expression node');
   }
 }
 

@@ -14,19 +14,7 @@ import {
   type NsgSlot,
   type VirtualNetworkScope,
 } from '../estate/relations.js';
-import {
-  evaluateComposed,
-  parseFlow,
-  parseIp,
-  termGap,
-  type Access,
-  type Flow,
-  type Layer,
-  type Layers,
-  type RuleRef,
-  type ServiceTagData,
-  errorMessage,
-} from '../nsg/index.js';
+import { type Access, assertNever, errorMessage, evaluateComposed, type Flow, type Layer, type Layers, parseFlow, parseIp, type RuleRef, type ServiceTagData, termGap } from '../nsg/index.js';
 import { createEstateView, type EstateView } from '../verdicts/view.js';
 
 /** One flow question, as the CLI and the JSONL lines ask it (values still untrusted). */
@@ -198,10 +186,8 @@ function presentNsg(
       return { ok: false, error: `${where} is guarded by NSG ${slot.id}, which is not in the estate: add its export to decide` };
     case 'unknown':
       return { ok: false, error: `whether ${where} has an NSG is not known from the estate (the ${side === 'subnet' ? 'subnet' : 'NIC'} itself is not in it)` };
-    default: {
-      const unreachable: never = slot;
-      throw new Error(`unknown NSG slot ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(slot, 'NSG slot');
   }
 }
 

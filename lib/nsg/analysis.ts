@@ -114,25 +114,6 @@ function addressesMeet(rule: CompiledRule, inbound: boolean, box: RawBox): boole
   return addressOverlaps(box.local, inbound ? rule.destination : rule.source) && addressOverlaps(box.remote, inbound ? rule.source : rule.destination);
 }
 
-function overlaps(a: RawBox, b: RawBox): boolean {
-  return (
-    portOverlaps(a.destinationPorts, b.destinationPorts) &&
-    portOverlaps(a.sourcePorts, b.sourcePorts) &&
-    addressOverlaps(a.local, b.local) &&
-    addressOverlaps(a.remote, b.remote)
-  );
-}
-
-/** `outer` holds every flow of `inner`. */
-function covers(outer: RawBox, inner: RawBox): boolean {
-  return (
-    portIsSubset(inner.destinationPorts, outer.destinationPorts) &&
-    portIsSubset(inner.sourcePorts, outer.sourcePorts) &&
-    addressIsSubset(inner.local, outer.local) &&
-    addressIsSubset(inner.remote, outer.remote)
-  );
-}
-
 function clip(a: RawBox, b: RawBox): RawBox | undefined {
   const sourcePorts = portIntersect(a.sourcePorts, b.sourcePorts);
   if (portIsEmpty(sourcePorts)) return undefined;

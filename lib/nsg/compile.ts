@@ -8,6 +8,7 @@ import { namedSetKind } from './context.js';
 import { resolveTerms, termGap } from './terms.js';
 import { containsPoint } from './intervals.js';
 import { portIsAll } from './ports.js';
+import { assertNever } from './values.js';
 
 export interface CompiledRule {
   readonly rule: SecurityRule;
@@ -76,10 +77,8 @@ export function endpointIn(set: AddressSet, endpoint: Endpoint): boolean {
       return containsPoint(set.v6, endpoint.value);
     case 'tag':
       return tagContains(set.tags, endpoint.key);
-    default: {
-      const unreachable: never = endpoint;
-      throw new Error(`unknown endpoint ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(endpoint, 'endpoint');
   }
 }
 

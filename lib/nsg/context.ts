@@ -14,6 +14,7 @@ import {
   SPECIAL_PURPOSE_PREFIXES,
   tagAtom,
 } from './addresses.js';
+import { assertNever } from './values.js';
 
 export { SPECIAL_PURPOSE_PREFIXES };
 
@@ -125,10 +126,8 @@ export function namedSet(ctx: EvaluationContext, name: string): AddressSet {
     case 'unresolvedTag':
       set = tagAtom(key);
       break;
-    default: {
-      const unreachable: never = kind;
-      throw new Error(`unknown named set kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(kind, 'named set kind');
   }
   ctx.memo.named.set(key, set);
   return set;

@@ -3,14 +3,12 @@ import type { WitnessFlow, ComposedDecision, Direction, EvaluationContext, Flow,
 import { parseIp } from './addresses.js';
 import { type Endpoint, type PointFlow, compileNsg, firstMatch, hasPorts, parseEndpoint } from './compile.js';
 import { MAX_PORT } from './ports.js';
+import { isRecord } from './values.js';
 
 const PROTOCOLS: Readonly<Record<string, FlowProtocol>> = { tcp: 'Tcp', udp: 'Udp', icmp: 'Icmp', esp: 'Esp', ah: 'Ah' };
 const DIRECTIONS: Readonly<Record<string, Direction>> = { inbound: 'Inbound', outbound: 'Outbound' };
 const TAG_LIKE = /^[A-Za-z][A-Za-z0-9._-]*$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Validates a flow from untrusted input: `{ direction, protocol, sourceIp | source, sourcePort,

@@ -9,13 +9,11 @@ import type { ResourceError, Access, AddressTerm, Direction, Nsg, NsgParseResult
 import { normalizeId } from '../arm/index.js';
 import { readAddressTerm } from './terms.js';
 import { ALL_PORTS, parsePorts, portUnion } from './ports.js';
+import { isRecord } from './values.js';
 
 const NSG_TYPE = 'microsoft.network/networksecuritygroups';
 const RULE_ID = /^(.*\/networkSecurityGroups\/[^/]+)\/(securityRules|defaultSecurityRules)\/[^/]*$/i;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * One resource object with `properties` merged up (ARM REST → flattened az CLI / SDK shape);

@@ -5,10 +5,8 @@
  */
 import type { AddressSet, ServiceTagData, ServiceTagParseResult } from './types.js';
 import { addressesFromPrefixes } from './addresses.js';
+import { isRecord } from './values.js';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Parses service tag JSON (text or an already parsed value); unknown shapes are an error. */
 export function parseServiceTags(json: unknown): ServiceTagParseResult {

@@ -5,6 +5,7 @@
 import type { AddressSet, AddressTerm, EvaluationContext } from './types.js';
 import { NO_ADDRESS, addressIsEmpty, addressUnion, parseAddressPrefix } from './addresses.js';
 import { namedSet, namedSetKind } from './context.js';
+import { assertNever } from './values.js';
 
 /** A service tag or other named set as Azure spells them (`Storage.WestEurope`, `AzureCloud`). */
 const TAG_NAME = /^[A-Za-z][A-Za-z0-9._-]*$/;
@@ -38,10 +39,8 @@ export function resolveTerm(term: AddressTerm, ctx: EvaluationContext): AddressS
       return namedSet(ctx, term.key);
     case 'asg':
       return ctx.asgAddresses.get(term.id) ?? NO_ADDRESS;
-    default: {
-      const unreachable: never = term;
-      throw new Error(`unknown address term ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(term, 'address term');
   }
 }
 
@@ -69,9 +68,7 @@ export function termGap(term: AddressTerm, ctx: EvaluationContext): TermGap | un
       return namedSetKind(term.key, ctx) === 'unresolvedTag' ? { kind: 'unresolvedTag', key: term.key, text: term.text } : undefined;
     case 'asg':
       return addressIsEmpty(resolveTerm(term, ctx)) ? { kind: 'emptyAsg', id: term.id, text: term.text } : undefined;
-    default: {
-      const unreachable: never = term;
-      throw new Error(`unknown address term ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(term, 'address term');
   }
 }

@@ -7,6 +7,7 @@ import type { Scope } from '../azure/scopes.js';
 import type { Estate, NetworkInterface, NetworkSecurityGroup } from '../estate/model.js';
 import { asgIdsNamedBy } from '../estate/fields.js';
 import { normalizeId } from '../arm/index.js';
+import { assertNever } from '../nsg/index.js';
 
 export interface AffectedResources {
   /** Normalised ids of the NSGs, subnets and NICs to judge. */
@@ -191,10 +192,8 @@ export function affectedResources(
       for (const nic of graph.nicsInAsg.get(scope.id) ?? []) addNic(nic);
       break;
     }
-    default: {
-      const unreachable: never = scope.kind;
-      throw new Error(`unknown scope kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(scope.kind, 'scope kind');
   }
   return { resources: out, scopeDeleted, unattachedNsgs, asgsReached };
 }

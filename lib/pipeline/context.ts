@@ -16,6 +16,7 @@ import type { Scope } from '../azure/scopes.js';
 import { kindOfId, normalizeId, parentId, type ResourceKind } from '../arm/index.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
 import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph, type PreviousGuards } from './affected.js';
+import { assertNever } from '../nsg/index.js';
 
 export interface ContextNeeds {
   /** What the scope's change can affect, on what has been read so far. */
@@ -72,10 +73,8 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'natGateway':
     case 'subscription':
       break;
-    default: {
-      const unreachable: never = scope.kind;
-      throw new Error(`unknown scope kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(scope.kind, 'scope kind');
   }
   return {
     affected,

@@ -7,6 +7,7 @@ import type { Estate } from '../estate/model.js';
 import type { GuardQuery, GuardRecord } from '../store/index.js';
 import { normalizeId } from '../arm/index.js';
 import { membershipSignature, type PreviousGuards } from './affected.js';
+import { assertNever } from '../nsg/index.js';
 
 /** What to recall before evaluating a scope: nothing for scopes that cannot detach an NSG. */
 export function guardQueryOf(scope: Scope): GuardQuery | undefined {
@@ -22,10 +23,8 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
     case 'asg':
     case 'subscription':
       return undefined;
-    default: {
-      const unreachable: never = scope.kind;
-      throw new Error(`unknown scope kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(scope.kind, 'scope kind');
   }
 }
 
@@ -64,10 +63,8 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
     case 'bastionHost':
     case 'asg':
       break;
-    default: {
-      const unreachable: never = scope.kind;
-      throw new Error(`unknown scope kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(scope.kind, 'scope kind');
   }
   for (const key of covered) {
     if (invalid.has(key)) continue;

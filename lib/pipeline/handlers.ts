@@ -10,6 +10,7 @@ import { EVENTS } from '../config/names.js';
 import type { EvaluationCause, FindingsStore, Transition } from '../store/index.js';
 import type { PipelineLog } from './pipeline.js';
 import type { EvaluationOutcome, Pipeline } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 /** Everything a handler needs; built once per process (lib/runtime.ts) or by local mode. */
 export interface Runtime {
@@ -69,10 +70,8 @@ export async function handleResourceEvents(body: unknown, rt: Pick<Runtime, 'coa
         }
         break;
       }
-      default: {
-        const unreachable: never = event;
-        throw new Error(`unknown parsed event ${JSON.stringify(unreachable)}`);
-      }
+      default:
+        return assertNever(event, 'parsed event');
     }
   }
   return handled;

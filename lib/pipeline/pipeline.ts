@@ -13,6 +13,7 @@ import { affectedResources, type AffectedResources, type PreviousGuards } from '
 import { guardQueryOf, guardsToRemember } from './guards.js';
 import { readScopeEstate, type TargetedLimits } from './targeted.js';
 import type { EstateSource, EvaluationOutcome, Pipeline, ReadFailure } from './types.js';
+import { assertNever, errorMessage } from '../nsg/index.js';
 
 /** About one page per inventory list: fewer ARM requests than a targeted read, and little to load. */
 export const DEFAULT_INVENTORY_PREFERRED_UP_TO = 8;
@@ -118,7 +119,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       ({ estate, affected } = current);
       serviceTags = await options.source.serviceTags(scope.subscriptionId);
     } catch (error) {
-      return failed(error instanceof Error ? error.message : String(error));
+      return failed(errorMessage(error));
     }
 
     const invalid = new Set(estate.errors.map((e) => normalizeId(e.resourceId)));
@@ -146,7 +147,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     } catch (error) {
       // What did commit before the store failed is real: announce it once, then fail for a retry.
       if (error instanceof StoreError && error.committed.length > 0) await options.alerter.publish(error.committed);
-      return failed(`the findings store refused the write: ${error instanceof Error ? error.message : String(error)}`, errors);
+      return failed(`the findings store refused the write: ${errorMessage(error)}`, errors);
     }
     // Alerts after the store write: a transition that was not stored is never announced.
     await options.alerter.publish(transitions);
@@ -156,7 +157,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       try {
         await options.store.rememberGuards(scope.subscriptionId, guards, { sweep: scope.kind === 'subscription' });
       } catch (error) {
-        return failed(`could not record what guards the subnets and NICs: ${error instanceof Error ? error.message : String(error)}`, errors);
+        return failed(`could not record what guards the subnets and NICs: ${errorMessage(error)}`, errors);
       }
     }
     const durationMs = now().getTime() - started;
@@ -193,6 +194,3 @@ function describeFailures(failures: readonly ReadFailure[]): string {
   return failures.map((f) => `${f.target}: ${f.reason}`).join('; ');
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

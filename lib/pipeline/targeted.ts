@@ -17,6 +17,7 @@ import type { Estate } from '../estate/model.js';
 import type { AffectedResources, PreviousGuards } from './affected.js';
 import { contextNeeds, type ContextNeeds } from './context.js';
 import type { ListedType, ReadFailure, ResourcesRead, TargetedReads } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 export interface TargetedLimits {
   /** Resources read by id at most (lists not counted) before giving up for the full inventory. */
@@ -158,10 +159,8 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
         return subnet === undefined ? [] : [parentId(normalizeId(subnet)) ?? ''];
       });
       break;
-    default: {
-      const unreachable: never = type;
-      throw new Error(`unknown list ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(type, 'list');
   }
   return listed;
 }

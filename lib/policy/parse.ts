@@ -4,8 +4,7 @@
  * (compilePolicy) from their object form. Pure: text in, policies or errors out.
  */
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import { ALL_PORTS, FLOW_PROTOCOLS, addressToCidrs, formatPorts, parseAddressPrefix, parsePorts, portIsAll, readAddressTerm } from '../nsg/index.js';
-import type { Direction, FlowProtocol, PortSet } from '../nsg/index.js';
+import { addressToCidrs, ALL_PORTS, assertNever, type Direction, FLOW_PROTOCOLS, type FlowProtocol, formatPorts, parseAddressPrefix, parsePorts, portIsAll, type PortSet, readAddressTerm } from '../nsg/index.js';
 import { isSeverity } from '../verdicts/finding.js';
 import {
   ALLOW_WHEN,
@@ -106,10 +105,8 @@ function describeNode(node: PNode): string {
       return 'a list';
     case 'scalar':
       return node.value === null ? 'empty' : JSON.stringify(node.value);
-    default: {
-      const unreachable: never = node;
-      return String(unreachable);
-    }
+    default:
+      return assertNever(node, 'policy node');
   }
 }
 

@@ -10,6 +10,7 @@ import { type Finding, type Severity } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import type { RuleMeta } from '../rules/support/types.js';
 import type { ScanReport } from './report.js';
+import { assertNever } from '../nsg/index.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const VERSION = '0.1.0';
@@ -26,10 +27,8 @@ function levelOf(severity: Severity): SarifLevel {
     case 'low':
     case 'info':
       return 'note';
-    default: {
-      const unreachable: never = severity;
-      return unreachable;
-    }
+    default:
+      return assertNever(severity, 'severity');
   }
 }
 
@@ -46,10 +45,8 @@ function securitySeverity(severity: Severity): string {
       return '3.0';
     case 'info':
       return '0.5';
-    default: {
-      const unreachable: never = severity;
-      return unreachable;
-    }
+    default:
+      return assertNever(severity, 'severity');
   }
 }
 

@@ -2,7 +2,8 @@
  * The Functions app's runtime, built once per process from the app settings on first use: the
  * store, the alerter, the coalescer, ARM as the source, and the pipeline joining them.
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
+import { appCredential } from '../azure/clients.js';
 import type { InvocationContext } from '@azure/functions';
 import { alerterOptionsFromEnv, createAlerter } from '../alerts/index.js';
 import type { ArmReader } from '../azure/arm.js';
@@ -65,8 +66,7 @@ export function azureRuntime(context: InvocationContext): AzureRuntime {
 }
 
 function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions): AzureRuntime {
-  const clientId = env[SETTINGS.managedIdentityClientId]?.trim();
-  const credential = given ?? new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  const credential = given ?? appCredential(env[SETTINGS.managedIdentityClientId]);
   const store = storeOptionsFromEnv(env, credential);
   if (!store.ok) throw new Error(store.error);
   const coalescer = coalescerFromEnvironment(env, credential);

@@ -1,6 +1,7 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { SETTINGS } from '../config/names.js';
 import type { FindingsStoreOptions } from './types.js';
+import { appCredential } from '../azure/clients.js';
 
 export type StoreOptionsFromEnv =
   | { ok: true; options: FindingsStoreOptions }
@@ -20,7 +21,6 @@ export function storeOptionsFromEnv(
     if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
       return { ok: false, error: `${SETTINGS.storageAccountName} is not a storage account name: "${accountName}"` };
     }
-    const clientId = env[SETTINGS.managedIdentityClientId]?.trim();
     return {
       ok: true,
       options: {
@@ -28,7 +28,7 @@ export function storeOptionsFromEnv(
           kind: 'identity',
           accountName,
           credential:
-            credential ?? new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
+            credential ?? appCredential(env[SETTINGS.managedIdentityClientId]),
         },
       },
     };

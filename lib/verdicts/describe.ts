@@ -1,21 +1,6 @@
 /** Words for findings: ports, address sets, attachment points, rules; and filled-in remediations. */
 import { parseResourceId } from '../arm/index.js';
-import {
-  addressesFromPrefixes,
-  addressCount,
-  addressDifference,
-  addressIntersect,
-  addressIsSubset,
-  addressToCidrs,
-  formatPorts,
-  namedSet,
-  portIsAll,
-  type AddressSet,
-  type EvaluationContext,
-  type FlowProtocol,
-  type PortSet,
-  type RuleRef,
-} from '../nsg/index.js';
+import { addressCount, addressDifference, addressesFromPrefixes, addressIntersect, addressIsSubset, type AddressSet, addressToCidrs, assertNever, type EvaluationContext, type FlowProtocol, formatPorts, namedSet, portIsAll, type PortSet, type RuleRef } from '../nsg/index.js';
 import { fingerprint, type DecidingRule, type Evidence, type Finding, type Remediation, type Severity } from './finding.js';
 import type { EffectivePoint } from './view.js';
 
@@ -86,10 +71,8 @@ function pointWord(point: EffectivePoint): string {
       return 'subnet';
     case 'unattached':
       return 'NSG';
-    default: {
-      const unreachable: never = point.point.kind;
-      return String(unreachable);
-    }
+    default:
+      return assertNever(point.point.kind, 'attachment kind');
   }
 }
 

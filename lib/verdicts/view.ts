@@ -16,40 +16,7 @@ import {
   type NsgSlot,
   type VirtualNetworkScope,
 } from '../estate/relations.js';
-import {
-  ALL_PORTS,
-  NO_ADDRESS,
-  NO_PORTS,
-  addressDifference,
-  addressIntersect,
-  isBroad,
-  portIntersect,
-  portIsEmpty,
-  portUnion,
-  addressIsEmpty,
-  addressIsSubset,
-  addressUnion,
-  addressesFromPrefixes,
-  analyzeRegion,
-  createContext,
-  namedSet,
-  readAddressTerm,
-  resolveTerm,
-  resolveTerms,
-  DEFAULT_BROAD_THRESHOLD,
-  parseNsg,
-  portIsSubset,
-  type AddressSet,
-  type Direction,
-  type EvaluationContext,
-  type FlowProtocol,
-  type Layer,
-  type Layers,
-  type Nsg,
-  type PortSet,
-  type RegionAnalysis,
-  type ServiceTagData,
-} from '../nsg/index.js';
+import { addressDifference, addressesFromPrefixes, addressIntersect, addressIsEmpty, addressIsSubset, type AddressSet, addressUnion, ALL_PORTS, analyzeRegion, assertNever, createContext, DEFAULT_BROAD_THRESHOLD, type Direction, type EvaluationContext, type FlowProtocol, isBroad, type Layer, type Layers, namedSet, NO_ADDRESS, NO_PORTS, type Nsg, parseNsg, portIntersect, portIsEmpty, portIsSubset, type PortSet, portUnion, readAddressTerm, type RegionAnalysis, resolveTerm, resolveTerms, type ServiceTagData } from '../nsg/index.js';
 import { type ResourceError } from './finding.js';
 import { nameOfId, normalizeId } from '../arm/index.js';
 import { portSegments } from './segments.js';
@@ -226,10 +193,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
         case 'unknown':
           pointNotes.push(`whether ${where} has an NSG is not known (it is not in the estate): judged without it`);
           break;
-        default: {
-          const unreachable: never = slot;
-          throw new Error(`unknown NSG slot ${JSON.stringify(unreachable)}`);
-        }
+        default:
+          return assertNever(slot, 'NSG slot');
       }
     }
     const local = localOf(point, pointNotes);
@@ -435,9 +400,7 @@ function localOf(point: AttachmentPoint, notes: string[]): AddressSet {
     case 'unknown':
       if (point.kind !== 'unattached') notes.push(`the addresses of ${point.name} are not known: every address taken`);
       return ALL_IPS;
-    default: {
-      const unreachable: never = local;
-      throw new Error(`unknown local addresses ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(local, 'local addresses');
   }
 }

@@ -7,7 +7,6 @@ import { sampleEstateResources } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 
 const SUB = '0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a';
-type Json = Record<string, unknown>;
 
 function setup() {
   const transport = createArmTransport();

@@ -3,7 +3,7 @@ import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore, type FindingsStore, type TransitionKind } from '../../lib/store/index.js';
 import { LAST_SEEN_RESOLUTION_MS } from '../../lib/store/lifecycle.js';
 import type { EvaluationResult, Finding } from '../../lib/verdicts/finding.js';
-import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_A, SUB_B } from './support.js';
+import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_B } from './support.js';
 
 let azurite: Azurite;
 beforeAll(async () => {

@@ -3,7 +3,7 @@
  * resources in `only` while judging them with the whole estate as context. Pure.
  */
 import type { Estate } from '../../estate/model.js';
-import { parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
+import { errorMessage, parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
 import type { FlowPolicy } from '../../policy/model.js';
 import { RULES } from '../catalogue.js';
 import { SEVERITIES, type Finding, type ResourceError } from '../../verdicts/finding.js';
@@ -89,7 +89,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
     } catch (error) {
       // A defect must not pass for "no findings": nothing is judged, so nothing resolves.
       failed = true;
-      errors.push({ resourceId: '', message: `rule ${rule.meta.id} could not be evaluated: ${error instanceof Error ? error.message : String(error)}` });
+      errors.push({ resourceId: '', message: `rule ${rule.meta.id} could not be evaluated: ${errorMessage(error)}` });
     }
   }
   const judged: string[] = [];
