@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import {
   type AddressSet,
   type EvaluationContext,
-  type FlowProtocol,
   type Nsg,
   type ServiceTagData,
   ANY_ADDRESS,
@@ -100,7 +99,7 @@ export function fullAnalysis(nsg: Nsg, ctx: EvaluationContext, local: AddressSet
   let found = 0;
   found += ruleDecisions(nsg, ctx).filter((d) => !d.decides).length;
   for (const direction of ['Inbound', 'Outbound'] as const) {
-    for (const protocol of FLOW_PROTOCOLS as readonly FlowProtocol[]) {
+    for (const protocol of FLOW_PROTOCOLS) {
       found += internetExposure({ nsg, ctx }, { direction, protocol, local }).reach.length;
     }
   }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flowCommand } from '../lib/cli/flow.js';
-import { loadEstateFiles } from '../lib/estate/files.js';
+import { loadEstateFiles } from '../lib/local/files.js';
 import { relateEstate } from '../lib/estate/relations.js';
 import { syntheticEstate } from '../test/support/arm-estate.js';
 import type { Measurement } from './run.js';

@@ -12,7 +12,6 @@ import { assertNever } from '../nsg/index.js';
 /** Who is reading: an event-driven evaluation or a reconciliation sweep. */
 export type ReadLane = 'event' | 'sweep';
 
-export const READ_LANES: readonly ReadLane[] = ['event', 'sweep'];
 
 export interface ReadBudgetConfig {
   /** Tokens the bucket holds when full (ARM: about 250). */

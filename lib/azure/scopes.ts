@@ -3,7 +3,7 @@
  * move (a rule moves its NSG, a peering moves its virtual network); the evaluation of a scope
  * reads it and what it guards from ARM. Pure: no I/O, no clock.
  */
-import { WATCHED_RESOURCE_TYPES } from '../config/names.js';
+import { type WATCHED_RESOURCE_TYPES } from '../config/names.js';
 import { normalizeId, parseArmId } from '../arm/index.js';
 import type { ResourceChange } from './events.js';
 

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEstateFiles, readJsonFile } from '../estate/files.js';
+import { loadEstateFiles, readJsonFile } from '../local/files.js';
 import { createFlowVerifier, type FlowAnswer, type FlowQuery, type FlowVerifier } from '../flow/verifier.js';
 import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
 import { EXIT, UsageError, type CliIo } from './io.js';
@@ -170,7 +170,7 @@ async function answerQueries(verifier: FlowVerifier, path: string, io: CliIo): P
       out.push(JSON.stringify({ error: `line ${lineNumber} is not a JSON object` }));
       continue;
     }
-    const result = verifier.verify(query as FlowQuery);
+    const result = verifier.verify(query);
     if (result.ok) {
       out.push(JSON.stringify(contractShape(result)));
       for (const note of result.notes) notes.set(note, (notes.get(note) ?? 0) + 1);

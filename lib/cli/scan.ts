@@ -8,7 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type EstateDocument, loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
-import { readJsonFile } from '../estate/files.js';
+import { readJsonFile } from '../local/files.js';
 import { resourcesFromTemplate, unresolvedErrors } from '../estate/template.js';
 import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
 import type { FlowPolicy } from '../policy/model.js';

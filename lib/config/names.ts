@@ -38,7 +38,6 @@ export const SETTINGS = {
   appInsightsAuthenticationString: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 } as const;
 
-export type SettingName = (typeof SETTINGS)[keyof typeof SETTINGS];
 
 /** Azure Table Storage tables. */
 export const TABLES = {

@@ -1,6 +1,6 @@
 /**
  * The estate: the inventory model, its loaders (any export shape, ARM templates) and the
- * relations the rules ask about. Pure except files.ts, which reads from disk.
+ * relations the rules ask about. Pure: reading files from disk is lib/local/files.ts.
  */
 export type * from './model.js';
 export { estateKindOfId, estateKindOfType, type EstateKind } from './kinds.js';

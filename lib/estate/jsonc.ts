@@ -32,7 +32,6 @@ export function stripComments(text: string): string {
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {
-      lastSignificant = i;
       i += 1;
       while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
       lastSignificant = i;

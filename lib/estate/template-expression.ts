@@ -242,7 +242,7 @@ function call(name: string, argNodes: readonly Node[], scope: ExpressionScope): 
   const args = argNodes.map((a) => evaluate(a, scope));
   const blocked = args.find(isUnresolved);
   if (blocked) return blocked;
-  const str = (i: number) => (typeof args[i] === 'string' ? (args[i] as string) : undefined);
+  const str = (i: number) => (typeof args[i] === 'string' ? (args[i]) : undefined);
   switch (name) {
     case 'parameters':
       return str(0) === undefined ? unresolved('parameters() needs a name') : scope.parameter(str(0) ?? '');

@@ -24,7 +24,7 @@ import {
 import { type CompiledNsg, type CompiledRule, type Endpoint, type PointFlow, compileNsg, endpointIn, hasPorts } from './compile.js';
 import { createContext, isBroad, namedSet } from './context.js';
 import { orderedLayers } from './evaluate.js';
-import { type Box, type IdxSet, addressAxis, mergeParts, partitionBox, portAxis } from './partition.js';
+import { type Box, addressAxis, mergeParts, partitionBox, portAxis } from './partition.js';
 import { ALL_PORTS, NO_PORTS, portContains, portIntersect, portIsEmpty, portIsSubset, portOverlaps, portUnion } from './ports.js';
 import { containsPoint } from './intervals.js';
 
@@ -372,7 +372,7 @@ export function reachablePorts(target: Target, query: RegionQuery): ReachablePor
   let ports: PortSet = NO_PORTS;
   let broadPorts: PortSet = NO_PORTS;
   for (const group of groups.values()) {
-    const destinationPorts = axis.fromIdx(group.ports as IdxSet);
+    const destinationPorts = axis.fromIdx(group.ports);
     const members = group.members.map((i) => allowed[i] as RegionPart);
     const remote = members.reduce((acc, p) => addressUnion(acc, p.remote), NO_ADDRESS);
     const broad = isBroad(remote, ctx);

@@ -293,7 +293,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
 
 function nsgIdFromRuleId(ruleId: string): string | undefined {
   const m = RULE_ID.exec(ruleId);
-  return m ? (m[1] as string) : undefined;
+  return m ? (m[1]) : undefined;
 }
 
 function lastSegment(id: string): string {

@@ -9,9 +9,6 @@ export type Access = 'Allow' | 'Deny';
 export type FlowProtocol = 'Tcp' | 'Udp' | 'Icmp' | 'Esp' | 'Ah';
 /** The protocol a rule names; `*` matches every flow protocol. */
 export type RuleProtocol = FlowProtocol | '*';
-/** Flow protocols that carry ports. */
-export type PortProtocol = 'Tcp' | 'Udp';
-
 export const FLOW_PROTOCOLS: readonly FlowProtocol[] = ['Tcp', 'Udp', 'Icmp', 'Esp', 'Ah'];
 export const DIRECTIONS: readonly Direction[] = ['Inbound', 'Outbound'];
 

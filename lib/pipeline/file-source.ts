@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readEstateDocuments, readJsonFile } from '../estate/files.js';
+import { readEstateDocuments, readJsonFile } from '../local/files.js';
 import { loadEstate } from '../estate/load.js';
 import type { EstateSource, InventoryRead } from './types.js';
 

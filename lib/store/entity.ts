@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
-import { isSeverity, type Evidence, type Finding, type Remediation, type Severity } from '../verdicts/finding.js';
+import { isSeverity, type Evidence, type Finding, type Remediation } from '../verdicts/finding.js';
+import { errorMessage } from '../nsg/index.js';
 import { normalizeId } from '../arm/index.js';
 import { fitEvidence, fitText, splitIntoParts, EVIDENCE_PARTS } from './evidence.js';
 import { findingKey, findingRowKey, historyRowKey, partitionOfKey, transitionId } from './keys.js';
@@ -114,7 +115,7 @@ function parseJson<T>(raw: string, what: string, rowKey: string): T {
   try {
     return JSON.parse(raw) as T;
   } catch (error) {
-    throw new Error(`stored ${what} of ${rowKey} is not valid JSON: ${(error as Error).message}`);
+    throw new Error(`stored ${what} of ${rowKey} is not valid JSON: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -227,7 +228,7 @@ export function historyFromEntity(entity: Record<string, unknown>): HistoryEntry
     status: status as FindingStatus,
     at: text(entity, 'at'),
     ruleId: text(entity, 'ruleId'),
-    severity: severity as Severity,
+    severity: severity,
     resourceId: text(entity, 'resourceId'),
   };
   const previous = optional(entity, 'previousStatus');

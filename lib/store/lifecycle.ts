@@ -7,8 +7,7 @@
  *   open       ─suppression→ suppressed ─suppression gone or expired→ open (suppressionExpired)
  *   suppressed ─absent→  resolved
  */
-import type { Suppression as SuppressionRecord } from './types.js';
-import type { EvaluationCause, FindingStatus, StoredFinding, SuppressionRef, TransitionKind } from './types.js';
+import type { Suppression as SuppressionRecord, EvaluationCause, FindingStatus, StoredFinding, SuppressionRef, TransitionKind } from './types.js';
 import { activeSuppressionFor } from './suppressions.js';
 
 /** The finding as the evaluation produced it, already fitted for storage. */

@@ -10,7 +10,7 @@ export const TRANSACTION_LIMIT = 100;
  */
 export function statusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null || !('statusCode' in error)) return undefined;
-  const status = (error as { statusCode: unknown }).statusCode;
+  const status = (error).statusCode;
   return typeof status === 'number' ? status : undefined;
 }
 

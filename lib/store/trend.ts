@@ -1,5 +1,4 @@
-import type { DailyTrend, HistoryEntry, TransitionKind } from './types.js';
-import { TRANSITION_KINDS } from './types.js';
+import { type DailyTrend, type HistoryEntry, TRANSITION_KINDS, type TransitionKind } from './types.js';
 
 function emptyCounts(): Record<TransitionKind, number> {
   return Object.fromEntries(TRANSITION_KINDS.map((k) => [k, 0])) as Record<TransitionKind, number>;

@@ -87,7 +87,7 @@ afterAll(async () => {
   diagnostics.unsubscribe('http.client.request.start', onRequest);
   diagnostics.unsubscribe('undici:request:create', onFetch);
   for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
+    if (v === undefined) Reflect.deleteProperty(process.env, k);
     else process.env[k] = v;
   }
 });

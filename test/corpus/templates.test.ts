@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTemplateFile } from '../../lib/estate/files.js';
+import { loadTemplateFile } from '../../lib/local/files.js';
 import { loadEstate } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
 import { templateDocument } from '../../lib/estate/template.js';

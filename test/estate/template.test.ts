@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTemplateFile } from '../../lib/estate/files.js';
+import { loadTemplateFile } from '../../lib/local/files.js';
 import { loadEstate } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
 import {

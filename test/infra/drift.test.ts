@@ -358,7 +358,7 @@ describe('monitoring: local auth off, queries use only names the code emits', ()
   }
 
   it.each([...workbookQueries.map((q, i) => [`workbook query ${i + 1}`, q]), ...Object.entries(alertQueries)])('%s uses only defined names', (_, query) => {
-    const { tables, names, dimensions } = namesIn(query as string);
+    const { tables, names, dimensions } = namesIn(query);
     expect(tables.length).toBe(1);
     for (const table of tables) expect(['customEvents', 'customMetrics']).toContain(table);
     const defined = tables[0] === 'customEvents' ? eventNames : metricNames;

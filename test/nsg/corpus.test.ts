@@ -103,7 +103,7 @@ describe('ARM REST examples (2021-02-01)', () => {
     const ex = example(file);
     const rules = bodies(ex).map((b) => parseSecurityRule(b));
     const request = ex.parameters['securityRuleParameters'];
-    if (request) rules.push(parseSecurityRule({ name: String(ex.parameters['securityRuleName']), ...(request as object) }));
+    if (request) rules.push(parseSecurityRule({ name: String(ex.parameters['securityRuleName']), ...(request) }));
     expect(rules.length).toBeGreaterThan(0);
     for (const rule of rules) {
       if (!rule.ok) throw new Error(JSON.stringify(rule.errors));

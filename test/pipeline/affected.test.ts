@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadEstateFiles } from '../../lib/estate/files.js';
+import { loadEstateFiles } from '../../lib/local/files.js';
 import type { Estate } from '../../lib/estate/model.js';
 import { affectedResources } from '../../lib/pipeline/affected.js';
 import type { ScopeKind } from '../../lib/azure/scopes.js';

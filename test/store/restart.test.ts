@@ -90,7 +90,7 @@ describe('a process that dies between writes', () => {
       const dying = store(tables, { httpClient: transport.httpClient, retry: { maxRetries: 0 }, concurrency: 1 });
       await dying.ensureTables();
       transport.cutAfter(cut);
-      let committed: Transition[] = [];
+      let committed: Transition[];
       try {
         committed = await dying.applyEvaluation(after);
       } catch (error) {

@@ -1,13 +1,13 @@
 /**
- * Reading estate inputs from disk: the only file I/O of lib/estate. Everything it reads goes
- * through the pure loaders (load.ts, template.ts).
+ * Reading estate inputs from disk, for the CLI and the local file source. Everything it reads goes
+ * through the estate's pure loaders (lib/estate/load.ts, template.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseJsonc } from './jsonc.js';
-import { loadEstate, type EstateDocument } from './load.js';
-import type { Estate } from './model.js';
-import { resourcesFromTemplate, type TemplateResult } from './template.js';
+import { parseJsonc } from '../estate/jsonc.js';
+import { loadEstate, type EstateDocument } from '../estate/load.js';
+import type { Estate } from '../estate/model.js';
+import { resourcesFromTemplate, type TemplateResult } from '../estate/template.js';
 
 /** A file that stops a run: unreadable, not JSON, or holding no type-bearing resource. */
 export interface FileProblem {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadEstateFiles, loadTemplateFile, readJsonFile } from '../../lib/estate/files.js';
+import { loadEstateFiles, loadTemplateFile, readJsonFile } from '../../lib/local/files.js';
 import { parseJsonc, stripComments } from '../../lib/estate/jsonc.js';
 import { loadEstate } from '../../lib/estate/load.js';
 import { ruleSetDocument } from '../../lib/estate/rule-set.js';
-import { CORPUS, REST_EXAMPLES } from './corpus.js';
+import { CORPUS, REST_EXAMPLES } from '../estate/corpus.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nsgwatch-estate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
