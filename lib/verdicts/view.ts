@@ -6,20 +6,31 @@
  */
 import type { Estate, NetworkSecurityGroup, Subnet } from '../estate/model.js';
 import {
-  asgAddresses,
-  contextInputs,
-  nsgVirtualNetworkScope,
   relateEstate,
   subnetPoint,
   type AttachmentPoint,
   type EstateRelations,
-  type NsgSlot,
   type VirtualNetworkScope,
 } from '../estate/relations.js';
-import { addressDifference, addressesFromPrefixes, addressIntersect, addressIsEmpty, addressIsSubset, type AddressSet, addressUnion, ALL_PORTS, analyzeRegion, assertNever, createContext, DEFAULT_BROAD_THRESHOLD, type Direction, type EvaluationContext, type FlowProtocol, isBroad, type Layer, type Layers, namedSet, NO_ADDRESS, NO_PORTS, type Nsg, parseNsg, portIntersect, portIsEmpty, portIsSubset, type PortSet, portUnion, readAddressTerm, type RegionAnalysis, resolveTerm, resolveTerms, type ServiceTagData } from '../nsg/index.js';
+import {
+  addressUnion,
+  DEFAULT_BROAD_THRESHOLD,
+  NO_ADDRESS,
+  type AddressSet,
+  type Direction,
+  type EvaluationContext,
+  type FlowProtocol,
+  type Layers,
+  type Nsg,
+  type PortSet,
+  type RegionAnalysis,
+  type ServiceTagData,
+} from '../nsg/index.js';
+import { createAnalyses } from './analyses.js';
+import { createContextCache, createNsgCache } from './caches.js';
+import { effectivePointOf } from './points.js';
 import { type ResourceError } from './finding.js';
-import { nameOfId, normalizeId } from '../arm/index.js';
-import { portSegments } from './segments.js';
+import { normalizeId } from '../arm/index.js';
 
 export interface RuleSettings {
   /** "Reachable from the Internet": strictly more remote addresses than this (DESIGN §3). */
@@ -117,101 +128,20 @@ export interface ViewOptions {
   settings?: Partial<RuleSettings>;
 }
 
-const ALL_IPS = addressesFromPrefixes(['0.0.0.0/0', '::/0']).set;
-
 export function createEstateView(estate: Estate, options: ViewOptions = {}): EstateView {
   const relations = relateEstate(estate);
   const settings: RuleSettings = { ...DEFAULT_RULE_SETTINGS, ...options.settings };
   const only = options.only ? new Set([...options.only].map(normalizeId)) : undefined;
   const wants = (key: string): boolean => only === undefined || only.has(key);
-  const asg = asgAddresses(relations);
 
-  const parsed = new Map<string, ParsedNsg>();
-  const parse = (resource: NetworkSecurityGroup): ParsedNsg => {
-    let result = parsed.get(resource.key);
-    if (!result) {
-      const outcome = parseNsg(resource.raw, { id: resource.id });
-      result = outcome.ok ? { ok: true, value: { resource, nsg: outcome.nsg } } : { ok: false, errors: outcome.errors };
-      parsed.set(resource.key, result);
-    }
-    return result;
-  };
-
-  const contexts = new Map<string, EvaluationContext>();
-  const scopeContexts = new Map<string, { ctx: EvaluationContext; notes: string[] }>();
-  const contextFor = (scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] } => {
-    const key = scope.kind === 'known' ? scope.virtualNetwork.key : '';
-    const scopeKey = scope.kind === 'known' ? key : `?${scope.reason}`;
-    const known = scopeContexts.get(scopeKey);
-    if (known) return known;
-    const inputs = contextInputs(relations, scope);
-    let ctx = contexts.get(key);
-    if (!ctx) {
-      ctx = createContext({
-        ...(inputs.virtualNetworkPrefixes ? { virtualNetworkPrefixes: inputs.virtualNetworkPrefixes } : {}),
-        asgAddresses: asg,
-        ...(options.serviceTags ? { serviceTags: options.serviceTags } : {}),
-        broadThreshold: settings.broadThreshold,
-      });
-      contexts.set(key, ctx);
-    }
-    const entry = { ctx, notes: [...inputs.notes, ...ctx.assumptions, ...ctx.problems] };
-    scopeContexts.set(scopeKey, entry);
-    return entry;
-  };
+  const { parse, parsedSoFar } = createNsgCache();
+  const { contextFor, nsgContext } = createContextCache(relations, settings, options.serviceTags);
 
   const partial = new Set<string>();
   let built: EffectivePoint[] | undefined;
   const localByPair = new Map<string, AddressSet>();
 
-  const effectivePoint = (point: AttachmentPoint): EffectivePoint => {
-    const { ctx, notes } = contextFor(point.virtualNetwork);
-    const pointNotes = [...notes];
-    const layers: { subnet?: Layer; nic?: Layer } = {};
-    const nsgs: JudgedNsg[] = [];
-    let blocked = false;
-    for (const side of ['subnet', 'nic'] as const) {
-      const slot: NsgSlot = side === 'subnet' ? point.subnetNsg : point.nicNsg;
-      const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : 'the NIC';
-      switch (slot.state) {
-        case 'none':
-          break;
-        case 'present': {
-          const result = parse(slot.nsg);
-          if (!result.ok) {
-            blocked = true;
-            break;
-          }
-          layers[side] = { nsg: result.value.nsg, ctx };
-          nsgs.push(result.value);
-          if (slot.nsg.partial) pointNotes.push(`NSG ${slot.nsg.name} was assembled from standalone rules: any other rules it has are unknown`);
-          break;
-        }
-        case 'missing':
-          pointNotes.push(`${where}'s NSG ${nameOfId(slot.id)} is not in the estate: judged without it`);
-          break;
-        case 'unknown':
-          pointNotes.push(`whether ${where} has an NSG is not known (it is not in the estate): judged without it`);
-          break;
-        default:
-          return assertNever(slot, 'NSG slot');
-      }
-    }
-    const local = localOf(point, pointNotes);
-    const vnetKey = point.virtualNetwork.kind === 'known' ? point.virtualNetwork.virtualNetwork.key : '?';
-    const pairKey = `${layers.subnet ? nsgKeyOf(layers.subnet) : '-'}|${layers.nic ? nsgKeyOf(layers.nic) : '-'}|${vnetKey}`;
-    return {
-      point,
-      key: `${point.kind}|${point.key}|${point.subnetId ? normalizeId(point.subnetId) : ''}`,
-      layers,
-      nsgs,
-      ctx,
-      local,
-      pairKey,
-      notes: [...new Set(pointNotes)],
-      blocked,
-    };
-  };
+  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor);
 
   const points = (): EffectivePoint[] => {
     if (built) return built;
@@ -235,19 +165,6 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return built;
   };
 
-  const nsgContexts = new Map<string, { ctx: EvaluationContext; notes: string[] }>();
-  const nsgContext = (key: string) => {
-    let entry = nsgContexts.get(key);
-    if (!entry) {
-      const scope = nsgVirtualNetworkScope(relations, key);
-      const { ctx, notes } = contextFor(scope);
-      entry = { ctx, notes: scope.kind === 'unknown' ? [...notes, `VirtualNetwork unknown: ${scope.reason}`] : notes };
-      entry.notes = [...new Set(entry.notes)];
-      nsgContexts.set(key, entry);
-    }
-    return entry;
-  };
-
   const subnetAlone = (subnet: Subnet): EffectivePoint | undefined => {
     const ref = subnet.networkSecurityGroup;
     const resource = ref ? estate.networkSecurityGroups.get(ref.key) : undefined;
@@ -265,93 +182,9 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
   };
 
-  const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
-  const remote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[] = []): RemoteSide => {
-    let byCtx = remotes.get(ctx);
-    if (!byCtx) remotes.set(ctx, (byCtx = new Map()));
-    const memoKey = `${names.join('\n')}\t${except.join('\n')}`;
-    const known = byCtx.get(memoKey);
-    if (known) return known;
-    const side = resolveRemote(ctx, names, except);
-    byCtx.set(memoKey, side);
-    return side;
-  };
-  const resolveRemote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[]): RemoteSide => {
-    const resolve = (list: readonly string[]): AddressSet =>
-      list.reduce<AddressSet>((acc, name) => {
-        const read = readAddressTerm(name);
-        return addressUnion(acc, read.ok ? resolveTerm(read.term, ctx) : namedSet(ctx, name));
-      }, NO_ADDRESS);
-    const set = except.length > 0 ? addressDifference(resolve(names), resolve(except)) : resolve(names);
-    const key = `${names.map((n) => n.toLowerCase()).join(',')}${except.length > 0 ? `-${except.map((n) => n.toLowerCase()).join(',')}` : ''}`;
-    return { key, set };
-  };
+  const { remote, analyze, broadPorts } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS);
 
-  const analyses = new Map<string, (PairAnalysis & { ports: PortSet })[]>();
-  const analyze = (
-    point: EffectivePoint,
-    direction: Direction,
-    protocol: FlowProtocol,
-    side: RemoteSide,
-    ports: PortSet = ALL_PORTS,
-  ): PairAnalysis => {
-    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
-    const entries = analyses.get(key) ?? [];
-    const cached = entries.find((e) => portIsSubset(ports, e.ports) && addressIsSubset(point.local, e.local));
-    if (cached) return cached;
-    points();
-    // One analysis serves every point of the pair: it covers all their addresses.
-    const local = addressUnion(localByPair.get(point.pairKey) ?? NO_ADDRESS, point.local);
-    const analysis = analyzeRegion(point.layers, { direction, protocol, remote: side.set, local, destinationPorts: ports });
-    const entry = { ports, local, analysis, spansLocal: analysis.parts.map((part) => addressIsSubset(local, part.local)) };
-    entries.push(entry);
-    analyses.set(key, entries);
-    return entry;
-  };
-
-  const candidates = new Map<string, PortSet>();
-  const layerCandidates = new WeakMap<EvaluationContext, Map<string, PortSet>>();
-  /** One NSG's broad ports in a context: where its Allow rules' remote sides together are broad. */
-  const layerBroadPorts = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    let byLayer = layerCandidates.get(layer.ctx);
-    if (!byLayer) layerCandidates.set(layer.ctx, (byLayer = new Map()));
-    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}`;
-    const cached = byLayer.get(key);
-    if (cached) return cached;
-    const inbound = direction === 'Inbound';
-    const allows: { ports: PortSet; remote: AddressSet }[] = [];
-    let total: AddressSet = NO_ADDRESS;
-    for (const rule of inbound ? layer.nsg.inbound : layer.nsg.outbound) {
-      if (rule.access !== 'Allow' || (rule.protocol !== '*' && rule.protocol !== protocol)) continue;
-      const far = addressIntersect(resolveTerms(inbound ? rule.source : rule.destination, layer.ctx), side.set);
-      if (addressIsEmpty(far)) continue;
-      allows.push({ ports: rule.destinationPorts, remote: far });
-      total = addressUnion(total, far);
-    }
-    let ports: PortSet = NO_PORTS;
-    // Cheap first: if all the Allow rules together are not broad, no port can be.
-    if (isBroad(total, layer.ctx)) {
-      for (const segment of portSegments(allows, (a) => a.ports)) {
-        const remote = segment.members.reduce<AddressSet>((acc, a) => addressUnion(acc, a.remote), NO_ADDRESS);
-        if (isBroad(remote, layer.ctx)) ports = portUnion(ports, segment.ports);
-      }
-    }
-    byLayer.set(key, ports);
-    return ports;
-  };
-  const broadPorts = (point: EffectivePoint, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
-    let ports = candidates.get(key);
-    if (ports) return ports;
-    ports = ALL_PORTS;
-    for (const layer of [point.layers.nic, point.layers.subnet]) {
-      if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, direction, protocol, side));
-    }
-    candidates.set(key, ports);
-    return ports;
-  };
-
-  const errors = (): ResourceError[] => [...parsed.values()].flatMap((r) => (r.ok ? [] : r.errors));
+  const errors = (): ResourceError[] => parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors));
 
   return {
     estate,
@@ -380,27 +213,4 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
       return partial;
     },
   };
-}
-
-function nsgKeyOf(layer: Layer): string {
-  return normalizeId(layer.nsg.id);
-}
-
-function localOf(point: AttachmentPoint, notes: string[]): AddressSet {
-  const local = point.local;
-  switch (local.kind) {
-    case 'exact':
-    case 'within': {
-      const { set, invalid } = addressesFromPrefixes(local.kind === 'exact' ? local.addresses : local.prefixes);
-      for (const bad of invalid) notes.push(`address '${bad}' of ${point.name} is not an IP or prefix; skipped`);
-      if (!addressIsEmpty(set)) return set;
-      notes.push(`the addresses of ${point.name} are not known: every address taken`);
-      return ALL_IPS;
-    }
-    case 'unknown':
-      if (point.kind !== 'unattached') notes.push(`the addresses of ${point.name} are not known: every address taken`);
-      return ALL_IPS;
-    default:
-      return assertNever(local, 'local addresses');
-  }
 }

@@ -1,0 +1,129 @@
+/**
+ * Region analyses of effective policies, memoised per NSG pair so that the points sharing a pair
+ * share the work, and the remote sides (names and CIDRs as a policy writes them) they are asked for.
+ */
+import {
+  addressDifference,
+  addressIntersect,
+  addressIsEmpty,
+  addressIsSubset,
+  addressUnion,
+  ALL_PORTS,
+  analyzeRegion,
+  isBroad,
+  namedSet,
+  NO_ADDRESS,
+  NO_PORTS,
+  portIntersect,
+  portIsEmpty,
+  portIsSubset,
+  portUnion,
+  readAddressTerm,
+  resolveTerm,
+  resolveTerms,
+  type AddressSet,
+  type Direction,
+  type EvaluationContext,
+  type FlowProtocol,
+  type Layer,
+  type PortSet,
+} from '../nsg/index.js';
+import { nsgKeyOf } from './points.js';
+import { portSegments } from './segments.js';
+import type { EffectivePoint, EstateView, PairAnalysis, RemoteSide } from './view.js';
+
+export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts'>;
+
+/**
+ * `points` builds every point first (so each pair knows all its local addresses); `pairLocal`
+ * gives the addresses of every point of a pair.
+ */
+export function createAnalyses(points: () => unknown, pairLocal: (pairKey: string) => AddressSet): Analyses {
+  const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
+  const remote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[] = []): RemoteSide => {
+    let byCtx = remotes.get(ctx);
+    if (!byCtx) remotes.set(ctx, (byCtx = new Map()));
+    const memoKey = `${names.join('\n')}\t${except.join('\n')}`;
+    const known = byCtx.get(memoKey);
+    if (known) return known;
+    const side = resolveRemote(ctx, names, except);
+    byCtx.set(memoKey, side);
+    return side;
+  };
+  const resolveRemote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[]): RemoteSide => {
+    const resolve = (list: readonly string[]): AddressSet =>
+      list.reduce<AddressSet>((acc, name) => {
+        const read = readAddressTerm(name);
+        return addressUnion(acc, read.ok ? resolveTerm(read.term, ctx) : namedSet(ctx, name));
+      }, NO_ADDRESS);
+    const set = except.length > 0 ? addressDifference(resolve(names), resolve(except)) : resolve(names);
+    const key = `${names.map((n) => n.toLowerCase()).join(',')}${except.length > 0 ? `-${except.map((n) => n.toLowerCase()).join(',')}` : ''}`;
+    return { key, set };
+  };
+
+  const analyses = new Map<string, (PairAnalysis & { ports: PortSet })[]>();
+  const analyze = (
+    point: EffectivePoint,
+    direction: Direction,
+    protocol: FlowProtocol,
+    side: RemoteSide,
+    ports: PortSet = ALL_PORTS,
+  ): PairAnalysis => {
+    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
+    const entries = analyses.get(key) ?? [];
+    const cached = entries.find((e) => portIsSubset(ports, e.ports) && addressIsSubset(point.local, e.local));
+    if (cached) return cached;
+    points();
+    // One analysis serves every point of the pair: it covers all their addresses.
+    const local = addressUnion(pairLocal(point.pairKey), point.local);
+    const analysis = analyzeRegion(point.layers, { direction, protocol, remote: side.set, local, destinationPorts: ports });
+    const entry = { ports, local, analysis, spansLocal: analysis.parts.map((part) => addressIsSubset(local, part.local)) };
+    entries.push(entry);
+    analyses.set(key, entries);
+    return entry;
+  };
+
+  const candidates = new Map<string, PortSet>();
+  const layerCandidates = new WeakMap<EvaluationContext, Map<string, PortSet>>();
+  /** One NSG's broad ports in a context: where its Allow rules' remote sides together are broad. */
+  const layerBroadPorts = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
+    let byLayer = layerCandidates.get(layer.ctx);
+    if (!byLayer) layerCandidates.set(layer.ctx, (byLayer = new Map()));
+    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}`;
+    const cached = byLayer.get(key);
+    if (cached) return cached;
+    const inbound = direction === 'Inbound';
+    const allows: { ports: PortSet; remote: AddressSet }[] = [];
+    let total: AddressSet = NO_ADDRESS;
+    for (const rule of inbound ? layer.nsg.inbound : layer.nsg.outbound) {
+      if (rule.access !== 'Allow' || (rule.protocol !== '*' && rule.protocol !== protocol)) continue;
+      const far = addressIntersect(resolveTerms(inbound ? rule.source : rule.destination, layer.ctx), side.set);
+      if (addressIsEmpty(far)) continue;
+      allows.push({ ports: rule.destinationPorts, remote: far });
+      total = addressUnion(total, far);
+    }
+    let ports: PortSet = NO_PORTS;
+    // Cheap first: if all the Allow rules together are not broad, no port can be.
+    if (isBroad(total, layer.ctx)) {
+      for (const segment of portSegments(allows, (a) => a.ports)) {
+        const remote = segment.members.reduce<AddressSet>((acc, a) => addressUnion(acc, a.remote), NO_ADDRESS);
+        if (isBroad(remote, layer.ctx)) ports = portUnion(ports, segment.ports);
+      }
+    }
+    byLayer.set(key, ports);
+    return ports;
+  };
+  const broadPorts = (point: EffectivePoint, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
+    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
+    let ports = candidates.get(key);
+    if (ports) return ports;
+    ports = ALL_PORTS;
+    for (const layer of [point.layers.nic, point.layers.subnet]) {
+      if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, direction, protocol, side));
+    }
+    candidates.set(key, ports);
+    return ports;
+  };
+
+  return { remote, analyze, broadPorts };
+}
