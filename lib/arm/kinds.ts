@@ -60,7 +60,7 @@ export function isNetworkKind(kind: ResourceKind): kind is NetworkKind {
 }
 
 /** The ARM type of a kind, canonically spelled. */
-export function armTypeOf(kind: ResourceKind): string {
+export function armTypeOf<K extends ResourceKind>(kind: K): (typeof KINDS)[K]['type'] {
   return KINDS[kind].type;
 }
 

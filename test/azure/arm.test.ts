@@ -1,7 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { NETWORK_API_VERSION, createArmReader, type ArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
+import { createArmReader, type ArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
+import { NETWORK_API_VERSION } from '../../lib/azure/arm-rest.js';
 import { ARM_READ_POLICY_NAME } from '../../lib/azure/arm-policy.js';
 import { createReadBudgets, DEFAULT_READ_BUDGET } from '../../lib/azure/budget.js';
 import {
