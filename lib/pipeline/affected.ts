@@ -46,12 +46,8 @@ function asgsOfSignature(signature: string): string[] {
 
 const BASTION_SUBNET = 'azurebastionsubnet';
 
-export function affectedResources(
-  estate: Estate,
-  scope: Scope,
-  graph: EstateGraph = estateGraph(estate),
-  previous?: PreviousGuards,
-): AffectedResources {
+/** What an event's scope reaches, gathered hop by hop: each `add` puts a resource and the verdicts that move with it. */
+function affectedSet(estate: Estate, graph: EstateGraph, previous: PreviousGuards | undefined) {
   const out = new Set<string>();
   let unattachedNsgs = false;
   const asgsReached = new Set<string>();
@@ -70,12 +66,16 @@ export function affectedResources(
     }
     for (const nic of graph.nicsOfNsg.get(nsgKey) ?? []) {
       out.add(nic);
-      for (const ipc of estate.networkInterfaces.get(nic)?.ipConfigurations ?? []) {
-        if (!ipc.subnet) continue;
-        out.add(ipc.subnet.key);
-        const subnetNsg = estate.subnets.get(ipc.subnet.key)?.networkSecurityGroup;
-        if (subnetNsg) out.add(subnetNsg.key);
-      }
+      addSubnetsOfNic(nic);
+    }
+  };
+  /** The subnets a NIC sits in and their NSGs (the other layer of the composition). */
+  const addSubnetsOfNic = (nicKey: string): void => {
+    for (const ipc of estate.networkInterfaces.get(nicKey)?.ipConfigurations ?? []) {
+      if (!ipc.subnet) continue;
+      out.add(ipc.subnet.key);
+      const subnetNsg = estate.subnets.get(ipc.subnet.key)?.networkSecurityGroup;
+      if (subnetNsg) out.add(subnetNsg.key);
     }
   };
   /** A NIC in a guarded subnet: the NIC and its own NSG (the other layer of the composition). */
@@ -92,12 +92,7 @@ export function affectedResources(
   };
   const addNic = (nicKey: string): void => {
     addComposed(nicKey);
-    for (const ipc of estate.networkInterfaces.get(nicKey)?.ipConfigurations ?? []) {
-      if (!ipc.subnet) continue;
-      out.add(ipc.subnet.key);
-      const subnetNsg = estate.subnets.get(ipc.subnet.key)?.networkSecurityGroup;
-      if (subnetNsg) out.add(subnetNsg.key);
-    }
+    addSubnetsOfNic(nicKey);
   };
   const addVnet = (vnetKey: string, withPeers: boolean): void => {
     for (const subnet of graph.subnetsOfVnet.get(vnetKey) ?? []) addSubnet(subnet);
@@ -130,12 +125,34 @@ export function affectedResources(
     for (const nsg of before) addNsg(nsg);
   };
 
+
+  return {
+    addNsg,
+    addSubnet,
+    addNic,
+    addVnet,
+    addBastionSubnet,
+    addAsg,
+    addDetachedNsgs,
+    add: (key: string): void => void out.add(key),
+    result: (scopeDeleted: boolean): AffectedResources => ({ resources: out, scopeDeleted, unattachedNsgs, asgsReached }),
+  };
+}
+
+export function affectedResources(
+  estate: Estate,
+  scope: Scope,
+  graph: EstateGraph = estateGraph(estate),
+  previous?: PreviousGuards,
+): AffectedResources {
+  const reach = affectedSet(estate, graph, previous);
+  const { addNsg, addSubnet, addNic, addVnet, addBastionSubnet, addAsg, addDetachedNsgs } = reach;
   let scopeDeleted = false;
   switch (scope.kind) {
     case 'subscription':
       for (const map of [estate.networkSecurityGroups, estate.subnets, estate.networkInterfaces]) {
         for (const [key, resource] of map) {
-          if (resource.subscriptionId.toLowerCase() === scope.subscriptionId) out.add(key);
+          if (resource.subscriptionId.toLowerCase() === scope.subscriptionId) reach.add(key);
         }
       }
       break;
@@ -195,7 +212,7 @@ export function affectedResources(
     default:
       return assertNever(scope.kind, 'scope kind');
   }
-  return { resources: out, scopeDeleted, unattachedNsgs, asgsReached };
+  return reach.result(scopeDeleted);
 }
 
 /** Subnets of a network the guard memory holds (subnets since removed from it included). */
