@@ -5,11 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadEstateFiles, readJsonFile } from '../local/files.js';
 import { createFlowVerifier, type FlowAnswer, type FlowQuery, type FlowVerifier } from '../flow/verifier.js';
 import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
-import { EXIT, UsageError, type CliIo } from './io.js';
+import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
 
 export const FLOW_HELP = `usage: nsgwatch flow [FILE ...] (--nsg NAME_OR_ID | --nic NAME_OR_ID)
                      --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah
@@ -53,28 +52,18 @@ interface FlowArgs {
 }
 
 function parseFlowArgs(argv: string[]): FlowArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        nsg: { type: 'string' },
-        nic: { type: 'string' },
-        direction: { type: 'string' },
-        protocol: { type: 'string' },
-        source: { type: 'string' },
-        destination: { type: 'string' },
-        'service-tags': { type: 'string' },
-        queries: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)} (see nsgwatch flow --help)`);
-  }
+  const parsed = parseCommandArgs('flow', argv, {
+    nsg: { type: 'string' },
+    nic: { type: 'string' },
+    direction: { type: 'string' },
+    protocol: { type: 'string' },
+    source: { type: 'string' },
+    destination: { type: 'string' },
+    'service-tags': { type: 'string' },
+    queries: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const query: FlowQuery = {};
   for (const key of ['nsg', 'nic', 'direction', 'protocol', 'source', 'destination'] as const) {

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { type EstateDocument, loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { readJsonFile } from '../local/files.js';
@@ -21,7 +20,7 @@ import { failing, type ScanReport } from '../report/report.js';
 import { sarifReport } from '../report/sarif.js';
 import { tableReport } from '../report/table.js';
 import type { ArmReader } from '../azure/arm.js';
-import { EXIT, UsageError, type CliIo } from './io.js';
+import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
 
 export const SCAN_HELP = `usage: nsgwatch scan [FILE ...] [--subscription ID ...] [--service-tags FILE]
                      [--policy FILE ...] [--format table|json|sarif] [--fail-on SEVERITY]
@@ -64,26 +63,16 @@ interface ScanArgs {
 const SUBSCRIPTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parseScanArgs(argv: string[]): ScanArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        subscription: { type: 'string', multiple: true },
-        'service-tags': { type: 'string' },
-        policy: { type: 'string', multiple: true },
-        format: { type: 'string' },
-        'fail-on': { type: 'string' },
-        'broad-threshold': { type: 'string' },
-        progress: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${errorMessage(error)} (see nsgwatch scan --help)`);
-  }
+  const parsed = parseCommandArgs('scan', argv, {
+    subscription: { type: 'string', multiple: true },
+    'service-tags': { type: 'string' },
+    policy: { type: 'string', multiple: true },
+    format: { type: 'string' },
+    'fail-on': { type: 'string' },
+    'broad-threshold': { type: 'string' },
+    progress: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const v = parsed.values;
   const format = (v.format ?? 'table').toLowerCase();
   if (format !== 'table' && format !== 'json' && format !== 'sarif') throw new UsageError(`--format ${v.format ?? ''}: expected table, json or sarif`);
