@@ -1,26 +1,14 @@
 /** `--format json`: DESIGN §5's shape — findings, errors and a summary. */
 import { summarize, type ScanReport, type ScanSummary } from './report.js';
-import type { Evidence, Remediation, Severity } from '../verdicts/finding.js';
+import type { Finding, ResourceError } from '../verdicts/finding.js';
 
-export interface JsonFinding {
-  ruleId: string;
-  severity: Severity;
-  resourceId: string;
-  resourceName: string;
-  title: string;
-  message: string;
-  scope: string;
-  fingerprint: string;
-  evidence: Evidence;
-  remediation: Remediation;
-}
+/** A finding as the JSON report writes it: every field of the finding model, in this order. */
+export type JsonFinding = Pick<
+  Finding,
+  'ruleId' | 'severity' | 'resourceId' | 'resourceName' | 'title' | 'message' | 'scope' | 'fingerprint' | 'evidence' | 'remediation'
+>;
 
-export interface JsonError {
-  resourceId: string;
-  message: string;
-  rule?: string;
-  field?: string;
-}
+export type JsonError = ResourceError;
 
 export interface JsonReport {
   findings: JsonFinding[];
