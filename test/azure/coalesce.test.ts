@@ -1,7 +1,7 @@
 import { createDefaultHttpClient } from '@azure/core-rest-pipeline';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   causeOfChange,
   coalescerFromEnvironment,
@@ -16,20 +16,12 @@ import {
 } from '../../lib/azure/coalesce.js';
 import { scopeKey, subscriptionScope, type Scope } from '../../lib/azure/scopes.js';
 import { QUEUES, SETTINGS, TABLES } from '../../lib/config/names.js';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 
 const SUB = '5b0e1c9a-7d3f-4e2a-9b8c-1f2e3d4c5b6a';
 
-let azurite: Azurite;
+const azurite = useAzurite();
 let counter = 0;
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-
-afterAll(async () => {
-  await azurite?.stop();
-});
 
 function nsgScope(i: number): Scope {
   return { kind: 'nsg', id: `/subscriptions/${SUB}/resourcegroups/rg/providers/microsoft.network/networksecuritygroups/nsg-${i}`, subscriptionId: SUB };

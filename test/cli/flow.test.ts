@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flowCommand } from '../../lib/cli/flow.js';
 import { splitEndpoint } from '../../lib/flow/verifier.js';
-import type { CliIo } from '../../lib/cli/io.js';
+import { capture } from '../support/cli-io.js';
 import { main } from '../../lib/cli/main.js';
 
 const CORPUS = resolve(process.cwd(), '../shared/corpus');
@@ -21,21 +21,10 @@ function write(name: string, content: unknown): string {
   return path;
 }
 
-function capture(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd: dir,
-    out: () => out,
-    err: () => err,
-  };
-}
 
 /** Runs `nsgwatch flow` in-process as the CLI does (usage errors become exit 2 on stderr). */
 async function flow(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = capture();
+  const io = capture({ cwd: dir });
   const code = await main(['flow', ...argv], io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -410,7 +399,7 @@ describe('nsgwatch flow: usage and input errors exit 2', () => {
   });
 
   it('is the same function main dispatches to', async () => {
-    const io = capture();
+    const io = capture({ cwd: dir });
     expect(await flowCommand(['--help'], io)).toBe(0);
   });
 });

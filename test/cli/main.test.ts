@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
-import type { CliIo } from '../../lib/cli/io.js';
+import { capture } from '../support/cli-io.js';
 
-function capture(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    cwd: process.cwd(),
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('nsgwatch', () => {
   it('prints usage and exits 2 without a command', async () => {

@@ -6,28 +6,7 @@ import path from 'node:path';
 import { devCommand } from '../../lib/cli/dev.js';
 import { main } from '../../lib/cli/main.js';
 import { copyEstate } from '../../lib/dev/estate-files.js';
-import type { CliIo } from '../../lib/cli/io.js';
-
-interface Captured {
-  io: CliIo;
-  out: () => string;
-  err: () => string;
-}
-
-function capture(signal?: AbortSignal): Captured {
-  let out = '';
-  let err = '';
-  return {
-    io: {
-      stdout: { write: (chunk: string) => (out += chunk) },
-      stderr: { write: (chunk: string) => (err += chunk) },
-      cwd: process.cwd(),
-      ...(signal ? { signal } : {}),
-    },
-    out: () => out,
-    err: () => err,
-  };
-}
+import { capture } from '../support/cli-io.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -76,7 +55,7 @@ describe('nsgwatch dev --once --json', () => {
     const before = liveResources();
     const port = await freePort();
     const run = capture();
-    const code = await devCommand(['--once', '--json', '--port', String(port)], run.io);
+    const code = await devCommand(['--once', '--json', '--port', String(port)], run);
     expect(run.err()).toBe('');
     expect(code).toBe(0);
     const summary = lastJson(run.out());
@@ -111,8 +90,8 @@ describe('nsgwatch dev --estate DIR', () => {
       await copyEstate(path.resolve(process.cwd(), 'samples/estate'), dir);
       const port = await freePort();
       const controller = new AbortController();
-      const run = capture(controller.signal);
-      const running = devCommand(['--estate', dir, '--port', String(port), '--json'], run.io);
+      const run = capture({ signal: controller.signal });
+      const running = devCommand(['--estate', dir, '--port', String(port), '--json'], run);
       // Serving: the dashboard and the API answer, then a stop request ends it cleanly.
       let page: Response | undefined;
       for (let i = 0; i < 200 && page === undefined; i++) {
@@ -146,7 +125,7 @@ describe('nsgwatch dev usage', () => {
   ];
   it.each(cases)('nsgwatch $argv → $code', async ({ argv, code, stream, text }) => {
     const run = capture();
-    expect(await main(argv, run.io)).toBe(code);
+    expect(await main(argv, run)).toBe(code);
     expect(stream === 'out' ? run.out() : run.err()).toMatch(text);
   });
 });

@@ -4,11 +4,11 @@
  * for a retry, with each transition stored and announced once.
  */
 import { createDefaultHttpClient, RestError } from '@azure/core-rest-pipeline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAlerter, type AlertSummary } from '../../lib/alerts/index.js';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { armSource } from '../../lib/azure/arm-source.js';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { createPipeline } from '../../lib/pipeline/pipeline.js';
 import { normalizeId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
@@ -40,13 +40,7 @@ function guardFaults(): { httpClient: StoreHttpClient; failing: boolean } {
 }
 
 describe('guard memory in the pipeline', () => {
-  let azurite: Azurite;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite?.stop();
-  });
+  const azurite = useAzurite();
 
   it('judges the NSG a subnet dropped; a failed record fails the evaluation, and the retry completes it once', async () => {
     const transport = createArmTransport();

@@ -2,12 +2,12 @@
  * Which read an event gets: by id when the subscription's inventory takes many ARM requests,
  * the whole inventory when the last one took about a page per list (a targeted read would spend more).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAlerter } from '../../lib/alerts/index.js';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { armSource } from '../../lib/azure/arm-source.js';
 import { createReadBudgets } from '../../lib/azure/budget.js';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { createPipeline } from '../../lib/pipeline/pipeline.js';
 import { normalizeId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
@@ -16,13 +16,7 @@ import { syntheticEstate } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 import { freshTables } from '../store/support.js';
 
-let azurite: Azurite;
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
+const azurite = useAzurite();
 
 describe('the read an event gets', () => {
   it.each([
