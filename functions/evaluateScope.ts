@@ -1,11 +1,9 @@
 /** Queue trigger: one coalesced scope → evaluateScope. A failure throws so the host retries, then keeps the message in the poison queue. */
 import { app, type InvocationContext } from '@azure/functions';
-import { FUNCTIONS, QUEUES } from '../lib/config/names.js';
+import { FUNCTIONS, MAX_DEQUEUE_COUNT, QUEUES } from '../lib/config/names.js';
 import { handleEvaluateMessage } from '../lib/pipeline/handlers.js';
 import { azureRuntime } from '../lib/runtime/azure.js';
 
-/** host.json `extensions.queues.maxDequeueCount`. */
-export const MAX_DEQUEUE_COUNT = 5;
 
 export async function evaluateScope(message: unknown, context: InvocationContext): Promise<void> {
   const metadata = context.triggerMetadata ?? {};

@@ -58,6 +58,13 @@ export const QUEUES = {
   evaluatePoison: 'nsgwatch-evaluate-poison',
 } as const;
 
+/**
+ * How many times the host delivers a queue message before it moves it to the poison queue:
+ * host.json `extensions.queues.maxDequeueCount` (test/config/host.test.ts holds the two together),
+ * and what local mode's poller does in its place.
+ */
+export const MAX_DEQUEUE_COUNT = 5;
+
 /** Blob containers. */
 export const CONTAINERS = {
   /** Where Event Grid dead-letters the events it could not deliver to onResourceChange. */

@@ -5,6 +5,7 @@
  * the poison queue after maxDequeueCount attempts, as host.json configures in Azure.
  */
 import type { QueueClient } from '@azure/storage-queue';
+import { MAX_DEQUEUE_COUNT } from '../config/names.js';
 
 /** The queue trigger's handler: throws to have the message retried. */
 export type QueueMessageHandler = (message: unknown, meta: { id: string; dequeueCount: number }) => Promise<void>;
@@ -35,7 +36,7 @@ export interface QueuePoller {
 }
 
 export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
-  const maxDequeueCount = options.maxDequeueCount ?? 5;
+  const maxDequeueCount = options.maxDequeueCount ?? MAX_DEQUEUE_COUNT;
   const visibility = options.visibilityTimeoutSeconds ?? 60;
   const retryDelay = options.retryDelaySeconds ?? 2;
   const idleDelayMs = options.idleDelayMs ?? 200;

@@ -8,7 +8,7 @@ import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { startAzurite, type Azurite } from '../local/azurite.js';
-import { FUNCTIONS, QUEUES, SETTINGS, TABLES } from '../config/names.js';
+import { FUNCTIONS, MAX_DEQUEUE_COUNT, QUEUES, SETTINGS, TABLES } from '../config/names.js';
 import { createCoalescer } from '../azure/coalesce.js';
 import { createFindingsStore, type FindingsStore, type Transition } from '../store/index.js';
 import { alerterOptionsFromEnv, createAlerter, type Alerter, type AlertMessage, type AlertSink } from '../alerts/index.js';
@@ -129,7 +129,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       queue,
       poison,
       handle: async (message, delivery) => {
-        await handleEvaluateMessage(message, delivery, runtime, { maxDequeueCount: 5 });
+        await handleEvaluateMessage(message, delivery, runtime, { maxDequeueCount: MAX_DEQUEUE_COUNT });
       },
       retryDelaySeconds: 1,
       log: (_level, message) => print(`  ! ${message}`),
