@@ -15,6 +15,7 @@ import type {
   ArmReference,
   BastionHost,
   Estate,
+  InvalidResource,
   NatGateway,
   NetworkInterface,
   NetworkSecurityGroup,
@@ -51,6 +52,8 @@ interface Child<T> {
   source: string;
   /** undefined: the child failed validation in this snapshot (a tombstone over older copies). */
   value: T | undefined;
+  /** For a tombstone: what failed, for whatever depends on it. */
+  invalid?: InvalidResource;
 }
 
 /** A parent snapshot: when it lists children inline, those are all the children it had. */
@@ -78,6 +81,8 @@ interface PendingVnet {
 
 interface Builder {
   errors: ResourceError[];
+  /** Top-level records that failed validation, by key (a later valid copy clears them in finish). */
+  invalid: Map<string, InvalidResource>;
   vnets: Map<string, PendingVnet>;
   nsgs: Map<string, PendingNsg>;
   nics: Map<string, PendingNic>;
@@ -94,6 +99,7 @@ interface Builder {
 export function loadEstate(documents: readonly EstateDocument[]): Estate {
   const builder: Builder = {
     errors: [],
+    invalid: new Map(),
     vnets: new Map(),
     nsgs: new Map(),
     nics: new Map(),
@@ -136,7 +142,9 @@ function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin
   const id = raw['id'];
   const name = typeof raw['name'] === 'string' ? raw['name'] : undefined;
   if (typeof id !== 'string' || id.trim() === '') {
-    report(builder, name ?? `(unnamed ${ARM_TYPE_OF_KIND[kind]})`, 'id', `has no id (in ${origin.source})`);
+    const label = name ?? `(unnamed ${ARM_TYPE_OF_KIND[kind]})`;
+    report(builder, label, 'id', `has no id (in ${origin.source})`);
+    markInvalid(builder, `${label.toLowerCase()}#${origin.sequence}`, kind, undefined, raw);
     return;
   }
   // The type decides the kind; an id of another known kind contradicts it. (Ids whose type
@@ -145,6 +153,7 @@ function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin
   if (!parseArmId(id) || (idKind !== undefined && idKind !== kind)) {
     const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${ARM_TYPE_OF_KIND[idKind]}`;
     report(builder, id, 'id', `${what}, but the resource's type is ${ARM_TYPE_OF_KIND[kind]} (in ${origin.source})`);
+    markInvalid(builder, normalizeId(id), kind, undefined, raw);
     return;
   }
   try {
@@ -152,7 +161,43 @@ function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
+    markInvalid(builder, normalizeId(id), kind, CHILD_KINDS.has(kind) ? parentId(id) : undefined, raw);
   }
+}
+
+const CHILD_KINDS: ReadonlySet<ResourceKind> = new Set<ResourceKind>([
+  'subnet',
+  'virtualNetworkPeering',
+  'securityRule',
+  'defaultSecurityRule',
+  'networkInterfaceIpConfiguration',
+]);
+
+const KIND_OF_SEGMENT: Readonly<Record<string, ResourceKind>> = {
+  subnets: 'subnet',
+  virtualNetworkPeerings: 'virtualNetworkPeering',
+  ipConfigurations: 'networkInterfaceIpConfiguration',
+};
+
+function markInvalid(builder: Builder, key: string, kind: ResourceKind, parent: string | undefined, raw: JsonObject): void {
+  builder.invalid.set(key, invalidResource(key, kind, parent, raw));
+}
+
+function invalidResource(key: string, kind: ResourceKind, parent: string | undefined, raw: JsonObject): InvalidResource {
+  return { key, kind, parentKey: parent === undefined ? undefined : normalizeId(parent), nsgReferences: nsgReferencesOf(raw) };
+}
+
+/** The NSG a resource that failed validation names, read as far as it can be: `*` when it cannot. */
+function nsgReferencesOf(raw: JsonObject): string[] {
+  let value: unknown;
+  try {
+    value = flatten(raw)['networkSecurityGroup'];
+  } catch {
+    return ['*'];
+  }
+  if (value === undefined || value === null) return [];
+  const id = isObject(value) ? value['id'] : value;
+  return typeof id === 'string' && parseArmId(id) ? [normalizeId(id)] : ['*'];
 }
 
 function addValid(builder: Builder, flat: JsonObject, id: string, kind: ResourceKind, origin: Origin): void {
@@ -212,7 +257,9 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: Resource
     }
     case 'networkInterface': {
       const configs = childArray(flat, 'ipConfigurations');
-      const children = configs?.map((c, i) => ipConfigurationChild(c, id, `ipConfigurations[${i}]`, origin)) ?? [];
+      // An IP configuration is a resource of its own: a bad one is reported alone.
+      const children =
+        configs?.map((c, i) => guardedChild(builder, c, id, 'ipConfigurations', i, origin, ipConfigurationChild)) ?? [];
       const nic: NetworkInterface = {
         ...base(flat, id, origin),
         kind,
@@ -264,14 +311,28 @@ function guardedChild<T>(
   origin: Origin,
   read: (raw: JsonObject, parent: string, field: string, origin: Origin, ownId: string) => Child<T>,
 ): Child<T> {
-  const id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
+  const kind = KIND_OF_SEGMENT[segment] ?? 'subnet';
+  let id: string;
+  try {
+    id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
+  } catch (error) {
+    if (!(error instanceof InvalidField)) throw error;
+    // No usable id: reported on the parent, which keeps its other children.
+    report(builder, parent, error.field, `${error.message} (in ${origin.source})`);
+    const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
+    return tombstone(key, parent, origin, invalidResource(key, kind, parent, raw));
+  }
   try {
     return read(raw, parent, '', origin, id);
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
-    return { key: normalizeId(id), parentKey: normalizeId(parent), parentId: parent, sequence: origin.sequence, source: origin.source, value: undefined };
+    return tombstone(normalizeId(id), parent, origin, invalidResource(normalizeId(id), kind, parent, raw));
   }
+}
+
+function tombstone<T>(key: string, parent: string, origin: Origin, invalid: InvalidResource): Child<T> {
+  return { key, parentKey: normalizeId(parent), parentId: parent, sequence: origin.sequence, source: origin.source, value: undefined, invalid };
 }
 
 function snapshot(origin: Origin, children: readonly { key: string }[] | undefined): ParentSnapshot {
@@ -500,6 +561,7 @@ function report(builder: Builder, resourceId: string, field: string, message: st
 function mergeChildren<T>(
   children: readonly Child<T>[],
   parentSnapshot: (parentKey: string) => ParentSnapshot | undefined,
+  invalid?: Map<string, InvalidResource>,
 ): Map<string, T[]> {
   const merged = new Map<string, Child<T>>();
   for (const child of [...children].sort((a, b) => a.sequence - b.sequence)) {
@@ -509,7 +571,10 @@ function mergeChildren<T>(
   }
   const byParent = new Map<string, T[]>();
   for (const child of merged.values()) {
-    if (child.value === undefined) continue;
+    if (child.value === undefined) {
+      if (child.invalid && invalid) invalid.set(child.key, child.invalid);
+      continue;
+    }
     const list = byParent.get(child.parentKey);
     if (list) list.push(child.value);
     else byParent.set(child.parentKey, [child.value]);
@@ -518,12 +583,13 @@ function mergeChildren<T>(
 }
 
 function finish(builder: Builder, sources: SourceSummary[]): Estate {
+  const invalid = new Map(builder.invalid);
   const subnets = new Map<string, Subnet>();
-  for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets).values()) {
+  for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets, invalid).values()) {
     for (const subnet of list) subnets.set(subnet.key, subnet);
   }
   const peerings = new Map<string, VirtualNetworkPeering>();
-  for (const list of mergeChildren(builder.peerings, (k) => builder.vnets.get(k)?.peerings).values()) {
+  for (const list of mergeChildren(builder.peerings, (k) => builder.vnets.get(k)?.peerings, invalid).values()) {
     for (const peering of list) peerings.set(peering.key, peering);
   }
 
@@ -568,7 +634,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     };
     builder.nics.set(nic.key, { nic, ipConfigurations: UNKNOWN_SNAPSHOT });
   }
-  const configs = mergeChildren(builder.ipConfigurations, (k) => builder.nics.get(k)?.ipConfigurations);
+  const configs = mergeChildren(builder.ipConfigurations, (k) => builder.nics.get(k)?.ipConfigurations, invalid);
   const networkInterfaces = new Map<string, NetworkInterface>();
   for (const [key, pending] of builder.nics) {
     pending.nic.ipConfigurations = configs.get(key) ?? [];
@@ -577,6 +643,13 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
 
   const virtualNetworks = new Map<string, VirtualNetwork>();
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
+
+  // A resource that failed in one input and was read valid from another is not invalid.
+  const valid = [virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs];
+  const validConfigs = new Set([...networkInterfaces.values()].flatMap((n) => n.ipConfigurations.map((c) => c.key)));
+  for (const key of [...invalid.keys()]) {
+    if (valid.some((map) => map.has(key)) || validConfigs.has(key)) invalid.delete(key);
+  }
 
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
   // down to the order of the NICs a message names) however they were read.
@@ -590,6 +663,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     bastionHosts: byKey(builder.bastionHosts),
     applicationSecurityGroups: byKey(builder.asgs),
     errors: builder.errors,
+    invalid: byKey(invalid),
     sources,
   };
 }

@@ -8,7 +8,7 @@ import { relative, resolve, sep } from 'node:path';
 import type { Estate, EstateResource } from '../estate/model.js';
 import { normalizeId, type Finding, type Severity } from '../rules/finding.js';
 import type { RuleMeta } from '../rules/types.js';
-import type { ScanReport } from './report.js';
+import { incomplete, type ScanReport } from './report.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const VERSION = '0.1.0';
@@ -189,11 +189,19 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
         })),
         invocations: [
           {
-            executionSuccessful: true,
-            toolExecutionNotifications: report.errors.map((e) => ({
-              level: 'error',
-              message: { text: `${e.resourceId || '(input)'}${e.rule ? ` rule ${e.rule}` : ''}${e.field ? ` field ${e.field}` : ''}: ${e.message}` },
-            })),
+            executionSuccessful: !incomplete(report),
+            toolExecutionNotifications: [
+              ...report.errors.map((e) => ({
+                level: 'error',
+                message: { text: `${e.resourceId || '(input)'}${e.rule ? ` rule ${e.rule}` : ''}${e.field ? ` field ${e.field}` : ''}: ${e.message}` },
+              })),
+              ...report.unjudged.map((u) => ({
+                level: report.allowUnjudged ? 'warning' : 'error',
+                descriptor: { id: 'nsgwatch/not-judged' },
+                message: { text: `${u.resourceId} was not judged: ${u.reasons.join('; ')}` },
+                properties: { resourceId: u.resourceId, kind: u.kind, reasons: u.reasons },
+              })),
+            ],
           },
         ],
       },

@@ -81,6 +81,8 @@ export interface EffectivePoint {
   notes: string[];
   /** An NSG here failed validation: the effective policy is unknown, so the point is not judged. */
   blocked: boolean;
+  /** Why the point is not judged (empty when it is): each input it needs that failed validation. */
+  unjudged: string[];
 }
 
 /** A remote side resolved in a context, with a key that names it across contexts. */
@@ -134,6 +136,8 @@ export interface EstateView {
   errors(): ResourceError[];
   /** NSGs that take part at a blocked point: their verdicts there are unknown. */
   partiallyJudged(): ReadonlySet<string>;
+  /** Wanted NSGs, subnets and NICs with a verdict that rests on input that failed validation, and why. */
+  unjudged(): ReadonlyMap<string, { id: string; kind: 'networkSecurityGroup' | 'subnet' | 'networkInterface'; reasons: string[] }>;
 }
 
 export interface ViewOptions {
@@ -186,6 +190,45 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return entry;
   };
 
+  // Input that failed validation, and what named it: verdicts that need it are not judged.
+  const invalid = estate.invalid ?? new Map<string, never>();
+  const invalidChildren = new Map<string, string[]>();
+  const namedByInvalid = new Map<string, string[]>();
+  let unreadableReference: string | undefined;
+  for (const bad of invalid.values()) {
+    const what = `${bad.kind} ${nameOfKey(bad.key)}`;
+    if (bad.parentKey !== undefined) invalidChildren.set(bad.parentKey, [...(invalidChildren.get(bad.parentKey) ?? []), what]);
+    for (const nsgKey of bad.nsgReferences) {
+      if (nsgKey === '*') unreadableReference ??= what;
+      else namedByInvalid.set(nsgKey, [...(namedByInvalid.get(nsgKey) ?? []), what]);
+    }
+  }
+  const failedNsgReasons = (key: string): string[] => [
+    ...(namedByInvalid.get(key) ?? []).map((what) => `${what}, which names this NSG, failed validation`),
+    ...(unreadableReference !== undefined ? [`${unreadableReference} failed validation and which NSG it names cannot be read`] : []),
+  ];
+  const dependencyProblems = (point: AttachmentPoint): string[] => {
+    const reasons: string[] = [];
+    if (invalid.has(point.key) && point.kind !== 'unattached') reasons.push(`${point.kind} ${point.name} failed validation`);
+    if (point.subnetId !== undefined && invalid.has(normalizeId(point.subnetId))) reasons.push(`subnet ${nameOfKey(point.subnetId)} failed validation`);
+    if (point.kind === 'networkInterface') {
+      for (const what of invalidChildren.get(point.key) ?? []) reasons.push(`${what} of NIC ${point.name} failed validation`);
+    }
+    const scope = point.virtualNetwork;
+    const vnetKey = scope.kind === 'known' ? scope.virtualNetwork.key : scope.virtualNetworkId !== undefined ? normalizeId(scope.virtualNetworkId) : undefined;
+    if (vnetKey !== undefined) {
+      if (invalid.has(vnetKey)) reasons.push(`virtual network ${nameOfKey(vnetKey)} failed validation`);
+      for (const what of invalidChildren.get(vnetKey) ?? []) {
+        if (what.startsWith('virtualNetworkPeering ')) reasons.push(`${what} of virtual network ${nameOfKey(vnetKey)} failed validation: VirtualNetwork is not known`);
+      }
+    }
+    if (point.kind === 'unattached') reasons.push(...failedNsgReasons(point.key));
+    return reasons;
+  };
+  /** NSGs at the point that failed the loader's validation (the engine's are found when parsing). */
+  const invalidNsgsAt = (point: AttachmentPoint): string[] =>
+    [point.subnetNsg, point.nicNsg].flatMap((slot) => (slot.state === 'missing' && invalid.has(slot.key) ? [`NSG ${nameOfKey(slot.key)} failed validation`] : []));
+
   const partial = new Set<string>();
   let built: EffectivePoint[] | undefined;
   const localByPair = new Map<string, AddressSet>();
@@ -195,7 +238,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     const pointNotes = [...notes];
     const layers: { subnet?: Layer; nic?: Layer } = {};
     const nsgs: JudgedNsg[] = [];
-    let blocked = false;
+    const unjudged = [...dependencyProblems(point), ...invalidNsgsAt(point)];
     for (const side of ['subnet', 'nic'] as const) {
       const slot: NsgSlot = side === 'subnet' ? point.subnetNsg : point.nicNsg;
       const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : 'the NIC';
@@ -205,7 +248,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
         case 'present': {
           const result = parse(slot.nsg);
           if (!result.ok) {
-            blocked = true;
+            unjudged.push(`NSG ${slot.nsg.name} failed validation`);
             break;
           }
           layers[side] = { nsg: result.value.nsg, ctx };
@@ -237,7 +280,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
       local,
       pairKey,
       notes: [...new Set(pointNotes)],
-      blocked,
+      blocked: unjudged.length > 0,
+      unjudged,
     };
   };
 
@@ -404,7 +448,43 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     errors,
     partiallyJudged: () => {
       points();
+      for (const key of estate.networkSecurityGroups.keys()) if (failedNsgReasons(key).length > 0) partial.add(key);
       return partial;
+    },
+    unjudged: () => {
+      const out = new Map<string, { id: string; kind: 'networkSecurityGroup' | 'subnet' | 'networkInterface'; reasons: string[] }>();
+      const add = (key: string, id: string, kind: 'networkSecurityGroup' | 'subnet' | 'networkInterface', reasons: readonly string[]) => {
+        if (!wants(key) || reasons.length === 0) return;
+        const entry = out.get(key) ?? { id, kind, reasons: [] };
+        entry.reasons = [...new Set([...entry.reasons, ...reasons])];
+        out.set(key, entry);
+      };
+      for (const point of points()) {
+        if (!point.blocked) continue;
+        const where = point.point.kind === 'unattached' ? 'alone' : `at ${point.point.kind === 'subnet' ? 'subnet' : 'NIC'} ${point.point.name}`;
+        // A subnet's or NIC's own verdicts (NSG-010, NSG-011, NAT-001) rest on its associations, not on
+        // the NSGs' rules: only input about the point itself leaves them unjudged.
+        const structural = dependencyProblems(point.point);
+        if (point.point.kind === 'networkInterface') add(point.point.key, point.point.id, 'networkInterface', structural);
+        if (point.point.kind === 'subnet') add(point.point.key, point.point.id, 'subnet', structural);
+        if (point.point.subnetId !== undefined && point.point.kind === 'networkInterface') {
+          add(normalizeId(point.point.subnetId), point.point.subnetId, 'subnet', structural.map((r) => `NIC ${point.point.name}: ${r}`));
+        }
+        for (const slot of [point.point.subnetNsg, point.point.nicNsg]) {
+          if (slot.state !== 'present') continue;
+          const own = failedNsgReasons(slot.key);
+          add(slot.key, slot.id, 'networkSecurityGroup', point.unjudged.filter((r) => !own.includes(r)).map((r) => `${where}: ${r}`));
+        }
+      }
+      // The subnets and NICs that failed validation are attachment points nothing was judged at.
+      for (const bad of invalid.values()) {
+        if (bad.kind === 'subnet' || bad.kind === 'networkInterface') add(bad.key, bad.key, bad.kind, ['it failed validation (see the errors)']);
+        if (bad.kind === 'networkInterfaceIpConfiguration' && bad.parentKey !== undefined && !estate.networkInterfaces.has(bad.parentKey)) {
+          add(bad.parentKey, bad.parentKey, 'networkInterface', [`${bad.kind} ${nameOfKey(bad.key)} failed validation`]);
+        }
+      }
+      for (const resource of estate.networkSecurityGroups.values()) add(resource.key, resource.id, 'networkSecurityGroup', failedNsgReasons(resource.key));
+      return out;
     },
   };
 }
@@ -432,6 +512,10 @@ function termsSet(terms: readonly AddressTerm[], ctx: EvaluationContext): Addres
     }
   }
   return set;
+}
+
+function nameOfKey(key: string): string {
+  return key.split('/').pop() ?? key;
 }
 
 function nsgKeyOf(layer: Layer): string {

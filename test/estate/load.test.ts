@@ -479,7 +479,8 @@ describe('loadEstate: validation — the bad resource is reported, the rest goes
         type: 'Microsoft.Network/networkInterfaces',
         properties: { ipConfigurations: [{ name: 'ip', properties: { privateIPAddress: '10.0.0.256' } }] },
       },
-      error: { field: 'ipConfigurations[0].privateIPAddress', message: expect.stringContaining("'10.0.0.256' is not an IPv4 or IPv6 address") },
+      // The IP configuration is reported alone, by its own id; the NIC keeps its other configurations.
+      error: { field: 'privateIPAddress', message: expect.stringContaining("'10.0.0.256' is not an IPv4 or IPv6 address") },
     },
     {
       name: 'a reference without an id',
