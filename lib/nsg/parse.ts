@@ -5,6 +5,7 @@
  * a ResourceError naming the NSG, the rule and the field, and all of an NSG's problems are
  * reported together.
  */
+import { describeValue } from './describe-value.js';
 import type { ResourceError } from '../rules/finding.js';
 import { normalizeId } from '../rules/finding.js';
 import type {
@@ -161,15 +162,15 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
 
   const access = parseEnum(flat['access'], ACCESS);
   if (!present(flat['access'])) fail('access', 'access is missing (Allow or Deny)');
-  else if (!access) fail('access', `access ${JSON.stringify(flat['access'])} is neither Allow nor Deny`);
+  else if (!access) fail('access', `access ${describeValue(flat['access'])} is neither Allow nor Deny`);
 
   const direction = parseEnum(flat['direction'], DIRECTION);
   if (!present(flat['direction'])) fail('direction', 'direction is missing (Inbound or Outbound)');
-  else if (!direction) fail('direction', `direction ${JSON.stringify(flat['direction'])} is neither Inbound nor Outbound`);
+  else if (!direction) fail('direction', `direction ${describeValue(flat['direction'])} is neither Inbound nor Outbound`);
 
   const protocol = parseEnum(flat['protocol'], PROTOCOL);
   if (!present(flat['protocol'])) fail('protocol', 'protocol is missing (Tcp, Udp, Icmp, Esp, Ah or *)');
-  else if (!protocol) fail('protocol', `protocol ${JSON.stringify(flat['protocol'])} is not Tcp, Udp, Icmp, Esp, Ah or *`);
+  else if (!protocol) fail('protocol', `protocol ${describeValue(flat['protocol'])} is not Tcp, Udp, Icmp, Esp, Ah or *`);
 
   let priority: number | undefined;
   const rawPriority = flat['priority'];
@@ -178,7 +179,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     const value = typeof rawPriority === 'string' && /^\d+$/.test(rawPriority.trim()) ? Number(rawPriority) : rawPriority;
     if (site.effective && typeof value === 'number' && value >= 65000) isDefault = true;
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      fail('priority', `priority ${JSON.stringify(rawPriority)} is not an integer`);
+      fail('priority', `priority ${describeValue(rawPriority)} is not an integer`);
     } else if (!isDefault && (value < 100 || value > 4096)) {
       fail('priority', `priority ${value} is outside 100-4096`);
     } else if (isDefault && (value < 0 || value > 65535)) {
@@ -231,7 +232,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     for (const value of values) {
       const field = value === flat[singular] ? singular : plural;
       if (typeof value !== 'string') {
-        fail(field, `address entry ${JSON.stringify(value)} is not a string`);
+        fail(field, `address entry ${describeValue(value)} is not a string`);
         ok = false;
         continue;
       }
@@ -264,7 +265,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     for (const asg of Array.isArray(asgs) ? asgs : []) {
       const asgId = isRecord(asg) ? asg['id'] : undefined;
       if (typeof asgId !== 'string' || asgId.trim() === '') {
-        fail(asgField, `application security group entry ${JSON.stringify(asg)} has no id`);
+        fail(asgField, `application security group entry ${describeValue(asg)} has no id`);
         ok = false;
         continue;
       }

@@ -1,4 +1,5 @@
 /** Port sets (0–65535) and the port syntax of security rules: `*`, `N`, `N-M`, lists of those. */
+import { describeValue } from './describe-value.js';
 import type { PortSet } from './types.js';
 import {
   NUMBER_OPS,
@@ -30,7 +31,7 @@ function parsePortEntry(entry: unknown): { ok: true; lo: number; hi: number } | 
     if (Number.isInteger(entry) && entry >= 0 && entry <= MAX_PORT) return { ok: true, lo: entry, hi: entry };
     return { ok: false, message: `port ${String(entry)} is outside 0-65535` };
   }
-  if (typeof entry !== 'string') return { ok: false, message: `port entry ${JSON.stringify(entry)} is not a string` };
+  if (typeof entry !== 'string') return { ok: false, message: `port entry ${describeValue(entry)} is not a string` };
   const text = entry.trim();
   if (text === '*' || text.toLowerCase() === 'any') return { ok: true, lo: 0, hi: MAX_PORT };
   if (SINGLE.test(text)) {

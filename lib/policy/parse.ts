@@ -3,6 +3,7 @@
  * error names file:line:column and the field). The built-in rules go through the same validation
  * (compilePolicy) from their object form. Pure: text in, policies or errors out.
  */
+import { describeValue } from '../nsg/index.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { ALL_PORTS, FLOW_PROTOCOLS, addressToCidrs, formatPorts, parseAddressPrefix, parsePorts, portIsAll } from '../nsg/index.js';
 import type { Direction, FlowProtocol, PortSet } from '../nsg/index.js';
@@ -107,7 +108,7 @@ function describeNode(node: PNode): string {
     case 'seq':
       return 'a list';
     case 'scalar':
-      return node.value === null ? 'empty' : JSON.stringify(node.value);
+      return node.value === null ? 'empty' : describeValue(node.value);
     default: {
       const unreachable: never = node;
       return String(unreachable);

@@ -59,6 +59,20 @@ describe('evaluateEstate with only', () => {
 });
 
 describe('bad input', () => {
+  it('a network whose address space covers all of IPv4 (Internet empty there) is still judged, BAS-003 included', () => {
+    const files = ['gateways-and-groups', 'network-interfaces', 'network-security-groups', 'virtual-networks'].map((f) => ({
+      source: f,
+      json: JSON.parse(readFileSync(resolve(process.cwd(), `samples/estate/${f}.json`), 'utf8')) as { value: { name: string; properties: { addressSpace?: { addressPrefixes: string[] } } }[] },
+    }));
+    for (const vnet of files.find((f) => f.source === 'virtual-networks')?.json.value ?? []) {
+      vnet.properties.addressSpace?.addressPrefixes.push('0.0.0.0/1', '128.0.0.0/1');
+    }
+    const out = evaluateEstate(loadEstate(files));
+    expect(out.errors).toEqual([]);
+    expect(out.judged.length).toBe(full.judged.length);
+    expect(out.findings.filter((f) => f.ruleId === 'BAS-003').length).toBeGreaterThan(0);
+  });
+
   const bad = nsg('nsg-bad', [
     { name: 'too-early', priority: 50, source: '*', ports: '22' },
     { name: 'bad-port', priority: 200, source: '*', ports: '70000' },
