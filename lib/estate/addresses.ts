@@ -22,7 +22,7 @@ export function prefixProblem(text: string): string | undefined {
   const address = value.slice(0, slash);
   const lengthText = value.slice(slash + 1);
   if (addressProblem(address) !== undefined) return `'${text}' is not a CIDR prefix: bad address`;
-  if (!/^\d{1,3}$/.test(lengthText)) return `'${text}' is not a CIDR prefix: bad length`;
+  if (!/^(0|[1-9]\d{0,2})$/.test(lengthText)) return `'${text}' is not a CIDR prefix: bad length (a decimal number without leading zeros)`;
   const max = address.includes(':') ? 128 : 32;
   if (Number(lengthText) > max) return `'${text}' has a prefix length above ${max}`;
   return undefined;

@@ -115,7 +115,8 @@ export function parseAddressPrefix(text: string): PrefixParseResult {
   const maxLength = ip.family === 4 ? 32 : 128;
   let length = maxLength;
   if (lengthText !== undefined) {
-    if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > maxLength) {
+    // Plain decimal, no leading zeros: Azure refuses 0.0.0.0/00 and 10.0.0.0/024.
+    if (!/^(0|[1-9]\d{0,2})$/.test(lengthText) || Number(lengthText) > maxLength) {
       return { ok: false, message: `'${trimmed}' has an invalid prefix length (0-${maxLength})` };
     }
     length = Number(lengthText);

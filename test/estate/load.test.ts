@@ -463,6 +463,11 @@ describe('loadEstate: validation — the bad resource is reported, the rest goes
       error: { field: 'addressPrefix', message: expect.stringContaining("'10.0.0.0/33' has a prefix length above 32") },
     },
     {
+      name: 'a subnet prefix length with a leading zero',
+      resource: { id: `${SUB}/virtualNetworks/v/subnets/s`, properties: { addressPrefix: '0.0.0.0/00' } },
+      error: { field: 'addressPrefix', message: expect.stringContaining("'0.0.0.0/00' is not a CIDR prefix: bad length") },
+    },
+    {
       name: 'a subnet without any prefix',
       resource: { id: `${SUB}/virtualNetworks/v/subnets/s`, name: 's', properties: {} },
       error: { field: 'addressPrefix', message: expect.stringContaining('neither addressPrefix nor addressPrefixes') },
