@@ -3,7 +3,7 @@
  * decisions and analyses never resolve a name twice. Memoised per (context, NSG).
  */
 import type { AddressSet, AddressTerm, EvaluationContext, FlowProtocol, Nsg, PortSet, RuleProtocol, RuleRef, SecurityRule } from './types.js';
-import { NO_ADDRESS, addressIsEmpty, addressUnion, type Ip, parseIp, tagContains } from './addresses.js';
+import { NO_ADDRESS, addressIsEmpty, addressUnionAll, type Ip, parseIp, tagContains } from './addresses.js';
 import { namedSet, namedSetKind } from './context.js';
 import { containsPoint } from './intervals.js';
 import { portIsAll } from './ports.js';
@@ -36,7 +36,7 @@ export function compileNsg(nsg: Nsg, ctx: EvaluationContext): CompiledNsg {
   const unresolvedTags = new Map<string, string>();
   const emptyAsgs = new Map<string, string>();
   const resolve = (terms: readonly AddressTerm[]): AddressSet => {
-    let set = NO_ADDRESS;
+    const parts: AddressSet[] = [];
     for (const term of terms) {
       let part: AddressSet;
       switch (term.kind) {
@@ -62,9 +62,9 @@ export function compileNsg(nsg: Nsg, ctx: EvaluationContext): CompiledNsg {
           throw new Error(`unknown address term ${JSON.stringify(unreachable)}`);
         }
       }
-      set = terms.length === 1 ? part : addressUnion(set, part);
+      parts.push(part);
     }
-    return set;
+    return addressUnionAll(parts);
   };
   const compileRule = (rule: SecurityRule): CompiledRule => ({
     rule,

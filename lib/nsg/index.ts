@@ -34,6 +34,7 @@ export {
   addressesFromPrefixes,
   tagAtom,
   addressUnion,
+  addressUnionAll,
   addressIntersect,
   addressDifference,
   addressIsEmpty,
@@ -68,6 +69,7 @@ export {
   mergeRules,
   defaultRules,
   DEFAULT_RULE_NAMES,
+  NSG_LIMITS,
 } from './parse.js';
 
 export { parseFlow, evaluateFlow, evaluateComposed, toWitness } from './evaluate.js';

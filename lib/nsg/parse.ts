@@ -328,6 +328,60 @@ function lastSegment(id: string): string {
  * Orders the rules, adds the default rules the input did not list, and checks that priorities
  * are unique per direction. Errors name the NSG, the later rule and `priority`.
  */
+/**
+ * Azure's documented limits on what one NSG may hold ("Networking limits - Azure Resource
+ * Manager", Azure subscription and service limits: learn.microsoft.com/azure/azure-resource-manager/
+ * management/azure-subscription-service-limits#azure-resource-manager-virtual-networking-limits).
+ * Input beyond them never came from Azure: it is refused, not evaluated at any cost.
+ */
+export const NSG_LIMITS = {
+  /** NSG rules per NSG. */
+  rulesPerNsg: 1_000,
+  /** IP addresses and ranges specified for source or destination in a security group (each side separately). */
+  prefixesPerNsgSide: 4_000,
+  /** Application security groups referenced as source/destination per NSG rule. */
+  asgsPerRule: 10,
+  /** Application security groups that can be specified within all security rules of an NSG. */
+  asgsPerNsg: 100,
+} as const;
+
+function limitErrors(id: string, rules: readonly SecurityRule[]): ResourceError[] {
+  const errors: ResourceError[] = [];
+  const custom = rules.filter((r) => !r.isDefault);
+  if (custom.length > NSG_LIMITS.rulesPerNsg) {
+    errors.push({ resourceId: id, field: 'securityRules', message: `the NSG has ${custom.length} security rules; Azure allows at most ${NSG_LIMITS.rulesPerNsg} per NSG` });
+  }
+  const asgs = new Set<string>();
+  for (const side of ['source', 'destination'] as const) {
+    let prefixes = 0;
+    for (const rule of custom) {
+      const terms = rule[side];
+      prefixes += terms.filter((t) => t.kind === 'prefix').length;
+      const ruleAsgs = terms.filter((t) => t.kind === 'asg');
+      for (const term of ruleAsgs) asgs.add(term.id);
+      if (ruleAsgs.length > NSG_LIMITS.asgsPerRule) {
+        errors.push({
+          resourceId: id,
+          rule: rule.name,
+          field: `${side}ApplicationSecurityGroups`,
+          message: `rule ${rule.name} names ${ruleAsgs.length} ${side} application security groups; Azure allows at most ${NSG_LIMITS.asgsPerRule} per rule`,
+        });
+      }
+    }
+    if (prefixes > NSG_LIMITS.prefixesPerNsgSide) {
+      errors.push({
+        resourceId: id,
+        field: `${side}AddressPrefixes`,
+        message: `the NSG's rules name ${prefixes} ${side} addresses and ranges; Azure allows at most ${NSG_LIMITS.prefixesPerNsgSide} per NSG`,
+      });
+    }
+  }
+  if (asgs.size > NSG_LIMITS.asgsPerNsg) {
+    errors.push({ resourceId: id, field: 'applicationSecurityGroups', message: `the NSG's rules name ${asgs.size} application security groups; Azure allows at most ${NSG_LIMITS.asgsPerNsg} per NSG` });
+  }
+  return errors;
+}
+
 function assemble(id: string, name: string, rules: readonly SecurityRule[]): { nsg: Nsg; errors: ResourceError[] } {
   const errors: ResourceError[] = [];
   const listed = new Set(rules.map((r) => r.name.toLowerCase()));
@@ -426,6 +480,8 @@ export function parseNsg(raw: unknown, options: { id?: string } = {}): NsgParseR
       if (outcome.rule) rules.push(outcome.rule);
     }
   }
+  // Effective rules (Azure's own expansion of service tags) are not bound by what a user may write.
+  if (effective === undefined) errors.push(...limitErrors(id, rules));
   const assembled = assemble(id, name, rules);
   errors.push(...assembled.errors);
   if (errors.length > 0) return { ok: false, errors };

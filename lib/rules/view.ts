@@ -30,6 +30,7 @@ import {
   addressIsEmpty,
   addressIsSubset,
   addressUnion,
+  addressUnionAll,
   addressesFromPrefixes,
   analyzeRegion,
   createContext,
@@ -491,19 +492,19 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
 
 /** The addresses a rule's source or destination terms stand for in a context. */
 function termsSet(terms: readonly AddressTerm[], ctx: EvaluationContext): AddressSet {
-  let set: AddressSet = NO_ADDRESS;
+  const parts: AddressSet[] = [];
   for (const term of terms) {
     switch (term.kind) {
       case 'any':
         return namedSet(ctx, '*');
       case 'prefix':
-        set = addressUnion(set, term.set);
+        parts.push(term.set);
         break;
       case 'tag':
-        set = addressUnion(set, namedSet(ctx, term.key));
+        parts.push(namedSet(ctx, term.key));
         break;
       case 'asg':
-        set = addressUnion(set, ctx.asgAddresses.get(term.id) ?? NO_ADDRESS);
+        parts.push(ctx.asgAddresses.get(term.id) ?? NO_ADDRESS);
         break;
       default: {
         const unreachable: never = term;
@@ -511,7 +512,7 @@ function termsSet(terms: readonly AddressTerm[], ctx: EvaluationContext): Addres
       }
     }
   }
-  return set;
+  return addressUnionAll(parts);
 }
 
 function nameOfKey(key: string): string {
