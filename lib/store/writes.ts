@@ -9,6 +9,7 @@ import { normalizeId, type EvaluationResult } from '../rules/finding.js';
 import { contentOf, findingEntity, historyEntity, stateFromEntity, suppressionEntity, suppressionFromEntity, transitionOf, SUPPRESSION_PARTITION } from './entity.js';
 import { FINDING_ROW_PREFIX, findingRowKey, partitionOfKey, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
 import { decide, type Decision, type Observation } from './lifecycle.js';
+import { outboxEntity } from './outbox.js';
 import { isActive, validateSuppression } from './suppressions.js';
 import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import { FINDING_ROWS, StoreError, assertNever, describe, isConflict, type Known, type StoreTables } from './tables.js';
@@ -105,9 +106,11 @@ export function createWritePath(tables: StoreTables): WritePath {
         const writeNonce = randomUUID();
         onAttempt({ transition, writeNonce });
         const row = findingEntity(decision.next, decision.contentHash, next, writeNonce);
+        // The transition, its history row and its pending notification: all three or none.
         const actions: TransactionAction[] = [
           known.state && known.etag ? ['update', row, 'Merge', { etag: known.etag }] : ['create', row],
           ['create', historyEntity(transition)],
+          ['create', outboxEntity(transition, at)],
         ];
         await findings.submitTransaction(actions);
         return transition;
