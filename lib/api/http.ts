@@ -77,11 +77,12 @@ export function unavailable(message: string): ApiError {
 }
 
 /** Size check for transports that know the length before reading (Content-Length). */
-export function bodyTooLarge(bytes: number): ApiError {
+/** 413 naming the limit of the endpoint that refused the body (the webhook's is Event Grid's 1 MB). */
+export function bodyTooLarge(bytes: number, limit: number = MAX_BODY_BYTES): ApiError {
   return {
     status: 413,
     code: 'payloadTooLarge',
-    message: `request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes`,
+    message: `request body is ${bytes} bytes; the limit is ${limit} bytes`,
   };
 }
 

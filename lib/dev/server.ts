@@ -68,7 +68,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, options: DevSe
   const limit = isWebhook ? MAX_EVENT_BODY_BYTES : MAX_BODY_BYTES;
   const body = await readBody(req, limit);
   if (!body.ok) {
-    send(res, errorResponse(bodyTooLarge(body.bytes)), { connection: 'close' });
+    send(res, errorResponse(bodyTooLarge(body.bytes, limit)), { connection: 'close' });
     return;
   }
   const request: ApiRequest = {

@@ -87,12 +87,15 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
 
     const isValidation = header(request, 'aeg-event-type')?.toLowerCase() === 'subscriptionvalidation';
     const validation = parsed.events.find((e) => e.kind === 'subscriptionValidation');
+    const changes = parsed.events.filter((e) => e.kind === 'change').length;
     if (isValidation || validation !== undefined) {
       if (validation === undefined || validation.kind !== 'subscriptionValidation') {
         const reason = parsed.errors[0]?.message ?? 'no Microsoft.EventGrid.SubscriptionValidationEvent in the body';
         return badRequest('invalidField', `subscription validation failed: ${reason}`);
       }
-      return jsonResponse(200, validationResponse(validation.validationCode));
+      // Event Grid sends the validation alone; a batch that also carries changes gets both: the
+      // validation answered and the changes handed over (below), so none is dropped silently.
+      if (changes === 0) return jsonResponse(200, validationResponse(validation.validationCode));
     }
 
     if (parsed.events.length === 0) {
@@ -119,8 +122,14 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
       try {
         await options.deliver(item as Record<string, unknown>);
       } catch (error) {
-        // 503: Event Grid retries the delivery; duplicates are harmless (evaluations re-read state).
         options.onDelivery?.(report);
+        // Storage refused the request itself (400, 413): a retry can never succeed, and Event Grid
+        // does not retry a 400 (Event Grid message delivery and retry: webhook error codes).
+        const status = typeof error === 'object' && error !== null && 'statusCode' in error ? (error as { statusCode: unknown }).statusCode : undefined;
+        if (status === 400 || status === 413) {
+          return badRequest('invalidField', `event ${event.change.eventId} can never be handled: ${error instanceof Error ? error.message.slice(0, 500) : String(error)}`);
+        }
+        // 503: Event Grid retries the delivery; duplicates are harmless (evaluations re-read state).
         return errorResponse(
           { status: 503, code: 'unavailable', message: `event ${event.change.eventId} could not be handed over: ${error instanceof Error ? error.message : String(error)}` },
           { 'retry-after': '5' },
@@ -130,6 +139,7 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
     }
     options.onDelivery?.(report);
     return jsonResponse(200, {
+      ...(validation?.kind === 'subscriptionValidation' ? validationResponse(validation.validationCode) : {}),
       received: report.received,
       delivered: report.delivered,
       ignored: report.ignored,
