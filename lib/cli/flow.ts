@@ -319,15 +319,20 @@ function lookup<T extends { id: string; name: string }>(
   const wanted = text.trim();
   if (wanted.startsWith('/')) {
     const found = byId.get(normalizeId(wanted));
-    return found ? { ok: true, value: found } : { ok: false, error: `no ${what} with id ${wanted} in the estate` };
+    return found ? { ok: true, value: found } : { ok: false, error: `no ${what} with id ${bounded(wanted)} in the estate` };
   }
   const candidates = byName.get(wanted.toLowerCase()) ?? [];
   if (candidates.length === 1 && candidates[0]) return { ok: true, value: candidates[0] };
-  if (candidates.length === 0) return { ok: false, error: `no ${what} named '${wanted}' in the estate (${byId.size} loaded)` };
+  if (candidates.length === 0) return { ok: false, error: `no ${what} named '${bounded(wanted)}' in the estate (${byId.size} loaded)` };
   return {
     ok: false,
-    error: `${what} name '${wanted}' is ambiguous: ${candidates.map((c) => c.id).join(', ')}; give the id instead`,
+    error: `${what} name '${bounded(wanted)}' is ambiguous: ${candidates.map((c) => c.id).join(', ')}; give the id instead`,
   };
+}
+
+/** Untrusted text in an answer, cut to a length a person reads. */
+function bounded(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** Builds and validates the flow; `source` may carry its port (`ip:port`, `[v6]:port`) when `sourcePort` is absent. */
@@ -359,13 +364,13 @@ export function splitEndpoint(text: string): { ok: true; ip: string; port?: stri
   const value = text.trim();
   if (value.startsWith('[')) {
     const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-    if (!match?.[1]) return { ok: false, error: `'${text}' is not [IPv6]:PORT` };
+    if (!match?.[1]) return { ok: false, error: `'${bounded(text)}' is not [IPv6]:PORT` };
     return match[2] === undefined ? { ok: true, ip: match[1] } : { ok: true, ip: match[1], port: match[2] };
   }
   const colons = value.split(':').length - 1;
   if (colons === 1) {
     const [ip = '', port = ''] = value.split(':');
-    if (!/^\d+$/.test(port)) return { ok: false, error: `'${text}': the port '${port}' is not a number` };
+    if (!/^\d+$/.test(port)) return { ok: false, error: `'${bounded(text)}': the port '${bounded(port)}' is not a number` };
     return { ok: true, ip, port };
   }
   return { ok: true, ip: value };

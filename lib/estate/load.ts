@@ -7,6 +7,7 @@
  * winning; a child older than a parent snapshot that lists its children inline, and does not
  * list that child, was deleted since and is dropped.
  */
+import { boundedText } from '../nsg/describe-value.js';
 import { normalizeId, type ResourceError } from '../rules/finding.js';
 import { addressProblem, prefixProblem } from './addresses.js';
 import { ARM_TYPE_OF_KIND, childId, kindOfId, parentId, parseArmId, type ResourceKind } from './arm-id.js';
@@ -162,6 +163,8 @@ function addRecord(builder: Builder, raw: JsonObject, kind: ResourceKind, origin
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
     markInvalid(builder, normalizeId(id), kind, CHILD_KINDS.has(kind) ? parentId(id) : undefined, raw);
+    // Its list of subnets or IP configurations cannot be read: which NSGs it names is unknown.
+    if (/^(subnets|ipConfigurations)$/.test(error.field)) builder.invalid.get(normalizeId(id))?.nsgReferences.push('*');
   }
 }
 
@@ -184,11 +187,34 @@ function markInvalid(builder: Builder, key: string, kind: ResourceKind, parent: 
 }
 
 function invalidResource(key: string, kind: ResourceKind, parent: string | undefined, raw: JsonObject): InvalidResource {
-  return { key, kind, parentKey: parent === undefined ? undefined : normalizeId(parent), nsgReferences: nsgReferencesOf(raw) };
+  return { key, kind, parentKey: parent === undefined ? undefined : normalizeId(parent), nsgReferences: nsgReferencesOf(raw), references: idsIn(raw) };
+}
+
+const ARM_ID_START = /^\/subscriptions\/[^/]+\/resourcegroups\//i;
+
+/** The ARM ids a value holds, walked to a bounded depth and count (the input is untrusted). */
+function idsIn(value: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (found.size >= 500 || depth > 8) return;
+    if (typeof v === 'string') {
+      if (v.length <= 2048 && ARM_ID_START.test(v)) found.add(normalizeId(v));
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const item of v.slice(0, 1000)) walk(item, depth + 1);
+      return;
+    }
+    if (isObject(v)) for (const item of Object.values(v).slice(0, 1000)) walk(item, depth + 1);
+  };
+  walk(value, 0);
+  return [...found];
 }
 
 /** The NSG a resource that failed validation names, read as far as it can be: `*` when it cannot. */
 function nsgReferencesOf(raw: JsonObject): string[] {
+  // A properties bag that is not an object hides whatever it held.
+  if (raw['properties'] !== undefined && raw['properties'] !== null && !isObject(raw['properties'])) return ['*'];
   let value: unknown;
   try {
     value = flatten(raw)['networkSecurityGroup'];
@@ -204,8 +230,8 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: Resource
   switch (kind) {
     case 'virtualNetwork': {
       // Subnets and peerings are resources of their own: a bad one is reported alone.
-      const subnets = childArray(flat, 'subnets');
-      const peerings = childArray(flat, 'virtualNetworkPeerings');
+      const subnets = childItems(flat, 'subnets');
+      const peerings = childItems(flat, 'virtualNetworkPeerings');
       const subnetChildren =
         subnets?.map((s, i) => guardedChild(builder, s, id, 'subnets', i, origin, subnetChild)) ?? [];
       const peeringChildren =
@@ -256,7 +282,7 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: Resource
       return;
     }
     case 'networkInterface': {
-      const configs = childArray(flat, 'ipConfigurations');
+      const configs = childItems(flat, 'ipConfigurations');
       // An IP configuration is a resource of its own: a bad one is reported alone.
       const children =
         configs?.map((c, i) => guardedChild(builder, c, id, 'ipConfigurations', i, origin, ipConfigurationChild)) ?? [];
@@ -304,7 +330,7 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: Resource
 /** Reads one inline child; a failure is reported on the child and leaves a tombstone. */
 function guardedChild<T>(
   builder: Builder,
-  raw: JsonObject,
+  raw: JsonObject | undefined,
   parent: string,
   segment: string,
   index: number,
@@ -312,6 +338,12 @@ function guardedChild<T>(
   read: (raw: JsonObject, parent: string, field: string, origin: Origin, ownId: string) => Child<T>,
 ): Child<T> {
   const kind = KIND_OF_SEGMENT[segment] ?? 'subnet';
+  if (raw === undefined) {
+    // Not even an object: reported on the parent; what it named cannot be read.
+    const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
+    report(builder, parent, `${segment}[${index}]`, `${segment}[${index}] is not an object (in ${origin.source})`);
+    return tombstone(key, parent, origin, { key, kind, parentKey: normalizeId(parent), nsgReferences: ['*'], references: [] });
+  }
   let id: string;
   try {
     id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
@@ -365,7 +397,7 @@ function tags(value: unknown): Record<string, string> {
 
 function parentOf(id: string): string {
   const parent = parentId(id);
-  if (parent === undefined) throw new InvalidField('id', `'${id}' has no parent resource`);
+  if (parent === undefined) throw new InvalidField('id', `'${boundedText(id)}' has no parent resource`);
   return parent;
 }
 
@@ -380,6 +412,14 @@ function childArray(flat: JsonObject, field: string): JsonObject[] | undefined {
   });
 }
 
+/** Like childArray, but an item that is not an object is undefined (reported alone by guardedChild). */
+function childItems(flat: JsonObject, field: string): (JsonObject | undefined)[] | undefined {
+  const value = flat[field];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new InvalidField(field, `${field} is not an array`);
+  return value.map((item) => (isObject(item) ? item : undefined));
+}
+
 /** The child's id: its own, or parent/segment/name for inline children that carry only a name. */
 function inlineChildId(child: JsonObject, parent: string, segment: string, field: string): string {
   const id = child['id'];
@@ -388,7 +428,7 @@ function inlineChildId(child: JsonObject, parent: string, segment: string, field
     // A child id is its parent's id plus exactly `/segment/name`.
     const rest = own.slice(parent.length);
     if (own.slice(0, parent.length).toLowerCase() !== parent.toLowerCase() || rest.split('/').length !== 3 || !rest.startsWith('/')) {
-      throw new InvalidField(`${field}.id`, `${field}.id '${own}' is not a child of '${parent}'`);
+      throw new InvalidField(`${field}.id`, `${field}.id '${boundedText(own)}' is not a child of '${boundedText(parent)}'`);
     }
     return own;
   }
@@ -539,7 +579,7 @@ function reference(flat: JsonObject, field: string, label: string = field): ArmR
 function toReference(value: unknown, label: string): ArmReference {
   const id = isObject(value) ? value['id'] : value;
   if (typeof id !== 'string' || id.trim() === '') throw new InvalidField(label, `${label} has no id`);
-  if (!parseArmId(id)) throw new InvalidField(label, `${label} '${id}' is not an ARM resource id`);
+  if (!parseArmId(id)) throw new InvalidField(label, `${label} '${boundedText(id)}' is not an ARM resource id`);
   return ref(id.trim());
 }
 

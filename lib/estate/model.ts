@@ -147,6 +147,8 @@ export interface InvalidResource {
   parentKey: string | undefined;
   /** Normalised ids of the NSGs its input names, as far as they can be read; `*` when unreadable. */
   nsgReferences: string[];
+  /** Normalised ARM ids anywhere in its input (a NAT gateway's or Bastion's subnets, ...), bounded. */
+  references: string[];
 }
 
 export interface Estate extends EstateResources {

@@ -3,6 +3,7 @@
  * have no address data (DESIGN §3). Parsing of IP literals and CIDR prefixes, set algebra,
  * counting, sampling and display.
  */
+import { boundedText } from './describe-value.js';
 import ipaddr from 'ipaddr.js';
 import type { AddressCount, AddressSet, TagSet } from './types.js';
 import {
@@ -111,13 +112,13 @@ export function parseAddressPrefix(text: string): PrefixParseResult {
   const addressText = slash < 0 ? trimmed : trimmed.slice(0, slash);
   const lengthText = slash < 0 ? undefined : trimmed.slice(slash + 1);
   const ip = parseIp(addressText);
-  if (!ip) return { ok: false, message: `'${trimmed}' is not an IPv4 or IPv6 address or CIDR prefix` };
+  if (!ip) return { ok: false, message: `'${boundedText(trimmed)}' is not an IPv4 or IPv6 address or CIDR prefix` };
   const maxLength = ip.family === 4 ? 32 : 128;
   let length = maxLength;
   if (lengthText !== undefined) {
     // Plain decimal, no leading zeros: Azure refuses 0.0.0.0/00 and 10.0.0.0/024.
     if (!/^(0|[1-9]\d{0,2})$/.test(lengthText) || Number(lengthText) > maxLength) {
-      return { ok: false, message: `'${trimmed}' has an invalid prefix length (0-${maxLength})` };
+      return { ok: false, message: `'${boundedText(trimmed)}' has an invalid prefix length (0-${maxLength})` };
     }
     length = Number(lengthText);
   }

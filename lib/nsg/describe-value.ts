@@ -67,3 +67,8 @@ export function describeValue(value: unknown, limits: DescribeLimits = {}): stri
   walk(value, 0);
   return out.length > maxLength ? `${out.slice(0, Math.max(maxLength - 1, 0))}…` : out;
 }
+
+/** Untrusted text quoted in a message, cut to `max` characters (an ellipsis marks the cut). */
+export function boundedText(text: string, max = 200): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,5 +1,5 @@
 /** First-match decisions on concrete flows, for one NSG and for a NIC's subnet + NIC NSGs. */
-import { describeValue } from './describe-value.js';
+import { boundedText, describeValue } from './describe-value.js';
 import type { WitnessFlow } from '../rules/finding.js';
 import type {
   ComposedDecision,
@@ -46,7 +46,7 @@ export function parseFlow(raw: unknown): FlowParseResult {
     }
     const text = value.trim();
     if (!parseIp(text) && !TAG_LIKE.test(text)) {
-      errors.push({ field, message: `'${text}' is not an IPv4 or IPv6 address` });
+      errors.push({ field, message: `'${boundedText(text)}' is not an IPv4 or IPv6 address` });
       return undefined;
     }
     return text;

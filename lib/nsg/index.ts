@@ -5,7 +5,7 @@
  */
 export type * from './types.js';
 export { FLOW_PROTOCOLS, DIRECTIONS } from './types.js';
-export { describeValue, type DescribeLimits } from './describe-value.js';
+export { boundedText, describeValue, type DescribeLimits } from './describe-value.js';
 
 export {
   ALL_PORTS,

@@ -5,7 +5,7 @@
  * a ResourceError naming the NSG, the rule and the field, and all of an NSG's problems are
  * reported together.
  */
-import { describeValue } from './describe-value.js';
+import { boundedText, describeValue } from './describe-value.js';
 import type { ResourceError } from '../rules/finding.js';
 import { normalizeId } from '../rules/finding.js';
 import type {
@@ -251,14 +251,14 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
             resourceId: site.resourceId,
             rule: ruleLabel,
             field,
-            message: `rule ${ruleLabel}: prefix '${text}' has host bits set; read as its network`,
+            message: `rule ${ruleLabel}: prefix '${boundedText(text)}' has host bits set; read as its network`,
           });
         }
         terms.push({ kind: 'prefix', text, set: parsed.set });
       } else if (TAG_NAME.test(text)) {
         terms.push({ kind: 'tag', text, key: text.toLowerCase() });
       } else {
-        fail(field, `'${text}' is not an address, a CIDR prefix, * or a service tag name`);
+        fail(field, `'${boundedText(text)}' is not an address, a CIDR prefix, * or a service tag name`);
         ok = false;
       }
     }

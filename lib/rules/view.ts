@@ -196,10 +196,41 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   const invalidChildren = new Map<string, string[]>();
   const namedByInvalid = new Map<string, string[]>();
   let unreadableReference: string | undefined;
+  // A NAT gateway or Bastion that failed validation: which subnets it serves is unknown, so the
+  // subnets it names are not judged (NAT-001, NAT-002), nor any network a Bastion serves (BAS-*).
+  const subnetsNamedByInvalid = new Map<string, string>();
+  const networksServedByInvalid = new Map<string, string>();
   for (const bad of invalid.values()) {
     const what = `${bad.kind} ${nameOfKey(bad.key)}`;
+    // A NIC IP configuration that failed: the NIC's NSG and the subnet it names (any subnet's NSG,
+    // when it names none that can be read) miss their verdict at that NIC.
+    // A NIC that failed likewise (its own NSG is in nsgReferences).
+    if ((bad.kind === 'networkInterfaceIpConfiguration' && bad.parentKey !== undefined) || bad.kind === 'networkInterface') {
+      const nicNsg = bad.parentKey === undefined ? undefined : estate.networkInterfaces.get(bad.parentKey)?.networkSecurityGroup?.key;
+      if (nicNsg !== undefined) namedByInvalid.set(nicNsg, [...(namedByInvalid.get(nicNsg) ?? []), what]);
+      const subnets = bad.references.filter((ref) => ref.includes('/subnets/'));
+      if (subnets.length === 0) unreadableReference ??= what;
+      for (const ref of subnets) subnetsNamedByInvalid.set(ref, what);
+    }
+    // A Bastion's own subnet that failed: which networks the Bastion serves, and from where, is unknown.
+    if (bad.kind === 'subnet' && bad.parentKey !== undefined && nameOfKey(bad.key) === 'azurebastionsubnet') networksServedByInvalid.set(bad.parentKey, what);
+    if (bad.kind === 'bastionHost' && !bad.references.some((ref) => ref.includes('/subnets/'))) {
+      // Its subnet cannot be read: it may be in any network with an AzureBastionSubnet.
+      for (const subnet of estate.subnets.values()) {
+        if (subnet.name.toLowerCase() === 'azurebastionsubnet') networksServedByInvalid.set(subnet.virtualNetwork.key, what);
+      }
+    }
+    if (bad.kind === 'natGateway' || bad.kind === 'bastionHost') {
+      for (const ref of bad.references) {
+        if (!ref.includes('/subnets/') || ref === bad.key) continue;
+        subnetsNamedByInvalid.set(ref, what);
+        if (bad.kind === 'bastionHost') networksServedByInvalid.set(ref.slice(0, ref.indexOf('/subnets/')), what);
+      }
+    }
     if (bad.parentKey !== undefined) invalidChildren.set(bad.parentKey, [...(invalidChildren.get(bad.parentKey) ?? []), what]);
-    for (const nsgKey of bad.nsgReferences) {
+    // Any NSG its input names (a network's subnets', a NIC's) misses what it would have judged there.
+    const namedNsgs = bad.references.filter((ref) => ref.includes('/providers/microsoft.network/networksecuritygroups/') && !ref.includes('/securityrules/') && ref !== bad.key);
+    for (const nsgKey of [...new Set([...bad.nsgReferences, ...namedNsgs])]) {
       if (nsgKey === '*') unreadableReference ??= what;
       else namedByInvalid.set(nsgKey, [...(namedByInvalid.get(nsgKey) ?? []), what]);
     }
@@ -212,11 +243,22 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     const reasons: string[] = [];
     if (invalid.has(point.key) && point.kind !== 'unattached') reasons.push(`${point.kind} ${point.name} failed validation`);
     if (point.subnetId !== undefined && invalid.has(normalizeId(point.subnetId))) reasons.push(`subnet ${nameOfKey(point.subnetId)} failed validation`);
+    const namedBy = point.subnetId !== undefined ? subnetsNamedByInvalid.get(normalizeId(point.subnetId)) : undefined;
+    if (namedBy !== undefined) reasons.push(`${namedBy}, which names subnet ${nameOfKey(point.subnetId ?? '')}, failed validation`);
     if (point.kind === 'networkInterface') {
       for (const what of invalidChildren.get(point.key) ?? []) reasons.push(`${what} of NIC ${point.name} failed validation`);
     }
     const scope = point.virtualNetwork;
     const vnetKey = scope.kind === 'known' ? scope.virtualNetwork.key : scope.virtualNetworkId !== undefined ? normalizeId(scope.virtualNetworkId) : undefined;
+    const served = [vnetKey, ...(scope.kind === 'known' ? scope.peers.map((p) => p.key) : [])].flatMap((k) => {
+      const by = k === undefined ? undefined : networksServedByInvalid.get(k);
+      return by === undefined ? [] : [`${by}, which serves virtual network ${nameOfKey(k ?? '')}, failed validation`];
+    });
+    reasons.push(...served);
+    // What a peered network brings (its address space, a Bastion that serves this one) is unknown too.
+    if (scope.kind === 'known') {
+      for (const peer of scope.peers) if (invalid.has(peer.key)) reasons.push(`peered virtual network ${nameOfKey(peer.key)} failed validation`);
+    }
     if (vnetKey !== undefined) {
       if (invalid.has(vnetKey)) reasons.push(`virtual network ${nameOfKey(vnetKey)} failed validation`);
       for (const what of invalidChildren.get(vnetKey) ?? []) {
@@ -480,7 +522,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
       // The subnets and NICs that failed validation are attachment points nothing was judged at.
       for (const bad of invalid.values()) {
         if (bad.kind === 'subnet' || bad.kind === 'networkInterface') add(bad.key, bad.key, bad.kind, ['it failed validation (see the errors)']);
-        if (bad.kind === 'networkInterfaceIpConfiguration' && bad.parentKey !== undefined && !estate.networkInterfaces.has(bad.parentKey)) {
+        if (bad.kind === 'networkInterfaceIpConfiguration' && bad.parentKey !== undefined) {
           add(bad.parentKey, bad.parentKey, 'networkInterface', [`${bad.kind} ${nameOfKey(bad.key)} failed validation`]);
         }
       }
