@@ -101,6 +101,14 @@ describe('nsgwatch scan: json', () => {
     expect((await scan([file, '--allow-unjudged'])).code).toBe(1);
   });
 
+  it('reports a rule field nested 100,000 deep as an input error, not a stack trace', async () => {
+    const text = JSON.stringify(vm({ subnetNsg: [{ name: 'ssh', priority: 100, source: '*', ports: '22' }] })).replace('"protocol":"Tcp"', `"protocol":${'['.repeat(100_000)}"Tcp"${']'.repeat(100_000)}`);
+    const { code, out } = await scan([write('deep.json', text), '--format', 'json']);
+    expect(code).toBe(2);
+    const json = JSON.parse(out) as JsonOut;
+    expect(json.errors).toEqual([expect.objectContaining({ resourceId: expect.stringMatching(/nsg-subnet$/), rule: 'ssh', field: 'protocol', message: expect.stringContaining('[[[…]]]') })]);
+  });
+
   it('never passes a gate on what it could not judge: an invalid NIC NSG leaves the point unjudged, exit 2', async () => {
     const file = write('nic-invalid.json', vm({
       subnetNsg: [{ name: 'ssh', priority: 100, source: '*', ports: '22' }],
