@@ -16,6 +16,7 @@ import {
   type AlertSummary,
   type SinkOutcome,
 } from './types.js';
+import { errorMessage } from '../nsg/index.js';
 
 export const DEFAULT_DIGEST_THRESHOLD = 20;
 const DEFAULT_DIGEST_TOP = 10;
@@ -87,8 +88,13 @@ export function buildDigest(alerts: readonly AlertSummary[], top: number, at: st
   return digest;
 }
 
+/** A digest is dated by its latest transition, so resending the same digest makes the same message. */
+function latestOf(alerts: readonly AlertSummary[]): string {
+  return alerts.reduce((latest, a) => (a.at > latest ? a.at : latest), '');
+}
+
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 export function createAlerter(options: AlerterOptions): Alerter {
@@ -114,7 +120,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     if (mine.length === 0) return { sink: sink.name, status: 'nothingToSend' };
     const digest = sink.digests !== false && mine.length > threshold;
     const messages: AlertMessage[] = digest
-      ? [{ kind: 'digest', digest: buildDigest(mine, top, new Date().toISOString(), options.dashboardUrl) }]
+      ? [{ kind: 'digest', digest: buildDigest(mine, top, latestOf(mine), options.dashboardUrl) }]
       : mine.map((alert) => ({ kind: 'transition', alert }));
     try {
       await sink.send(messages);
@@ -139,6 +145,21 @@ export function createAlerter(options: AlerterOptions): Alerter {
       recordLatency(summaries);
       // allSettled would hide nothing here: deliver() never rejects.
       return Promise.all(options.sinks.map((sink) => deliver(sink, summaries)));
+    },
+    sinkNames: () => options.sinks.map((s) => s.name),
+    async deliverTo(name, transitions) {
+      const sink = options.sinks.find((s) => s.name === name);
+      if (!sink) return { sink: name, status: 'failed', error: `no sink named ${name}`, digest: false };
+      if (transitions.length === 0) return { sink: name, status: 'nothingToSend' };
+      return deliver(sink, transitions.map((t) => summarize(t, options.dashboardUrl)));
+    },
+    recordLatency(transitions) {
+      recordLatency(transitions.map((t) => summarize(t, options.dashboardUrl)));
+    },
+    recordPendingNotifications(pending) {
+      if (!metrics) return;
+      metrics.trackMetric(METRICS.pendingNotifications, pending.count);
+      metrics.trackMetric(METRICS.oldestPendingNotificationAgeMs, pending.oldestAgeMs);
     },
     recordEvaluation(metric) {
       if (!metrics) return;

@@ -3,11 +3,11 @@
  * ticketing system can subscribe. Each event's id is derived from the transition, so a resend is
  * recognisable as the same event (CloudEvents: id + source identify an event).
  */
-import { createHash } from 'node:crypto';
 import { EventGridPublisherClient, type AzureKeyCredential, type EventGridPublisherClientOptions, type SendCloudEventInput } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
 import { CLOUD_EVENT_TYPES } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
+import { messageIdOf } from './message-id.js';
 import type { AlertDigest, AlertMessage, AlertSink, AlertSummary } from './types.js';
 
 export interface EventGridSinkOptions {
@@ -31,10 +31,6 @@ export const CLOUD_EVENT_TYPE_OF: Readonly<Record<TransitionKind, string>> = {
   suppressionExpired: CLOUD_EVENT_TYPES.suppressionExpired,
 };
 
-function stableId(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\n')).digest('base64url');
-}
-
 export function cloudEventOf(message: AlertMessage, source: string): SendCloudEventInput<AlertSummary | AlertDigest> {
   switch (message.kind) {
     case 'transition': {
@@ -42,7 +38,7 @@ export function cloudEventOf(message: AlertMessage, source: string): SendCloudEv
       return {
         type: CLOUD_EVENT_TYPE_OF[alert.kind],
         source,
-        id: stableId(alert.transitionId),
+        id: messageIdOf(message),
         time: new Date(alert.at),
         subject: alert.resourceId,
         datacontenttype: 'application/json',
@@ -54,7 +50,7 @@ export function cloudEventOf(message: AlertMessage, source: string): SendCloudEv
       return {
         type: CLOUD_EVENT_TYPES.digest,
         source,
-        id: stableId('digest', ...digest.top.map((a) => a.transitionId), String(digest.total), digest.at),
+        id: messageIdOf(message),
         time: new Date(digest.at),
         subject: 'findings',
         datacontenttype: 'application/json',

@@ -113,6 +113,14 @@ export interface EvaluationMetric {
 export interface Alerter {
   /** Send each transition once to every sink that accepts it; never throws for a sink's failure. */
   publish(transitions: readonly Transition[]): Promise<SinkOutcome[]>;
+  /** The sinks' names: what the outbox records delivery for. */
+  sinkNames(): string[];
+  /** Send to one sink (what it accepts; a digest for a storm); never throws for its failure. */
+  deliverTo(sink: string, transitions: readonly Transition[]): Promise<SinkOutcome>;
+  /** Event-to-alert latency of transitions announced for the first time. */
+  recordLatency(transitions: readonly Transition[]): void;
+  /** The outbox's backlog: notifications not yet delivered to every sink, and the age of the oldest. */
+  recordPendingNotifications(pending: { count: number; oldestAgeMs: number }): void;
   recordEvaluation(metric: EvaluationMetric): void;
   recordOpenFindings(counts: Record<Severity, number>): void;
   /** A queue message that failed its last attempt and stays in the poison queue. */

@@ -7,6 +7,7 @@ import { atLeast, type Severity } from '../verdicts/finding.js';
 import { CLOUD_EVENT_TYPES } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
 import { CLOUD_EVENT_TYPE_OF } from './eventgrid.js';
+import { messageIdOf } from './message-id.js';
 import { ALERT_KINDS, type AlertDigest, type AlertMessage, type AlertSink, type AlertSummary } from './types.js';
 
 export type WebhookFormat = 'generic' | 'teams' | 'slack';
@@ -192,11 +193,12 @@ function retryAfterMs(header: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-async function postOnce(url: string, body: string, timeoutMs: number): Promise<Attempt> {
+async function postOnce(url: string, body: string, timeoutMs: number, idempotencyKey: string): Promise<Attempt> {
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The same key on every resend of one message: receivers that honour it drop the duplicate.
+      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
       body,
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
@@ -236,7 +238,7 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
     const body = JSON.stringify(payloadOf(format, message));
     let last = '';
     for (let attempt = 0; attempt <= retries; attempt++) {
-      const result = await postOnce(url.href, body, timeoutMs);
+      const result = await postOnce(url.href, body, timeoutMs, messageIdOf(message));
       if (result.ok) return;
       last = result.reason;
       if (!result.retry || attempt === retries) break;

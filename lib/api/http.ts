@@ -2,6 +2,7 @@
  * The HTTP vocabulary shared by the Azure Functions http triggers and the local dev server: a
  * small request shape in, a response out, so one set of handlers serves both.
  */
+import { errorMessage } from '../nsg/index.js';
 
 export interface ApiRequest {
   /** Upper case: GET, POST, ... */
@@ -77,11 +78,12 @@ export function unavailable(message: string): ApiError {
 }
 
 /** Size check for transports that know the length before reading (Content-Length). */
-export function bodyTooLarge(bytes: number): ApiError {
+/** 413 naming the limit of the endpoint that refused the body (the webhook's is Event Grid's 1 MB). */
+export function bodyTooLarge(bytes: number, limit: number = MAX_BODY_BYTES): ApiError {
   return {
     status: 413,
     code: 'payloadTooLarge',
-    message: `request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes`,
+    message: `request body is ${bytes} bytes; the limit is ${limit} bytes`,
   };
 }
 
@@ -119,7 +121,7 @@ export function readJsonBody(request: ApiRequest, optional = false): Checked<unk
   try {
     return { ok: true, value: JSON.parse(request.body) as unknown };
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     return { ok: false, error: { status: 400, code: 'invalidJson', message: `request body is not JSON: ${reason}` } };
   }
 }

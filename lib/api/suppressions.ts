@@ -73,12 +73,29 @@ function checkExpiry(value: unknown, now: Date): Checked<Date> {
     return { ok: false, error: invalid('expiresAt must be an ISO 8601 date or date-time, e.g. 2030-01-31T00:00:00Z', 'expiresAt') };
   }
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return { ok: false, error: invalid(`expiresAt ${quote(value)} is not a real date`, 'expiresAt') };
+  if (Number.isNaN(date.getTime()) || !isCalendarExact(value)) return { ok: false, error: invalid(`expiresAt ${quote(value)} is not a real date`, 'expiresAt') };
   if (date.getTime() <= now.getTime()) return { ok: false, error: invalid(`expiresAt ${quote(value)} is in the past`, 'expiresAt') };
   if (date.getTime() - now.getTime() > MAX_SUPPRESSION_DAYS * 86_400_000) {
     return { ok: false, error: invalid(`expiresAt is more than ${MAX_SUPPRESSION_DAYS} days away; suppressions must be revisited`, 'expiresAt') };
   }
   return { ok: true, value: date };
+}
+
+/** `Date` rolls 2027-02-30 over to 2 March; every field must be within its calendar range as written. */
+function isCalendarExact(value: string): boolean {
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = [
+    /^(\d{4})-(\d{2})-(\d{2})/, /T(\d{2}):(\d{2})(?::(\d{2}))?/, /([+-]\d{2}):(\d{2})$/,
+  ].flatMap((re, i) => {
+    const found = re.exec(value);
+    const width = i === 0 ? 3 : i === 1 ? 3 : 2;
+    return Array.from({ length: width }, (_, k) => (found?.[k + 1] === undefined ? 0 : Number(found[k + 1])));
+  });
+  const daysInMonth = new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate();
+  return (
+    (month ?? 0) >= 1 && (month ?? 0) <= 12 && (day ?? 0) >= 1 && (day ?? 0) <= daysInMonth &&
+    (hour ?? 0) <= 23 && (minute ?? 0) <= 59 && (second ?? 0) <= 59 &&
+    Math.abs(offsetHour ?? 0) <= 23 && (offsetMinute ?? 0) <= 59
+  );
 }
 
 function callerOf(request: ApiRequest): string | undefined {

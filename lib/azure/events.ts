@@ -3,6 +3,7 @@
  * event or a batch, as JSON text, bytes or parsed objects, and keeps only what the finding history
  * needs. Events are hints: nothing here reads Azure, the evaluation always re-reads current state.
  */
+import { describeValue } from '../nsg/describe-value.js';
 import { EventGridDeserializer, isSystemEvent, type CloudEvent, type EventGridEvent } from '@azure/eventgrid';
 import { parseArmId } from '../arm/index.js';
 import { SUBSCRIBED_EVENT_TYPES } from '../config/names.js';
@@ -70,6 +71,12 @@ const CHANGED_BY_CLAIMS = [
 ] as const;
 
 const MAX_CHANGED_BY_LENGTH = 256;
+/**
+ * Longest resource id an event may name. No Microsoft.Network id comes near it (names are at most
+ * 80 characters), and the coalescing guard stores the id in one Table Storage property (64 KiB):
+ * a longer one can never be handled, so it is refused (400) rather than retried by Event Grid.
+ */
+export const MAX_EVENT_RESOURCE_ID_LENGTH = 1024;
 
 const deserializer = new EventGridDeserializer();
 
@@ -237,9 +244,12 @@ function resourceChange(e: Envelope, index: number, eventType: ResourceEventType
   if (resourceId === undefined) {
     return fail(index, 'missingField', `${eventType} event ${e.id} names no resource (data.resourceUri and subject are empty)`, e.id, 'data.resourceUri');
   }
+  if (resourceId.length > MAX_EVENT_RESOURCE_ID_LENGTH) {
+    return fail(index, 'invalidField', `${eventType} event ${e.id}: resource id is ${resourceId.length} characters; an ARM resource id nsgwatch handles is at most ${MAX_EVENT_RESOURCE_ID_LENGTH}`, e.id, 'data.resourceUri');
+  }
   const parsedId = parseArmId(resourceId);
   if (!parsedId.ok) {
-    return fail(index, 'invalidField', `${eventType} event ${e.id}: resource id ${JSON.stringify(resourceId)} ${parsedId.reason}`, e.id, 'data.resourceUri');
+    return fail(index, 'invalidField', `${eventType} event ${e.id}: resource id ${describeValue(resourceId, { maxLength: 300 })} ${parsedId.reason}`, e.id, 'data.resourceUri');
   }
   const correlationId = nonEmptyString(data['correlationId']);
   if (correlationId === undefined) {

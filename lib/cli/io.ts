@@ -14,7 +14,7 @@ export interface CliIo {
 }
 
 /** Exit codes of DESIGN §5. */
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, findings: 1, usage: 2, notJudged: 2 } as const;
 
 /** A usage or input error that stops a command with exit code 2 and a one-line reason. */
 export class UsageError extends Error {

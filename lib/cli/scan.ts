@@ -16,7 +16,7 @@ import { RULES, evaluateEstate, ruleFromPolicy } from '../rules/index.js';
 import { SEVERITIES, isSeverity, type ResourceError, type Severity } from '../verdicts/finding.js';
 import type { RuleSettings } from '../verdicts/view.js';
 import { jsonChunks } from '../report/json.js';
-import { failing, type ScanReport } from '../report/report.js';
+import { failing, incomplete, type ScanReport } from '../report/report.js';
 import { sarifReport } from '../report/sarif.js';
 import { tableReport } from '../report/table.js';
 import type { ArmReader } from '../azure/arm.js';
@@ -42,10 +42,13 @@ default rules included, subnet and NIC NSGs composed at each attachment point.
                         (default) or info
   --broad-threshold B   "reachable from the Internet" means more than 2^B4 IPv4 or 2^B6 IPv6
                         addresses; B is B4 or B4,B6 (default 24,96)
+  --allow-unjudged      pass even when input that failed validation left NSGs, subnets or NICs
+                        not judged (they are still listed); without it such a scan exits 2
   --progress            report progress on stderr (default: only on a terminal, after 1 s)
   -h, --help            show this help
 
-Exit codes: 0 no finding at or above --fail-on, 1 at least one, 2 usage or input error.
+Exit codes: 0 no finding at or above --fail-on, 1 at least one, 2 usage or input error, or
+something not judged (the report lists what and why; see --allow-unjudged).
 `;
 
 interface ScanArgs {
@@ -57,6 +60,7 @@ interface ScanArgs {
   failOn: Severity;
   settings: Partial<RuleSettings>;
   progress: boolean;
+  allowUnjudged: boolean;
   help: boolean;
 }
 
@@ -71,6 +75,7 @@ function parseScanArgs(argv: string[]): ScanArgs {
     'fail-on': { type: 'string' },
     'broad-threshold': { type: 'string' },
     progress: { type: 'boolean' },
+    'allow-unjudged': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   const v = parsed.values;
@@ -89,6 +94,7 @@ function parseScanArgs(argv: string[]): ScanArgs {
     failOn,
     settings: v['broad-threshold'] === undefined ? {} : { broadThreshold: parseThreshold(v['broad-threshold']) },
     progress: v.progress === true,
+    allowUnjudged: v['allow-unjudged'] === true,
     help: v.help === true,
   };
 }
@@ -260,6 +266,8 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     findings: result.findings,
     errors: [...inputErrors, ...estate.errors, ...result.errors],
     judged: result.judged,
+    unjudged: result.unjudged,
+    allowUnjudged: args.allowUnjudged,
     estate,
     rules: [...RULES, ...policies.map(ruleFromPolicy)].map((r) => r.meta),
     failOn: args.failOn,
@@ -284,5 +292,7 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     }
   }
   if (process.env['NSGWATCH_REPORT_RSS']) io.stderr.write(`nsgwatch maxRSS: ${process.resourceUsage().maxRSS} KiB\n`);
+  // A gate never passes on what it could not judge (DESIGN §5).
+  if (incomplete(report)) return EXIT.notJudged;
   return failing(report) ? EXIT.findings : EXIT.ok;
 }

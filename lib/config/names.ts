@@ -79,6 +79,8 @@ export const FUNCTIONS = {
   evaluateScope: 'evaluateScope',
   /** Timer: the full sweep (SETTINGS.reconcileSchedule). */
   reconcile: 'reconcile',
+  /** Timer, every minute: delivers the outbox (alerts a sink has not had yet), with backoff. */
+  dispatchAlerts: 'dispatchAlerts',
   /** HTTP: findings, history, suppressions, flow check, scan, rules, summary (function key). */
   api: 'api',
   /** HTTP: the dashboard's page and static files under /api/dashboard/ (no data, no key). */
@@ -104,6 +106,9 @@ export const METRICS = {
   evaluationFailures: 'nsgwatch.evaluationFailures',
   eventToFindingLatencyMs: 'nsgwatch.eventToFindingLatencyMs',
   alertSinkFailures: 'nsgwatch.alertSinkFailures',
+  /** Transitions whose notification some sink has not had yet (the outbox). */
+  pendingNotifications: 'nsgwatch.pendingNotifications',
+  oldestPendingNotificationAgeMs: 'nsgwatch.oldestPendingNotificationAgeMs',
 } as const;
 
 /**

@@ -99,6 +99,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
   const azurite: Azurite = await startAzurite(options.dataDir !== undefined ? { location: options.dataDir } : {});
   let server: DevServer | undefined;
   let poller: QueuePoller | undefined;
+  let stopDispatching = (): void => undefined;
   try {
     const connectionString = azurite.connectionString;
     const store = createFindingsStore({ connection: { kind: 'connectionString', connectionString } });
@@ -124,6 +125,12 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     const source = fileSource({ directory: options.estateDir });
     const pipeline = createPipeline({ source, store, alerter, evaluate: options.evaluate, log });
     const runtime: Runtime = { pipeline, coalescer, store, alerter, log };
+    // What the Azure dispatch timer does, every second: retries what a sink (the webhook) refused,
+    // and what a stop with --data left in the outbox.
+    const dispatching = setInterval(() => void pipeline.dispatch(), 1_000);
+    dispatching.unref();
+    stopDispatching = () => clearInterval(dispatching);
+    await pipeline.dispatch();
 
     poller = startQueuePoller({
       queue,
@@ -166,12 +173,14 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
       sweep: () => pipeline.sweep(undefined, { operation: 'nsgwatch/sweep', eventId: `sweep-${Date.now()}` }),
       waitForIdle: (timeoutMs) => started.poller.waitForIdle(timeoutMs),
       async stop() {
+        stopDispatching();
         await started.server.close();
         await started.poller.stop();
         await azurite.stop();
       },
     };
   } catch (error) {
+    stopDispatching();
     await server?.close().catch(() => undefined);
     await poller?.stop().catch(() => undefined);
     await azurite.stop();
@@ -181,8 +190,22 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
 
 /** Prints each transition as the pipeline publishes it and counts what the demo summarises. */
 function countingAlerter(alerter: Alerter, stats: DevStats, print: (line: string) => void): Alerter {
+  const show = (transitions: readonly Transition[]) => {
+    for (const transition of transitions) {
+      print(formatTransition(transition));
+      if (transition.kind === 'opened' || transition.kind === 'reopened') stats.findingsOpened += 1;
+      if (transition.kind === 'resolved') stats.findingsResolved += 1;
+    }
+  };
   return {
     ...alerter,
+    // The outbox hands every transition to the console sink once (it never fails): print it there.
+    async deliverTo(sink, transitions) {
+      if (sink === 'console') show(transitions);
+      const outcome = await alerter.deliverTo(sink, transitions);
+      if (outcome.status === 'sent') stats.alerts += outcome.messages;
+      return outcome;
+    },
     async publish(transitions: readonly Transition[]) {
       for (const transition of transitions) {
         print(formatTransition(transition));

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { MAX_BODY_BYTES, bodyTooLarge, errorResponse, type Api, type ApiRequest, type ApiResponse } from '../api/index.js';
 import { EVENT_GRID_WEBHOOK_PATH, MAX_EVENT_BODY_BYTES, type EventGridWebhook } from './webhook.js';
+import { errorMessage } from '../nsg/index.js';
 
 export interface DevServerOptions {
   api: Api;
@@ -30,7 +31,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     void respond(req, res, options).catch((error: unknown) => {
-      options.log?.(`${req.method ?? '?'} ${req.url ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
+      options.log?.(`${req.method ?? '?'} ${req.url ?? '?'} failed: ${errorMessage(error)}`);
       if (!res.headersSent) send(res, errorResponse({ status: 500, code: 'internal', message: 'internal error' }));
       else res.destroy();
     });
@@ -68,7 +69,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, options: DevSe
   const limit = isWebhook ? MAX_EVENT_BODY_BYTES : MAX_BODY_BYTES;
   const body = await readBody(req, limit);
   if (!body.ok) {
-    send(res, errorResponse(bodyTooLarge(body.bytes)), { connection: 'close' });
+    send(res, errorResponse(bodyTooLarge(body.bytes, limit)), { connection: 'close' });
     return;
   }
   const request: ApiRequest = {

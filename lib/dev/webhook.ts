@@ -7,6 +7,7 @@
  */
 import { parseEvents, validationResponse, type EventError } from '../azure/events.js';
 import { errorResponse, header, jsonResponse, mediaType, type ApiRequest, type ApiResponse } from '../api/http.js';
+import { errorMessage } from '../nsg/index.js';
 
 export const EVENT_GRID_WEBHOOK_PATH = '/runtime/webhooks/eventgrid';
 /** Event Grid delivers at most 1 MB per request (batch or single event). */
@@ -71,7 +72,7 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
     try {
       body = JSON.parse(request.body) as unknown;
     } catch (cause) {
-      return badRequest('invalidJson', `the body is not JSON: ${cause instanceof Error ? cause.message : String(cause)}`);
+      return badRequest('invalidJson', `the body is not JSON: ${errorMessage(cause)}`);
     }
     if (kind === 'cloudEventsSingle' && (typeof body !== 'object' || body === null || Array.isArray(body))) {
       return badRequest('invalidField', 'application/cloudevents+json carries one event as a JSON object; send batches as application/cloudevents-batch+json');
@@ -87,12 +88,15 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
 
     const isValidation = header(request, 'aeg-event-type')?.toLowerCase() === 'subscriptionvalidation';
     const validation = parsed.events.find((e) => e.kind === 'subscriptionValidation');
+    const changes = parsed.events.filter((e) => e.kind === 'change').length;
     if (isValidation || validation !== undefined) {
       if (validation === undefined || validation.kind !== 'subscriptionValidation') {
         const reason = parsed.errors[0]?.message ?? 'no Microsoft.EventGrid.SubscriptionValidationEvent in the body';
         return badRequest('invalidField', `subscription validation failed: ${reason}`);
       }
-      return jsonResponse(200, validationResponse(validation.validationCode));
+      // Event Grid sends the validation alone; a batch that also carries changes gets both: the
+      // validation answered and the changes handed over (below), so none is dropped silently.
+      if (changes === 0) return jsonResponse(200, validationResponse(validation.validationCode));
     }
 
     if (parsed.events.length === 0) {
@@ -119,10 +123,16 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
       try {
         await options.deliver(item as Record<string, unknown>);
       } catch (error) {
-        // 503: Event Grid retries the delivery; duplicates are harmless (evaluations re-read state).
         options.onDelivery?.(report);
+        // Storage refused the request itself (400, 413): a retry can never succeed, and Event Grid
+        // does not retry a 400 (Event Grid message delivery and retry: webhook error codes).
+        const status = typeof error === 'object' && error !== null && 'statusCode' in error ? (error as { statusCode: unknown }).statusCode : undefined;
+        if (status === 400 || status === 413) {
+          return badRequest('invalidField', `event ${event.change.eventId} can never be handled: ${error instanceof Error ? error.message.slice(0, 500) : String(error)}`);
+        }
+        // 503: Event Grid retries the delivery; duplicates are harmless (evaluations re-read state).
         return errorResponse(
-          { status: 503, code: 'unavailable', message: `event ${event.change.eventId} could not be handed over: ${error instanceof Error ? error.message : String(error)}` },
+          { status: 503, code: 'unavailable', message: `event ${event.change.eventId} could not be handed over: ${errorMessage(error)}` },
           { 'retry-after': '5' },
         );
       }
@@ -130,6 +140,7 @@ export function createEventGridWebhook(options: EventGridWebhookOptions): EventG
     }
     options.onDelivery?.(report);
     return jsonResponse(200, {
+      ...(validation?.kind === 'subscriptionValidation' ? validationResponse(validation.validationCode) : {}),
       received: report.received,
       delivered: report.delivered,
       ignored: report.ignored,

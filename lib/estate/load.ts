@@ -7,15 +7,17 @@
  * winning; a child older than a parent snapshot that lists its children inline, and does not
  * list that child, was deleted since and is dropped.
  */
-import { assertNever, type ResourceError } from '../nsg/index.js';
-import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId } from '../arm/index.js';
+import { boundedText } from '../nsg/describe-value.js';
+import type { ResourceError } from '../nsg/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
+import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId } from '../arm/index.js';
 import type { EstateKind } from './kinds.js';
 import type {
   ApplicationSecurityGroup,
   ArmReference,
   BastionHost,
   Estate,
+  InvalidResource,
   NatGateway,
   NetworkInterface,
   NetworkSecurityGroup,
@@ -52,6 +54,8 @@ interface Child<T> {
   source: string;
   /** undefined: the child failed validation in this snapshot (a tombstone over older copies). */
   value: T | undefined;
+  /** For a tombstone: what failed, for whatever depends on it. */
+  invalid?: InvalidResource;
 }
 
 /** A parent snapshot: when it lists children inline, those are all the children it had. */
@@ -79,6 +83,8 @@ interface PendingVnet {
 
 interface Builder {
   errors: ResourceError[];
+  /** Top-level records that failed validation, by key (a later valid copy clears them in finish). */
+  invalid: Map<string, InvalidResource>;
   vnets: Map<string, PendingVnet>;
   nsgs: Map<string, PendingNsg>;
   nics: Map<string, PendingNic>;
@@ -95,6 +101,7 @@ interface Builder {
 export function loadEstate(documents: readonly EstateDocument[]): Estate {
   const builder: Builder = {
     errors: [],
+    invalid: new Map(),
     vnets: new Map(),
     nsgs: new Map(),
     nics: new Map(),
@@ -137,7 +144,9 @@ function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: 
   const id = raw['id'];
   const name = typeof raw['name'] === 'string' ? raw['name'] : undefined;
   if (typeof id !== 'string' || id.trim() === '') {
-    report(builder, name ?? `(unnamed ${armTypeOf(kind)})`, 'id', `has no id (in ${origin.source})`);
+    const label = name ?? `(unnamed ${armTypeOf(kind)})`;
+    report(builder, label, 'id', `has no id (in ${origin.source})`);
+    markInvalid(builder, `${label.toLowerCase()}#${origin.sequence}`, kind, undefined, raw);
     return;
   }
   // The type decides the kind; an id of another known kind contradicts it. (Ids whose type
@@ -146,6 +155,7 @@ function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: 
   if (!parseResourceId(id) || (idKind !== undefined && idKind !== kind)) {
     const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${armTypeOf(idKind)}`;
     report(builder, id, 'id', `${what}, but the resource's type is ${armTypeOf(kind)} (in ${origin.source})`);
+    markInvalid(builder, normalizeId(id), kind, undefined, raw);
     return;
   }
   try {
@@ -153,15 +163,76 @@ function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: 
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
+    markInvalid(builder, normalizeId(id), kind, CHILD_KINDS.has(kind) ? parentId(id) : undefined, raw);
+    // Its list of subnets or IP configurations cannot be read: which NSGs it names is unknown.
+    if (/^(subnets|ipConfigurations)$/.test(error.field)) builder.invalid.get(normalizeId(id))?.nsgReferences.push('*');
   }
+}
+
+const CHILD_KINDS: ReadonlySet<EstateKind> = new Set<EstateKind>([
+  'subnet',
+  'virtualNetworkPeering',
+  'securityRule',
+  'defaultSecurityRule',
+  'networkInterfaceIpConfiguration',
+]);
+
+const KIND_OF_SEGMENT: Readonly<Record<string, EstateKind>> = {
+  subnets: 'subnet',
+  virtualNetworkPeerings: 'virtualNetworkPeering',
+  ipConfigurations: 'networkInterfaceIpConfiguration',
+};
+
+function markInvalid(builder: Builder, key: string, kind: EstateKind, parent: string | undefined, raw: JsonObject): void {
+  builder.invalid.set(key, invalidResource(key, kind, parent, raw));
+}
+
+function invalidResource(key: string, kind: EstateKind, parent: string | undefined, raw: JsonObject): InvalidResource {
+  return { key, kind, parentKey: parent === undefined ? undefined : normalizeId(parent), nsgReferences: nsgReferencesOf(raw), references: idsIn(raw) };
+}
+
+const ARM_ID_START = /^\/subscriptions\/[^/]+\/resourcegroups\//i;
+
+/** The ARM ids a value holds, walked to a bounded depth and count (the input is untrusted). */
+function idsIn(value: unknown): string[] {
+  const found = new Set<string>();
+  const walk = (v: unknown, depth: number): void => {
+    if (found.size >= 500 || depth > 8) return;
+    if (typeof v === 'string') {
+      if (v.length <= 2048 && ARM_ID_START.test(v)) found.add(normalizeId(v));
+      return;
+    }
+    if (Array.isArray(v)) {
+      for (const item of v.slice(0, 1000)) walk(item, depth + 1);
+      return;
+    }
+    if (isObject(v)) for (const item of Object.values(v).slice(0, 1000)) walk(item, depth + 1);
+  };
+  walk(value, 0);
+  return [...found];
+}
+
+/** The NSG a resource that failed validation names, read as far as it can be: `*` when it cannot. */
+function nsgReferencesOf(raw: JsonObject): string[] {
+  // A properties bag that is not an object hides whatever it held.
+  if (raw['properties'] !== undefined && raw['properties'] !== null && !isObject(raw['properties'])) return ['*'];
+  let value: unknown;
+  try {
+    value = flatten(raw)['networkSecurityGroup'];
+  } catch {
+    return ['*'];
+  }
+  if (value === undefined || value === null) return [];
+  const id = isObject(value) ? value['id'] : value;
+  return typeof id === 'string' && parseResourceId(id) ? [normalizeId(id)] : ['*'];
 }
 
 function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKind, origin: Origin): void {
   switch (kind) {
     case 'virtualNetwork': {
       // Subnets and peerings are resources of their own: a bad one is reported alone.
-      const subnets = childArray(flat, 'subnets');
-      const peerings = childArray(flat, 'virtualNetworkPeerings');
+      const subnets = childItems(flat, 'subnets');
+      const peerings = childItems(flat, 'virtualNetworkPeerings');
       const subnetChildren =
         subnets?.map((s, i) => guardedChild(builder, s, id, 'subnets', i, origin, subnetChild)) ?? [];
       const peeringChildren =
@@ -212,8 +283,10 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       return;
     }
     case 'networkInterface': {
-      const configs = childArray(flat, 'ipConfigurations');
-      const children = configs?.map((c, i) => ipConfigurationChild(c, id, `ipConfigurations[${i}]`, origin)) ?? [];
+      const configs = childItems(flat, 'ipConfigurations');
+      // An IP configuration is a resource of its own: a bad one is reported alone.
+      const children =
+        configs?.map((c, i) => guardedChild(builder, c, id, 'ipConfigurations', i, origin, ipConfigurationChild)) ?? [];
       const nic: NetworkInterface = {
         ...base(flat, id, origin),
         kind,
@@ -248,29 +321,51 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.asgs.set(asg.key, asg);
       return;
     }
-    default:
-      return assertNever(kind, 'resource kind');
+    default: {
+      const unreachable: never = kind;
+      throw new Error(`unhandled resource kind ${String(unreachable)}`);
+    }
   }
 }
 
 /** Reads one inline child; a failure is reported on the child and leaves a tombstone. */
 function guardedChild<T>(
   builder: Builder,
-  raw: JsonObject,
+  raw: JsonObject | undefined,
   parent: string,
   segment: string,
   index: number,
   origin: Origin,
   read: (raw: JsonObject, parent: string, field: string, origin: Origin, ownId: string) => Child<T>,
 ): Child<T> {
-  const id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
+  const kind = KIND_OF_SEGMENT[segment] ?? 'subnet';
+  if (raw === undefined) {
+    // Not even an object: reported on the parent; what it named cannot be read.
+    const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
+    report(builder, parent, `${segment}[${index}]`, `${segment}[${index}] is not an object (in ${origin.source})`);
+    return tombstone(key, parent, origin, { key, kind, parentKey: normalizeId(parent), nsgReferences: ['*'], references: [] });
+  }
+  let id: string;
+  try {
+    id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
+  } catch (error) {
+    if (!(error instanceof InvalidField)) throw error;
+    // No usable id: reported on the parent, which keeps its other children.
+    report(builder, parent, error.field, `${error.message} (in ${origin.source})`);
+    const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
+    return tombstone(key, parent, origin, invalidResource(key, kind, parent, raw));
+  }
   try {
     return read(raw, parent, '', origin, id);
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
-    return { key: normalizeId(id), parentKey: normalizeId(parent), parentId: parent, sequence: origin.sequence, source: origin.source, value: undefined };
+    return tombstone(normalizeId(id), parent, origin, invalidResource(normalizeId(id), kind, parent, raw));
   }
+}
+
+function tombstone<T>(key: string, parent: string, origin: Origin, invalid: InvalidResource): Child<T> {
+  return { key, parentKey: normalizeId(parent), parentId: parent, sequence: origin.sequence, source: origin.source, value: undefined, invalid };
 }
 
 function snapshot(origin: Origin, children: readonly { key: string }[] | undefined): ParentSnapshot {
@@ -303,7 +398,7 @@ function tags(value: unknown): Record<string, string> {
 
 function parentOf(id: string): string {
   const parent = parentId(id);
-  if (parent === undefined) throw new InvalidField('id', `'${id}' has no parent resource`);
+  if (parent === undefined) throw new InvalidField('id', `'${boundedText(id)}' has no parent resource`);
   return parent;
 }
 
@@ -318,6 +413,14 @@ function childArray(flat: JsonObject, field: string): JsonObject[] | undefined {
   });
 }
 
+/** Like childArray, but an item that is not an object is undefined (reported alone by guardedChild). */
+function childItems(flat: JsonObject, field: string): (JsonObject | undefined)[] | undefined {
+  const value = flat[field];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw new InvalidField(field, `${field} is not an array`);
+  return value.map((item) => (isObject(item) ? item : undefined));
+}
+
 /** The child's id: its own, or parent/segment/name for inline children that carry only a name. */
 function inlineChildId(child: JsonObject, parent: string, segment: string, field: string): string {
   const id = child['id'];
@@ -326,7 +429,7 @@ function inlineChildId(child: JsonObject, parent: string, segment: string, field
     // A child id is its parent's id plus exactly `/segment/name`.
     const rest = own.slice(parent.length);
     if (own.slice(0, parent.length).toLowerCase() !== parent.toLowerCase() || rest.split('/').length !== 3 || !rest.startsWith('/')) {
-      throw new InvalidField(`${field}.id`, `${field}.id '${own}' is not a child of '${parent}'`);
+      throw new InvalidField(`${field}.id`, `${field}.id '${boundedText(own)}' is not a child of '${boundedText(parent)}'`);
     }
     return own;
   }
@@ -477,7 +580,7 @@ function reference(flat: JsonObject, field: string, label: string = field): ArmR
 function toReference(value: unknown, label: string): ArmReference {
   const id = isObject(value) ? value['id'] : value;
   if (typeof id !== 'string' || id.trim() === '') throw new InvalidField(label, `${label} has no id`);
-  if (!parseResourceId(id)) throw new InvalidField(label, `${label} '${id}' is not an ARM resource id`);
+  if (!parseResourceId(id)) throw new InvalidField(label, `${label} '${boundedText(id)}' is not an ARM resource id`);
   return ref(id.trim());
 }
 
@@ -499,6 +602,7 @@ function report(builder: Builder, resourceId: string, field: string, message: st
 function mergeChildren<T>(
   children: readonly Child<T>[],
   parentSnapshot: (parentKey: string) => ParentSnapshot | undefined,
+  invalid?: Map<string, InvalidResource>,
 ): Map<string, T[]> {
   const merged = new Map<string, Child<T>>();
   for (const child of [...children].sort((a, b) => a.sequence - b.sequence)) {
@@ -508,7 +612,10 @@ function mergeChildren<T>(
   }
   const byParent = new Map<string, T[]>();
   for (const child of merged.values()) {
-    if (child.value === undefined) continue;
+    if (child.value === undefined) {
+      if (child.invalid && invalid) invalid.set(child.key, child.invalid);
+      continue;
+    }
     const list = byParent.get(child.parentKey);
     if (list) list.push(child.value);
     else byParent.set(child.parentKey, [child.value]);
@@ -517,12 +624,13 @@ function mergeChildren<T>(
 }
 
 function finish(builder: Builder, sources: SourceSummary[]): Estate {
+  const invalid = new Map(builder.invalid);
   const subnets = new Map<string, Subnet>();
-  for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets).values()) {
+  for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets, invalid).values()) {
     for (const subnet of list) subnets.set(subnet.key, subnet);
   }
   const peerings = new Map<string, VirtualNetworkPeering>();
-  for (const list of mergeChildren(builder.peerings, (k) => builder.vnets.get(k)?.peerings).values()) {
+  for (const list of mergeChildren(builder.peerings, (k) => builder.vnets.get(k)?.peerings, invalid).values()) {
     for (const peering of list) peerings.set(peering.key, peering);
   }
 
@@ -567,7 +675,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     };
     builder.nics.set(nic.key, { nic, ipConfigurations: UNKNOWN_SNAPSHOT });
   }
-  const configs = mergeChildren(builder.ipConfigurations, (k) => builder.nics.get(k)?.ipConfigurations);
+  const configs = mergeChildren(builder.ipConfigurations, (k) => builder.nics.get(k)?.ipConfigurations, invalid);
   const networkInterfaces = new Map<string, NetworkInterface>();
   for (const [key, pending] of builder.nics) {
     pending.nic.ipConfigurations = configs.get(key) ?? [];
@@ -576,6 +684,13 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
 
   const virtualNetworks = new Map<string, VirtualNetwork>();
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
+
+  // A resource that failed in one input and was read valid from another is not invalid.
+  const valid = [virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs];
+  const validConfigs = new Set([...networkInterfaces.values()].flatMap((n) => n.ipConfigurations.map((c) => c.key)));
+  for (const key of [...invalid.keys()]) {
+    if (valid.some((map) => map.has(key)) || validConfigs.has(key)) invalid.delete(key);
+  }
 
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
   // down to the order of the NICs a message names) however they were read.
@@ -589,6 +704,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     bastionHosts: byKey(builder.bastionHosts),
     applicationSecurityGroups: byKey(builder.asgs),
     errors: builder.errors,
+    invalid: byKey(invalid),
     sources,
   };
 }

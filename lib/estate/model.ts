@@ -135,8 +135,26 @@ export interface SourceSummary {
   nextLinks: number;
 }
 
+/**
+ * A resource (or child) that failed validation and was left out. Whatever depended on it is not
+ * judged: the points it sits on, and the NSGs its input names.
+ */
+export interface InvalidResource {
+  /** Normalised id; a child with neither id nor name gets `<parent>/<segment>[<index>]`. */
+  key: string;
+  kind: EstateKind;
+  /** The parent's key, for a subnet, peering, security rule or NIC IP configuration. */
+  parentKey: string | undefined;
+  /** Normalised ids of the NSGs its input names, as far as they can be read; `*` when unreadable. */
+  nsgReferences: string[];
+  /** Normalised ARM ids anywhere in its input (a NAT gateway's or Bastion's subnets, ...), bounded. */
+  references: string[];
+}
+
 export interface Estate extends EstateResources {
   /** Resources that failed validation (reported, left out) — the rest of the estate goes on. */
   errors: ResourceError[];
+  /** What failed validation and has no valid copy, by key: verdicts that need it are not judged. */
+  invalid?: ReadonlyMap<string, InvalidResource>;
   sources: SourceSummary[];
 }

@@ -14,7 +14,21 @@ import {
   type NsgSlot,
   type VirtualNetworkScope,
 } from '../estate/relations.js';
-import { type Access, assertNever, errorMessage, evaluateComposed, type Flow, type Layer, type Layers, parseFlow, parseIp, type RuleRef, type ServiceTagData, termGap } from '../nsg/index.js';
+import {
+  assertNever,
+  boundedText,
+  errorMessage,
+  evaluateComposed,
+  parseFlow,
+  parseIp,
+  termGap,
+  type Access,
+  type Flow,
+  type Layer,
+  type Layers,
+  type RuleRef,
+  type ServiceTagData,
+} from '../nsg/index.js';
 import { createEstateView, type EstateView } from '../verdicts/view.js';
 
 /** One flow question, as the CLI and the JSONL lines ask it (values still untrusted). */
@@ -238,14 +252,14 @@ function lookup<T extends { id: string; name: string }>(
   const wanted = text.trim();
   if (wanted.startsWith('/')) {
     const found = byId.get(normalizeId(wanted));
-    return found ? { ok: true, value: found } : { ok: false, error: `no ${what} with id ${wanted} in the estate` };
+    return found ? { ok: true, value: found } : { ok: false, error: `no ${what} with id ${boundedText(wanted)} in the estate` };
   }
   const candidates = byName.get(wanted.toLowerCase()) ?? [];
   if (candidates.length === 1 && candidates[0]) return { ok: true, value: candidates[0] };
-  if (candidates.length === 0) return { ok: false, error: `no ${what} named '${wanted}' in the estate (${byId.size} loaded)` };
+  if (candidates.length === 0) return { ok: false, error: `no ${what} named '${boundedText(wanted)}' in the estate (${byId.size} loaded)` };
   return {
     ok: false,
-    error: `${what} name '${wanted}' is ambiguous: ${candidates.map((c) => c.id).join(', ')}; give the id instead`,
+    error: `${what} name '${boundedText(wanted)}' is ambiguous: ${candidates.map((c) => c.id).join(', ')}; give the id instead`,
   };
 }
 
@@ -278,13 +292,13 @@ export function splitEndpoint(text: string): { ok: true; ip: string; port?: stri
   const value = text.trim();
   if (value.startsWith('[')) {
     const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
-    if (!match?.[1]) return { ok: false, error: `'${text}' is not [IPv6]:PORT` };
+    if (!match?.[1]) return { ok: false, error: `'${boundedText(text)}' is not [IPv6]:PORT` };
     return match[2] === undefined ? { ok: true, ip: match[1] } : { ok: true, ip: match[1], port: match[2] };
   }
   const colons = value.split(':').length - 1;
   if (colons === 1) {
     const [ip = '', port = ''] = value.split(':');
-    if (!/^\d+$/.test(port)) return { ok: false, error: `'${text}': the port '${port}' is not a number` };
+    if (!/^\d+$/.test(port)) return { ok: false, error: `'${boundedText(text)}': the port '${boundedText(port)}' is not a number` };
     return { ok: true, ip, port };
   }
   return { ok: true, ip: value };

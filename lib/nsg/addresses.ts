@@ -3,6 +3,7 @@
  * have no address data (DESIGN §3). Parsing of IP literals and CIDR prefixes, set algebra,
  * counting, sampling and display.
  */
+import { boundedText } from './describe-value.js';
 import ipaddr from 'ipaddr.js';
 import type { AddressCount, AddressSet, TagSet } from './types.js';
 import {
@@ -111,12 +112,13 @@ export function parseAddressPrefix(text: string): PrefixParseResult {
   const addressText = slash < 0 ? trimmed : trimmed.slice(0, slash);
   const lengthText = slash < 0 ? undefined : trimmed.slice(slash + 1);
   const ip = parseIp(addressText);
-  if (!ip) return { ok: false, message: `'${trimmed}' is not an IPv4 or IPv6 address or CIDR prefix` };
+  if (!ip) return { ok: false, message: `'${boundedText(trimmed)}' is not an IPv4 or IPv6 address or CIDR prefix` };
   const maxLength = ip.family === 4 ? 32 : 128;
   let length = maxLength;
   if (lengthText !== undefined) {
-    if (!/^\d{1,3}$/.test(lengthText) || Number(lengthText) > maxLength) {
-      return { ok: false, message: `'${trimmed}' has an invalid prefix length (0-${maxLength})` };
+    // Plain decimal, no leading zeros: Azure refuses 0.0.0.0/00 and 10.0.0.0/024.
+    if (!/^(0|[1-9]\d{0,2})$/.test(lengthText) || Number(lengthText) > maxLength) {
+      return { ok: false, message: `'${boundedText(trimmed)}' has an invalid prefix length (0-${maxLength})` };
     }
     length = Number(lengthText);
   }
@@ -208,6 +210,24 @@ export function addressUnion(a: AddressSet, b: AddressSet): AddressSet {
     v6: unionIntervals(a.v6, b.v6, BIGINT_OPS),
     tags: tagUnion(a.tags, b.tags),
   };
+}
+
+/**
+ * The union of many sets in one sort and merge: O(n log n) in their intervals, where folding
+ * {@link addressUnion} over a list of prefixes copies the growing result each time (quadratic).
+ */
+export function addressUnionAll(sets: readonly AddressSet[]): AddressSet {
+  if (sets.length === 0) return NO_ADDRESS;
+  if (sets.length === 1) return sets[0] as AddressSet;
+  const v4: number[] = [];
+  const v6: bigint[] = [];
+  let tags = NO_TAGS;
+  for (const set of sets) {
+    for (const bound of set.v4) v4.push(bound);
+    for (const bound of set.v6) v6.push(bound);
+    if (!tagIsEmpty(set.tags)) tags = tagUnion(tags, set.tags);
+  }
+  return { v4: normalizeIntervals(v4, NUMBER_OPS), v6: normalizeIntervals(v6, BIGINT_OPS), tags };
 }
 
 /** Addresses (and tags) in both sets. */

@@ -1,4 +1,5 @@
 /** First-match decisions on concrete flows, for one NSG and for a NIC's subnet + NIC NSGs. */
+import { boundedText, describeValue } from './describe-value.js';
 import type { WitnessFlow, ComposedDecision, Direction, EvaluationContext, Flow, FlowDecision, FlowParseResult, FlowProtocol, Layer, Layers, Nsg, RuleRef } from './types.js';
 import { parseIp } from './addresses.js';
 import { type Endpoint, type PointFlow, compileNsg, firstMatch, hasPorts, parseEndpoint } from './compile.js';
@@ -19,9 +20,9 @@ export function parseFlow(raw: unknown): FlowParseResult {
   if (!isRecord(raw)) return { ok: false, errors: [{ field: 'flow', message: 'the flow is not an object' }] };
   const errors: { field: string; message: string }[] = [];
   const direction = typeof raw['direction'] === 'string' ? DIRECTIONS[raw['direction'].trim().toLowerCase()] : undefined;
-  if (!direction) errors.push({ field: 'direction', message: `direction ${JSON.stringify(raw['direction'])} is neither Inbound nor Outbound` });
+  if (!direction) errors.push({ field: 'direction', message: `direction ${describeValue(raw['direction'])} is neither Inbound nor Outbound` });
   const protocol = typeof raw['protocol'] === 'string' ? PROTOCOLS[raw['protocol'].trim().toLowerCase()] : undefined;
-  if (!protocol) errors.push({ field: 'protocol', message: `protocol ${JSON.stringify(raw['protocol'])} is not Tcp, Udp, Icmp, Esp or Ah` });
+  if (!protocol) errors.push({ field: 'protocol', message: `protocol ${describeValue(raw['protocol'])} is not Tcp, Udp, Icmp, Esp or Ah` });
   const address = (field: 'sourceIp' | 'destinationIp', alias: string): string | undefined => {
     const value = raw[field] ?? raw[alias];
     if (typeof value !== 'string' || value.trim() === '') {
@@ -30,7 +31,7 @@ export function parseFlow(raw: unknown): FlowParseResult {
     }
     const text = value.trim();
     if (!parseIp(text) && !TAG_LIKE.test(text)) {
-      errors.push({ field, message: `'${text}' is not an IPv4 or IPv6 address` });
+      errors.push({ field, message: `'${boundedText(text)}' is not an IPv4 or IPv6 address` });
       return undefined;
     }
     return text;
@@ -58,7 +59,7 @@ export function parseFlow(raw: unknown): FlowParseResult {
     }
     const n = typeof value === 'string' && /^\d{1,5}$/.test(value.trim()) ? Number(value) : value;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_PORT) {
-      errors.push({ field, message: `${field} ${JSON.stringify(value)} is not a port 0-65535` });
+      errors.push({ field, message: `${field} ${describeValue(value)} is not a port 0-65535` });
       return undefined;
     }
     return n;

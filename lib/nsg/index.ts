@@ -5,6 +5,7 @@
  */
 export type * from './types.js';
 export { FLOW_PROTOCOLS, DIRECTIONS } from './types.js';
+export { boundedText, describeValue, type DescribeLimits } from './describe-value.js';
 
 export {
   ALL_PORTS,
@@ -33,6 +34,7 @@ export {
   addressesFromPrefixes,
   tagAtom,
   addressUnion,
+  addressUnionAll,
   addressIntersect,
   addressDifference,
   addressIsEmpty,
@@ -70,6 +72,7 @@ export {
   mergeRules,
   defaultRules,
   DEFAULT_RULE_NAMES,
+  NSG_LIMITS,
 } from './parse.js';
 
 export { parseFlow, evaluateFlow, evaluateComposed, toWitness } from './evaluate.js';

@@ -5,6 +5,7 @@
  * a ResourceError naming the NSG, the rule and the field, and all of an NSG's problems are
  * reported together.
  */
+import { boundedText, describeValue } from './describe-value.js';
 import type { ResourceError, Access, AddressTerm, Direction, Nsg, NsgParseResult, PortSet, RuleParseResult, RuleProtocol, SecurityRule } from './types.js';
 import { normalizeId } from '../arm/index.js';
 import { readAddressTerm } from './terms.js';
@@ -149,15 +150,15 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
 
   const access = parseEnum(flat['access'], ACCESS);
   if (!present(flat['access'])) fail('access', 'access is missing (Allow or Deny)');
-  else if (!access) fail('access', `access ${JSON.stringify(flat['access'])} is neither Allow nor Deny`);
+  else if (!access) fail('access', `access ${describeValue(flat['access'])} is neither Allow nor Deny`);
 
   const direction = parseEnum(flat['direction'], DIRECTION);
   if (!present(flat['direction'])) fail('direction', 'direction is missing (Inbound or Outbound)');
-  else if (!direction) fail('direction', `direction ${JSON.stringify(flat['direction'])} is neither Inbound nor Outbound`);
+  else if (!direction) fail('direction', `direction ${describeValue(flat['direction'])} is neither Inbound nor Outbound`);
 
   const protocol = parseEnum(flat['protocol'], PROTOCOL);
   if (!present(flat['protocol'])) fail('protocol', 'protocol is missing (Tcp, Udp, Icmp, Esp, Ah or *)');
-  else if (!protocol) fail('protocol', `protocol ${JSON.stringify(flat['protocol'])} is not Tcp, Udp, Icmp, Esp, Ah or *`);
+  else if (!protocol) fail('protocol', `protocol ${describeValue(flat['protocol'])} is not Tcp, Udp, Icmp, Esp, Ah or *`);
 
   let priority: number | undefined;
   const rawPriority = flat['priority'];
@@ -166,7 +167,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     const value = typeof rawPriority === 'string' && /^\d+$/.test(rawPriority.trim()) ? Number(rawPriority) : rawPriority;
     if (site.effective && typeof value === 'number' && value >= 65000) isDefault = true;
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      fail('priority', `priority ${JSON.stringify(rawPriority)} is not an integer`);
+      fail('priority', `priority ${describeValue(rawPriority)} is not an integer`);
     } else if (!isDefault && (value < 100 || value > 4096)) {
       fail('priority', `priority ${value} is outside 100-4096`);
     } else if (isDefault && (value < 0 || value > 65535)) {
@@ -219,7 +220,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     for (const value of values) {
       const field = value === flat[singular] ? singular : plural;
       if (typeof value !== 'string') {
-        fail(field, `address entry ${JSON.stringify(value)} is not a string`);
+        fail(field, `address entry ${describeValue(value)} is not a string`);
         ok = false;
         continue;
       }
@@ -234,7 +235,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
           resourceId: site.resourceId,
           rule: ruleLabel,
           field,
-          message: `rule ${ruleLabel}: prefix '${read.term.text}' has host bits set; read as its network`,
+          message: `rule ${ruleLabel}: prefix '${boundedText(read.term.text)}' has host bits set; read as its network`,
         });
       }
       terms.push(read.term);
@@ -242,7 +243,7 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     for (const asg of Array.isArray(asgs) ? asgs : []) {
       const asgId = isRecord(asg) ? asg['id'] : undefined;
       if (typeof asgId !== 'string' || asgId.trim() === '') {
-        fail(asgField, `application security group entry ${JSON.stringify(asg)} has no id`);
+        fail(asgField, `application security group entry ${describeValue(asg)} has no id`);
         ok = false;
         continue;
       }
@@ -305,6 +306,60 @@ function lastSegment(id: string): string {
  * Orders the rules, adds the default rules the input did not list, and checks that priorities
  * are unique per direction. Errors name the NSG, the later rule and `priority`.
  */
+/**
+ * Azure's documented limits on what one NSG may hold ("Networking limits - Azure Resource
+ * Manager", Azure subscription and service limits: learn.microsoft.com/azure/azure-resource-manager/
+ * management/azure-subscription-service-limits#azure-resource-manager-virtual-networking-limits).
+ * Input beyond them never came from Azure: it is refused, not evaluated at any cost.
+ */
+export const NSG_LIMITS = {
+  /** NSG rules per NSG. */
+  rulesPerNsg: 1_000,
+  /** IP addresses and ranges specified for source or destination in a security group (each side separately). */
+  prefixesPerNsgSide: 4_000,
+  /** Application security groups referenced as source/destination per NSG rule. */
+  asgsPerRule: 10,
+  /** Application security groups that can be specified within all security rules of an NSG. */
+  asgsPerNsg: 100,
+} as const;
+
+function limitErrors(id: string, rules: readonly SecurityRule[]): ResourceError[] {
+  const errors: ResourceError[] = [];
+  const custom = rules.filter((r) => !r.isDefault);
+  if (custom.length > NSG_LIMITS.rulesPerNsg) {
+    errors.push({ resourceId: id, field: 'securityRules', message: `the NSG has ${custom.length} security rules; Azure allows at most ${NSG_LIMITS.rulesPerNsg} per NSG` });
+  }
+  const asgs = new Set<string>();
+  for (const side of ['source', 'destination'] as const) {
+    let prefixes = 0;
+    for (const rule of custom) {
+      const terms = rule[side];
+      prefixes += terms.filter((t) => t.kind === 'prefix').length;
+      const ruleAsgs = terms.filter((t) => t.kind === 'asg');
+      for (const term of ruleAsgs) asgs.add(term.id);
+      if (ruleAsgs.length > NSG_LIMITS.asgsPerRule) {
+        errors.push({
+          resourceId: id,
+          rule: rule.name,
+          field: `${side}ApplicationSecurityGroups`,
+          message: `rule ${rule.name} names ${ruleAsgs.length} ${side} application security groups; Azure allows at most ${NSG_LIMITS.asgsPerRule} per rule`,
+        });
+      }
+    }
+    if (prefixes > NSG_LIMITS.prefixesPerNsgSide) {
+      errors.push({
+        resourceId: id,
+        field: `${side}AddressPrefixes`,
+        message: `the NSG's rules name ${prefixes} ${side} addresses and ranges; Azure allows at most ${NSG_LIMITS.prefixesPerNsgSide} per NSG`,
+      });
+    }
+  }
+  if (asgs.size > NSG_LIMITS.asgsPerNsg) {
+    errors.push({ resourceId: id, field: 'applicationSecurityGroups', message: `the NSG's rules name ${asgs.size} application security groups; Azure allows at most ${NSG_LIMITS.asgsPerNsg} per NSG` });
+  }
+  return errors;
+}
+
 function assemble(id: string, name: string, rules: readonly SecurityRule[]): { nsg: Nsg; errors: ResourceError[] } {
   const errors: ResourceError[] = [];
   const listed = new Set(rules.map((r) => r.name.toLowerCase()));
@@ -403,6 +458,8 @@ export function parseNsg(raw: unknown, options: { id?: string } = {}): NsgParseR
       if (outcome.rule) rules.push(outcome.rule);
     }
   }
+  // Effective rules (Azure's own expansion of service tags) are not bound by what a user may write.
+  if (effective === undefined) errors.push(...limitErrors(id, rules));
   const assembled = assemble(id, name, rules);
   errors.push(...assembled.errors);
   if (errors.length > 0) return { ok: false, errors };

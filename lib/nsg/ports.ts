@@ -1,4 +1,5 @@
 /** Port sets (0–65535) and the port syntax of security rules: `*`, `N`, `N-M`, lists of those. */
+import { boundedText, describeValue } from './describe-value.js';
 import type { PortSet } from './types.js';
 import {
   NUMBER_OPS,
@@ -30,7 +31,7 @@ function parsePortEntry(entry: unknown): { ok: true; lo: number; hi: number } | 
     if (Number.isInteger(entry) && entry >= 0 && entry <= MAX_PORT) return { ok: true, lo: entry, hi: entry };
     return { ok: false, message: `port ${String(entry)} is outside 0-65535` };
   }
-  if (typeof entry !== 'string') return { ok: false, message: `port entry ${JSON.stringify(entry)} is not a string` };
+  if (typeof entry !== 'string') return { ok: false, message: `port entry ${describeValue(entry)} is not a string` };
   const text = entry.trim();
   if (text === '*' || text.toLowerCase() === 'any') return { ok: true, lo: 0, hi: MAX_PORT };
   if (SINGLE.test(text)) {
@@ -42,11 +43,11 @@ function parsePortEntry(entry: unknown): { ok: true; lo: number; hi: number } | 
   if (range) {
     const lo = Number(range[1]);
     const hi = Number(range[2]);
-    if (lo > MAX_PORT || hi > MAX_PORT) return { ok: false, message: `port range '${text}' is outside 0-65535` };
-    if (lo > hi) return { ok: false, message: `port range '${text}' ends before it starts` };
+    if (lo > MAX_PORT || hi > MAX_PORT) return { ok: false, message: `port range '${boundedText(text)}' is outside 0-65535` };
+    if (lo > hi) return { ok: false, message: `port range '${boundedText(text)}' ends before it starts` };
     return { ok: true, lo, hi };
   }
-  return { ok: false, message: `'${text}' is not a port, a port range (N-M) or *` };
+  return { ok: false, message: `'${boundedText(text)}' is not a port, a port range (N-M) or *` };
 }
 
 /** Parses port entries (a rule's singular and plural fields together) into one set. */

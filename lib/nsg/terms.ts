@@ -3,8 +3,9 @@
  * text and resolved in a context. The one place a term becomes an address set (DESIGN §3).
  */
 import type { AddressSet, AddressTerm, EvaluationContext } from './types.js';
-import { NO_ADDRESS, addressIsEmpty, addressUnion, parseAddressPrefix } from './addresses.js';
+import { NO_ADDRESS, addressIsEmpty, addressUnionAll, parseAddressPrefix } from './addresses.js';
 import { namedSet, namedSetKind } from './context.js';
+import { boundedText } from './describe-value.js';
 import { assertNever } from './values.js';
 
 /** A service tag or other named set as Azure spells them (`Storage.WestEurope`, `AzureCloud`). */
@@ -25,7 +26,7 @@ export function readAddressTerm(value: string): TermReading {
     return { ok: true, term: { kind: 'prefix', text, set: parsed.set }, hostBitsSet: parsed.hostBitsSet };
   }
   if (TAG_NAME.test(text)) return { ok: true, term: { kind: 'tag', text, key: text.toLowerCase() }, hostBitsSet: false };
-  return { ok: false, reason: 'notATerm', message: `'${text}' is not an address, a CIDR prefix, * or a service tag name` };
+  return { ok: false, reason: 'notATerm', message: `'${boundedText(text)}' is not an address, a CIDR prefix, * or a service tag name` };
 }
 
 /** The addresses one term stands for in a context. */
@@ -47,9 +48,8 @@ export function resolveTerm(term: AddressTerm, ctx: EvaluationContext): AddressS
 /** The union of the terms' addresses in a context. */
 export function resolveTerms(terms: readonly AddressTerm[], ctx: EvaluationContext): AddressSet {
   if (terms.length === 1 && terms[0]) return resolveTerm(terms[0], ctx);
-  let set = NO_ADDRESS;
-  for (const term of terms) set = addressUnion(set, resolveTerm(term, ctx));
-  return set;
+  // One sort and merge for all of them: linear in the prefixes, however many terms there are.
+  return addressUnionAll(terms.map((term) => resolveTerm(term, ctx)));
 }
 
 /** Why a term matches no concrete address in a context, so a verdict through it rests on what is not known. */

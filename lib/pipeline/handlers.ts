@@ -2,6 +2,7 @@
  * The Functions' bodies, shared with local mode: Event Grid delivery → scopes → coalescing queue;
  * queue message → evaluateScope; timer → sweep. The files in functions/ only register these.
  */
+import type { DispatchReport } from '../alerts/dispatcher.js';
 import type { Alerter } from '../alerts/index.js';
 import { parseEvents, type EventError } from '../azure/events.js';
 import { causeOfChange, type ChangeCause, type Coalescer } from '../azure/coalesce.js';
@@ -144,6 +145,15 @@ export function evaluationCause(causes: readonly ChangeCause[]): EvaluationCause
   };
 }
 
+/** The dispatch timer: deliver what the outbox still owes the sinks (retries with backoff). */
+export async function handleDispatch(rt: Pick<Runtime, 'pipeline' | 'log'>): Promise<DispatchReport | undefined> {
+  const report = await rt.pipeline.dispatch();
+  if (report && (report.claimed > 0 || report.pending > 0)) {
+    rt.log(report.failedSinks.length > 0 ? 'warn' : 'info', `outbox: ${report.completed} delivered, ${report.deferred} deferred, ${report.pending} pending${report.failedSinks.length > 0 ? ` (down: ${report.failedSinks.join(', ')})` : ''}`);
+  }
+  return report;
+}
+
 export interface ReconcileHandled {
   outcomes: EvaluationOutcome[];
   expired: Transition[];
@@ -152,7 +162,7 @@ export interface ReconcileHandled {
 /** The timer: expire suppressions, then sweep every watched subscription. */
 export async function handleReconcile(rt: Pick<Runtime, 'pipeline' | 'store' | 'alerter' | 'log'>): Promise<ReconcileHandled> {
   const expired = await rt.store.expireSuppressions({ operation: 'reconcile' });
-  await rt.alerter.publish(expired);
+  await rt.pipeline.dispatch();
   const outcomes = await rt.pipeline.sweep(undefined, { operation: 'reconcile' });
   for (const outcome of outcomes) {
     rt.log(outcome.status === 'evaluated' ? 'info' : 'error', `reconcile ${outcome.scope.subscriptionId}: ${outcome.status}, ${outcome.transitions.length} transitions, ${outcome.findings} findings, ${outcome.durationMs} ms${outcome.failure ? `: ${outcome.failure}` : ''}`);

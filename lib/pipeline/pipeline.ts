@@ -4,6 +4,7 @@
  */
 import type { Scope } from '../azure/scopes.js';
 import type { Alerter } from '../alerts/index.js';
+import { createDispatcher, type Dispatcher, type DispatchReport } from '../alerts/dispatcher.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { type EvaluationResult, type Finding, type ResourceError } from '../verdicts/finding.js';
@@ -44,6 +45,8 @@ export interface PipelineOptions {
   source: EstateSource;
   store: FindingsStore;
   alerter: Alerter;
+  /** Delivers the outbox to the alerter's sinks (default: one over `store` and `alerter`). */
+  dispatcher?: Dispatcher;
   evaluate: EstateEvaluator;
   /** When targeted reads give way to the whole inventory (default DEFAULT_TARGETED_LIMITS). */
   targetedLimits?: TargetedLimits;
@@ -61,6 +64,16 @@ export interface PipelineOptions {
 export function createPipeline(options: PipelineOptions): Pipeline {
   const now = options.now ?? (() => new Date());
   const log: PipelineLog = options.log ?? (() => undefined);
+  const dispatcher = options.dispatcher ?? createDispatcher({ store: options.store, alerter: options.alerter, now, log });
+
+  async function dispatch(): Promise<DispatchReport | undefined> {
+    try {
+      return await dispatcher.dispatch();
+    } catch (error) {
+      log('warn', `alerts wait in the outbox: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
 
   /**
    * The estate to judge the scope from, every resource read now: what the scope touches when the
@@ -145,12 +158,13 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     try {
       transitions = await options.store.applyEvaluation(result, cause, ahead);
     } catch (error) {
-      // What did commit before the store failed is real: announce it once, then fail for a retry.
-      if (error instanceof StoreError && error.committed.length > 0) await options.alerter.publish(error.committed);
+      // What did commit before the store failed is in the outbox with it: deliver it, then fail for a retry.
+      if (error instanceof StoreError && error.committed.length > 0) await dispatch();
       return failed(`the findings store refused the write: ${errorMessage(error)}`, errors);
     }
-    // Alerts after the store write: a transition that was not stored is never announced.
-    await options.alerter.publish(transitions);
+    // Each transition committed with its notification (the outbox): deliver now; a sink that is
+    // down keeps it for a later round (the next evaluation, or the dispatch timer).
+    if (transitions.length > 0) await dispatch();
     // Then what guards each subnet and NIC now; until it is recorded, the evaluation is not done.
     const guards = guardsToRemember(estate, scope, previous);
     if (guards.size > 0 || scope.kind === 'subscription') {
@@ -187,7 +201,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return outcomes;
   }
 
-  return { evaluateScope, sweep };
+  return { evaluateScope, sweep, dispatch };
 }
 
 function describeFailures(failures: readonly ReadFailure[]): string {

@@ -3,6 +3,7 @@
  * reconcile sweep, the CLI and the local demo. Read current state → engine and rules → store diff
  * → alerts. Sources differ (ARM in Azure, files locally); nothing else does.
  */
+import type { DispatchReport } from '../alerts/dispatcher.js';
 import type { Scope } from '../azure/scopes.js';
 import type { EvaluationCause, Transition } from '../store/index.js';
 import type { ResourceError } from '../verdicts/finding.js';
@@ -87,6 +88,12 @@ export interface EvaluationOutcome {
 
 export interface Pipeline {
   evaluateScope(scope: Scope, cause?: EvaluationCause): Promise<EvaluationOutcome>;
+  /**
+   * Delivers the outbox: what every transition (this evaluation's, a suppression's, an earlier
+   * round's that a sink refused) still owes a sink. Undefined when Table Storage failed: the rows
+   * stay for the next round.
+   */
+  dispatch(): Promise<DispatchReport | undefined>;
   /** Full sweep of one subscription (or every watched subscription). */
   sweep(subscriptionId?: string, cause?: EvaluationCause): Promise<EvaluationOutcome[]>;
 }

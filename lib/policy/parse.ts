@@ -3,8 +3,8 @@
  * error names file:line:column and the field). The built-in rules go through the same validation
  * (compilePolicy) from their object form. Pure: text in, policies or errors out.
  */
+import { addressToCidrs, ALL_PORTS, assertNever, describeValue, type Direction, FLOW_PROTOCOLS, type FlowProtocol, formatPorts, parseAddressPrefix, parsePorts, portIsAll, type PortSet, readAddressTerm } from '../nsg/index.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import { addressToCidrs, ALL_PORTS, assertNever, type Direction, FLOW_PROTOCOLS, type FlowProtocol, formatPorts, parseAddressPrefix, parsePorts, portIsAll, type PortSet, readAddressTerm } from '../nsg/index.js';
 import { isSeverity } from '../verdicts/finding.js';
 import {
   ALLOW_WHEN,
@@ -104,7 +104,7 @@ function describeNode(node: PNode): string {
     case 'seq':
       return 'a list';
     case 'scalar':
-      return node.value === null ? 'empty' : JSON.stringify(node.value);
+      return node.value === null ? 'empty' : describeValue(node.value);
     default:
       return assertNever(node, 'policy node');
   }

@@ -10,9 +10,17 @@ export type JsonFinding = Pick<
 
 export type JsonError = ResourceError;
 
+export interface JsonUnjudged {
+  resourceId: string;
+  kind: 'networkSecurityGroup' | 'subnet' | 'networkInterface';
+  reasons: string[];
+}
+
 export interface JsonReport {
   findings: JsonFinding[];
   errors: JsonError[];
+  /** What was not judged and why (DESIGN §5): the scan exits 2 on any unless --allow-unjudged. */
+  unjudged: JsonUnjudged[];
   summary: ScanSummary;
 }
 
@@ -36,6 +44,7 @@ export function jsonReport(report: ScanReport): JsonReport {
       ...(e.rule === undefined ? {} : { rule: e.rule }),
       ...(e.field === undefined ? {} : { field: e.field }),
     })),
+    unjudged: report.unjudged.map((u) => ({ resourceId: u.resourceId, kind: u.kind, reasons: u.reasons })),
     summary: summarize(report),
   };
 }
@@ -47,5 +56,7 @@ export function* jsonChunks(report: ScanReport): Generator<string> {
   for (let i = 0; i < json.findings.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.findings[i])}`;
   yield '\n],"errors":[';
   for (let i = 0; i < json.errors.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.errors[i])}`;
+  yield '\n],"unjudged":[';
+  for (let i = 0; i < json.unjudged.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.unjudged[i])}`;
   yield `\n],"summary":${JSON.stringify(json.summary)}}\n`;
 }

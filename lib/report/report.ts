@@ -2,12 +2,17 @@
 import type { Estate } from '../estate/model.js';
 import { SEVERITIES, atLeast, type Finding, type ResourceError, type Severity } from '../verdicts/finding.js';
 import type { RuleMeta } from '../rules/support/types.js';
+import type { UnjudgedResource } from '../rules/support/evaluate.js';
 
 export interface ScanReport {
   findings: Finding[];
   errors: ResourceError[];
   /** Normalised ids of the resources judged. */
   judged: string[];
+  /** NSGs, subnets and NICs not judged (at one attachment point at least), and why. */
+  unjudged: UnjudgedResource[];
+  /** --allow-unjudged: what could not be judged is reported but does not fail the scan. */
+  allowUnjudged: boolean;
   estate: Estate;
   /** The rules that ran (built-in and users' policies), for SARIF's rule list and the summary. */
   rules: readonly RuleMeta[];
@@ -23,6 +28,8 @@ export interface ScanSummary {
   byRule: Record<string, number>;
   errors: number;
   judged: number;
+  /** NSGs, subnets and NICs not judged: the scan exits 2 unless --allow-unjudged. */
+  unjudged: number;
   resources: {
     networkSecurityGroups: number;
     subnets: number;
@@ -35,6 +42,12 @@ export interface ScanSummary {
   failOn: Severity;
   /** True when a finding is at or above failOn (exit code 1). */
   failed: boolean;
+  /** True when something was not judged and --allow-unjudged was not given (exit code 2). */
+  incomplete: boolean;
+}
+
+export function incomplete(report: Pick<ScanReport, 'unjudged' | 'allowUnjudged'>): boolean {
+  return report.unjudged.length > 0 && !report.allowUnjudged;
 }
 
 export function failing(report: Pick<ScanReport, 'findings' | 'failOn'>): boolean {
@@ -55,6 +68,7 @@ export function summarize(report: ScanReport): ScanSummary {
     byRule,
     errors: report.errors.length,
     judged: report.judged.length,
+    unjudged: report.unjudged.length,
     resources: {
       networkSecurityGroups: e.networkSecurityGroups.size,
       subnets: e.subnets.size,
@@ -66,5 +80,6 @@ export function summarize(report: ScanReport): ScanSummary {
     },
     failOn: report.failOn,
     failed: failing(report),
+    incomplete: incomplete(report),
   };
 }

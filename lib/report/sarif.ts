@@ -9,7 +9,7 @@ import type { Estate, EstateResource } from '../estate/model.js';
 import { type Finding, type Severity } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import type { RuleMeta } from '../rules/support/types.js';
-import type { ScanReport } from './report.js';
+import { incomplete, type ScanReport } from './report.js';
 import { assertNever } from '../nsg/index.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -187,11 +187,19 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
         })),
         invocations: [
           {
-            executionSuccessful: true,
-            toolExecutionNotifications: report.errors.map((e) => ({
-              level: 'error',
-              message: { text: `${e.resourceId || '(input)'}${e.rule ? ` rule ${e.rule}` : ''}${e.field ? ` field ${e.field}` : ''}: ${e.message}` },
-            })),
+            executionSuccessful: !incomplete(report),
+            toolExecutionNotifications: [
+              ...report.errors.map((e) => ({
+                level: 'error',
+                message: { text: `${e.resourceId || '(input)'}${e.rule ? ` rule ${e.rule}` : ''}${e.field ? ` field ${e.field}` : ''}: ${e.message}` },
+              })),
+              ...report.unjudged.map((u) => ({
+                level: report.allowUnjudged ? 'warning' : 'error',
+                descriptor: { id: 'nsgwatch/not-judged' },
+                message: { text: `${u.resourceId} was not judged: ${u.reasons.join('; ')}` },
+                properties: { resourceId: u.resourceId, kind: u.kind, reasons: u.reasons },
+              })),
+            ],
           },
         ],
       },

@@ -29,12 +29,21 @@ export function tableReport(report: ScanReport, options: { width?: number } = {}
     }
     lines.push('');
   }
+  if (report.unjudged.length > 0) {
+    lines.push(`${report.unjudged.length} resource(s) not judged — their verdicts rest on input that failed validation:`);
+    for (const u of report.unjudged) lines.push(`  ${oneLine(u.resourceId)}: ${oneLine(u.reasons.join('; '))}`);
+    lines.push('');
+  }
   const s = summarize(report);
   const counts = SEVERITIES.filter((sev) => s.bySeverity[sev] > 0).map((sev) => `${s.bySeverity[sev]} ${sev}`);
   const what = `${s.resources.networkSecurityGroups} NSGs, ${s.resources.subnets} subnets, ${s.resources.networkInterfaces} NICs`;
   lines.push(
     `${s.findings === 0 ? 'No findings' : `${s.findings} finding${s.findings === 1 ? '' : 's'} (${counts.join(', ')})`} in ${what}; ${s.errors} error${s.errors === 1 ? '' : 's'}. ` +
-      (s.failed ? `Failing: findings at or above ${s.failOn}.` : `Passing at --fail-on ${s.failOn}.`),
+      (s.incomplete
+        ? `Incomplete: ${s.unjudged} not judged (--allow-unjudged to pass anyway).`
+        : s.failed
+          ? `Failing: findings at or above ${s.failOn}.`
+          : `Passing at --fail-on ${s.failOn}${s.unjudged > 0 ? `, with ${s.unjudged} not judged (--allow-unjudged)` : ''}.`),
   );
   return `${lines.join('\n')}\n`;
 }

@@ -24,8 +24,10 @@ export const rule: Rule = {
   meta,
   evaluate(view) {
     const findings: Finding[] = [];
+    // An NSG that input which failed validation may name is not known to be associated with nothing.
+    const partial = view.partiallyJudged();
     for (const resource of view.wantedNsgs()) {
-      if (resource.partial || !view.nsg(resource.key)) continue;
+      if (resource.partial || !view.nsg(resource.key) || partial.has(resource.key)) continue;
       if (attachmentsOfNsg(view.relations, resource.id).some((p) => p.kind !== 'unattached')) continue;
       findings.push(
         findingOn(meta, resource, {

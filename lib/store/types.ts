@@ -222,6 +222,33 @@ export interface GuardRecall {
   complete: boolean;
 }
 
+/** A transition whose notification some sink has not had yet (the outbox, DESIGN §7). */
+export interface PendingNotification {
+  partitionKey: string;
+  rowKey: string;
+  /** Guards the row: a dispatcher changes it only if nobody did since it read it. */
+  etag: string;
+  /** The transition; its finding's evidence is left out (alerts never carry it). */
+  transition: Transition;
+  /** Sinks that have it already. */
+  delivered: string[];
+  attempts: number;
+  /** Not before this time (a claim or a backoff moves it). */
+  dueAt: string;
+  createdAt: string;
+  lastError?: string;
+}
+
+export interface OutboxQuery {
+  /** Rows due at or before this time. */
+  dueBy: Date;
+  limit?: number;
+}
+
+export type OutboxSettlement =
+  | { done: true }
+  | { done: false; delivered: string[]; retryAt: Date; error?: string };
+
 export interface FindingsStore {
   /** Create the tables if they do not exist (also done lazily by every call). */
   ensureTables(): Promise<void>;
@@ -251,6 +278,14 @@ export interface FindingsStore {
   removeSuppression(id: string, cause?: EvaluationCause): Promise<RemovalResult>;
   /** Reopens suppressed findings whose suppression has expired (a timer calls this). */
   expireSuppressions(cause?: EvaluationCause): Promise<Transition[]>;
+  /** Notifications due for delivery, oldest first. */
+  dueNotifications(query: OutboxQuery): Promise<PendingNotification[]>;
+  /** Claims rows until `until` (ETag-guarded): returns those this caller won. */
+  claimNotifications(items: readonly PendingNotification[], until: Date): Promise<PendingNotification[]>;
+  /** Done: the row goes; otherwise what was delivered and when to try again. False when another dispatcher took it over. */
+  settleNotification(item: PendingNotification, settlement: OutboxSettlement): Promise<boolean>;
+  /** How many notifications wait, and since when (for the health metric). */
+  pendingNotifications(): Promise<{ count: number; oldest?: string }>;
   /** The NSG each subnet or NIC was last judged with. */
   recallGuards(query: GuardQuery): Promise<GuardRecall>;
   /**

@@ -1,6 +1,23 @@
 /** Words for findings: ports, address sets, attachment points, rules; and filled-in remediations. */
 import { parseResourceId } from '../arm/index.js';
-import { addressCount, addressDifference, addressesFromPrefixes, addressIntersect, addressIsSubset, type AddressSet, addressToCidrs, assertNever, type EvaluationContext, type FlowProtocol, formatPorts, namedSet, portIsAll, type PortSet, type RuleRef } from '../nsg/index.js';
+import {
+  addressCount,
+  addressDifference,
+  addressesFromPrefixes,
+  addressIntersect,
+  addressIsEmpty,
+  addressIsSubset,
+  addressToCidrs,
+  assertNever,
+  formatPorts,
+  namedSet,
+  portIsAll,
+  type AddressSet,
+  type EvaluationContext,
+  type FlowProtocol,
+  type PortSet,
+  type RuleRef,
+} from '../nsg/index.js';
 import { fingerprint, type DecidingRule, type Evidence, type Finding, type Remediation, type Severity } from './finding.js';
 import type { EffectivePoint } from './view.js';
 
@@ -34,8 +51,10 @@ export function describeAddresses(set: AddressSet, ctx: EvaluationContext, limit
   const hasV4 = set.v4.length > 0;
   const hasV6 = set.v6.length > 0;
   const covers = (family: AddressSet) => addressIsSubset(addressIntersect(internet, family), set);
-  // "Any Internet address" in the address families the flows can have here.
-  if ((hasV4 || hasV6) && (!hasV4 || covers(ALL_IPV4)) && (!hasV6 || covers(ALL_IPV6))) {
+  // "Any Internet address" in the address families the flows can have here. When VirtualNetwork
+  // covers a whole family, Internet has nothing in it there: then the set is described as it is.
+  const someInternet = !addressIsEmpty(addressIntersect(internet, set));
+  if (someInternet && (hasV4 || hasV6) && (!hasV4 || covers(ALL_IPV4)) && (!hasV6 || covers(ALL_IPV6))) {
     const rest = addressDifference(set, internet);
     const concrete = rest.v4.length > 0 || rest.v6.length > 0;
     return concrete ? `any Internet address and ${describeAddresses(rest, ctx, limit)}` : 'any Internet address';

@@ -15,12 +15,13 @@ export function effectivePointOf(
   point: AttachmentPoint,
   parse: (resource: NetworkSecurityGroup) => ParsedNsg,
   contextFor: (scope: VirtualNetworkScope) => { ctx: EvaluationContext; notes: string[] },
+  problemsAt: (point: AttachmentPoint) => string[],
 ): EffectivePoint {
   const { ctx, notes } = contextFor(point.virtualNetwork);
   const pointNotes = [...notes];
   const layers: { subnet?: Layer; nic?: Layer } = {};
   const nsgs: JudgedNsg[] = [];
-  let blocked = false;
+  const unjudged = problemsAt(point);
   for (const side of ['subnet', 'nic'] as const) {
     const slot: NsgSlot = side === 'subnet' ? point.subnetNsg : point.nicNsg;
     const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : 'the NIC';
@@ -30,7 +31,7 @@ export function effectivePointOf(
       case 'present': {
         const result = parse(slot.nsg);
         if (!result.ok) {
-          blocked = true;
+          unjudged.push(`NSG ${slot.nsg.name} failed validation`);
           break;
         }
         layers[side] = { nsg: result.value.nsg, ctx };
@@ -60,7 +61,8 @@ export function effectivePointOf(
     local,
     pairKey,
     notes: [...new Set(pointNotes)],
-    blocked,
+    blocked: unjudged.length > 0,
+    unjudged,
   };
 }
 

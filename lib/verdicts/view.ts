@@ -29,6 +29,7 @@ import {
 import { createAnalyses } from './analyses.js';
 import { createContextCache, createNsgCache } from './caches.js';
 import { effectivePointOf } from './points.js';
+import { invalidInputs, type UnjudgedResource } from './unjudged.js';
 import { type ResourceError } from './finding.js';
 import { normalizeId } from '../arm/index.js';
 
@@ -64,6 +65,8 @@ export interface EffectivePoint {
   notes: string[];
   /** An NSG here failed validation: the effective policy is unknown, so the point is not judged. */
   blocked: boolean;
+  /** Why the point is not judged (empty when it is): each input it needs that failed validation. */
+  unjudged: string[];
 }
 
 /** A remote side resolved in a context, with a key that names it across contexts. */
@@ -119,6 +122,8 @@ export interface EstateView {
   errors(): ResourceError[];
   /** NSGs that take part at a blocked point: their verdicts there are unknown. */
   partiallyJudged(): ReadonlySet<string>;
+  /** Wanted NSGs, subnets and NICs with a verdict that rests on input that failed validation, and why. */
+  unjudged(): ReadonlyMap<string, UnjudgedResource>;
 }
 
 export interface ViewOptions {
@@ -141,7 +146,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   let built: EffectivePoint[] | undefined;
   const localByPair = new Map<string, AddressSet>();
 
-  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor);
+  const invalid = invalidInputs(estate);
+  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor, invalid.problemsAt);
 
   const points = (): EffectivePoint[] => {
     if (built) return built;
@@ -210,7 +216,9 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     errors,
     partiallyJudged: () => {
       points();
+      for (const key of estate.networkSecurityGroups.keys()) if (invalid.failedNsgReasons(key).length > 0) partial.add(key);
       return partial;
     },
+    unjudged: () => invalid.unjudged(points(), wants),
   };
 }

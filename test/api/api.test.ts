@@ -196,6 +196,8 @@ describe('suppressions', () => {
     { name: 'an expiry in the past', body: { ...valid, expiresAt: '2001-01-01T00:00:00Z' }, field: 'expiresAt' },
     { name: 'an expiry beyond a year', body: { ...valid, expiresAt: new Date(Date.now() + 400 * 86_400_000).toISOString() }, field: 'expiresAt' },
     { name: 'an expiry that is not a date', body: { ...valid, expiresAt: 'next week' }, field: 'expiresAt' },
+    { name: 'an expiry on 30 February', body: { ...valid, expiresAt: `${new Date().getUTCFullYear() + 1}-02-30` }, field: 'expiresAt' },
+    { name: 'an expiry at 24:00', body: { ...valid, expiresAt: `${future.slice(0, 10)}T24:00:00Z` }, field: 'expiresAt' },
     { name: 'an unknown field', body: { ...valid, expires: future }, field: 'expires' },
     { name: 'an array body', body: [valid] },
     { name: 'a body that is not JSON', body: '{"ruleId": ', code: 'invalidJson' },

@@ -351,6 +351,17 @@ describe('nsgwatch flow --queries (JSONL)', () => {
     ]);
   });
 
+  it('answers every line even when one holds a value nested 100,000 deep', async () => {
+    const good = { nsg: 'nsg-nic', direction: 'outbound', protocol: 'tcp', source: '10.0.1.4', sourcePort: 1, destination: '8.8.8.8', destinationPort: 25 };
+    const deep = `${'['.repeat(100_000)}"tcp"${']'.repeat(100_000)}`;
+    const queries = write('deep.jsonl', `${JSON.stringify(good).replace('"tcp"', deep)}\n${JSON.stringify(good)}\n`);
+    const result = await flow([...ESTATE, '--queries', queries]);
+    const lines = result.out.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    expect(String(lines[0]?.['error'])).toMatch(/^line 1: protocol \[\[\[…\]\]\] is not/);
+    expect(lines[1]).toHaveProperty('access');
+  });
+
   it('holds every answer to exactly the contract keys', async () => {
     const queries = write('one.jsonl', JSON.stringify({ nsg: 'nsg-nic', direction: 'outbound', protocol: 'tcp', source: '10.0.1.4', sourcePort: 1, destination: '8.8.8.8', destinationPort: 25 }));
     const result = await flow([...ESTATE, '--queries', queries]);

@@ -32,7 +32,8 @@ async function scan(argv: string[], cwd = ROOT): Promise<{ code: number; out: st
 interface JsonOut {
   findings: { ruleId: string; severity: string; resourceId: string; title: string; message: string; evidence: Record<string, unknown>; remediation: { az: string; bicep: string }; fingerprint: string }[];
   errors: { resourceId: string; message: string }[];
-  summary: { findings: number; bySeverity: Record<string, number>; errors: number; failed: boolean; failOn: string };
+  unjudged: { resourceId: string; kind: string; reasons: string[] }[];
+  summary: { findings: number; bySeverity: Record<string, number>; errors: number; unjudged: number; failed: boolean; incomplete: boolean; failOn: string };
 }
 
 describe('nsgwatch scan: table', () => {
@@ -64,11 +65,12 @@ describe('nsgwatch scan: table', () => {
 });
 
 describe('nsgwatch scan: json', () => {
-  it('has DESIGN §5\'s shape: findings, errors, summary', async () => {
+  it('has DESIGN §5\'s shape: findings, errors, what was not judged, summary', async () => {
     const { code, out } = await scan([...SAMPLES, '--format', 'json']);
     expect(code).toBe(1);
     const json = JSON.parse(out) as JsonOut;
-    expect(Object.keys(json)).toEqual(['findings', 'errors', 'summary']);
+    expect(Object.keys(json)).toEqual(['findings', 'errors', 'unjudged', 'summary']);
+    expect(json.unjudged).toEqual([]);
     expect(json.findings).toHaveLength(19);
     for (const f of json.findings) {
       expect(Object.keys(f).sort()).toEqual(['evidence', 'fingerprint', 'message', 'remediation', 'resourceId', 'resourceName', 'ruleId', 'scope', 'severity', 'title']);
@@ -90,10 +92,44 @@ describe('nsgwatch scan: json', () => {
       { name: 'nsg-bad', id: '/subscriptions/1f2e3d4c-0000-4000-8000-00000000f1a7/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/nsg-bad', type: 'Microsoft.Network/networkSecurityGroups', properties: { securityRules: [{ name: 'weird', properties: { priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Gre', sourceAddressPrefix: '*', sourcePortRange: '*', destinationAddressPrefix: '*', destinationPortRange: '*' } }] } },
     ]);
     const { code, out } = await scan([file, '--format', 'json']);
-    expect(code).toBe(1);
+    // nsg-bad is an attachment point of its own (an NSG alone) that could not be judged.
+    expect(code).toBe(2);
     const json = JSON.parse(out) as JsonOut;
     expect(json.errors).toEqual([expect.objectContaining({ resourceId: expect.stringMatching(/nsg-bad$/), rule: 'weird', field: 'protocol' })]);
+    expect(json.unjudged).toEqual([expect.objectContaining({ resourceId: expect.stringMatching(/nsg-bad$/), kind: 'networkSecurityGroup' })]);
     expect(json.findings.map((f) => f.ruleId)).toContain('NSG-002');
+    expect((await scan([file, '--allow-unjudged'])).code).toBe(1);
+  });
+
+  it('reports a rule field nested 100,000 deep as an input error, not a stack trace', async () => {
+    const text = JSON.stringify(vm({ subnetNsg: [{ name: 'ssh', priority: 100, source: '*', ports: '22' }] })).replace('"protocol":"Tcp"', `"protocol":${'['.repeat(100_000)}"Tcp"${']'.repeat(100_000)}`);
+    const { code, out } = await scan([write('deep.json', text), '--format', 'json']);
+    expect(code).toBe(2);
+    const json = JSON.parse(out) as JsonOut;
+    expect(json.errors).toEqual([expect.objectContaining({ resourceId: expect.stringMatching(/nsg-subnet$/), rule: 'ssh', field: 'protocol', message: expect.stringContaining('[[[…]]]') })]);
+  });
+
+  it('never passes a gate on what it could not judge: an invalid NIC NSG leaves the point unjudged, exit 2', async () => {
+    const file = write('nic-invalid.json', vm({
+      subnetNsg: [{ name: 'ssh', priority: 100, source: '*', ports: '22' }],
+      nicNsg: [{ name: 'too-low', priority: 50, source: '*', ports: '443' }],
+    }));
+    const table = await scan([file, '--fail-on', 'high']);
+    expect(table.code).toBe(2);
+    expect(table.out).toMatch(/resource\(s\) not judged/);
+    expect(table.out).toMatch(/nsg-subnet: at NIC nic-vm: NSG nsg-nic failed validation/);
+    expect(table.out).toMatch(/Incomplete: 2 not judged \(--allow-unjudged to pass anyway\)\./);
+    const json = JSON.parse((await scan([file, '--format', 'json', '--fail-on', 'high'])).out) as JsonOut;
+    expect(json.unjudged.map((u) => u.resourceId.split('/').pop()).sort()).toEqual(['nsg-nic', 'nsg-subnet']);
+    expect(json.summary).toMatchObject({ unjudged: 2, incomplete: true });
+    const sarif = await scan([file, '--format', 'sarif', '--fail-on', 'high']);
+    expect(sarif.code).toBe(2);
+    const invocation = (JSON.parse(sarif.out) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[] }[] }).runs[0]?.invocations[0];
+    expect(invocation?.executionSuccessful).toBe(false);
+    expect(invocation?.toolExecutionNotifications.filter((n) => /was not judged/.test(n.message.text))).toHaveLength(2);
+    const allowed = await scan([file, '--fail-on', 'high', '--allow-unjudged']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toMatch(/with 2 not judged \(--allow-unjudged\)/);
   });
 
   it('reads ARM templates, reporting what it cannot resolve', async () => {

@@ -170,6 +170,37 @@ describe('the Event Grid webhook endpoint over HTTP', () => {
     expect((response.json?.['rejected'] as unknown[]).length).toBe(1);
   });
 
+  it('answers a validation and hands over the change events of a mixed batch, saying so', async () => {
+    const validation = {
+      id: 'v-1',
+      topic: '/subscriptions/x',
+      subject: '',
+      eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+      eventTime: '2026-01-05T10:00:00Z',
+      dataVersion: '1',
+      data: { validationCode: 'CODE-42', validationUrl: 'https://example.invalid/validate' },
+    };
+    const before = await queuedCount();
+    const response = await post(JSON.stringify([validation, eventGridEvent({ ...change, id: 'mixed-1', resourceId: demoIds.rule('nsg-web', 'AllowHttps') })]), 'application/json');
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ validationResponse: 'CODE-42', received: 2, delivered: 1 });
+    expect(await queuedCount()).toBe(before + 1);
+  });
+
+  it('refuses an event that can never be stored with a 400 Event Grid does not retry, not a 503', async () => {
+    const long = `${demoIds.rule('nsg-app', 'x')}${'y'.repeat(40_000)}`;
+    const response = await post(JSON.stringify([eventGridEvent({ ...change, id: 'long-1', resourceId: long })]), 'application/json');
+    expect(response.status).toBe(400);
+    expect(response.headers.get('retry-after')).toBeNull();
+    expect(JSON.stringify(response.json)).toMatch(/resource id is 4\d{4} characters/);
+  });
+
+  it('names the true limit when a delivery is too large', async () => {
+    const response = await post(JSON.stringify([{ ...eventGridEvent(change), pad: 'x'.repeat(1_100_000) }]), 'application/json');
+    expect(response.status).toBe(413);
+    expect((response.json?.['error'] as { message: string }).message).toMatch(/the limit is 1048576 bytes/);
+  });
+
   it('answers 404 for another function name and 405 for GET', async () => {
     expect((await fetch(`${server.url}/runtime/webhooks/eventgrid?functionName=other`, { method: 'POST', body: '[]' })).status).toBe(404);
     expect((await fetch(`${server.url}${WEBHOOK}`)).status).toBe(405);

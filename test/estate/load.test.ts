@@ -463,6 +463,11 @@ describe('loadEstate: validation — the bad resource is reported, the rest goes
       error: { field: 'addressPrefix', message: expect.stringContaining("'10.0.0.0/33' has a prefix length above 32") },
     },
     {
+      name: 'a subnet prefix length with a leading zero',
+      resource: { id: `${SUB}/virtualNetworks/v/subnets/s`, properties: { addressPrefix: '0.0.0.0/00' } },
+      error: { field: 'addressPrefix', message: expect.stringContaining("'0.0.0.0/00' is not a CIDR prefix: bad length") },
+    },
+    {
       name: 'a subnet without any prefix',
       resource: { id: `${SUB}/virtualNetworks/v/subnets/s`, name: 's', properties: {} },
       error: { field: 'addressPrefix', message: expect.stringContaining('neither addressPrefix nor addressPrefixes') },
@@ -479,7 +484,8 @@ describe('loadEstate: validation — the bad resource is reported, the rest goes
         type: 'Microsoft.Network/networkInterfaces',
         properties: { ipConfigurations: [{ name: 'ip', properties: { privateIPAddress: '10.0.0.256' } }] },
       },
-      error: { field: 'ipConfigurations[0].privateIPAddress', message: expect.stringContaining("'10.0.0.256' is not an IPv4 or IPv6 address") },
+      // The IP configuration is reported alone, by its own id; the NIC keeps its other configurations.
+      error: { field: 'privateIPAddress', message: expect.stringContaining("'10.0.0.256' is not an IPv4 or IPv6 address") },
     },
     {
       name: 'a reference without an id',

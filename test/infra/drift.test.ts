@@ -367,9 +367,9 @@ describe('monitoring: local auth off, queries use only names the code emits', ()
     for (const d of dimensions) expect(properties, `customDimensions.${d}`).toContain(d);
   });
 
-  it('the workbook covers open findings, opened vs resolved, latency and failures', () => {
+  it('the workbook covers open findings, opened vs resolved, latency, failures and the outbox', () => {
     const used = new Set(workbookQueries.flatMap((q) => namesIn(q).names));
-    for (const n of [EVENTS.findingOpened, EVENTS.findingReopened, EVENTS.findingResolved, EVENTS.evaluationFailed, METRICS.eventToFindingLatencyMs, METRICS.evaluations, METRICS.evaluationFailures]) {
+    for (const n of [EVENTS.findingOpened, EVENTS.findingReopened, EVENTS.findingResolved, EVENTS.evaluationFailed, METRICS.eventToFindingLatencyMs, METRICS.evaluations, METRICS.evaluationFailures, METRICS.pendingNotifications]) {
       expect(used, n).toContain(n);
     }
     const dims = new Set(workbookQueries.flatMap((q) => namesIn(q).dimensions));

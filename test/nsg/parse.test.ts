@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_RULE_NAMES,
+  NSG_LIMITS,
   addressToCidrs,
   flattenResource,
   formatPorts,
@@ -235,5 +236,33 @@ describe('standalone security rules', () => {
     if (!clash.ok) throw new Error('fixture');
     const bad = mergeRules(nsg, [clash.rule]);
     expect(!bad.ok && bad.errors[0]).toMatchObject({ rule: 'clash', field: 'priority' });
+  });
+});
+
+describe("Azure's documented NSG limits", () => {
+  const rules = (count: number, over: (i: number) => Record<string, unknown> = () => ({})) =>
+    Array.from({ length: count }, (_, i) => fields({ priority: 100 + (i >> 1), direction: i % 2 === 0 ? 'Inbound' : 'Outbound', ...over(i) }));
+  const v6 = (i: number) => `2001:db8:${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}::/64`;
+  const asgs = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/asg-${i}` }));
+
+  it('accepts an NSG at every limit', () => {
+    expect(custom(ok(restNsg(rules(NSG_LIMITS.rulesPerNsg)))).length).toBe(1000);
+    const prefixes = Array.from({ length: 4000 }, (_, i) => v6(i));
+    expect(ok(restNsg([fields({ sourceAddressPrefix: undefined, sourceAddressPrefixes: prefixes })]))).toBeDefined();
+    expect(ok(restNsg([fields({ sourceAddressPrefix: undefined, sourceApplicationSecurityGroups: asgs(10) })]))).toBeDefined();
+  });
+
+  it.each([
+    ['1,001 rules', () => rules(1001), 'securityRules', /1001 security rules; Azure allows at most 1000/],
+    ['4,001 source prefixes over two rules', () => [
+      fields({ sourceAddressPrefix: undefined, sourceAddressPrefixes: Array.from({ length: 2000 }, (_, i) => v6(i)) }),
+      fields({ priority: 200, sourceAddressPrefix: undefined, sourceAddressPrefixes: Array.from({ length: 2001 }, (_, i) => v6(5000 + i)) }),
+    ], 'sourceAddressPrefixes', /4001 source addresses and ranges; Azure allows at most 4000 per NSG/],
+    ['11 ASGs in one rule', () => [fields({ destinationAddressPrefix: undefined, destinationApplicationSecurityGroups: asgs(11) })], 'destinationApplicationSecurityGroups', /at most 10 per rule/],
+    ['101 ASGs in one NSG', () => rules(11, (i) => ({ sourceAddressPrefix: undefined, sourceApplicationSecurityGroups: asgs(110).slice(i * 10, i * 10 + 10) })), 'applicationSecurityGroups', /110 application security groups; Azure allows at most 100/],
+  ])('refuses %s with a clear error', (_name, build, field, message) => {
+    const result = parseNsg(restNsg(build()));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors).toContainEqual(expect.objectContaining({ resourceId: NSG_ID, field, message: expect.stringMatching(message) }));
   });
 });

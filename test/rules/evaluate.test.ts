@@ -60,6 +60,20 @@ describe('evaluateEstate with only', () => {
 });
 
 describe('bad input', () => {
+  it('a network whose address space covers all of IPv4 (Internet empty there) is still judged, BAS-003 included', () => {
+    const files = ['gateways-and-groups', 'network-interfaces', 'network-security-groups', 'virtual-networks'].map((f) => ({
+      source: f,
+      json: JSON.parse(readFileSync(resolve(process.cwd(), `samples/estate/${f}.json`), 'utf8')) as { value: { name: string; properties: { addressSpace?: { addressPrefixes: string[] } } }[] },
+    }));
+    for (const vnet of files.find((f) => f.source === 'virtual-networks')?.json.value ?? []) {
+      vnet.properties.addressSpace?.addressPrefixes.push('0.0.0.0/1', '128.0.0.0/1');
+    }
+    const out = evaluateEstate(loadEstate(files));
+    expect(out.errors).toEqual([]);
+    expect(out.judged.length).toBe(full.judged.length);
+    expect(out.findings.filter((f) => f.ruleId === 'BAS-003').length).toBeGreaterThan(0);
+  });
+
   const bad = nsg('nsg-bad', [
     { name: 'too-early', priority: 50, source: '*', ports: '22' },
     { name: 'bad-port', priority: 200, source: '*', ports: '70000' },
@@ -94,6 +108,42 @@ describe('bad input', () => {
     // Subnets and NICs are still judged: NSG-011 holds whatever the NSGs' rules say.
     expect(out.judged).toEqual(expect.arrayContaining([normalizeId(ids.subnet('vnet-a', 'snet-a')), normalizeId(ids.nic('nic-a'))]));
     expect(out.findings.map((f) => f.ruleId)).toContain('NSG-011');
+    expect(out.unjudged.map((u) => [u.resourceId.split('/').pop(), u.kind])).toEqual(expect.arrayContaining([['nsg-nic', 'networkSecurityGroup'], ['nsg-bad', 'networkSecurityGroup']]));
+  });
+
+  it('a subnet that fails validation is reported alone: the network, its other subnets and their NSGs keep their verdicts', () => {
+    const good = [
+      vnet('vnet-a', ['10.0.0.0/16'], [
+        { name: 'snet-a', prefix: '10.0.1.0/24', nsg: 'nsg-a' },
+        { name: 'snet-b', prefix: '10.0.2.0/24', nsg: 'nsg-b' },
+      ]),
+      nsg('nsg-a', [{ name: 'ssh', priority: 100, source: '*', ports: '22' }]),
+      nsg('nsg-b', [{ name: 'rdp', priority: 100, source: '*', ports: '3389' }]),
+      nic('nic-b', { vnet: 'vnet-a', subnet: 'snet-b', ip: '10.0.2.4' }),
+    ];
+    const before = evaluateEstate(estateOf(good));
+    const broken = (mutate: (subnets: Record<string, unknown>[]) => void) => {
+      const copy = structuredClone(good);
+      mutate(((copy[0] as { properties: { subnets: Record<string, unknown>[] } }).properties.subnets));
+      const estate = loadEstate([{ source: 'broken.json', json: copy }]);
+      expect(estate.errors).toHaveLength(1);
+      expect(estate.virtualNetworks.size).toBe(1);
+      return evaluateEstate(estate);
+    };
+    const fingerprints = (out: typeof before, name: string) => out.findings.filter((f) => f.resourceName === name).map((f) => f.fingerprint);
+    for (const out of [
+      broken((subnets) => subnets.push({ properties: { addressPrefix: '10.0.9.0/24' } })),
+      broken((subnets) => ((subnets[1] as { properties: { addressPrefix: string } }).properties.addressPrefix = '10.0.2.0/33')),
+    ]) {
+      expect(fingerprints(out, 'nsg-a')).toEqual(fingerprints(before, 'nsg-a'));
+      expect(out.judged).toContain(normalizeId(ids.nsg('nsg-a')));
+      expect(out.findings.filter((f) => f.ruleId === 'NSG-012')).toEqual([]);
+    }
+    const prefix33 = broken((subnets) => ((subnets[1] as { properties: { addressPrefix: string } }).properties.addressPrefix = '10.0.2.0/33'));
+    // nsg-b guards the bad subnet: nothing of it is judged, so nothing of it may resolve.
+    expect(prefix33.judged).not.toContain(normalizeId(ids.nsg('nsg-b')));
+    expect(prefix33.judged).not.toContain(normalizeId(ids.nic('nic-b')));
+    expect(prefix33.unjudged.map((u) => u.resourceId.split('/').pop()).sort()).toEqual(['nic-b', 'nsg-b', 'snet-b']);
   });
 
   it('a rule that fails judges nothing, so nothing resolves', () => {

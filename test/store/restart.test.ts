@@ -109,6 +109,8 @@ describe('a process that dies between writes', () => {
       const all = [...committed, ...retried].map((t) => `${t.kind} ${t.finding.resourceName}`).sort();
       expect(all, `cut ${cut}`).toEqual(['opened nsg-e', 'resolved nsg-a', 'resolved nsg-b']);
       expect((await healthy.listHistory()).length, `cut ${cut}`).toBe(4 + 3);
+      // Each transition committed with exactly one pending notification (the outbox), whatever the cut.
+      expect((await healthy.pendingNotifications()).count, `cut ${cut}`).toBe(4 + 3);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createFindingsStore, type FindingsStore, type NewSuppression } from '../../lib/store/index.js';
-import { activeSuppressionFor, resourcePatternRegExp } from '../../lib/store/suppressions.js';
+import { activeSuppressionFor, MAX_PATTERN_LENGTH, resourcePatternMatches, wildcardMatch } from '../../lib/store/suppressions.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock } from './support.js';
 
 let azurite: Azurite;
@@ -58,7 +58,39 @@ describe('resource patterns', () => {
     ['*(x)+[y].{z}|$^', '/a(x)+[y]X{z}|$^', false],
   ];
   it.each(cases)('%s ~ %s → %s', (pattern, id, matches) => {
-    expect(resourcePatternRegExp(pattern).test(id.toLowerCase())).toBe(matches);
+    expect(resourcePatternMatches(pattern, id)).toBe(matches);
+  });
+
+  const wildcards: [pattern: string, text: string, matches: boolean][] = [
+    ['', '', true],
+    ['', 'a', false],
+    ['*', '', true],
+    ['?', '', false],
+    ['a*b*c', 'abc', true],
+    ['a*b*c', 'axxbxxc', true],
+    ['a*b*c', 'axxbxxcx', false],
+    ['*ab', 'aab', true],
+    ['a*a', 'a', false],
+    ['*?*?', 'x', false],
+    ['*?*?', 'xy', true],
+    ['??*', 'ü€', true],
+    ['*a?c*', 'xxabdabcx', true],
+    ['*a?c*', 'xxabdabdx', false],
+  ];
+  it.each(wildcards)('wildcard %j ~ %j → %s', (pattern, text, matches) => {
+    expect(wildcardMatch(pattern, text)).toBe(matches);
+  });
+
+  it('matches hostile patterns in work proportional to the id, never by backtracking', () => {
+    const id = `/subscriptions/${'a'.repeat(900)}`;
+    for (const pattern of ['*?*?*?*?*?*?!', `${'*a'.repeat(200)}!`, `*${'?'.repeat(60)}!`]) {
+      const work = { steps: 0 };
+      expect(wildcardMatch(pattern, id, work)).toBe(false);
+      expect(work.steps).toBeLessThanOrEqual(id.length * pattern.length + id.length);
+    }
+    const work = { steps: 0 };
+    expect(wildcardMatch('*?*?*?*?*?*?!', `${'a'.repeat(100_000)}!`, work)).toBe(true);
+    expect(work.steps).toBeLessThan(400_000);
   });
 
   it('picks the longest-lasting of several matching suppressions, ignoring expired ones', () => {
@@ -83,6 +115,7 @@ describe('addSuppression validation', () => {
     ['expiry in the past', { expiresAt: new Date('2025-01-01T00:00:00Z') }, 'expiresAt'],
     ['invalid expiry', { expiresAt: new Date('not a date') }, 'expiresAt'],
     ['control characters', { reason: 'a\u0000b' }, 'reason'],
+    ['pattern too long', { resourcePattern: `/subscriptions/${'x'.repeat(MAX_PATTERN_LENGTH)}` }, 'resourcePattern'],
   ];
   it.each(cases)('%s → invalid %s', async (_name, over, field) => {
     const { store } = newStore();

@@ -39,6 +39,17 @@ export interface EvaluateOutput {
    * are not produced again have resolved; anything else is left as it was.
    */
   judged: string[];
+  /**
+   * Wanted NSGs, subnets and NICs whose verdicts rest, at some attachment point, on input that failed
+   * validation: with the reasons. A gate never passes on these; the store resolves nothing of theirs.
+   */
+  unjudged: UnjudgedResource[];
+}
+
+export interface UnjudgedResource {
+  resourceId: string;
+  kind: 'networkSecurityGroup' | 'subnet' | 'networkInterface';
+  reasons: string[];
 }
 
 function isServiceTagData(value: unknown): value is ServiceTagData {
@@ -93,13 +104,14 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
     }
   }
   const judged: string[] = [];
+  const unjudgedByKey = view.unjudged();
   if (!failed) {
     const partial = view.partiallyJudged();
     for (const resource of view.wantedNsgs()) {
       if (view.nsg(resource.key) && !partial.has(resource.key)) judged.push(resource.key);
     }
     for (const map of [estate.subnets, estate.networkInterfaces]) {
-      for (const key of map.keys()) if (view.wants(key)) judged.push(key);
+      for (const key of map.keys()) if (view.wants(key) && !unjudgedByKey.has(key)) judged.push(key);
     }
   } else {
     for (const resource of view.wantedNsgs()) view.nsg(resource.key);
@@ -107,5 +119,6 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
   errors.push(...view.errors());
   const unique = new Map<string, Finding>();
   for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
-  return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId) };
+  const unjudged = [...unjudgedByKey.values()].map((u) => ({ resourceId: u.id, kind: u.kind, reasons: u.reasons }));
+  return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId), unjudged };
 }
