@@ -75,7 +75,7 @@ var tags = {
 var functionAppName = 'func-nsgwatch-${resourceToken}'
 var watched = union([toLower(subscription().subscriptionId)], filter(map(split(watchedSubscriptionIds, ','), s => toLower(trim(s))), s => !empty(s)))
 
-resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource group 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
   location: location
   tags: tags

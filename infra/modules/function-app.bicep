@@ -1,4 +1,4 @@
-// The Functions app on the Flex Consumption plan (Node 20), running as the user-assigned identity.
+// The Functions app on the Flex Consumption plan (Node.js 24, GA there), running as the user-assigned identity.
 // Host storage, the deployment package and telemetry all use that identity: no connection
 // string with a key and no publishing password exist anywhere.
 param name string
@@ -22,7 +22,7 @@ param maximumInstanceCount int = 100
 ])
 param instanceMemoryMB int = 2048
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -36,7 +36,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'nsgwatch' })
@@ -70,7 +70,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '24'
       }
     }
   }

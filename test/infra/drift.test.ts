@@ -146,16 +146,17 @@ describe('Bicep syntax sanity', () => {
   it('uses the stable API versions', () => {
     const types = BICEP.flatMap((f) => resources(read(f)).map((r) => r.type));
     const expected = [
-      'Microsoft.Web/sites@2024-04-01',
-      'Microsoft.Web/serverfarms@2024-04-01',
-      'Microsoft.EventGrid/systemTopics@2022-06-15',
-      'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15',
-      'Microsoft.EventGrid/topics@2022-06-15',
-      'Microsoft.Storage/storageAccounts@2023-05-01',
-      'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview',
+      'Microsoft.Web/sites@2025-03-01',
+      'Microsoft.Web/serverfarms@2025-03-01',
+      'Microsoft.EventGrid/systemTopics@2025-02-15',
+      'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15',
+      'Microsoft.EventGrid/topics@2025-02-15',
+      'Microsoft.Storage/storageAccounts@2025-06-01',
+      'Microsoft.Insights/scheduledQueryRules@2026-03-01',
       'Microsoft.Authorization/roleAssignments@2022-04-01',
     ];
     expect(types).toEqual(expect.arrayContaining(expected));
+    expect(types.filter((t) => t.includes('-preview'))).toEqual([]);
   });
 });
 
@@ -288,7 +289,7 @@ describe('the event subscription', () => {
 
   it('delivers to onResourceChange, retries, and dead-letters with the topic identity', () => {
     expect(topic).toContain(`var functionName = '${FUNCTIONS.onResourceChange}'`);
-    expect(subscription()?.body).toContain("resourceId: '${functionAppId}/functions/${functionName}'");
+    expect(subscription()?.body).toContain("resourceId: resourceId(functionApp[2], functionApp[4], 'Microsoft.Web/sites/functions', functionApp[8], functionName)");
     expect(subscription()?.body).toMatch(/endpointType:\s*'AzureFunction'/);
     expect(subscription()?.body).toMatch(/retryPolicy:\s*\{[^}]*maxDeliveryAttempts:\s*\d+/);
     expect(subscription()?.body).toMatch(/deadLetterWithResourceIdentity:/);
@@ -409,10 +410,10 @@ describe('no keys, Flex Consumption, managed identity', () => {
     expect(text).not.toMatch(/\bAzureWebJobsStorage\s*:/);
   });
 
-  it('runs on Flex Consumption, Node 20, as the user-assigned identity', () => {
+  it('runs on Flex Consumption, Node 24, as the user-assigned identity', () => {
     const app = infra('modules/function-app.bicep');
     expect(app).toMatch(/tier:\s*'FlexConsumption'/);
-    expect(app).toMatch(/runtime:\s*\{\s*name:\s*'node'\s*version:\s*'20'/);
+    expect(app).toMatch(/runtime:\s*\{\s*name:\s*'node'\s*version:\s*'24'/);
     expect(app).toMatch(/type:\s*'UserAssigned'/);
     expect(app).toMatch(/authentication:\s*\{\s*type:\s*'UserAssignedIdentity'/);
     expect(app).toMatch(/httpsOnly:\s*true/);
