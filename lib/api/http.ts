@@ -32,6 +32,8 @@ export type ApiErrorCode =
   | 'methodNotAllowed'
   | 'payloadTooLarge'
   | 'unsupportedMediaType'
+  | 'unauthorized'
+  | 'forbidden'
   | 'unavailable'
   | 'internal';
 
