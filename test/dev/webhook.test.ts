@@ -172,7 +172,7 @@ describe('the Event Grid webhook endpoint over HTTP', () => {
   });
 
   it('answers 404 for another function name and 405 for GET', async () => {
-    expect((await fetch(`${server.url}/runtime/webhooks/eventgrid?functionName=other`, { method: 'POST', body: '[]' })).status).toBe(404);
+    expect((await fetch(`${server.url}/runtime/webhooks/eventgrid?functionName=other`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).status).toBe(404);
     expect((await fetch(`${server.url}${WEBHOOK}`)).status).toBe(405);
   });
 

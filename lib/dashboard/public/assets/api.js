@@ -24,10 +24,9 @@ export async function api(path, options = {}) {
   const token = await accessToken();
   if (token) headers.authorization = `Bearer ${token}`;
   const init = { method: options.method ?? 'GET', headers, credentials: 'same-origin' };
-  if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(options.body);
-  }
+  // Every write is JSON, body or not: local mode refuses writes of any other type.
+  if (init.method !== 'GET') headers['content-type'] = 'application/json';
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
   const response = await fetch(new URL(path, base), init);
   const text = await response.text();
   let data;
