@@ -13,9 +13,11 @@ param deploymentContainerName string
 @secure()
 @description('Settings the code reads (lib/config/names.ts SETTINGS), merged with the host storage settings below; secure because it may carry a webhook URL.')
 param appSettings object
+// The lowest maximum Flex Consumption takes; main.bicep passes the same figure to the app
+// (NSGWATCH_MAX_INSTANCES) so the ARM read budget holds across every instance.
 @minValue(40)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 40
 @allowed([
   2048
   4096
@@ -82,7 +84,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       AzureWebJobsStorage__accountName: storageAccountName
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
-      NSGWATCH_DASHBOARD_URL: 'https://${site.properties.defaultHostName}/api/dashboard/'
+      NSGWATCH_DASHBOARD_URL: 'https://${site.properties.defaultHostName}/dashboard/'
     })
   }
 

@@ -36,6 +36,8 @@ export const SETTINGS = {
   authIssuer: 'NSGWATCH_AUTH_ISSUER',
   /** Application (client) id of nsgwatch's app registration: the tokens' audience and the page's client. */
   authClientId: 'NSGWATCH_AUTH_CLIENT_ID',
+  /** The plan's maximum instance count: each instance takes this share of the ARM read budget. */
+  maxInstances: 'NSGWATCH_MAX_INSTANCES',
   /** Application Insights connection string (set by the platform). */
   appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
   /** `Authorization=AAD;ClientId=<identity>`: Entra ID ingestion, since the deployment turns local auth off. */

@@ -53,7 +53,6 @@ const label = (path: string): string => relative(ROOT, path);
 
 /** Built-in role definitions the deployment may assign, and why. */
 const ALLOWED_ROLES: Record<string, string> = {
-  'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
@@ -64,13 +63,15 @@ const ALLOWED_ROLES: Record<string, string> = {
   // The operator who ran azd, read-only on the findings.
   '76199698-9eea-4c19-bc75-cec21354c6b6': 'Storage Table Data Reader',
 };
-const REQUIRED_ROLES = ['Reader', 'Storage Table Data Contributor', 'Storage Queue Data Contributor', 'Monitoring Metrics Publisher', 'EventGrid Data Sender'];
+const REQUIRED_ROLES = ['Storage Table Data Contributor', 'Storage Queue Data Contributor', 'Monitoring Metrics Publisher', 'EventGrid Data Sender'];
 const BROAD_ROLES: Record<string, string> = {
   '8e3af657-a8ff-443c-a75c-2fe8c4bcb635': 'Owner',
   'b24988ac-6180-42a0-ab88-20f7382dd24c': 'Contributor',
   '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9': 'User Access Administrator',
   '17d1049b-9a84-46fb-8f53-869881c3d3ab': 'Storage Account Contributor',
   '4d97b98b-1d4f-4787-a291-c67834d212e7': 'Network Contributor',
+  // Read on everything in the subscription: the custom network reader role takes its place.
+  'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
 };
 
 /** Settings only a local run uses; the deployment must never set them. */
@@ -322,12 +323,22 @@ describe('roles: least privilege', () => {
     }
     const names = new Set(roleIds().flatMap((f) => f.guids).map((g) => ALLOWED_ROLES[g]));
     for (const role of REQUIRED_ROLES) expect(names, role).toContain(role);
-    for (const a of assignments()) expect(a.body, `${a.file}: ${a.symbol}`).toMatch(/roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',/);
+    for (const a of assignments().filter((x) => x.file !== 'infra/modules/subscription-reader.bicep')) {
+      expect(a.body, `${a.file}: ${a.symbol}`).toMatch(/roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',/);
+    }
   });
 
-  it('grants Reader only per watched subscription, and blob write only on the dead-letter container', () => {
-    const reader = roleIds().filter((f) => f.guids.includes('acdd72a7-3385-48ef-bd42-f606fba81ae7')).map((f) => f.file);
-    expect(reader).toEqual(['infra/modules/subscription-reader.bicep']);
+  it('grants read-only network access per watched subscription through a custom role, and blob write only on the dead-letter container', () => {
+    const reader = infra('modules/subscription-reader.bicep');
+    const definitions = resources(reader).filter((r) => r.type.startsWith('Microsoft.Authorization/roleDefinitions@'));
+    expect(definitions).toHaveLength(1);
+    const actions = [...(blockAfter(reader, /^var readActions\s*=/m, '[').matchAll(/'([^']+)'/g))].map((m) => m[1] as string);
+    expect(actions).toEqual(['Microsoft.Network/*/read', 'Microsoft.Resources/subscriptions/read', 'Microsoft.Resources/subscriptions/resourceGroups/read']);
+    for (const action of actions) expect(action).toMatch(/\/read$/);
+    expect(definitions[0]?.body).toMatch(/dataActions:\s*\[\]/);
+    expect(definitions[0]?.body).toMatch(/assignableScopes:\s*\[\s*subscription\(\)\.id\s*\]/);
+    const assignment = assignments().find((a) => a.file === 'infra/modules/subscription-reader.bicep');
+    expect(assignment?.body).toMatch(/roleDefinitionId:\s*networkReader\.id/);
     const blobWriter = roleIds().filter((f) => f.guids.includes('ba92f5b4-2d11-453d-a403-e96b0029c9fe')).map((f) => f.file);
     expect(blobWriter).toEqual(['infra/modules/dead-letter-access.bicep']);
     const deadLetter = assignments().find((a) => a.file === 'infra/modules/dead-letter-access.bicep');
