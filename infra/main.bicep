@@ -279,3 +279,4 @@ output NSGWATCH_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output NSGWATCH_ACTION_GROUP_ID string = alerts.outputs.actionGroupId
 output NSGWATCH_ALERTS_TOPIC_ENDPOINT string = topic.outputs.endpoint
 output NSGWATCH_WORKBOOK_ID string = workbook.outputs.id
+output NSGWATCH_AUTH_CLIENT_ID string = authClientId

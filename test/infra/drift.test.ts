@@ -174,15 +174,17 @@ describe('main.parameters.json and azure.yaml', () => {
     expect(required.filter((p) => !(p in parameters.parameters))).toEqual([]);
   });
 
-  it('is a TypeScript Functions service with hooks that exist', () => {
+  it('deploys the staged Functions app with hooks that exist', () => {
     const azure = parseYaml(read(resolve(ROOT, 'azure.yaml'))) as {
-      services: Record<string, { language: string; host: string; project: string }>;
+      services: Record<string, { language: string; host: string; project: string; remoteBuild: boolean }>;
       hooks: Record<string, Record<'posix' | 'windows', { run: string }>>;
     };
-    expect(Object.values(azure.services)).toEqual([{ project: '.', language: 'ts', host: 'function' }]);
-    for (const hook of ['postdeploy', 'predown']) {
+    // The compiled app and its production dependencies, staged by infra/hooks/stage-app.mjs.
+    expect(Object.values(azure.services)).toEqual([{ project: '.deploy', language: 'js', host: 'function', remoteBuild: false }]);
+    expect(existsSync(resolve(ROOT, '.deploy', 'README.md'))).toBe(true);
+    for (const hook of ['preprovision', 'prepackage', 'predeploy', 'postdeploy', 'predown']) {
       for (const os of ['posix', 'windows'] as const) {
-        const run = azure.hooks[hook]?.[os]?.run;
+        const run = azure.hooks[hook]?.[os]?.run.replace(/^node /, '');
         expect(run && existsSync(resolve(ROOT, run)), `${hook} ${os}: ${run}`).toBe(true);
       }
     }
@@ -193,10 +195,11 @@ describe('main.parameters.json and azure.yaml', () => {
   it('the postdeploy hooks pass events.bicep exactly its parameters, from values main.bicep outputs', () => {
     const eventParams = params(infra('events.bicep'));
     const mainOutputs = outputs(infra('main.bicep'));
-    const azdBuiltIns = ['AZURE_ENV_NAME', 'AZURE_LOCATION'];
+    const azdBuiltIns = ['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID'];
     for (const hook of ['hooks/postdeploy.sh', 'hooks/postdeploy.ps1']) {
       const text = infra(hook);
-      const passed = [...text.matchAll(/^\s+(\w+)=\S+/gm)].map((m) => m[1] as string);
+      const block = text.slice(text.indexOf('--parameters'), text.indexOf('--output none', text.indexOf('--parameters')));
+      const passed = [...block.matchAll(/^\s+(\w+)=\S+/gm)].map((m) => m[1] as string);
       expect(passed.filter((p) => !eventParams.some((d) => d.name === p)), hook).toEqual([]);
       expect(eventParams.filter((p) => !p.hasDefault && !passed.includes(p.name)).map((p) => p.name), hook).toEqual([]);
       const variables = [...text.matchAll(/\$(?:env:)?\{?((?:AZURE|NSGWATCH)_\w+)/g)].map((m) => m[1] as string);
