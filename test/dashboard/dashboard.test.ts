@@ -259,7 +259,10 @@ describe.skipIf(!hasChromium)('the deployed dashboard signs in with Entra ID (is
   });
 
   it('signs in with the authorization code flow and PKCE, then shows the findings', async () => {
-    await page.goto(`${server.url}/dashboard/#severity=high`);
+    // As an alert links to it: a query the sign-in round trip must bring back, and the page's own hash.
+    const [first] = (await runtime.store.listFindings({ status: 'open', limit: 1 })).items;
+    const link = `${server.url}/dashboard/?finding=${encodeURIComponent(first?.id ?? '')}#severity=high`;
+    await page.goto(link);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     // The issuer saw the whole flow: discovery, authorize, token (the PKCE check is the issuer's), keys (the API's check).
     expect(issuer.requests).toEqual(expect.arrayContaining([
@@ -269,7 +272,9 @@ describe.skipIf(!hasChromium)('the deployed dashboard signs in with Entra ID (is
       expect.stringMatching(/^GET \/.*\/discovery\/v2\.0\/keys$/),
     ]));
     // No code or token in the address bar; the page's own state came back.
-    expect(page.url()).toBe(`${server.url}/dashboard/#severity=high`);
+    expect(page.url().startsWith(`${server.url}/dashboard/?finding=${encodeURIComponent(first?.id ?? '')}#`)).toBe(true);
+    expect(page.url()).not.toMatch(/code=|state=/);
+    await page.locator('#detail .detail-evidence').waitFor();
     expect(await page.locator('#signed-in').textContent()).toBe('Signed in as operator@contoso.example');
     const shown = await page.locator('#findings-body tr.finding-row').count();
     expect(shown).toBeGreaterThan(0);

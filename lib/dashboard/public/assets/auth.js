@@ -74,7 +74,8 @@ async function redirectToSignIn() {
   const { authorize } = await discover();
   const verifier = randomText(32);
   const state = randomText(16);
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, returnTo: location.hash }));
+  // The redirect URI is the bare page; an alert's `?finding=` link and the page's hash come back after.
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, returnTo: `${location.search}${location.hash}` }));
   const url = new URL(authorize);
   url.search = new URLSearchParams({
     client_id: clientId,
@@ -103,7 +104,7 @@ export async function completeSignIn() {
   const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) ?? 'null');
   sessionStorage.removeItem(PENDING_KEY);
   // The code leaves the address bar (and the history entry) at once.
-  history.replaceState(null, '', `${location.pathname}${location.search}${pending?.returnTo ?? ''}`);
+  history.replaceState(null, '', `${location.pathname}${pending?.returnTo ?? ''}`);
   if (response.has('error')) throw new Error(`sign-in failed: ${response.get('error_description') ?? response.get('error')}`);
   if (!pending || pending.state !== response.get('state')) throw new Error('sign-in failed: the answer does not belong to this sign-in; reload to try again');
   const { token } = await discover();
