@@ -4,8 +4,10 @@
  * and not-before, the delegated scope the dashboard asks for (an ID token for the same app has
  * the same audience but no `scp`), and the app roles in the `roles` claim.
  *
- * Why in the app and not App Service Authentication: the same check runs in tests against a
- * loopback issuer and cannot be bypassed by a request that reaches the worker some other way; no
+ * Why in the app and not App Service Authentication: the Flex Consumption plan's documented
+ * considerations say EasyAuth isn't supported there and that unauthenticated callers aren't
+ * blocked when it is enabled (learn.microsoft.com/azure/azure-functions/flex-consumption-plan,
+ * "Considerations"). Checked here, the same code runs in tests against a loopback issuer, and no
  * platform header (`x-ms-client-principal*`) is ever read, so a forged one means nothing.
  * Token claims: https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference
  */
