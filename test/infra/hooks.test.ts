@@ -125,3 +125,68 @@ describe('predeploy', () => {
     expect(calls(log).filter((c) => c.startsWith('sleep'))).toEqual([]);
   });
 });
+
+describe('app-registration (preprovision)', () => {
+  function fakeAz(existingApp: boolean): { bin: string; log: string; bodies: string } {
+    scratch = mkdtempSync(join(tmpdir(), 'nsgwatch-appreg-'));
+    const bin = join(scratch, 'bin');
+    const log = join(scratch, 'calls.log');
+    const bodies = join(scratch, 'bodies.log');
+    spawnSync('mkdir', ['-p', bin]);
+    writeFileSync(
+      join(bin, 'az'),
+      `#!/bin/sh
+echo "az $*" >> "${log}"
+prev=""; for a in "$@"; do [ "$prev" = "--body" ] && printf '%s\\n' "$a" | tr -d '\\n' >> "${bodies}" && echo >> "${bodies}"; prev="$a"; done
+case "$*" in
+  "cloud show"*) echo "https://graph.microsoft.com/" ;;
+  "ad app show --id 11111111-2222-3333-4444-555555555555 --query appId"*) ${existingApp ? 'echo 11111111-2222-3333-4444-555555555555' : 'exit 3'} ;;
+  "ad app list"*) echo "" ;;
+  "ad app create"*) echo "99999999-8888-4777-8666-555555555555" ;;
+  "ad app show"*"--query id"*) echo "object-1" ;;
+  "ad app show"*) echo "" ;;
+  "ad sp show"*) echo "sp-1" ;;
+  "ad signed-in-user show"*) echo "user-1" ;;
+  "rest --method GET"*) echo 0 ;;
+  *) exit 0 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'az'), 0o755);
+    writeFileSync(join(bin, 'azd'), `#!/bin/sh\necho "azd $*" >> "${log}"\n`);
+    chmodSync(join(bin, 'azd'), 0o755);
+    return { bin, log, bodies };
+  }
+
+  function run(bin: string, env: Record<string, string>): { status: number | null; stderr: string } {
+    const result = spawnSync('sh', ['infra/hooks/app-registration.sh'], { cwd: ROOT, env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, AZURE_ENV_NAME: 'prod', ...env }, encoding: 'utf8' });
+    return { status: result.status, stderr: result.stderr };
+  }
+
+  it('registers the API with its scope and two roles, requires an assignment, makes the runner an operator and records the client id', () => {
+    const { bin, log, bodies } = fakeAz(false);
+    const result = run(bin, {});
+    expect(result.status, result.stderr).toBe(0);
+    const all = calls(log);
+    expect(all).toContain('az ad app create --display-name nsgwatch-prod --sign-in-audience AzureADMyOrg --query appId -o tsv');
+    const [api, access, assignment] = readFileSync(bodies, 'utf8').trim().split('\n').map((b) => JSON.parse(b) as Record<string, unknown>);
+    expect(api?.['identifierUris']).toEqual(['api://99999999-8888-4777-8666-555555555555']);
+    const scopes = api?.['api'] as { requestedAccessTokenVersion: number; oauth2PermissionScopes: { id: string; value: string }[] };
+    expect(scopes.requestedAccessTokenVersion).toBe(2);
+    expect(scopes.oauth2PermissionScopes.map((s) => s.value)).toEqual(['access_as_user']);
+    const scopeId = scopes.oauth2PermissionScopes[0]?.id;
+    expect(scopeId).toMatch(/^[0-9a-f-]{36}$/);
+    const roles = api?.['appRoles'] as { id: string; value: string; allowedMemberTypes: string[] }[];
+    expect(roles.map((r) => r.value)).toEqual(['NsgWatch.Read', 'NsgWatch.Act']);
+    expect(access?.['requiredResourceAccess']).toEqual([{ resourceAppId: '99999999-8888-4777-8666-555555555555', resourceAccess: [{ id: scopeId, type: 'Scope' }] }]);
+    expect(all).toContain('az ad sp update --id 99999999-8888-4777-8666-555555555555 --set appRoleAssignmentRequired=true');
+    expect(assignment).toEqual({ principalId: 'user-1', resourceId: 'sp-1', appRoleId: roles.find((r) => r.value === 'NsgWatch.Act')?.id });
+    expect(all).toContain('azd env set NSGWATCH_AUTH_CLIENT_ID 99999999-8888-4777-8666-555555555555');
+  });
+
+  it('reuses the registration the environment already names, changing nothing', () => {
+    const { bin, log } = fakeAz(true);
+    expect(run(bin, { NSGWATCH_AUTH_CLIENT_ID: '11111111-2222-3333-4444-555555555555' }).status).toBe(0);
+    expect(calls(log).filter((c) => /ad app create|rest --method (PATCH|POST)|azd env set/.test(c))).toEqual([]);
+  });
+});
