@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const stage = join(root, '.deploy');
@@ -64,5 +65,5 @@ if (process.argv.includes('--measure')) {
     }
   };
   walk(stage);
-  console.log(`.deploy: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB unpacked`);
+  process.stdout.write(`.deploy: ${files} files, ${(bytes / 1024 / 1024).toFixed(1)} MiB unpacked\n`);
 }

@@ -52,7 +52,7 @@ export async function startTestIssuer(clientId = CLIENT_ID): Promise<TestIssuer>
 
   async function token(user: TestUser, claims: Record<string, unknown> = {}, options: { forged?: boolean; expiresInSeconds?: number } = {}): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
-    const payload: Record<string, unknown> = {
+    const claimsSet: Record<string, unknown> = {
       iss: issuer,
       aud: clientId,
       iat: now,
@@ -68,8 +68,9 @@ export async function startTestIssuer(clientId = CLIENT_ID): Promise<TestIssuer>
       ver: '2.0',
       ...claims,
     };
-    for (const [key, value] of Object.entries(payload)) if (value === undefined) delete payload[key];
-    return new SignJWT(payload as JWTPayload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(options.forged ? forger.privateKey : signing.privateKey);
+    // A claim overridden with undefined is left out of the token.
+    const payload = Object.fromEntries(Object.entries(claimsSet).filter(([, value]) => value !== undefined)) as JWTPayload;
+    return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(options.forged ? forger.privateKey : signing.privateKey);
   }
 
   async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
