@@ -69,8 +69,19 @@ function nameOf(accessToken) {
   }
 }
 
-/** Leave for the tenant's sign-in page; the browser comes back to this page with a code. */
-async function redirectToSignIn() {
+let leaving;
+/** Leave for the tenant's sign-in page, once however many calls need a token at the same time. */
+function redirectToSignIn() {
+  // A failed attempt (the sign-in service unreachable) is tried again by the next call.
+  leaving ??= leaveForSignIn().catch((error) => {
+    leaving = undefined;
+    throw error;
+  });
+  return leaving;
+}
+
+/** The browser comes back to this page with a code. */
+async function leaveForSignIn() {
   const { authorize } = await discover();
   const verifier = randomText(32);
   const state = randomText(16);
