@@ -15,7 +15,7 @@ import { startAzurite } from '../lib/local/azurite.js';
 import { createCoalescer } from '../lib/azure/coalesce.js';
 import { createFindingsStore } from '../lib/store/index.js';
 import { fileSource } from '../lib/pipeline/file-source.js';
-import { createApi } from '../lib/api/index.js';
+import { createApi, localAccess } from '../lib/api/index.js';
 import { createEstateFlowChecker } from '../lib/api/flow-check.js';
 import { createQueueScanStarter } from '../lib/api/scan.js';
 import { startDevServer } from '../lib/dev/server.js';
@@ -73,7 +73,7 @@ async function apiFigures(): Promise<Measurement[]> {
     const source = fileSource({ directory: SAMPLE });
     const queue = new QueueClient(azurite.connectionString, 'bench-evaluate');
     const coalescer = createCoalescer({ table: TableClient.fromConnectionString(azurite.connectionString, 'benchpending', { allowInsecureConnection: true }), queue, delaySeconds: 60 });
-    const api = createApi({ store, rules: ruleInfos, flow: createEstateFlowChecker(source), scan: createQueueScanStarter({ coalescer, subscriptions: () => source.subscriptions() }) });
+    const api = createApi({ access: localAccess(), store, rules: ruleInfos, flow: createEstateFlowChecker(source), scan: createQueueScanStarter({ coalescer, subscriptions: () => source.subscriptions() }) });
     const webhook = createEventGridWebhook({ functionName: 'onResourceChange', deliver: () => Promise.resolve() });
     const server = await startDevServer({ api, webhook, port: 0 });
     try {

@@ -1,5 +1,5 @@
 // nsgwatch in one subscription (`azd up`): the Functions app and its identity, storage, telemetry,
-// alerts, workbook, its CloudEvents topic, and Reader on every watched subscription. The Event
+// alerts, workbook, its CloudEvents topic, and read-only network access on every watched subscription. The Event
 // Grid subscriptions that feed it are deployed after the code by infra/hooks/postdeploy (events.bicep).
 targetScope = 'subscription'
 
@@ -9,8 +9,60 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region for all resources (Flex Consumption must be available there).')
+@description('Region for all resources: one where Flex Consumption runs.')
+// azd offers only these when it asks for a location. They are the regions `az functionapp
+// list-flexconsumption-locations` lists; add one here when Flex Consumption reaches it.
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'japanwest'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'switzerlandnorth'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
+@metadata({
+  azd: {
+    type: 'location'
+    default: 'swedencentral'
+  }
+})
 param location string
+
+@minLength(1)
+@description('Application (client) id of nsgwatch\'s Entra ID app registration (infra/hooks/app-registration creates it): the API\'s token audience and the dashboard\'s sign-in client.')
+param authClientId string
+
+@minValue(40)
+@maxValue(1000)
+@description('Most instances the app scales out to; the ARM read budget is shared out across them.')
+param maximumInstanceCount int = 40
 
 @description('Principal running azd (AZURE_PRINCIPAL_ID); gets read access to the findings tables. Empty to skip.')
 param principalId string = ''
@@ -75,7 +127,7 @@ var tags = {
 var functionAppName = 'func-nsgwatch-${resourceToken}'
 var watched = union([toLower(subscription().subscriptionId)], filter(map(split(watchedSubscriptionIds, ','), s => toLower(trim(s))), s => !empty(s)))
 
-resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource group 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
   location: location
   tags: tags
@@ -141,6 +193,7 @@ module readers 'modules/subscription-reader.bicep' = [for (subscriptionId, i) in
   scope: subscription(subscriptionId)
   params: {
     principalId: identity.outputs.principalId
+    environmentName: environmentName
   }
 }]
 
@@ -159,6 +212,11 @@ var appSettings = {
   NSGWATCH_ALERTS_WEBHOOK_FORMAT: alertWebhookFormat
   NSGWATCH_ALERTS_WEBHOOK_MIN_SEVERITY: alertMinSeverity
   NSGWATCH_ALERTS_DIGEST_THRESHOLD: string(alertDigestThreshold)
+  // Entra ID sign-in: tokens of this tenant for this app registration (lib/api/entra.ts).
+  NSGWATCH_AUTH_ISSUER: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+  NSGWATCH_AUTH_CLIENT_ID: authClientId
+  // Each instance takes this share of the subscription's ARM read budget (lib/azure/budget.ts).
+  NSGWATCH_MAX_INSTANCES: string(maximumInstanceCount)
 }
 
 module functionApp 'modules/function-app.bicep' = {
@@ -178,6 +236,7 @@ module functionApp 'modules/function-app.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: storage.outputs.deploymentContainerName
     appSettings: appSettings
+    maximumInstanceCount: maximumInstanceCount
   }
 }
 
@@ -212,7 +271,7 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = group.name
 output NSGWATCH_FUNCTION_APP_NAME string = functionApp.outputs.name
 output NSGWATCH_FUNCTION_APP_ID string = functionApp.outputs.id
-output NSGWATCH_DASHBOARD_URL string = 'https://${functionApp.outputs.defaultHostName}/api/dashboard/'
+output NSGWATCH_DASHBOARD_URL string = 'https://${functionApp.outputs.defaultHostName}/dashboard/'
 output NSGWATCH_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output NSGWATCH_DEADLETTER_CONTAINER string = storage.outputs.deadLetterContainerName
 output NSGWATCH_WATCHED_SUBSCRIPTION_IDS string = join(watched, ',')
@@ -220,3 +279,4 @@ output NSGWATCH_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output NSGWATCH_ACTION_GROUP_ID string = alerts.outputs.actionGroupId
 output NSGWATCH_ALERTS_TOPIC_ENDPOINT string = topic.outputs.endpoint
 output NSGWATCH_WORKBOOK_ID string = workbook.outputs.id
+output NSGWATCH_AUTH_CLIENT_ID string = authClientId

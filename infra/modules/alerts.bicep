@@ -55,7 +55,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-resource findingOpened 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource findingOpened 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'nsgwatch-finding-opened-${environmentName}'
   location: location
   tags: tags
@@ -110,7 +110,7 @@ resource findingOpened 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previe
   }
 }
 
-resource pipelineHealth 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+resource pipelineHealth 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
   name: 'nsgwatch-pipeline-health-${environmentName}'
   location: location
   tags: tags

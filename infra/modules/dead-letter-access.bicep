@@ -5,7 +5,7 @@ param containerName string
 
 var storageBlobDataContributor = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
 
-resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' existing = {
   name: '${storageAccountName}/default/${containerName}'
 }
 

@@ -1,4 +1,4 @@
-// The Functions app on the Flex Consumption plan (Node 20), running as the user-assigned identity.
+// The Functions app on the Flex Consumption plan (Node.js 24, GA there), running as the user-assigned identity.
 // Host storage, the deployment package and telemetry all use that identity: no connection
 // string with a key and no publishing password exist anywhere.
 param name string
@@ -13,16 +13,18 @@ param deploymentContainerName string
 @secure()
 @description('Settings the code reads (lib/config/names.ts SETTINGS), merged with the host storage settings below; secure because it may carry a webhook URL.')
 param appSettings object
+// The lowest maximum Flex Consumption takes; main.bicep passes the same figure to the app
+// (NSGWATCH_MAX_INSTANCES) so the ARM read budget holds across every instance.
 @minValue(40)
 @maxValue(1000)
-param maximumInstanceCount int = 100
+param maximumInstanceCount int = 40
 @allowed([
   2048
   4096
 ])
 param instanceMemoryMB int = 2048
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -36,7 +38,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'nsgwatch' })
@@ -70,7 +72,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '24'
       }
     }
   }
@@ -82,7 +84,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       AzureWebJobsStorage__accountName: storageAccountName
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
-      NSGWATCH_DASHBOARD_URL: 'https://${site.properties.defaultHostName}/api/dashboard/'
+      NSGWATCH_DASHBOARD_URL: 'https://${site.properties.defaultHostName}/dashboard/'
     })
   }
 

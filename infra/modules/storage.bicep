@@ -20,7 +20,7 @@ var queueNames = [
 ]
 var deadLetterContainerName = 'nsgwatch-deadletter'
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   tags: tags

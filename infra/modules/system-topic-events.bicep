@@ -13,6 +13,8 @@ param actionGroupId string
 // Keep in step with lib/config/names.ts (FUNCTIONS, SUBSCRIBED_EVENT_TYPES,
 // WATCHED_RESOURCE_TYPES); test/infra/drift.test.ts checks.
 var functionName = 'onResourceChange'
+// /subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}
+var functionApp = split(functionAppId, '/')
 var subscribedEventTypes = [
   'Microsoft.Resources.ResourceWriteSuccess'
   'Microsoft.Resources.ResourceDeleteSuccess'
@@ -30,7 +32,7 @@ var watchedResourceTypes = [
   'Microsoft.Network/applicationSecurityGroups'
 ]
 
-resource topic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
+resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: 'evgt-nsgwatch-${environmentName}'
   location: 'global'
   tags: tags
@@ -53,7 +55,7 @@ module deadLetterAccess 'dead-letter-access.bicep' = {
   }
 }
 
-resource eventSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15' = {
+resource eventSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15' = {
   parent: topic
   name: 'nsgwatch-resource-changes'
   dependsOn: [
@@ -63,7 +65,7 @@ resource eventSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
     destination: {
       endpointType: 'AzureFunction'
       properties: {
-        resourceId: '${functionAppId}/functions/${functionName}'
+        resourceId: resourceId(functionApp[2], functionApp[4], 'Microsoft.Web/sites/functions', functionApp[8], functionName)
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }
@@ -103,7 +105,7 @@ resource eventSubscription 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
 }
 
 // Event Grid's own count, independent of the code: any dead-lettered change alerts.
-resource deadLettered 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource deadLettered 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: 'nsgwatch-deadlettered-${environmentName}-${uniqueString(subscription().id)}'
   location: 'global'
   tags: tags

@@ -11,7 +11,7 @@ param storageResourceGroupName string
 param deadLetterContainerName string
 param actionGroupId string
 
-resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource group 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}-events'
   location: location
   tags: tags

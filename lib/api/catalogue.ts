@@ -1,6 +1,7 @@
 /** GET /api/rules (the catalogue) and POST /api/scan (start a sweep). */
-import { errorResponse, header, invalid, jsonResponse, readJsonBody, unavailable, type ApiRequest, type ApiResponse } from './http.js';
+import { errorResponse, invalid, jsonResponse, readJsonBody, unavailable, type ApiRequest, type ApiResponse } from './http.js';
 import { LIMITS, checkFields, checkObject, checkParameters, checkSubscriptionId } from './params.js';
+import type { Principal } from './access.js';
 import type { ApiDeps, ScanRequest } from './types.js';
 
 export function listRules(deps: ApiDeps, request: ApiRequest): ApiResponse {
@@ -9,12 +10,12 @@ export function listRules(deps: ApiDeps, request: ApiRequest): ApiResponse {
   return jsonResponse(200, { items: deps.rules() });
 }
 
-export async function startScan(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
+export async function startScan(deps: ApiDeps, request: ApiRequest, principal: Principal): Promise<ApiResponse> {
   const unknown = checkParameters(request.query, []);
   if (unknown) return errorResponse(unknown);
   const body = readJsonBody(request, true);
   if (!body.ok) return errorResponse(body.error);
-  const scan: ScanRequest = {};
+  const scan: ScanRequest = { requestedBy: principal.name.slice(0, LIMITS.maxNameLength) };
   if (body.value !== undefined) {
     const object = checkObject(body.value, '');
     if (!object.ok) return errorResponse(object.error);
@@ -28,8 +29,6 @@ export async function startScan(deps: ApiDeps, request: ApiRequest): Promise<Api
       scan.subscriptionId = id.value;
     }
   }
-  const caller = header(request, 'x-ms-client-principal-name')?.trim();
-  if (caller) scan.requestedBy = caller.slice(0, LIMITS.maxNameLength);
   const result = await deps.scan.start(scan);
   if (!result.ok) {
     switch (result.error.code) {

@@ -33,6 +33,8 @@ export type ApiErrorCode =
   | 'methodNotAllowed'
   | 'payloadTooLarge'
   | 'unsupportedMediaType'
+  | 'unauthorized'
+  | 'forbidden'
   | 'unavailable'
   | 'internal';
 

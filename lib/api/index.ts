@@ -18,7 +18,9 @@ export type {
   ScanStart,
   ScanStarter,
 } from './types.js';
-export { createApi, DASHBOARD_CSP, type Api, type ApiOptions } from './router.js';
+export { apiEndpoints, createApi, createDashboardSite, dashboardCsp, DASHBOARD_CSP, type Api, type ApiOptions, type DashboardSite } from './router.js';
+export { hasRole, localAccess, type AccessDecision, type ApiAccess, type Principal, type Role } from './access.js';
+export { APP_ROLES, API_SCOPE, createEntraAccess, type EntraAccessOptions } from './entra.js';
 export { LIMITS } from './params.js';
 export { parseFindingQuery } from './findings.js';
 export { parseNewSuppression } from './suppressions.js';

@@ -1,7 +1,8 @@
 /**
- * One entry point for every HTTP request nsgwatch answers: the JSON API under /api and the
- * dashboard. Unknown paths get 404, known paths with the wrong method 405 (with Allow), and a
- * failure inside a handler a JSON error, never a crash.
+ * One entry point for every HTTP request nsgwatch answers: the JSON API under /api and, in local
+ * mode, the dashboard. Unknown paths get 404, known paths with the wrong method 405 (with Allow),
+ * every endpoint needs a role the caller's access check grants (401 without a valid sign-in, 403
+ * without the role), and a failure inside a handler a JSON error, never a crash.
  */
 import { getFinding, listFindings } from './findings.js';
 import { addSuppression, listSuppressions, removeSuppression } from './suppressions.js';
@@ -9,48 +10,76 @@ import { checkFlows } from './flow.js';
 import { listRules, startScan } from './catalogue.js';
 import { getSummary } from './summary.js';
 import { errorResponse, notFound, unavailable, type ApiRequest, type ApiResponse } from './http.js';
-import type { ApiDeps } from './types.js';
+import type { Principal, Role } from './access.js';
+import type { ApiDeps, DashboardAssets } from './types.js';
+import { errorMessage } from '../nsg/index.js';
 
-type Handler = (deps: ApiDeps, request: ApiRequest, params: readonly string[]) => Promise<ApiResponse> | ApiResponse;
+type Handler = (deps: ApiDeps, request: ApiRequest, params: readonly string[], principal: Principal) => Promise<ApiResponse> | ApiResponse;
 type Method = 'GET' | 'POST' | 'DELETE';
+
+interface Endpoint {
+  /** The role the caller needs (DESIGN §12: acting is suppressing and starting a sweep). */
+  needs: Role;
+  handle: Handler;
+}
 
 interface Route {
   /** Literal segments, with `*` for one path parameter. */
   pattern: readonly string[];
-  methods: Partial<Record<Method, Handler>>;
+  methods: Partial<Record<Method, Endpoint>>;
 }
 
+const read = (handle: Handler): Endpoint => ({ needs: 'read', handle });
+const act = (handle: Handler): Endpoint => ({ needs: 'act', handle });
+
 const API_ROUTES: readonly Route[] = [
-  { pattern: ['api', 'findings'], methods: { GET: (d, r) => listFindings(d, r) } },
-  { pattern: ['api', 'findings', '*'], methods: { GET: (d, r, [id]) => getFinding(d, r, id ?? '') } },
-  { pattern: ['api', 'suppressions'], methods: { GET: (d, r) => listSuppressions(d, r), POST: (d, r) => addSuppression(d, r) } },
-  { pattern: ['api', 'suppressions', '*'], methods: { DELETE: (d, r, [id]) => removeSuppression(d, r, id ?? '') } },
-  { pattern: ['api', 'flow'], methods: { POST: (d, r) => checkFlows(d, r) } },
-  { pattern: ['api', 'scan'], methods: { POST: (d, r) => startScan(d, r) } },
-  { pattern: ['api', 'rules'], methods: { GET: (d, r) => listRules(d, r) } },
-  { pattern: ['api', 'summary'], methods: { GET: (d, r) => getSummary(d, r) } },
+  { pattern: ['api', 'findings'], methods: { GET: read((d, r) => listFindings(d, r)) } },
+  { pattern: ['api', 'findings', '*'], methods: { GET: read((d, r, [id]) => getFinding(d, r, id ?? '')) } },
+  { pattern: ['api', 'suppressions'], methods: { GET: read((d, r) => listSuppressions(d, r)), POST: act((d, r, _p, who) => addSuppression(d, r, who)) } },
+  { pattern: ['api', 'suppressions', '*'], methods: { DELETE: act((d, r, [id], who) => removeSuppression(d, r, id ?? '', who)) } },
+  // A flow question reads the estate and changes nothing.
+  { pattern: ['api', 'flow'], methods: { POST: read((d, r) => checkFlows(d, r)) } },
+  { pattern: ['api', 'scan'], methods: { POST: act((d, r, _p, who) => startScan(d, r, who)) } },
+  { pattern: ['api', 'rules'], methods: { GET: read((d, r) => listRules(d, r)) } },
+  { pattern: ['api', 'summary'], methods: { GET: read((d, r) => getSummary(d, r)) } },
 ];
+
+/** Every API path and method with the role it needs, for documentation and the route tests. */
+export function apiEndpoints(): { path: string; method: Method; needs: Role }[] {
+  return API_ROUTES.flatMap((route) =>
+    (Object.entries(route.methods) as [Method, Endpoint][]).map(([method, endpoint]) => ({
+      path: `/${route.pattern.map((p) => (p === '*' ? '{id}' : p)).join('/')}`,
+      method,
+      needs: endpoint.needs,
+    })),
+  );
+}
 
 /**
  * The dashboard's policy: scripts and styles from this origin only (no inline script, no eval),
  * data from this origin only, no framing, no plugins, no form posts.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const DASHBOARD_CSP = dashboardCsp([]);
+
+/** The dashboard's policy, letting the page also reach the sign-in issuer (discovery, token). */
+export function dashboardCsp(connectSources: readonly string[]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    ["connect-src 'self'", ...connectSources].join(' '),
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 export interface ApiOptions {
-  /** Where the dashboard lives, with a trailing slash: `/` locally, `/api/dashboard/` in Azure. */
+  /** Where the dashboard lives when this API also serves it, with a trailing slash (`/` locally). */
   dashboardBase?: string;
 }
 
@@ -66,11 +95,11 @@ export function createApi(deps: ApiDeps, options: ApiOptions = {}): Api {
     const segments = splitPath(request.path);
     if (segments === undefined) return errorResponse({ status: 400, code: 'invalidField', message: 'the URL path is not valid percent-encoding', field: 'path' }, { 'content-security-policy': API_CSP });
     try {
-      const dashboard = deps.dashboard !== undefined ? await serveDashboard(deps, request, base) : undefined;
+      const dashboard = deps.dashboard !== undefined ? await serveDashboard(deps.dashboard, request, base) : undefined;
       if (dashboard !== undefined) return dashboard;
       return withHeaders(await route(deps, request, segments), { 'content-security-policy': API_CSP });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       if (isStorageOutage(error)) {
         log('error', `${request.method} ${request.path}: the findings store is unavailable: ${message}`);
         return errorResponse(unavailable('the findings store is unavailable; try again shortly'), { 'retry-after': '5', 'content-security-policy': API_CSP });
@@ -88,25 +117,25 @@ async function route(deps: ApiDeps, request: ApiRequest, segments: readonly stri
     const params = match(candidate.pattern, segments);
     if (params === undefined) continue;
     const method = request.method.toUpperCase();
-    const handler = isMethod(method) ? candidate.methods[method] : undefined;
-    if (handler === undefined) {
+    const endpoint = isMethod(method) ? candidate.methods[method] : undefined;
+    if (endpoint === undefined) {
       const allow = Object.keys(candidate.methods).join(', ');
       return errorResponse(
         { status: 405, code: 'methodNotAllowed', message: `${method} is not allowed on ${request.path}; use ${allow}` },
         { allow },
       );
     }
-    return handler(deps, request, params);
+    const access = await deps.access.authorize(request, endpoint.needs);
+    if (!access.ok) return errorResponse(access.error, access.headers ?? {});
+    return endpoint.handle(deps, request, params, access.principal);
   }
   return errorResponse(notFound(`no such endpoint: ${request.method.toUpperCase()} ${request.path}`));
 }
 
 /** The dashboard's page and files, or undefined when the path is not the dashboard's. */
-async function serveDashboard(deps: ApiDeps, request: ApiRequest, base: string): Promise<ApiResponse | undefined> {
-  const assets = deps.dashboard;
-  if (assets === undefined) return undefined;
+async function serveDashboard(assets: DashboardAssets, request: ApiRequest, base: string): Promise<ApiResponse | undefined> {
   const path = request.path;
-  // `/api/dashboard` without its slash: relative asset URLs need the slash, so redirect.
+  // `/dashboard` without its slash: relative asset URLs need the slash, so redirect.
   if (base !== '/' && path === base.slice(0, -1)) {
     const query = request.query.toString();
     return { status: 308, headers: { location: `${base}${query === '' ? '' : `?${query}`}`, 'cache-control': 'no-store' }, body: '' };
@@ -126,7 +155,7 @@ async function serveDashboard(deps: ApiDeps, request: ApiRequest, base: string):
     status: 200,
     headers: {
       'content-type': file.contentType,
-      'content-security-policy': DASHBOARD_CSP,
+      'content-security-policy': dashboardCsp(assets.connectSources ?? []),
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',
       'x-frame-options': 'DENY',
@@ -135,6 +164,29 @@ async function serveDashboard(deps: ApiDeps, request: ApiRequest, base: string):
       'cache-control': 'no-cache',
     },
     body: method === 'HEAD' ? '' : file.body,
+  };
+}
+
+export interface DashboardSite {
+  handle(request: ApiRequest): Promise<ApiResponse>;
+}
+
+/**
+ * The dashboard on its own (the Functions app's anonymous `dashboard` function): the page and its
+ * static files under `base`, a 404 for everything else. It never reaches the data routes, so
+ * serving it without a sign-in gives nothing away; the page signs in and calls the API itself.
+ */
+export function createDashboardSite(assets: DashboardAssets, options: { base: string }): DashboardSite {
+  const base = normaliseBase(options.base);
+  return {
+    async handle(request) {
+      try {
+        const served = await serveDashboard(assets, request, base);
+        return served ?? errorResponse(notFound(`no such dashboard file: ${request.path}`), { 'content-security-policy': API_CSP });
+      } catch {
+        return errorResponse({ status: 500, code: 'internal', message: 'internal error reading a dashboard file' }, { 'content-security-policy': API_CSP });
+      }
+    },
   };
 }
 

@@ -2,13 +2,13 @@
 import type { EvaluationCause, NewSuppression } from '../store/index.js';
 import { errorResponse, header, invalid, jsonResponse, notFound, readJsonBody, type ApiRequest, type ApiResponse, type Checked } from './http.js';
 import { LIMITS, checkFields, checkObject, checkParameters, checkRuleId, checkText, checkToken, quote } from './params.js';
+import type { Principal } from './access.js';
 import type { ApiDeps } from './types.js';
 
-const SUPPRESSION_FIELDS = ['ruleId', 'resourcePattern', 'reason', 'expiresAt', 'createdBy'] as const;
+/** No `createdBy`: the author is the signed-in principal, never a field the caller writes. */
+const SUPPRESSION_FIELDS = ['ruleId', 'resourcePattern', 'reason', 'expiresAt'] as const;
 /** A suppression is a decision to revisit: it may not outlive a year. */
 const MAX_SUPPRESSION_DAYS = 366;
-/** Easy Auth (App Service authentication) names the signed-in caller in this header. */
-const PRINCIPAL_HEADER = 'x-ms-client-principal-name';
 
 export async function listSuppressions(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
   const unknown = checkParameters(request.query, []);
@@ -16,36 +16,36 @@ export async function listSuppressions(deps: ApiDeps, request: ApiRequest): Prom
   return jsonResponse(200, { items: await deps.store.listSuppressions() });
 }
 
-export async function addSuppression(deps: ApiDeps, request: ApiRequest): Promise<ApiResponse> {
+export async function addSuppression(deps: ApiDeps, request: ApiRequest, principal: Principal): Promise<ApiResponse> {
   const unknown = checkParameters(request.query, []);
   if (unknown) return errorResponse(unknown);
   const body = readJsonBody(request);
   if (!body.ok) return errorResponse(body.error);
   const now = (deps.now ?? (() => new Date()))();
-  const input = parseNewSuppression(body.value, now, callerOf(request));
+  const input = parseNewSuppression(body.value, now, principal.name);
   if (!input.ok) return errorResponse(input.error);
   const result = await deps.store.addSuppression(input.value, causeOf(request, input.value.createdBy, 'nsgwatch/suppressions/write'));
   if (!result.ok) return errorResponse(invalid(result.error.message, result.error.field));
   return jsonResponse(201, { suppression: result.suppression, transitions: result.transitions.length });
 }
 
-export async function removeSuppression(deps: ApiDeps, request: ApiRequest, id: string): Promise<ApiResponse> {
+export async function removeSuppression(deps: ApiDeps, request: ApiRequest, id: string, principal: Principal): Promise<ApiResponse> {
   const unknown = checkParameters(request.query, []);
   if (unknown) return errorResponse(unknown);
   const token = checkToken(id, 'id', LIMITS.maxNameLength);
   if (!token.ok) return errorResponse(token.error);
-  const result = await deps.store.removeSuppression(token.value, causeOf(request, callerOf(request), 'nsgwatch/suppressions/delete'));
+  const result = await deps.store.removeSuppression(token.value, causeOf(request, principal.name, 'nsgwatch/suppressions/delete'));
   if (!result.ok) return errorResponse(notFound(`no suppression with id ${quote(id)}`));
   return jsonResponse(200, { removed: token.value, transitions: result.transitions.length });
 }
 
-/** Validate a new suppression; `caller` (the authenticated principal) wins over a `createdBy` field. */
-export function parseNewSuppression(value: unknown, now: Date, caller: string | undefined): Checked<NewSuppression> {
+/** Validate a new suppression made by `author` (the signed-in principal's name). */
+export function parseNewSuppression(value: unknown, now: Date, author: string): Checked<NewSuppression> {
   const object = checkObject(value, '');
   if (!object.ok) return object;
   const extra = checkFields(object.value, SUPPRESSION_FIELDS, '');
   if (extra) return { ok: false, error: extra };
-  const { ruleId, resourcePattern, reason, expiresAt, createdBy } = object.value;
+  const { ruleId, resourcePattern, reason, expiresAt } = object.value;
   const rule = checkText(ruleId, 'ruleId', 64);
   if (!rule.ok) return rule;
   const ruleShape = checkRuleId(rule.value, 'ruleId', true);
@@ -56,15 +56,9 @@ export function parseNewSuppression(value: unknown, now: Date, caller: string | 
   if (!why.ok) return why;
   const expiry = checkExpiry(expiresAt, now);
   if (!expiry.ok) return expiry;
-  let by = caller;
-  if (by === undefined && createdBy !== undefined) {
-    const named = checkText(createdBy, 'createdBy', LIMITS.maxNameLength);
-    if (!named.ok) return named;
-    by = named.value;
-  }
   return {
     ok: true,
-    value: { ruleId: ruleShape.value, resourcePattern: pattern.value, reason: why.value, expiresAt: expiry.value, createdBy: by ?? 'anonymous' },
+    value: { ruleId: ruleShape.value, resourcePattern: pattern.value, reason: why.value, expiresAt: expiry.value, createdBy: author.slice(0, LIMITS.maxNameLength) },
   };
 }
 
@@ -98,15 +92,10 @@ function isCalendarExact(value: string): boolean {
   );
 }
 
-function callerOf(request: ApiRequest): string | undefined {
-  const name = header(request, PRINCIPAL_HEADER)?.trim();
-  return name !== undefined && name !== '' ? name.slice(0, LIMITS.maxNameLength) : undefined;
-}
-
-function causeOf(request: ApiRequest, by: string | undefined, operation: string): EvaluationCause {
+function causeOf(request: ApiRequest, by: string, operation: string): EvaluationCause {
   const correlationId = header(request, 'x-correlation-id') ?? header(request, 'x-ms-client-request-id');
   return {
-    ...(by !== undefined ? { changedBy: by } : {}),
+    changedBy: by.slice(0, LIMITS.maxNameLength),
     ...(correlationId !== undefined && correlationId.length <= 128 ? { correlationId } : {}),
     operation,
   };

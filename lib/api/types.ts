@@ -4,6 +4,7 @@
  */
 import type { FindingsStore } from '../store/index.js';
 import type { RuleMeta } from '../rules/support/types.js';
+import type { ApiAccess } from './access.js';
 
 /** One rule of the catalogue as the API shows it: its metadata without the compiled policy. */
 export type RuleInfo = Pick<RuleMeta, 'id' | 'title' | 'severity' | 'description' | 'rationale' | 'remediation' | 'references'>;
@@ -41,7 +42,7 @@ export interface FlowChecker {
 export interface ScanRequest {
   /** One subscription, or every watched one when absent. */
   subscriptionId?: string;
-  /** Who asked (the caller's principal name when the platform says). */
+  /** Who asked: the signed-in principal's name. */
   requestedBy?: string;
 }
 
@@ -58,6 +59,8 @@ export type ApiLogLevel = 'info' | 'warn' | 'error';
 export type ApiLog = (level: ApiLogLevel, message: string) => void;
 
 export interface ApiDeps {
+  /** Who may call what: Entra ID tokens in Azure, the local user in `nsgwatch dev`. */
+  access: ApiAccess;
   store: FindingsStore;
   /** The rule catalogue (built-in rules and loaded policies). */
   rules: () => readonly RuleInfo[];
@@ -71,6 +74,8 @@ export interface ApiDeps {
 
 /** Static files of the dashboard, by the path under its root ('' is the page). */
 export interface DashboardAssets {
+  /** Origins the page may fetch from besides its own (the sign-in issuer), for its CSP. */
+  connectSources?: readonly string[];
   /** Undefined when there is no such file. */
   read(path: string): Promise<{ contentType: string; body: Uint8Array } | undefined>;
 }

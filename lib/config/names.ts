@@ -32,6 +32,12 @@ export const SETTINGS = {
   alertsDigestThreshold: 'NSGWATCH_ALERTS_DIGEST_THRESHOLD',
   /** Base URL of the dashboard, for links in alerts. */
   dashboardUrl: 'NSGWATCH_DASHBOARD_URL',
+  /** Entra ID v2.0 issuer of the tenant whose people sign in (https://login.microsoftonline.com/<tenant>/v2.0). */
+  authIssuer: 'NSGWATCH_AUTH_ISSUER',
+  /** Application (client) id of nsgwatch's app registration: the tokens' audience and the page's client. */
+  authClientId: 'NSGWATCH_AUTH_CLIENT_ID',
+  /** The plan's maximum instance count: each instance takes this share of the ARM read budget. */
+  maxInstances: 'NSGWATCH_MAX_INSTANCES',
   /** Application Insights connection string (set by the platform). */
   appInsightsConnectionString: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
   /** `Authorization=AAD;ClientId=<identity>`: Entra ID ingestion, since the deployment turns local auth off. */
@@ -81,9 +87,9 @@ export const FUNCTIONS = {
   reconcile: 'reconcile',
   /** Timer, every minute: delivers the outbox (alerts a sink has not had yet), with backoff. */
   dispatchAlerts: 'dispatchAlerts',
-  /** HTTP: findings, history, suppressions, flow check, scan, rules, summary (function key). */
+  /** HTTP: findings, history, suppressions, flow check, scan, rules, summary under /api/ (Entra ID token). */
   api: 'api',
-  /** HTTP: the dashboard's page and static files under /api/dashboard/ (no data, no key). */
+  /** HTTP: the dashboard's page and static files under /dashboard/ (no data; the page signs in). */
   dashboard: 'dashboard',
 } as const;
 

@@ -10,9 +10,20 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DashboardAssets } from '../api/types.js';
 
+/** What the page needs to sign in (OIDC authorization code + PKCE); absent locally, where nobody signs in. */
+export interface DashboardSignIn {
+  /** The v2.0 issuer; the page reads its discovery document for the authorize and token endpoints. */
+  issuer: string;
+  /** The app registration's client id (a public SPA client: no secret). */
+  clientId: string;
+  /** The delegated scope, `api://<client id>/access_as_user`. */
+  scope: string;
+}
+
 export interface DashboardAssetOptions {
   /** Where the page finds the JSON API, relative to the page or absolute (`api/`, `/api/`). */
   apiBase: string;
+  signIn?: DashboardSignIn;
   /** The folder holding index.html and assets/ (default: lib/dashboard/public of the package). */
   publicDir?: string;
 }
@@ -32,6 +43,7 @@ const VENDOR_FILES: Readonly<Record<string, () => string>> = {
 };
 
 const API_BASE_PLACEHOLDER = '%NSGWATCH_API_BASE%';
+const SIGN_IN_PLACEHOLDERS = { issuer: '%NSGWATCH_AUTH_ISSUER%', clientId: '%NSGWATCH_AUTH_CLIENT_ID%', scope: '%NSGWATCH_AUTH_SCOPE%' } as const;
 
 /** The folder of the package.json named nsgwatch above this module (sources or dist/). */
 export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
@@ -51,6 +63,8 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
 export function createDashboardAssets(options: DashboardAssetOptions): DashboardAssets {
   const publicDir = resolve(options.publicDir ?? join(packageRoot(), 'lib', 'dashboard', 'public'));
   const apiBase = escapeAttribute(options.apiBase);
+  const signIn = options.signIn;
+  const connectSources = signIn !== undefined ? [new URL(signIn.issuer).origin] : [];
 
   async function read(path: string): Promise<{ contentType: string; body: Uint8Array } | undefined> {
     const file = locate(publicDir, path);
@@ -62,11 +76,19 @@ export function createDashboardAssets(options: DashboardAssetOptions): Dashboard
       return undefined;
     }
     const contentType = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-    if (path === '') return { contentType, body: Buffer.from(bytes.toString('utf8').replaceAll(API_BASE_PLACEHOLDER, apiBase)) };
+    if (path === '') {
+      const page = bytes
+        .toString('utf8')
+        .replaceAll(API_BASE_PLACEHOLDER, apiBase)
+        .replaceAll(SIGN_IN_PLACEHOLDERS.issuer, escapeAttribute(signIn?.issuer ?? ''))
+        .replaceAll(SIGN_IN_PLACEHOLDERS.clientId, escapeAttribute(signIn?.clientId ?? ''))
+        .replaceAll(SIGN_IN_PLACEHOLDERS.scope, escapeAttribute(signIn?.scope ?? ''));
+      return { contentType, body: Buffer.from(page) };
+    }
     return { contentType, body: bytes };
   }
 
-  return { read };
+  return { read, connectSources };
 }
 
 /** The file for a dashboard path, or undefined; only plain names under assets/ and known vendor files. */

@@ -16,7 +16,7 @@ import { createPipeline, type EstateEvaluator, type PipelineLog } from '../pipel
 import { fileSource } from '../pipeline/file-source.js';
 import { handleEvaluateMessage, handleResourceEvents, type Runtime } from '../pipeline/handlers.js';
 import type { EvaluationOutcome, Pipeline } from '../pipeline/types.js';
-import { createApi, type RuleInfo } from '../api/index.js';
+import { createApi, localAccess, type RuleInfo } from '../api/index.js';
 import { createEstateFlowChecker } from '../api/flow-check.js';
 import { createQueueScanStarter } from '../api/scan.js';
 import { createDashboardAssets } from '../dashboard/assets.js';
@@ -144,6 +144,8 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
 
     const api = createApi(
       {
+        // Local mode has no sign-in: the dev server's loopback, Host and Origin checks stand in for it.
+        access: localAccess(),
         store,
         rules: options.rules,
         flow: createEstateFlowChecker(source),

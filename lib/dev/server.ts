@@ -1,11 +1,17 @@
 /**
  * The local HTTP server of `nsgwatch dev`: the same API handlers as the Functions app, the
  * dashboard, and an Event Grid webhook endpoint where the Functions host has its own.
- * Loopback only; bodies are size-limited before they are read in full.
+ *
+ * Local mode has no sign-in (DESIGN §12), so the server itself keeps other callers out: it
+ * listens on loopback only; it answers only requests whose Host is its own address (a DNS
+ * rebinding page names its own host) and whose Origin, when sent, is its own; and it takes writes
+ * only as JSON, which a page elsewhere cannot send without a CORS preflight this server never
+ * grants. Bodies are size-limited before they are read in full.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { MAX_BODY_BYTES, bodyTooLarge, errorResponse, type Api, type ApiRequest, type ApiResponse } from '../api/index.js';
+import { MAX_BODY_BYTES, bodyTooLarge, errorResponse, type Api, type ApiError, type ApiRequest, type ApiResponse } from '../api/index.js';
+import { mediaType } from '../api/http.js';
 import { EVENT_GRID_WEBHOOK_PATH, MAX_EVENT_BODY_BYTES, type EventGridWebhook } from './webhook.js';
 import { errorMessage } from '../nsg/index.js';
 
@@ -14,7 +20,7 @@ export interface DevServerOptions {
   webhook: EventGridWebhook;
   /** 0 for a free port. */
   port: number;
-  /** Default 127.0.0.1: the dev server never listens beyond loopback unless told. */
+  /** 127.0.0.1 (default), ::1 or localhost: the dev server never listens beyond loopback. */
   host?: string;
   log?: (line: string) => void;
 }
@@ -26,10 +32,21 @@ export interface DevServer {
   close(): Promise<void>;
 }
 
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const host = options.host ?? '127.0.0.1';
+  if (!LOOPBACK_HOSTS.includes(host)) throw new Error(`the dev server listens on loopback only (${LOOPBACK_HOSTS.join(', ')}), not ${host}: it has no sign-in`);
   const sockets = new Set<Socket>();
+  let own: ReadonlySet<string> = new Set();
   const server: Server = createServer((req, res) => {
+    const refusal = refuse(req, own);
+    if (refusal !== undefined) {
+      req.resume();
+      send(res, errorResponse(refusal), { connection: 'close' });
+      return;
+    }
     void respond(req, res, options).catch((error: unknown) => {
       options.log?.(`${req.method ?? '?'} ${req.url ?? '?'} failed: ${errorMessage(error)}`);
       if (!res.headersSent) send(res, errorResponse({ status: 500, code: 'internal', message: 'internal error' }));
@@ -51,8 +68,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
   });
   const port = (server.address() as AddressInfo).port;
+  own = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${host === '::1' ? '[::1]' : host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -61,6 +79,27 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Why a request is refused before it is read, or undefined when it may go on. */
+export function refuse(req: Pick<IncomingMessage, 'method' | 'headers'>, own: ReadonlySet<string>): ApiError | undefined {
+  const hostHeader = req.headers.host?.toLowerCase();
+  const expected = [...own][0] ?? 'its own address';
+  if (hostHeader === undefined || !own.has(hostHeader)) {
+    return { status: 403, code: 'forbidden', message: `this local server answers requests for http://${expected} only, not for ${hostHeader ?? 'a request without a Host header'}` };
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !(origin.toLowerCase().startsWith('http://') && own.has(origin.toLowerCase().slice('http://'.length)))) {
+    return { status: 403, code: 'forbidden', message: `this local server takes no requests from pages at ${origin}; open the dashboard at http://${expected}/` };
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (WRITE_METHODS.has(method)) {
+    const type = mediaType(req.headers['content-type']);
+    if (type === undefined || (type !== 'application/json' && !type.endsWith('+json'))) {
+      return { status: 415, code: 'unsupportedMediaType', message: `${method} needs Content-Type: application/json${type !== undefined ? `, not ${type}` : ''}` };
+    }
+  }
+  return undefined;
 }
 
 async function respond(req: IncomingMessage, res: ServerResponse, options: DevServerOptions): Promise<void> {

@@ -6,7 +6,8 @@ import type { TokenCredential } from '@azure/identity';
 import { appCredential } from '../azure/clients.js';
 import type { InvocationContext } from '@azure/functions';
 import { alerterOptionsFromEnv, createAlerter } from '../alerts/index.js';
-import type { ArmReader } from '../azure/arm.js';
+import { createArmReader, type ArmReader } from '../azure/arm.js';
+import { DEFAULT_READ_BUDGET, type ReadBudgetConfig } from '../azure/budget.js';
 import { armSource } from '../azure/arm-source.js';
 import { coalescerFromEnvironment } from '../azure/coalesce.js';
 import { SETTINGS } from '../config/names.js';
@@ -77,9 +78,12 @@ function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions
   const findings = createFindingsStore(store.options);
   const subscriptions = (env[SETTINGS.watchedSubscriptions] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
   const location = env[SETTINGS.serviceTagsLocation]?.trim();
+  const share = readBudgetShare(env);
+  if (!share.ok) throw new Error(share.error);
+  const reader = armReader ?? createArmReader({ credential, budgetConfig: share.budget });
   const source = armSource({
     subscriptions,
-    ...(armReader ? { reader: armReader } : {}),
+    reader,
     ...(location ? { serviceTagsLocation: location } : {}),
   });
   return {
@@ -89,5 +93,28 @@ function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions
     coalescer: coalescer.coalescer,
     log: consoleLog,
     pipeline: createPipeline({ source, store: findings, alerter, evaluate: evaluateRules, log: consoleLog }),
+  };
+}
+
+/**
+ * This instance's share of ARM's read budget. The budget is per subscription and identity, and
+ * every instance of the app reads as the same identity: with the plan's maximum instance count in
+ * NSGWATCH_MAX_INSTANCES, each instance takes 1/N of the bucket and of its refill, so all of them
+ * together stay within what ARM grants even at full scale-out. Unset (one process): the whole budget.
+ */
+export function readBudgetShare(env: Readonly<Record<string, string | undefined>>): { ok: true; budget: ReadBudgetConfig } | { ok: false; error: string } {
+  const raw = env[SETTINGS.maxInstances]?.trim();
+  if (raw === undefined || raw === '') return { ok: true, budget: DEFAULT_READ_BUDGET };
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1) return { ok: false, error: `${SETTINGS.maxInstances} must be a whole number of instances from 1, got '${raw}'` };
+  const instances = Number(raw);
+  // A bucket holds at least one read; past 250 instances the burst, not the rate, exceeds ARM's.
+  const capacity = Math.max(1, DEFAULT_READ_BUDGET.capacity / instances);
+  return {
+    ok: true,
+    budget: {
+      capacity,
+      refillPerSecond: DEFAULT_READ_BUDGET.refillPerSecond / instances,
+      sweepReserve: capacity * (DEFAULT_READ_BUDGET.sweepReserve / DEFAULT_READ_BUDGET.capacity),
+    },
   };
 }

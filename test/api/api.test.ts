@@ -5,7 +5,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
 import { createCoalescer } from '../../lib/azure/coalesce.js';
 import { fileSource } from '../../lib/pipeline/file-source.js';
-import { createApi, type Api, type ApiDeps, type ApiResponse } from '../../lib/api/index.js';
+import { createApi, localAccess, type Api, type ApiDeps, type ApiResponse } from '../../lib/api/index.js';
 import { createQueueScanStarter } from '../../lib/api/scan.js';
 import type { FindingsStore, StoredFinding } from '../../lib/store/index.js';
 import { CAUSE, SUB_A, SUB_B, evaluation, finding, newStore, nsgId, request } from './support.js';
@@ -36,6 +36,8 @@ beforeAll(async () => {
   const coalescer = createCoalescer({ table, queue, delaySeconds: 30 });
   await coalescer.ensureResources();
   const deps: ApiDeps = {
+    // The signed-in caller; test/api/access.test.ts exercises real token validation.
+    access: localAccess('lee@contoso.com'),
     store,
     rules: ruleInfos,
     flow: createEstateFlowChecker(source),
@@ -162,7 +164,7 @@ describe('suppressions', () => {
   it('round trip: add mutes the finding, list shows it, delete reopens it', async () => {
     const expiresAt = new Date(Date.now() + 7 * 86_400_000).toISOString();
     const added = await api.handle(
-      request('POST', '/api/suppressions', { ruleId: 'NSG-004', resourcePattern: web, reason: 'public web tier, reviewed', expiresAt }, { 'x-ms-client-principal-name': 'lee@contoso.com' }),
+      request('POST', '/api/suppressions', { ruleId: 'NSG-004', resourcePattern: web, reason: 'public web tier, reviewed', expiresAt }),
     );
     expect(added.status).toBe(201);
     const suppression = json(added)['suppression'] as { id: string; createdBy: string; ruleId: string };
@@ -179,7 +181,10 @@ describe('suppressions', () => {
     const [reopened] = items(await api.handle(request('GET', '/api/findings?ruleId=NSG-004')));
     expect(reopened?.status).toBe('open');
     const detail = json(await api.handle(request('GET', `/api/findings/${encodeURIComponent(reopened?.id ?? '')}`)));
-    expect((detail['history'] as { kind: string }[]).map((h) => h.kind)).toEqual(['opened', 'suppressed', 'suppressionExpired']);
+    const history = detail['history'] as { kind: string; changedBy?: string }[];
+    expect(history.map((h) => h.kind)).toEqual(['opened', 'suppressed', 'suppressionExpired']);
+    // The signed-in principal made and ended the suppression; the history says so.
+    expect(history.slice(1).map((h) => h.changedBy)).toEqual(['lee@contoso.com', 'lee@contoso.com']);
 
     const again = await api.handle(request('DELETE', `/api/suppressions/${encodeURIComponent(suppression.id)}`));
     expect(again.status).toBe(404);

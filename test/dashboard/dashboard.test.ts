@@ -8,6 +8,12 @@ import { startDevRuntime, type DevRuntime } from '../../lib/dev/runtime.js';
 import { copyEstate } from '../../lib/dev/estate-files.js';
 import { evaluateRules, ruleInfos } from '../../lib/runtime/catalogue.js';
 import { fingerprint, type Finding } from '../../lib/verdicts/finding.js';
+import { API_SCOPE, createApi, createDashboardSite, createEntraAccess, errorResponse, type Api } from '../../lib/api/index.js';
+import { createEstateFlowChecker } from '../../lib/api/flow-check.js';
+import { createDashboardAssets } from '../../lib/dashboard/assets.js';
+import { startDevServer, type DevServer } from '../../lib/dev/server.js';
+import { fileSource } from '../../lib/pipeline/file-source.js';
+import { startTestIssuer, type TestIssuer, type TestUser } from '../api/issuer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -189,5 +195,101 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(consoleErrors).toEqual([]);
     await page.selectOption('#filter-status', 'open');
     await page.fill('#filter-text', '');
+  });
+});
+
+// The deployed form: the page at /dashboard/ signs in against an Entra-shaped issuer on loopback
+// (authorization code + PKCE), then reads the findings from an API that validates the token.
+describe.skipIf(!hasChromium)('the deployed dashboard signs in with Entra ID (issuer on loopback)', () => {
+  let scratch: string;
+  let runtime: DevRuntime;
+  let issuer: TestIssuer;
+  let server: DevServer;
+  let browser: BrowserContext;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const operator: TestUser = { oid: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', name: 'operator@contoso.example', roles: ['NsgWatch.Act'] };
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'nsgwatch-signin-'));
+    const estateDir = path.join(scratch, 'estate');
+    await copyEstate(path.resolve(process.cwd(), 'samples/estate'), estateDir);
+    runtime = await startDevRuntime({ estateDir, port: 0, evaluate: evaluateRules, rules: ruleInfos, print: () => undefined });
+    await runtime.sweep();
+    issuer = await startTestIssuer();
+    issuer.signInAs(operator);
+    // What functions/api.ts builds in Azure, served on loopback: the API behind token checks, the page on its own route.
+    const api = createApi({
+      access: createEntraAccess({ issuer: issuer.issuer, clientId: issuer.clientId }),
+      store: runtime.store,
+      rules: ruleInfos,
+      flow: createEstateFlowChecker(fileSource({ directory: estateDir })),
+      scan: { start: async () => ({ ok: true, started: { scanId: 'scan-1', subscriptions: [], startedAt: new Date().toISOString() } }) },
+    });
+    const site = createDashboardSite(
+      createDashboardAssets({ apiBase: '/api/', signIn: { issuer: issuer.issuer, clientId: issuer.clientId, scope: `api://${issuer.clientId}/${API_SCOPE}` } }),
+      { base: '/dashboard/' },
+    );
+    const both: Api = { handle: (request) => (request.path.startsWith('/dashboard') ? site.handle(request) : api.handle(request)) };
+    server = await startDevServer({ api: both, webhook: { handle: async () => errorResponse({ status: 404, code: 'notFound', message: 'none' }) }, port: 0 });
+    browser = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1400, height: 1000 },
+    });
+    page = await browser.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await issuer?.close();
+    await runtime?.stop();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('refuses the API to a caller without a token', async () => {
+    const response = await fetch(`${server.url}/api/findings`);
+    expect(response.status).toBe(401);
+  });
+
+  it('signs in with the authorization code flow and PKCE, then shows the findings', async () => {
+    // As an alert links to it: a query the sign-in round trip must bring back, and the page's own hash.
+    const [first] = (await runtime.store.listFindings({ status: 'open', limit: 1 })).items;
+    const link = `${server.url}/dashboard/?finding=${encodeURIComponent(first?.id ?? '')}#severity=high`;
+    await page.goto(link);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    // The issuer saw the whole flow: discovery, authorize, token (the PKCE check is the issuer's), keys (the API's check).
+    expect(issuer.requests).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^GET \/.*\/v2\.0\/\.well-known\/openid-configuration$/),
+      expect.stringMatching(/^GET \/.*\/oauth2\/v2\.0\/authorize$/),
+      expect.stringMatching(/^POST \/.*\/oauth2\/v2\.0\/token$/),
+      expect.stringMatching(/^GET \/.*\/discovery\/v2\.0\/keys$/),
+    ]));
+    // No code or token in the address bar; the page's own state came back.
+    expect(page.url().startsWith(`${server.url}/dashboard/?finding=${encodeURIComponent(first?.id ?? '')}#`)).toBe(true);
+    expect(page.url()).not.toMatch(/code=|state=/);
+    await page.locator('#detail .detail-evidence').waitFor();
+    expect(await page.locator('#signed-in').textContent()).toBe('Signed in as operator@contoso.example');
+    const shown = await page.locator('#findings-body tr.finding-row').count();
+    expect(shown).toBeGreaterThan(0);
+    expect(await page.locator('#error-banner').isHidden()).toBe(true);
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('acts as the signed-in principal: a suppression from the page is theirs', async () => {
+    await page.selectOption('#filter-severity', '');
+    await page.fill('#filter-text', 'NSG-005');
+    await page.locator('#findings-body tr.finding-row').first().click();
+    const detail = page.locator('#detail');
+    await detail.locator('input[name="reason"]').fill('replacing the partner range');
+    await detail.locator('.suppress-form button[type="submit"]').click();
+    await expect.poll(async () => (await runtime.store.listSuppressions()).map((s) => s.createdBy)).toEqual(['operator@contoso.example']);
+    expect(consoleErrors).toEqual([]);
   });
 });

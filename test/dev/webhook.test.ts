@@ -8,7 +8,7 @@ import { causeOfChange, createCoalescer, decodeEvaluateMessage, type Coalescer }
 import { parseEvents } from '../../lib/azure/events.js';
 import { scopesForChange } from '../../lib/azure/scopes.js';
 import { handleResourceEvents } from '../../lib/pipeline/handlers.js';
-import { createApi } from '../../lib/api/index.js';
+import { createApi, localAccess } from '../../lib/api/index.js';
 import { createQueueScanStarter } from '../../lib/api/scan.js';
 import { createEstateFlowChecker } from '../../lib/api/flow-check.js';
 import { fileSource } from '../../lib/pipeline/file-source.js';
@@ -44,6 +44,7 @@ beforeAll(async () => {
   await coalescer.ensureResources();
   const source = fileSource({ directory: path.resolve(process.cwd(), 'samples/estate') });
   const api = createApi({
+    access: localAccess(),
     store: createFindingsStore({ connection: { kind: 'connectionString', connectionString: azurite.connectionString }, tables: { findings: `fwh${process.pid}`, suppressions: `swh${process.pid}` } }),
     rules: () => [],
     flow: createEstateFlowChecker(source),
@@ -202,7 +203,7 @@ describe('the Event Grid webhook endpoint over HTTP', () => {
   });
 
   it('answers 404 for another function name and 405 for GET', async () => {
-    expect((await fetch(`${server.url}/runtime/webhooks/eventgrid?functionName=other`, { method: 'POST', body: '[]' })).status).toBe(404);
+    expect((await fetch(`${server.url}/runtime/webhooks/eventgrid?functionName=other`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' })).status).toBe(404);
     expect((await fetch(`${server.url}${WEBHOOK}`)).status).toBe(405);
   });
 

@@ -128,12 +128,12 @@ describe('fuzz: the Event Grid samples, one value changed', () => {
 
 describe('fuzz: API bodies, one value changed', () => {
   const now = new Date('2026-06-01T00:00:00Z');
-  const body: Json = { ruleId: 'NSG-002', resourcePattern: '/subscriptions/*/networkSecurityGroups/nsg-?', reason: 'jump host, CHG-1042', expiresAt: '2026-07-01T00:00:00Z', createdBy: 'carol@contoso.com' };
+  const body: Json = { ruleId: 'NSG-002', resourcePattern: '/subscriptions/*/networkSecurityGroups/nsg-?', reason: 'jump host, CHG-1042', expiresAt: '2026-07-01T00:00:00Z' };
   const id = `/subscriptions/${'a'.repeat(36)}/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/${'n'.repeat(80)}`;
   it('a suppression is accepted only when the store accepts it too, and its pattern matches quickly', () => {
     fc.assert(
       fc.property(mutationOf(pathsOf(body)), (mutation) => {
-        const parsed = parseNewSuppression(applyMutation(body, mutation), now, undefined);
+        const parsed = parseNewSuppression(applyMutation(body, mutation), now, 'carol@contoso.com');
         if (!parsed.ok) {
           expect(parsed.error.message.length).toBeLessThanOrEqual(MAX_MESSAGE);
           return;

@@ -53,7 +53,6 @@ const label = (path: string): string => relative(ROOT, path);
 
 /** Built-in role definitions the deployment may assign, and why. */
 const ALLOWED_ROLES: Record<string, string> = {
-  'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
   '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3': 'Storage Table Data Contributor',
   '974c5e8b-45b9-4653-ba55-5f855dd0fb88': 'Storage Queue Data Contributor',
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b': 'Storage Blob Data Owner',
@@ -64,13 +63,15 @@ const ALLOWED_ROLES: Record<string, string> = {
   // The operator who ran azd, read-only on the findings.
   '76199698-9eea-4c19-bc75-cec21354c6b6': 'Storage Table Data Reader',
 };
-const REQUIRED_ROLES = ['Reader', 'Storage Table Data Contributor', 'Storage Queue Data Contributor', 'Monitoring Metrics Publisher', 'EventGrid Data Sender'];
+const REQUIRED_ROLES = ['Storage Table Data Contributor', 'Storage Queue Data Contributor', 'Monitoring Metrics Publisher', 'EventGrid Data Sender'];
 const BROAD_ROLES: Record<string, string> = {
   '8e3af657-a8ff-443c-a75c-2fe8c4bcb635': 'Owner',
   'b24988ac-6180-42a0-ab88-20f7382dd24c': 'Contributor',
   '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9': 'User Access Administrator',
   '17d1049b-9a84-46fb-8f53-869881c3d3ab': 'Storage Account Contributor',
   '4d97b98b-1d4f-4787-a291-c67834d212e7': 'Network Contributor',
+  // Read on everything in the subscription: the custom network reader role takes its place.
+  'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
 };
 
 /** Settings only a local run uses; the deployment must never set them. */
@@ -146,16 +147,17 @@ describe('Bicep syntax sanity', () => {
   it('uses the stable API versions', () => {
     const types = BICEP.flatMap((f) => resources(read(f)).map((r) => r.type));
     const expected = [
-      'Microsoft.Web/sites@2024-04-01',
-      'Microsoft.Web/serverfarms@2024-04-01',
-      'Microsoft.EventGrid/systemTopics@2022-06-15',
-      'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022-06-15',
-      'Microsoft.EventGrid/topics@2022-06-15',
-      'Microsoft.Storage/storageAccounts@2023-05-01',
-      'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview',
+      'Microsoft.Web/sites@2025-03-01',
+      'Microsoft.Web/serverfarms@2025-03-01',
+      'Microsoft.EventGrid/systemTopics@2025-02-15',
+      'Microsoft.EventGrid/systemTopics/eventSubscriptions@2025-02-15',
+      'Microsoft.EventGrid/topics@2025-02-15',
+      'Microsoft.Storage/storageAccounts@2025-06-01',
+      'Microsoft.Insights/scheduledQueryRules@2026-03-01',
       'Microsoft.Authorization/roleAssignments@2022-04-01',
     ];
     expect(types).toEqual(expect.arrayContaining(expected));
+    expect(types.filter((t) => t.includes('-preview'))).toEqual([]);
   });
 });
 
@@ -172,15 +174,17 @@ describe('main.parameters.json and azure.yaml', () => {
     expect(required.filter((p) => !(p in parameters.parameters))).toEqual([]);
   });
 
-  it('is a TypeScript Functions service with hooks that exist', () => {
+  it('deploys the staged Functions app with hooks that exist', () => {
     const azure = parseYaml(read(resolve(ROOT, 'azure.yaml'))) as {
-      services: Record<string, { language: string; host: string; project: string }>;
+      services: Record<string, { language: string; host: string; project: string; remoteBuild: boolean }>;
       hooks: Record<string, Record<'posix' | 'windows', { run: string }>>;
     };
-    expect(Object.values(azure.services)).toEqual([{ project: '.', language: 'ts', host: 'function' }]);
-    for (const hook of ['postdeploy', 'predown']) {
+    // The compiled app and its production dependencies, staged by infra/hooks/stage-app.mjs.
+    expect(Object.values(azure.services)).toEqual([{ project: '.deploy', language: 'js', host: 'function', remoteBuild: false }]);
+    expect(existsSync(resolve(ROOT, '.deploy', 'README.md'))).toBe(true);
+    for (const hook of ['preprovision', 'prepackage', 'predeploy', 'postdeploy', 'predown']) {
       for (const os of ['posix', 'windows'] as const) {
-        const run = azure.hooks[hook]?.[os]?.run;
+        const run = azure.hooks[hook]?.[os]?.run.replace(/^node /, '');
         expect(run && existsSync(resolve(ROOT, run)), `${hook} ${os}: ${run}`).toBe(true);
       }
     }
@@ -191,10 +195,11 @@ describe('main.parameters.json and azure.yaml', () => {
   it('the postdeploy hooks pass events.bicep exactly its parameters, from values main.bicep outputs', () => {
     const eventParams = params(infra('events.bicep'));
     const mainOutputs = outputs(infra('main.bicep'));
-    const azdBuiltIns = ['AZURE_ENV_NAME', 'AZURE_LOCATION'];
+    const azdBuiltIns = ['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID'];
     for (const hook of ['hooks/postdeploy.sh', 'hooks/postdeploy.ps1']) {
       const text = infra(hook);
-      const passed = [...text.matchAll(/^\s+(\w+)=\S+/gm)].map((m) => m[1] as string);
+      const block = text.slice(text.indexOf('--parameters'), text.indexOf('--output none', text.indexOf('--parameters')));
+      const passed = [...block.matchAll(/^\s+(\w+)=\S+/gm)].map((m) => m[1] as string);
       expect(passed.filter((p) => !eventParams.some((d) => d.name === p)), hook).toEqual([]);
       expect(eventParams.filter((p) => !p.hasDefault && !passed.includes(p.name)).map((p) => p.name), hook).toEqual([]);
       const variables = [...text.matchAll(/\$(?:env:)?\{?((?:AZURE|NSGWATCH)_\w+)/g)].map((m) => m[1] as string);
@@ -288,7 +293,7 @@ describe('the event subscription', () => {
 
   it('delivers to onResourceChange, retries, and dead-letters with the topic identity', () => {
     expect(topic).toContain(`var functionName = '${FUNCTIONS.onResourceChange}'`);
-    expect(subscription()?.body).toContain("resourceId: '${functionAppId}/functions/${functionName}'");
+    expect(subscription()?.body).toContain("resourceId: resourceId(functionApp[2], functionApp[4], 'Microsoft.Web/sites/functions', functionApp[8], functionName)");
     expect(subscription()?.body).toMatch(/endpointType:\s*'AzureFunction'/);
     expect(subscription()?.body).toMatch(/retryPolicy:\s*\{[^}]*maxDeliveryAttempts:\s*\d+/);
     expect(subscription()?.body).toMatch(/deadLetterWithResourceIdentity:/);
@@ -321,12 +326,22 @@ describe('roles: least privilege', () => {
     }
     const names = new Set(roleIds().flatMap((f) => f.guids).map((g) => ALLOWED_ROLES[g]));
     for (const role of REQUIRED_ROLES) expect(names, role).toContain(role);
-    for (const a of assignments()) expect(a.body, `${a.file}: ${a.symbol}`).toMatch(/roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',/);
+    for (const a of assignments().filter((x) => x.file !== 'infra/modules/subscription-reader.bicep')) {
+      expect(a.body, `${a.file}: ${a.symbol}`).toMatch(/roleDefinitionId:\s*subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions',/);
+    }
   });
 
-  it('grants Reader only per watched subscription, and blob write only on the dead-letter container', () => {
-    const reader = roleIds().filter((f) => f.guids.includes('acdd72a7-3385-48ef-bd42-f606fba81ae7')).map((f) => f.file);
-    expect(reader).toEqual(['infra/modules/subscription-reader.bicep']);
+  it('grants read-only network access per watched subscription through a custom role, and blob write only on the dead-letter container', () => {
+    const reader = infra('modules/subscription-reader.bicep');
+    const definitions = resources(reader).filter((r) => r.type.startsWith('Microsoft.Authorization/roleDefinitions@'));
+    expect(definitions).toHaveLength(1);
+    const actions = [...(blockAfter(reader, /^var readActions\s*=/m, '[').matchAll(/'([^']+)'/g))].map((m) => m[1] as string);
+    expect(actions).toEqual(['Microsoft.Network/*/read', 'Microsoft.Resources/subscriptions/read', 'Microsoft.Resources/subscriptions/resourceGroups/read']);
+    for (const action of actions) expect(action).toMatch(/\/read$/);
+    expect(definitions[0]?.body).toMatch(/dataActions:\s*\[\]/);
+    expect(definitions[0]?.body).toMatch(/assignableScopes:\s*\[\s*subscription\(\)\.id\s*\]/);
+    const assignment = assignments().find((a) => a.file === 'infra/modules/subscription-reader.bicep');
+    expect(assignment?.body).toMatch(/roleDefinitionId:\s*networkReader\.id/);
     const blobWriter = roleIds().filter((f) => f.guids.includes('ba92f5b4-2d11-453d-a403-e96b0029c9fe')).map((f) => f.file);
     expect(blobWriter).toEqual(['infra/modules/dead-letter-access.bicep']);
     const deadLetter = assignments().find((a) => a.file === 'infra/modules/dead-letter-access.bicep');
@@ -409,10 +424,10 @@ describe('no keys, Flex Consumption, managed identity', () => {
     expect(text).not.toMatch(/\bAzureWebJobsStorage\s*:/);
   });
 
-  it('runs on Flex Consumption, Node 20, as the user-assigned identity', () => {
+  it('runs on Flex Consumption, Node 24, as the user-assigned identity', () => {
     const app = infra('modules/function-app.bicep');
     expect(app).toMatch(/tier:\s*'FlexConsumption'/);
-    expect(app).toMatch(/runtime:\s*\{\s*name:\s*'node'\s*version:\s*'20'/);
+    expect(app).toMatch(/runtime:\s*\{\s*name:\s*'node'\s*version:\s*'24'/);
     expect(app).toMatch(/type:\s*'UserAssigned'/);
     expect(app).toMatch(/authentication:\s*\{\s*type:\s*'UserAssignedIdentity'/);
     expect(app).toMatch(/httpsOnly:\s*true/);

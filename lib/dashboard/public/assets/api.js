@@ -1,10 +1,9 @@
 // The dashboard's only way to the server: JSON over fetch, same origin, errors as thrown Errors.
+import { accessToken, forgetToken } from './auth.js';
 
 const meta = document.querySelector('meta[name="nsgwatch-api"]');
 const base = new URL(meta?.getAttribute('content') || 'api/', document.baseURI);
 if (!base.pathname.endsWith('/')) base.pathname += '/';
-// In Azure the API takes a function key; a page opened with ?code=... passes it on.
-const functionKey = new URLSearchParams(location.search).get('code');
 
 export class ApiError extends Error {
   /** @param {number} status @param {string} code @param {string} message */
@@ -21,12 +20,13 @@ export class ApiError extends Error {
  */
 export async function api(path, options = {}) {
   const headers = { accept: 'application/json' };
-  if (functionKey) headers['x-functions-key'] = functionKey;
+  // Deployed, every call carries the signed-in user's Entra ID access token; locally there is none.
+  const token = await accessToken();
+  if (token) headers.authorization = `Bearer ${token}`;
   const init = { method: options.method ?? 'GET', headers, credentials: 'same-origin' };
-  if (options.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    init.body = JSON.stringify(options.body);
-  }
+  // Every write is JSON, body or not: local mode refuses writes of any other type.
+  if (init.method !== 'GET') headers['content-type'] = 'application/json';
+  if (options.body !== undefined) init.body = JSON.stringify(options.body);
   const response = await fetch(new URL(path, base), init);
   const text = await response.text();
   let data;
@@ -35,6 +35,7 @@ export async function api(path, options = {}) {
   } catch {
     throw new ApiError(response.status, 'invalidResponse', `the server answered ${response.status} with something that is not JSON`);
   }
+  if (response.status === 401) forgetToken();
   if (!response.ok) {
     const error = data && typeof data === 'object' ? data.error : undefined;
     throw new ApiError(response.status, error?.code ?? 'httpError', error?.message ?? `the server answered ${response.status}`);

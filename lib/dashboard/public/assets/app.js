@@ -1,6 +1,7 @@
 // The dashboard: loads the summary and findings from the API, renders tiles, charts, a filterable
 // table and a detail view, and refreshes while the tab is visible.
 import { api, allFindings } from './api.js';
+import { completeSignIn, signInRequired, signedInName } from './auth.js';
 import { drawRuleChart, drawTrendChart } from './charts.js';
 import { renderDetail } from './detail.js';
 import { SEVERITIES, el, formatTime, nameOfId, replaceChildren, resourceTrail, severityBadge, statusBadge } from './dom.js';
@@ -233,6 +234,20 @@ function wire() {
 }
 
 async function start() {
+  if (signInRequired) {
+    try {
+      await completeSignIn();
+    } catch (error) {
+      showError(error instanceof Error ? error.message : String(error));
+      document.body.dataset.ready = 'true';
+      return;
+    }
+    const name = signedInName();
+    if (name) {
+      $('signed-in').textContent = `Signed in as ${name}`;
+      $('signed-in').hidden = false;
+    }
+  }
   readFiltersFromHash();
   syncControls();
   wire();
