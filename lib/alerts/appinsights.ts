@@ -13,6 +13,7 @@ import type { TokenCredential } from '@azure/identity';
 import { EVENT_PROPERTIES, EVENTS } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
 import type { AlertDigest, AlertSink, AlertSummary, HealthEventName, MetricName, MetricsRecorder } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 export type AppInsightsSinkOptions = {
   /** `InstrumentationKey=...;IngestionEndpoint=...` (APPLICATIONINSIGHTS_CONNECTION_STRING). */
@@ -115,6 +116,3 @@ export function createAppInsightsSink(options: AppInsightsSinkOptions): AppInsig
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected alert message: ${JSON.stringify(value)}`);
-}

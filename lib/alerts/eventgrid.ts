@@ -9,6 +9,7 @@ import { CLOUD_EVENT_TYPES } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';
 import { messageIdOf } from './message-id.js';
 import type { AlertDigest, AlertMessage, AlertSink, AlertSummary } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 export interface EventGridSinkOptions {
   /** The custom topic endpoint, e.g. https://<topic>.<region>-1.eventgrid.azure.net/api/events. */
@@ -79,6 +80,3 @@ export function createEventGridSink(options: EventGridSinkOptions): AlertSink {
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected alert message: ${JSON.stringify(value)}`);
-}

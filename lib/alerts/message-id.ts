@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AlertMessage } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 export function stableId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('base64url');
@@ -18,9 +19,7 @@ export function messageIdOf(message: AlertMessage): string {
       const digest = message.digest;
       return stableId('digest', ...digest.top.map((a) => a.transitionId), String(digest.total), digest.at);
     }
-    default: {
-      const unreachable: never = message;
-      throw new Error(`unexpected alert message: ${JSON.stringify(unreachable)}`);
-    }
+    default:
+      return assertNever(message, 'alert message');
   }
 }

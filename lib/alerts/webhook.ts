@@ -9,6 +9,7 @@ import type { TransitionKind } from '../store/types.js';
 import { CLOUD_EVENT_TYPE_OF } from './eventgrid.js';
 import { messageIdOf } from './message-id.js';
 import { ALERT_KINDS, type AlertDigest, type AlertMessage, type AlertSink, type AlertSummary } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 export type WebhookFormat = 'generic' | 'teams' | 'slack';
 
@@ -268,6 +269,3 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
   };
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

@@ -4,6 +4,7 @@
  * deployment's Entra ID tokens (./entra.ts) and local mode's single local user.
  */
 import type { ApiError, ApiRequest } from './http.js';
+import { assertNever } from '../nsg/index.js';
 
 /** `read`: findings, history, rules, summary, flow questions. `act`: suppressions and sweeps. */
 export type Role = 'read' | 'act';
@@ -30,10 +31,8 @@ export function hasRole(principal: Principal, role: Role): boolean {
       return principal.roles.includes('read') || principal.roles.includes('act');
     case 'act':
       return principal.roles.includes('act');
-    default: {
-      const unreachable: never = role;
-      return unreachable;
-    }
+    default:
+      return assertNever(role, 'role');
   }
 }
 

@@ -3,6 +3,7 @@ import { errorResponse, invalid, jsonResponse, readJsonBody, unavailable, type A
 import { LIMITS, checkFields, checkObject, checkParameters, checkSubscriptionId } from './params.js';
 import type { Principal } from './access.js';
 import type { ApiDeps, ScanRequest } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 export function listRules(deps: ApiDeps, request: ApiRequest): ApiResponse {
   const unknown = checkParameters(request.query, []);
@@ -36,10 +37,8 @@ export async function startScan(deps: ApiDeps, request: ApiRequest, principal: P
         return errorResponse({ status: 404, code: 'notFound', message: result.error.message, field: 'subscriptionId' });
       case 'unavailable':
         return errorResponse(unavailable(result.error.message));
-      default: {
-        const unreachable: never = result.error.code;
-        return unreachable;
-      }
+      default:
+        return assertNever(result.error.code, 'error code');
     }
   }
   return jsonResponse(202, { started: result.started });

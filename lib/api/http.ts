@@ -128,9 +128,6 @@ export function readJsonBody(request: ApiRequest, optional = false): Checked<unk
   }
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

@@ -2,7 +2,8 @@
  * Validation of query parameters and body fields: every value the API accepts is checked for
  * type, vocabulary and size, and a refusal names the parameter or field.
  */
-import { invalid, isRecord, describeValue, type ApiError, type Checked } from './http.js';
+import { invalid, describeValue, type ApiError, type Checked } from './http.js';
+import { isRecord } from '../nsg/index.js';
 
 /** Query parameters every route tolerates: `code` carries the Functions key in Azure. */
 const TRANSPORT_PARAMETERS = new Set(['code']);

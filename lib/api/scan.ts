@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { subscriptionScope } from '../azure/scopes.js';
 import type { Coalescer } from '../azure/coalesce.js';
 import type { ScanStart, ScanStarter } from './types.js';
+import { errorMessage } from '../nsg/index.js';
 
 export interface QueueScanStarterOptions {
   coalescer: Pick<Coalescer, 'enqueueScope'>;
@@ -58,5 +59,5 @@ export function createQueueScanStarter(options: QueueScanStarterOptions): ScanSt
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

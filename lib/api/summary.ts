@@ -7,6 +7,7 @@ import { TRANSITION_KINDS, type HistoryEntry, type StoredFinding, type Transitio
 import { errorResponse, jsonResponse, type ApiRequest, type ApiResponse } from './http.js';
 import { checkInteger, checkParameters } from './params.js';
 import type { ApiDeps } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 /** Open findings read for the per-rule counts; beyond this the summary says it is partial. */
 const MAX_FINDINGS_READ = 5000;
@@ -106,10 +107,8 @@ function openDelta(kind: TransitionKind): number {
       return -1;
     case 'suppressed':
       return -1;
-    default: {
-      const unreachable: never = kind;
-      return unreachable;
-    }
+    default:
+      return assertNever(kind, 'transition kind');
   }
 }
 

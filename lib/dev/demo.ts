@@ -7,6 +7,7 @@ import { FUNCTIONS } from '../config/names.js';
 import { cloudEvent, eventGridEvent, type ResourceEventInput } from './events.js';
 import { DEMO_TENANT, type ScriptStep } from './script.js';
 import { EVENT_GRID_WEBHOOK_PATH } from './webhook.js';
+import { assertNever } from '../nsg/index.js';
 
 export interface DemoTarget {
   url: string;
@@ -54,9 +55,7 @@ function deliveriesOf(schema: ScriptStep['schema'], inputs: readonly ResourceEve
       return inputs.map((input) => ({ label: `CloudEvent ${names(input)}`, contentType: 'application/cloudevents+json', body: JSON.stringify(cloudEvent(input)) }));
     case 'cloudEventsBatch':
       return [{ label: `CloudEvents batch [${inputs.map(names).join(', ')}]`, contentType: 'application/cloudevents-batch+json', body: JSON.stringify(inputs.map(cloudEvent)) }];
-    default: {
-      const unreachable: never = schema;
-      return unreachable;
-    }
+    default:
+      return assertNever(schema, 'event schema');
   }
 }

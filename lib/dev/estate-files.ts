@@ -5,12 +5,11 @@
  */
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isRecord } from '../nsg/index.js';
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+const isObject: (value: unknown) => value is Json = isRecord;
 
 /** Top-level resources of a document: `{ value: [...] }`, `{ data: [...] }`, a bare array or one resource. */
 function resourcesOf(document: unknown): Json[] {

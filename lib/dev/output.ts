@@ -1,6 +1,7 @@
 /** What `nsgwatch dev` prints for a person: one line per transition, one per alert sent. */
 import type { AlertMessage } from '../alerts/index.js';
 import type { Transition, TransitionKind } from '../store/index.js';
+import { assertNever } from '../nsg/index.js';
 
 const LABELS: Readonly<Record<TransitionKind, string>> = {
   opened: 'OPENED',
@@ -35,10 +36,8 @@ export function formatAlert(message: AlertMessage): string {
       const kinds = Object.entries(d.byKind).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
       return `          alert → digest of ${d.total} transitions (${kinds})`;
     }
-    default: {
-      const unreachable: never = message;
-      return String(unreachable);
-    }
+    default:
+      return assertNever(message, 'message');
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { MAX_DEQUEUE_COUNT } from '../config/names.js';
+import { errorMessage } from '../nsg/index.js';
 
 /** The queue trigger's handler: throws to have the message retried. */
 export type QueueMessageHandler = (message: unknown, meta: { id: string; dequeueCount: number }) => Promise<void>;
@@ -54,7 +55,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
       await options.queue.deleteMessage(message.messageId, message.popReceipt);
       handledCount += 1;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       if (message.dequeueCount >= maxDequeueCount) {
         log('error', `queue message ${message.messageId} failed ${message.dequeueCount} times; moved to the poison queue: ${reason}`);
         await options.poison.sendMessage(message.messageText).catch(() => undefined);
@@ -75,7 +76,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
         const response = await options.queue.receiveMessages({ numberOfMessages: batchSize, visibilityTimeout: visibility });
         received = response.receivedMessageItems;
       } catch (error) {
-        if (!stopping) log('warn', `could not read the evaluation queue: ${error instanceof Error ? error.message : String(error)}`);
+        if (!stopping) log('warn', `could not read the evaluation queue: ${errorMessage(error)}`);
       }
       if (received.length > 0) {
         await Promise.all(received.map((m) => handleOne(m)));

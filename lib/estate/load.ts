@@ -8,7 +8,7 @@
  * list that child, was deleted since and is dropped.
  */
 import { boundedText } from '../nsg/describe-value.js';
-import type { ResourceError } from '../nsg/index.js';
+import { assertNever, type ResourceError } from '../nsg/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
 import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId } from '../arm/index.js';
 import type { EstateKind } from './kinds.js';
@@ -321,10 +321,8 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.asgs.set(asg.key, asg);
       return;
     }
-    default: {
-      const unreachable: never = kind;
-      throw new Error(`unhandled resource kind ${String(unreachable)}`);
-    }
+    default:
+      return assertNever(kind, 'resource kind');
   }
 }
 

@@ -9,6 +9,7 @@
  */
 import type { Suppression as SuppressionRecord, EvaluationCause, FindingStatus, StoredFinding, SuppressionRef, TransitionKind } from './types.js';
 import { activeSuppressionFor } from './suppressions.js';
+import { assertNever } from '../nsg/index.js';
 
 /** The finding as the evaluation produced it, already fitted for storage. */
 export type FindingContent = Pick<
@@ -208,6 +209,3 @@ export function decide(
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

@@ -9,7 +9,7 @@ import { FINDING_ROW_PREFIX, HISTORY_ROW_PREFIX, findingRowKey, partitionOfKey, 
 import type { StoredState } from './lifecycle.js';
 import { statusOf } from './table.js';
 import type { FindingsStoreOptions, Transition } from './types.js';
-import { errorMessage } from '../nsg/index.js';
+import { assertNever, errorMessage } from '../nsg/index.js';
 
 /**
  * Table Storage failed (unreachable, throttled past the retries, refused). A failed write names
@@ -136,6 +136,3 @@ export function describe(error: unknown): string {
   return errorMessage(error);
 }
 
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
-}

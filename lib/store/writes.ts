@@ -13,8 +13,9 @@ import { decide, type Decision, type Observation } from './lifecycle.js';
 import { outboxEntity } from './outbox.js';
 import { isActive, validateSuppression } from './suppressions.js';
 import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
-import { FINDING_ROWS, StoreError, assertNever, describe, isConflict, type Known, type StoreTables } from './tables.js';
+import { FINDING_ROWS, StoreError, describe, isConflict, type Known, type StoreTables } from './tables.js';
 import type { EvaluationCause, FindingsStore, NewSuppression, ReadAhead, RemovalResult, Suppression, SuppressionResult, Transition } from './types.js';
+import { assertNever } from '../nsg/index.js';
 
 /** Re-read-and-decide rounds before a finding under constant contention is reported as failed. */
 const MAX_ATTEMPTS = 8;
