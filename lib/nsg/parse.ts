@@ -177,86 +177,14 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     }
   }
 
-  const ports = (side: 'source' | 'destination'): PortSet | undefined => {
-    const singular = `${side}PortRange`;
-    const plural = `${side}PortRanges`;
-    const { values, badPlural } = collect(flat, singular, plural);
-    if (badPlural) {
-      fail(plural, `${plural} is not a list`);
-      return undefined;
-    }
-    if (values.length === 0) {
-      fail(singular, `${singular} is missing (neither ${singular} nor ${plural} is given)`);
-      return undefined;
-    }
-    const singularValue = flat[singular];
-    const pluralValues = present(singularValue) ? values.slice(1) : values;
-    const fromSingular = present(singularValue) ? parsePorts([singularValue]) : { ok: true as const, ports: [] };
-    if (!fromSingular.ok) fail(singular, fromSingular.message);
-    const fromPlural = parsePorts(pluralValues);
-    if (!fromPlural.ok) fail(plural, fromPlural.message);
-    if (!fromSingular.ok || !fromPlural.ok) return undefined;
-    return portUnion(fromSingular.ports, fromPlural.ports);
-  };
-  const sourcePorts = ports('source');
-  const destinationPorts = ports('destination');
+  const sourcePorts = rulePorts(flat, 'source', fail);
+  const destinationPorts = rulePorts(flat, 'destination', fail);
 
-  const addresses = (side: 'source' | 'destination'): AddressTerm[] | undefined => {
-    const singular = `${side}AddressPrefix`;
-    const plural = `${side}AddressPrefixes`;
-    const asgField = `${side}ApplicationSecurityGroups`;
-    const { values, badPlural } = collect(flat, singular, plural);
-    if (badPlural) {
-      fail(plural, `${plural} is not a list`);
-      return undefined;
-    }
-    const asgs = flat[asgField];
-    if (asgs !== undefined && asgs !== null && !Array.isArray(asgs)) {
-      fail(asgField, `${asgField} is not a list`);
-      return undefined;
-    }
-    const terms: AddressTerm[] = [];
-    let ok = true;
-    for (const value of values) {
-      const field = value === flat[singular] ? singular : plural;
-      if (typeof value !== 'string') {
-        fail(field, `address entry ${describeValue(value)} is not a string`);
-        ok = false;
-        continue;
-      }
-      const read = readAddressTerm(value);
-      if (!read.ok) {
-        fail(field, read.message);
-        ok = false;
-        continue;
-      }
-      if (read.hostBitsSet) {
-        warnings.push({
-          resourceId: site.resourceId,
-          rule: ruleLabel,
-          field,
-          message: `rule ${ruleLabel}: prefix '${boundedText(read.term.text)}' has host bits set; read as its network`,
-        });
-      }
-      terms.push(read.term);
-    }
-    for (const asg of Array.isArray(asgs) ? asgs : []) {
-      const asgId = isRecord(asg) ? asg['id'] : undefined;
-      if (typeof asgId !== 'string' || asgId.trim() === '') {
-        fail(asgField, `application security group entry ${describeValue(asg)} has no id`);
-        ok = false;
-        continue;
-      }
-      terms.push({ kind: 'asg', text: asgId, id: normalizeId(asgId) });
-    }
-    if (ok && terms.length === 0) {
-      fail(singular, `${singular} is missing (neither ${singular}, ${plural} nor ${asgField} is given)`);
-      return undefined;
-    }
-    return ok ? terms : undefined;
+  const warn = (field: string, message: string): void => {
+    warnings.push({ resourceId: site.resourceId, rule: ruleLabel, field, message: `rule ${ruleLabel}: ${message}` });
   };
-  const source = addresses('source');
-  const destination = addresses('destination');
+  const source = ruleAddresses(flat, 'source', fail, warn);
+  const destination = ruleAddresses(flat, 'destination', fail, warn);
 
   if (
     errors.length > 0 ||
@@ -290,6 +218,87 @@ function parseRuleRecord(flat: Record<string, unknown>, site: RuleSite): RuleOut
     errors,
     warnings,
   };
+}
+
+type Fail = (field: string, message: string) => void;
+
+/** A side's ports: the singular and plural fields as one set. */
+function rulePorts(flat: Record<string, unknown>, side: 'source' | 'destination', fail: Fail): PortSet | undefined {
+  const singular = `${side}PortRange`;
+  const plural = `${side}PortRanges`;
+  const { values, badPlural } = collect(flat, singular, plural);
+  if (badPlural) {
+    fail(plural, `${plural} is not a list`);
+    return undefined;
+  }
+  if (values.length === 0) {
+    fail(singular, `${singular} is missing (neither ${singular} nor ${plural} is given)`);
+    return undefined;
+  }
+  const singularValue = flat[singular];
+  const pluralValues = present(singularValue) ? values.slice(1) : values;
+  const fromSingular = present(singularValue) ? parsePorts([singularValue]) : { ok: true as const, ports: [] };
+  if (!fromSingular.ok) fail(singular, fromSingular.message);
+  const fromPlural = parsePorts(pluralValues);
+  if (!fromPlural.ok) fail(plural, fromPlural.message);
+  if (!fromSingular.ok || !fromPlural.ok) return undefined;
+  return portUnion(fromSingular.ports, fromPlural.ports);
+}
+
+/** A side's addresses: prefixes, tags and application security groups as one list of terms. */
+function ruleAddresses(
+  flat: Record<string, unknown>,
+  side: 'source' | 'destination',
+  fail: Fail,
+  warn: (field: string, message: string) => void,
+): AddressTerm[] | undefined {
+  const singular = `${side}AddressPrefix`;
+  const plural = `${side}AddressPrefixes`;
+  const asgField = `${side}ApplicationSecurityGroups`;
+  const { values, badPlural } = collect(flat, singular, plural);
+  if (badPlural) {
+    fail(plural, `${plural} is not a list`);
+    return undefined;
+  }
+  const asgs = flat[asgField];
+  if (asgs !== undefined && asgs !== null && !Array.isArray(asgs)) {
+    fail(asgField, `${asgField} is not a list`);
+    return undefined;
+  }
+  const terms: AddressTerm[] = [];
+  let ok = true;
+  for (const value of values) {
+    const field = value === flat[singular] ? singular : plural;
+    if (typeof value !== 'string') {
+      fail(field, `address entry ${describeValue(value)} is not a string`);
+      ok = false;
+      continue;
+    }
+    const read = readAddressTerm(value);
+    if (!read.ok) {
+      fail(field, read.message);
+      ok = false;
+      continue;
+    }
+    if (read.hostBitsSet) {
+      warn(field, `prefix '${boundedText(read.term.text)}' has host bits set; read as its network`);
+    }
+    terms.push(read.term);
+  }
+  for (const asg of Array.isArray(asgs) ? asgs : []) {
+    const asgId = isRecord(asg) ? asg['id'] : undefined;
+    if (typeof asgId !== 'string' || asgId.trim() === '') {
+      fail(asgField, `application security group entry ${describeValue(asg)} has no id`);
+      ok = false;
+      continue;
+    }
+    terms.push({ kind: 'asg', text: asgId, id: normalizeId(asgId) });
+  }
+  if (ok && terms.length === 0) {
+    fail(singular, `${singular} is missing (neither ${singular}, ${plural} nor ${asgField} is given)`);
+    return undefined;
+  }
+  return ok ? terms : undefined;
 }
 
 function nsgIdFromRuleId(ruleId: string): string | undefined {
