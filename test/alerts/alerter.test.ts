@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AzureKeyCredential } from '@azure/eventgrid';
 import { createAlerter, createEventGridSink, createWebhookSink, type AlertLogLevel } from '../../lib/alerts/index.js';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore } from '../../lib/store/index.js';
 import { fingerprint, type EvaluationResult, type Finding } from '../../lib/verdicts/finding.js';
 import { startReceiver, storm, transition, type Receiver } from './support.js';
@@ -91,13 +91,7 @@ describe('sink isolation', () => {
 });
 
 describe('store then alerts', () => {
-  let azurite: Azurite;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
+  const azurite = useAzurite();
 
   const nsg = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/';
   function finding(name: string, ruleId: string): Finding {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { createCoalescer } from '../../lib/azure/coalesce.js';
 import { fileSource } from '../../lib/pipeline/file-source.js';
 import { createApi, localAccess, type Api, type ApiDeps, type ApiResponse } from '../../lib/api/index.js';
@@ -15,7 +15,7 @@ import { RULES } from '../../lib/rules/index.js';
 
 const SAMPLE_ESTATE = path.resolve(process.cwd(), 'samples/estate');
 
-let azurite: Azurite;
+const azurite = useAzurite();
 let store: FindingsStore;
 let api: Api;
 let queue: QueueClient;
@@ -28,7 +28,6 @@ const db = nsgId('nsg-db');
 const other = nsgId('nsg-b1', SUB_B);
 
 beforeAll(async () => {
-  azurite = await startAzurite();
   store = newStore(azurite.connectionString);
   const source = fileSource({ directory: SAMPLE_ESTATE });
   const table = TableClient.fromConnectionString(azurite.connectionString, `pending${process.pid}`, { allowInsecureConnection: true });
@@ -59,9 +58,6 @@ beforeAll(async () => {
   await store.applyEvaluation(evaluation([db], []), { ...CAUSE, eventId: 'evt-2', changedBy: 'sam.okafor@contoso.com' });
 });
 
-afterAll(async () => {
-  await azurite?.stop();
-});
 
 function json(response: ApiResponse): Record<string, unknown> {
   expect(response.headers['content-type']).toMatch(/^application\/json/);

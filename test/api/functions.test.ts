@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { QUEUES, SETTINGS, TABLES } from '../../lib/config/names.js';
 import { apiHandler, dashboardHandler, signInSettings } from '../../functions/api.js';
 import { SUB_A, nsgId } from './support.js';
 import { startTestIssuer, type TestIssuer, type TestUser } from './issuer.js';
 
-let azurite: Azurite;
+const azurite = useAzurite();
 let issuer: TestIssuer;
 const logged: string[] = [];
 
@@ -17,7 +17,6 @@ const operator: TestUser = { oid: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d', name: 
 const nobody: TestUser = { oid: '11112222-3333-4444-8555-666677778888', name: 'nobody@contoso.example', roles: [] };
 
 beforeAll(async () => {
-  azurite = await startAzurite();
   issuer = await startTestIssuer();
   // What the deployment sets (infra/modules/function-app.bicep), pointing at the loopback issuer.
   process.env[SETTINGS.authIssuer] = issuer.issuer;
@@ -32,7 +31,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await azurite?.stop();
   await issuer?.close();
 });
 

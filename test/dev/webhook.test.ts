@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { causeOfChange, createCoalescer, decodeEvaluateMessage, type Coalescer } from '../../lib/azure/coalesce.js';
 import { parseEvents } from '../../lib/azure/events.js';
 import { scopesForChange } from '../../lib/azure/scopes.js';
@@ -22,7 +22,7 @@ const CORPUS = path.resolve(process.cwd(), '../shared/corpus/eventgrid/rest-api-
 const corpus = (schema: 'event-grid-schema' | 'cloud-events-schema', name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(path.join(CORPUS, schema, name), 'utf8')) as Record<string, unknown>;
 
-let azurite: Azurite;
+const azurite = useAzurite();
 let server: DevServer;
 let queue: QueueClient;
 let coalescer: Coalescer;
@@ -34,7 +34,6 @@ async function onResourceChange(event: Record<string, unknown>): Promise<void> {
 }
 
 beforeAll(async () => {
-  azurite = await startAzurite();
   queue = new QueueClient(azurite.connectionString, `evaluate-webhook-${process.pid}`);
   coalescer = createCoalescer({
     table: TableClient.fromConnectionString(azurite.connectionString, `pendingwebhook${process.pid}`, { allowInsecureConnection: true }),
@@ -56,7 +55,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await azurite?.stop();
 });
 
 const WEBHOOK = '/runtime/webhooks/eventgrid?functionName=onResourceChange';

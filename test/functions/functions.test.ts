@@ -5,14 +5,14 @@
  */
 import { InvocationContext, type EventGridEvent, type Timer } from '@azure/functions';
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { onResourceChange } from '../../functions/onResourceChange.js';
 import { evaluateScope } from '../../functions/evaluateScope.js';
 import { reconcile } from '../../functions/reconcile.js';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { QUEUES } from '../../lib/config/names.js';
 import { eventGridEvent } from '../../lib/dev/events.js';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { useAzurite } from '../support/azurite.js';
 import { azureRuntime, configureAzureRuntime } from '../../lib/runtime/azure.js';
 import type { StoredFinding } from '../../lib/store/index.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
@@ -41,13 +41,12 @@ function changeEvent(resourceId: string, operation: 'write' | 'delete'): EventGr
 }
 
 describe('Functions end to end', () => {
-  let azurite: Azurite;
+  const azurite = useAzurite();
   let transport: ArmTransport;
   let estate: ArmEstate;
   let queue: QueueClient;
 
   beforeAll(async () => {
-    azurite = await startAzurite();
     transport = createArmTransport();
     // Served as ARM serves it: with the back-references the hand-written sample leaves out.
     estate = createArmEstate(withBackReferences(sampleEstateResources()));
@@ -64,9 +63,6 @@ describe('Functions end to end', () => {
     queue = new QueueClient(azurite.connectionString, QUEUES.evaluate);
   });
 
-  afterAll(async () => {
-    await azurite?.stop();
-  });
 
   async function openFindings(): Promise<StoredFinding[]> {
     const page = await azureRuntime(context('read')).store.listFindings({ status: 'open', limit: 500 });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore } from '../../lib/store/index.js';
 import { EVIDENCE_CHARS, fitEvidence, fitText, splitIntoParts } from '../../lib/store/evidence.js';
 import type { Evidence } from '../../lib/verdicts/finding.js';
@@ -76,13 +76,7 @@ describe('splitIntoParts and fitText', () => {
 });
 
 describe('evidence against Table Storage limits', () => {
-  let azurite: Azurite;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
+  const azurite = useAzurite();
   const store = () =>
     createFindingsStore({
       connection: { kind: 'connectionString', connectionString: azurite.connectionString },

@@ -1,16 +1,10 @@
 /** The guard memory on Azurite: what subnets and NICs were last judged with, and when it is complete. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore, type FindingsStore, type GuardRecord } from '../../lib/store/index.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_A, SUB_B } from './support.js';
 
-let azurite: Azurite;
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 function newStore(label: string): FindingsStore {
   return createFindingsStore({

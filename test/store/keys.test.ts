@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore, encodeKeyPart, findingKey } from '../../lib/store/index.js';
 import { historyRowKey, isFindingKey, partitionOfKey, transitionId } from '../../lib/store/keys.js';
 import { evaluation, freshTables, makeFinding, SUB_A } from './support.js';
@@ -67,13 +67,7 @@ describe('findingKey', () => {
 });
 
 describe('keys against Table Storage', () => {
-  let azurite: Azurite;
-  beforeAll(async () => {
-    azurite = await startAzurite();
-  });
-  afterAll(async () => {
-    await azurite.stop();
-  });
+  const azurite = useAzurite();
 
   it.each(idCases)('%s: stored, found by id and by resource, resolved by a read', async (_name, id, scope) => {
     const store = createFindingsStore({

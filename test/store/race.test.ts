@@ -2,19 +2,13 @@
  * Two Function instances evaluating the same scope at once are two store instances on the same
  * tables. Each transition must be made (and returned, and written to history) exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore, type FindingsStore, type Transition } from '../../lib/store/index.js';
 import type { EvaluationResult, Finding } from '../../lib/verdicts/finding.js';
 import { corpusNsgIds, evaluation, freshTables, makeFinding, observedTransport } from './support.js';
 
-let azurite: Azurite;
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 const transport = observedTransport();
 

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore, type FindingsStore, type TransitionKind } from '../../lib/store/index.js';
 import { LAST_SEEN_RESOLUTION_MS } from '../../lib/store/lifecycle.js';
 import type { EvaluationResult, Finding } from '../../lib/verdicts/finding.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_B } from './support.js';
 
-let azurite: Azurite;
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 function newStore(label: string, clock = steppingClock('2025-03-01T00:00:00.000Z')): FindingsStore {
   return createFindingsStore({

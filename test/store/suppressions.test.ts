@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
+import { describe, expect, it } from 'vitest';
+import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore, type FindingsStore, type NewSuppression } from '../../lib/store/index.js';
 import { activeSuppressionFor, MAX_PATTERN_LENGTH, resourcePatternMatches, wildcardMatch } from '../../lib/store/suppressions.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock } from './support.js';
 
-let azurite: Azurite;
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
+const azurite = useAzurite();
 
 const START = '2025-06-01T12:00:00.000Z';
 const HOUR = 3_600_000;
