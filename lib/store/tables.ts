@@ -10,6 +10,7 @@ import type { StoredState } from './lifecycle.js';
 import { statusOf } from './table.js';
 import type { FindingsStoreOptions, Transition } from './types.js';
 import { assertNever, errorMessage } from '../nsg/index.js';
+import { isPlainHttpConnection } from '../azure/clients.js';
 
 /**
  * Table Storage failed (unreachable, throttled past the retries, refused). A failed write names
@@ -111,7 +112,7 @@ function tableClient(options: FindingsStoreOptions, table: string): TableClient 
   switch (connection.kind) {
     case 'connectionString': {
       // Azurite and the emulator speak plain http on loopback only.
-      if (/(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connection.connectionString)) {
+      if (isPlainHttpConnection(connection.connectionString)) {
         clientOptions.allowInsecureConnection = true;
       }
       return TableClient.fromConnectionString(connection.connectionString, table, clientOptions);
