@@ -352,7 +352,10 @@ function guardedChild<T>(
     // No usable id: reported on the parent, which keeps its other children.
     report(builder, parent, error.field, `${error.message} (in ${origin.source})`);
     const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
-    return tombstone(key, parent, origin, invalidResource(key, kind, parent, raw));
+    const invalid = invalidResource(key, kind, parent, raw);
+    // Nothing at all to read (no properties either): which NSG it had is unknown, not "none".
+    if (raw['properties'] === undefined && flatten(raw)['networkSecurityGroup'] === undefined && Object.keys(raw).length <= 1) invalid.nsgReferences.push('*');
+    return tombstone(key, parent, origin, invalid);
   }
   try {
     return read(raw, parent, '', origin, id);
