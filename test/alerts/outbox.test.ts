@@ -6,7 +6,8 @@
  */
 import { AzureKeyCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlerter, createEventGridSink, createWebhookSink } from '../../lib/alerts/index.js';
+import { createAlerter, createEventGridSink, createWebhookSink, type MetricsRecorder } from '../../lib/alerts/index.js';
+import { METRICS } from '../../lib/config/names.js';
 import { createDispatcher } from '../../lib/alerts/dispatcher.js';
 import { messageIdOf } from '../../lib/alerts/message-id.js';
 import { summarize } from '../../lib/alerts/alerter.js';
@@ -39,8 +40,9 @@ function store(tables: StoreTableNames, extra: Partial<Parameters<typeof createF
   });
 }
 
-function alerter() {
+function alerter(metrics?: MetricsRecorder) {
   return createAlerter({
+    ...(metrics ? { metrics } : {}),
     sinks: [
       createEventGridSink({ endpoint: `${topic.url}/api/events`, credential: new AzureKeyCredential('k'), clientOptions: { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } } }),
       createWebhookSink({ url: `${hook.url}/hook`, retries: 0 }),
@@ -119,7 +121,9 @@ describe('the outbox', () => {
     const tables = freshTables('obxdown');
     const s = store(tables);
     const time = clock();
-    const dispatcher = createDispatcher({ store: s, alerter: alerter(), now: time.now, backoffMs: 60_000 });
+    const backlog: number[] = [];
+    const metrics: MetricsRecorder = { trackMetric: (name, value) => void (name === METRICS.pendingNotifications && backlog.push(value)) };
+    const dispatcher = createDispatcher({ store: s, alerter: alerter(metrics), now: time.now, backoffMs: 60_000 });
     await s.applyEvaluation(before);
     hook.script([], { status: 503 });
     const first = await dispatcher.dispatch();
@@ -136,6 +140,10 @@ describe('the outbox', () => {
     time.advance(10 * 60_000);
     await dispatcher.drain();
     expect((await s.pendingNotifications()).count).toBe(0);
+    // The health metric followed the backlog: 4 waiting, then 7, then none.
+    expect(backlog[0]).toBe(4);
+    expect(Math.max(...backlog)).toBe(7);
+    expect(backlog.at(-1)).toBe(0);
     // Event Grid had each once; the webhook each once it answered 200 (the 503s delivered nothing).
     expect(topicIds().sort()).toEqual([...new Set(topicIds())].sort());
     expect(topicIds()).toHaveLength(7);
