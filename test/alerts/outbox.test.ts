@@ -115,6 +115,27 @@ describe('the outbox', () => {
     }
   }, 120_000);
 
+  it('holds Event Grid\'s share while the topic is down, and sends it once when it is back', async () => {
+    topic.requests.length = 0;
+    hook.requests.length = 0;
+    const s = store(freshTables('obxtopic'));
+    const time = clock();
+    const dispatcher = createDispatcher({ store: s, alerter: alerter(), now: time.now, backoffMs: 1_000 });
+    await s.applyEvaluation(before);
+    topic.script([], { status: 500 });
+    for (let i = 0; i < 3; i++) {
+      expect(await dispatcher.dispatch()).toMatchObject({ failedSinks: ['eventGrid'] });
+      time.advance(60_000);
+    }
+    topic.script([], { status: 200 });
+    await dispatcher.drain();
+    expect((await s.pendingNotifications()).count).toBe(0);
+    expect(hookIds()).toHaveLength(4);
+    expect(new Set(hookIds()).size).toBe(4);
+    const accepted = topic.requests.slice(-1).flatMap((r) => (JSON.parse(r.body) as { id: string }[]).map((e) => e.id));
+    expect(new Set(accepted)).toEqual(new Set(hookIds()));
+  }, 60_000);
+
   it('keeps what a sink that is down has not had, retries it with backoff, and never resends to the others', async () => {
     topic.requests.length = 0;
     hook.requests.length = 0;
