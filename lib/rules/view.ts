@@ -243,13 +243,6 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     const reasons: string[] = [];
     if (invalid.has(point.key) && point.kind !== 'unattached') reasons.push(`${point.kind} ${point.name} failed validation`);
     if (point.subnetId !== undefined && invalid.has(normalizeId(point.subnetId))) reasons.push(`subnet ${nameOfKey(point.subnetId)} failed validation`);
-    // A subnet the estate lacks, in a network with a subnet that failed validation: it may be that one.
-    if (point.subnetId !== undefined && !estate.subnets.has(normalizeId(point.subnetId)) && !invalid.has(normalizeId(point.subnetId))) {
-      const key = normalizeId(point.subnetId);
-      const at = key.lastIndexOf('/subnets/');
-      const bad = at < 0 ? [] : (invalidChildren.get(key.slice(0, at)) ?? []).filter((what) => what.startsWith('subnet '));
-      if (bad.length > 0) reasons.push(`subnet ${nameOfKey(point.subnetId)} is not in the estate, and ${bad[0] ?? ''} of its network failed validation`);
-    }
     const namedBy = point.subnetId !== undefined ? subnetsNamedByInvalid.get(normalizeId(point.subnetId)) : undefined;
     if (namedBy !== undefined) reasons.push(`${namedBy}, which names subnet ${nameOfKey(point.subnetId ?? '')}, failed validation`);
     if (point.kind === 'networkInterface') {
