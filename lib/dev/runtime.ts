@@ -209,11 +209,7 @@ function countingAlerter(alerter: Alerter, stats: DevStats, print: (line: string
       return outcome;
     },
     async publish(transitions: readonly Transition[]) {
-      for (const transition of transitions) {
-        print(formatTransition(transition));
-        if (transition.kind === 'opened' || transition.kind === 'reopened') stats.findingsOpened += 1;
-        if (transition.kind === 'resolved') stats.findingsResolved += 1;
-      }
+      show(transitions);
       const outcomes = await alerter.publish(transitions);
       for (const outcome of outcomes) if (outcome.status === 'sent') stats.alerts += outcome.messages;
       return outcomes;

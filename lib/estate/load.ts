@@ -351,7 +351,10 @@ function guardedChild<T>(
     // No usable id: reported on the parent, which keeps its other children.
     report(builder, parent, error.field, `${error.message} (in ${origin.source})`);
     const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
-    return tombstone(key, parent, origin, invalidResource(key, kind, parent, raw));
+    const invalid = invalidResource(key, kind, parent, raw);
+    // Nothing at all to read (no properties either): which NSG it had is unknown, not "none".
+    if (raw['properties'] === undefined && flatten(raw)['networkSecurityGroup'] === undefined && Object.keys(raw).length <= 1) invalid.nsgReferences.push('*');
+    return tombstone(key, parent, origin, invalid);
   }
   try {
     return read(raw, parent, '', origin, id);
@@ -688,6 +691,17 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   const validConfigs = new Set([...networkInterfaces.values()].flatMap((n) => n.ipConfigurations.map((c) => c.key)));
   for (const key of [...invalid.keys()]) {
     if (valid.some((map) => map.has(key)) || validConfigs.has(key)) invalid.delete(key);
+  }
+  // A subnet a NIC names that the estate lacks, in a network where a subnet failed validation,
+  // may be that one: it counts as failed too, so the NIC's verdicts are held, not judged without it.
+  const networksWithFailedSubnets = new Set([...invalid.values()].flatMap((bad) => (bad.kind === 'subnet' && bad.parentKey !== undefined ? [bad.parentKey] : [])));
+  for (const nic of networkInterfaces.values()) {
+    for (const config of nic.ipConfigurations) {
+      const subnet = config.subnet;
+      if (subnet === undefined || subnets.has(subnet.key) || invalid.has(subnet.key)) continue;
+      const network = subnet.key.slice(0, Math.max(0, subnet.key.lastIndexOf('/subnets/')));
+      if (networksWithFailedSubnets.has(network)) invalid.set(subnet.key, { key: subnet.key, kind: 'subnet', parentKey: network, nsgReferences: [], references: [] });
+    }
   }
 
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,

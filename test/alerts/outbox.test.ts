@@ -6,7 +6,8 @@
  */
 import { AzureKeyCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAlerter, createEventGridSink, createWebhookSink } from '../../lib/alerts/index.js';
+import { createAlerter, createEventGridSink, createWebhookSink, type MetricsRecorder } from '../../lib/alerts/index.js';
+import { METRICS } from '../../lib/config/names.js';
 import { createDispatcher } from '../../lib/alerts/dispatcher.js';
 import { messageIdOf } from '../../lib/alerts/message-id.js';
 import { summarize } from '../../lib/alerts/alerter.js';
@@ -39,8 +40,9 @@ function store(tables: StoreTableNames, extra: Partial<Parameters<typeof createF
   });
 }
 
-function alerter() {
+function alerter(metrics?: MetricsRecorder) {
   return createAlerter({
+    ...(metrics ? { metrics } : {}),
     sinks: [
       createEventGridSink({ endpoint: `${topic.url}/api/events`, credential: new AzureKeyCredential('k'), clientOptions: { allowInsecureConnection: true, retryOptions: { maxRetries: 0 } } }),
       createWebhookSink({ url: `${hook.url}/hook`, retries: 0 }),
@@ -113,13 +115,36 @@ describe('the outbox', () => {
     }
   }, 120_000);
 
+  it('holds Event Grid\'s share while the topic is down, and sends it once when it is back', async () => {
+    topic.requests.length = 0;
+    hook.requests.length = 0;
+    const s = store(freshTables('obxtopic'));
+    const time = clock();
+    const dispatcher = createDispatcher({ store: s, alerter: alerter(), now: time.now, backoffMs: 1_000 });
+    await s.applyEvaluation(before);
+    topic.script([], { status: 500 });
+    for (let i = 0; i < 3; i++) {
+      expect(await dispatcher.dispatch()).toMatchObject({ failedSinks: ['eventGrid'] });
+      time.advance(60_000);
+    }
+    topic.script([], { status: 200 });
+    await dispatcher.drain();
+    expect((await s.pendingNotifications()).count).toBe(0);
+    expect(hookIds()).toHaveLength(4);
+    expect(new Set(hookIds()).size).toBe(4);
+    const accepted = topic.requests.slice(-1).flatMap((r) => (JSON.parse(r.body) as { id: string }[]).map((e) => e.id));
+    expect(new Set(accepted)).toEqual(new Set(hookIds()));
+  }, 60_000);
+
   it('keeps what a sink that is down has not had, retries it with backoff, and never resends to the others', async () => {
     topic.requests.length = 0;
     hook.requests.length = 0;
     const tables = freshTables('obxdown');
     const s = store(tables);
     const time = clock();
-    const dispatcher = createDispatcher({ store: s, alerter: alerter(), now: time.now, backoffMs: 60_000 });
+    const backlog: number[] = [];
+    const metrics: MetricsRecorder = { trackMetric: (name, value) => void (name === METRICS.pendingNotifications && backlog.push(value)) };
+    const dispatcher = createDispatcher({ store: s, alerter: alerter(metrics), now: time.now, backoffMs: 60_000 });
     await s.applyEvaluation(before);
     hook.script([], { status: 503 });
     const first = await dispatcher.dispatch();
@@ -136,6 +161,10 @@ describe('the outbox', () => {
     time.advance(10 * 60_000);
     await dispatcher.drain();
     expect((await s.pendingNotifications()).count).toBe(0);
+    // The health metric followed the backlog: 4 waiting, then 7, then none.
+    expect(backlog[0]).toBe(4);
+    expect(Math.max(...backlog)).toBe(7);
+    expect(backlog.at(-1)).toBe(0);
     // Event Grid had each once; the webhook each once it answered 200 (the 503s delivered nothing).
     expect(topicIds().sort()).toEqual([...new Set(topicIds())].sort());
     expect(topicIds()).toHaveLength(7);

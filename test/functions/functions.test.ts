@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { onResourceChange } from '../../functions/onResourceChange.js';
 import { evaluateScope } from '../../functions/evaluateScope.js';
 import { reconcile } from '../../functions/reconcile.js';
+import { dispatchAlerts } from '../../functions/dispatchAlerts.js';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { QUEUES } from '../../lib/config/names.js';
 import { eventGridEvent } from '../../lib/dev/events.js';
@@ -93,6 +94,12 @@ describe('Functions end to end', () => {
     expect(has('NAT-001', 'snet-batch')).toBe(true);
     expect(has('NSG-012', 'nsg-orphan')).toBe(true);
     expect(open.some((f) => f.ruleId === 'NSG-002')).toBe(false);
+  });
+
+  it('the dispatch timer leaves nothing in the outbox the sinks have not had', async () => {
+    const ctx = context('dispatchAlerts');
+    await dispatchAlerts({} as Timer, ctx);
+    expect((await azureRuntime(ctx).store.pendingNotifications()).count).toBe(0);
   });
 
   // nsg-web guards snet-web, whose NICs have no NSG of their own: an Allow above its SSH Deny exposes them.

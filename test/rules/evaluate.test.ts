@@ -139,6 +139,10 @@ describe('bad input', () => {
       expect(out.judged).toContain(normalizeId(ids.nsg('nsg-a')));
       expect(out.findings.filter((f) => f.ruleId === 'NSG-012')).toEqual([]);
     }
+    // A subnets list holding something that is not an object: the NIC's subnet may be it.
+    const notObject = broken((subnets) => subnets.splice(1, 1, 'Tcp' as unknown as Record<string, unknown>));
+    expect(notObject.judged).not.toContain(normalizeId(ids.nic('nic-b')));
+    expect(notObject.unjudged.map((u) => u.resourceId.split('/').pop())).toContain('nic-b');
     const prefix33 = broken((subnets) => ((subnets[1] as { properties: { addressPrefix: string } }).properties.addressPrefix = '10.0.2.0/33'));
     // nsg-b guards the bad subnet: nothing of it is judged, so nothing of it may resolve.
     expect(prefix33.judged).not.toContain(normalizeId(ids.nsg('nsg-b')));
