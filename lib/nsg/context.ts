@@ -3,18 +3,21 @@
  * peerings, ASG members, service tag data, the broadness threshold), and the named address sets
  * resolved against it (DESIGN §3).
  */
-import type { AddressSet, ContextOptions, EvaluationContext } from './types.js';
+import type { AddressSet, ContextOptions, EvaluationContext, ServiceTagData } from './types.js';
 import {
   ALL_TAG_ATOMS,
   ANY_ADDRESS,
+  NO_ADDRESS,
   addressCount,
   addressDifference,
+  addressIsEmpty,
   addressUnion,
   addressesFromPrefixes,
   SPECIAL_PURPOSE_PREFIXES,
   tagAtom,
 } from './addresses.js';
 import { assertNever } from './values.js';
+import { platformTag } from './platform-tags.js';
 
 export { SPECIAL_PURPOSE_PREFIXES };
 
@@ -133,13 +136,31 @@ export function namedSet(ctx: EvaluationContext, name: string): AddressSet {
   return set;
 }
 
-/** DESIGN's broadness: more IPv4 or IPv6 addresses than the threshold, or any unresolved tag. */
+/**
+ * DESIGN's broadness: more IPv4 or IPv6 addresses than the threshold, or any unresolved tag —
+ * leaving out the platform tags (platform-tags.ts), by name when unresolved and by their prefixes
+ * when the data is loaded, so the answer is the same with the weekly file and without it.
+ */
 export function isBroad(set: AddressSet, ctx: EvaluationContext): boolean {
   const count = addressCount(set);
-  return (
-    count.ipv4 > ctx.broadThreshold.ipv4 ||
-    count.ipv6 > ctx.broadThreshold.ipv6 ||
-    count.tags.complement ||
-    count.tags.names.length > 0
-  );
+  if (count.tags.complement || count.tags.names.some((name) => !platformTag(name))) return true;
+  const over = (c: { ipv4: number; ipv6: bigint }): boolean => c.ipv4 > ctx.broadThreshold.ipv4 || c.ipv6 > ctx.broadThreshold.ipv6;
+  if (!over(count)) return false;
+  const platform = platformAddresses(ctx.serviceTags);
+  return addressIsEmpty(platform) || over(addressCount(addressDifference(set, platform)));
+}
+
+const PLATFORM_ADDRESSES = new WeakMap<ServiceTagData, AddressSet>();
+
+/** The addresses of every platform tag (and its regional forms) in the loaded data. */
+function platformAddresses(data: ServiceTagData | undefined): AddressSet {
+  if (!data) return NO_ADDRESS;
+  const known = PLATFORM_ADDRESSES.get(data);
+  if (known) return known;
+  let set = NO_ADDRESS;
+  for (const name of data.names) {
+    if (platformTag(name)) set = addressUnion(set, data.addressSet(name) ?? NO_ADDRESS);
+  }
+  PLATFORM_ADDRESSES.set(data, set);
+  return set;
 }

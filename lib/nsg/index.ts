@@ -52,6 +52,7 @@ export {
 export type { Ip, PrefixParseResult } from './addresses.js';
 
 export { parseServiceTags } from './servicetags.js';
+export { PLATFORM_TAGS, platformTag, type PlatformTag } from './platform-tags.js';
 
 export {
   createContext,
