@@ -21,6 +21,7 @@ const KINDS = {
   bastionHost: { type: 'Microsoft.Network/bastionHosts' },
   bastionHostIpConfiguration: { type: 'Microsoft.Network/bastionHosts/bastionHostIpConfigurations', parent: 'bastionHost' },
   applicationSecurityGroup: { type: 'Microsoft.Network/applicationSecurityGroups' },
+  privateEndpoint: { type: 'Microsoft.Network/privateEndpoints' },
   // A Uniform scale set's instance NICs live under the scale set, not in the network interface list:
   // https://learn.microsoft.com/rest/api/virtualnetwork/network-interface-in-vm-ss/list-virtual-machine-scale-set-network-interfaces
   virtualMachineScaleSet: { type: 'Microsoft.Compute/virtualMachineScaleSets' },

@@ -215,6 +215,9 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'applicationSecurityGroup':
       // An ASG does not list its members: they are found from the NICs that name it.
       break;
+    case 'privateEndpoint':
+      out.push(...optional(referenceId(resource, 'subnet')), ...referenceIds(resource, 'networkInterfaces'));
+      break;
     case 'securityRule':
     case 'defaultSecurityRule':
     case 'subnet':

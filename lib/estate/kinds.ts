@@ -13,6 +13,7 @@ const ESTATE_KINDS = [
   'natGateway',
   'bastionHost',
   'applicationSecurityGroup',
+  'privateEndpoint',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

@@ -23,6 +23,8 @@ import type {
   NetworkSecurityGroup,
   NicIpConfiguration,
   Origin,
+  PrivateEndpoint,
+  PrivateEndpointNetworkPolicies,
   SourceSummary,
   Subnet,
   VirtualNetwork,
@@ -91,6 +93,7 @@ interface Builder {
   natGateways: Map<string, NatGateway>;
   bastionHosts: Map<string, BastionHost>;
   asgs: Map<string, ApplicationSecurityGroup>;
+  privateEndpoints: Map<string, PrivateEndpoint>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -108,6 +111,7 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     natGateways: new Map(),
     bastionHosts: new Map(),
     asgs: new Map(),
+    privateEndpoints: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -294,6 +298,8 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
         ipConfigurations: [],
         partial: false,
       };
+      const endpoint = reference(flat, 'privateEndpoint');
+      if (endpoint) nic.privateEndpoint = endpoint;
       builder.ipConfigurations.push(...children);
       builder.nics.set(nic.key, { nic, ipConfigurations: snapshot(origin, configs && children) });
       return;
@@ -319,6 +325,16 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
     case 'applicationSecurityGroup': {
       const asg: ApplicationSecurityGroup = { ...base(flat, id, origin), kind };
       builder.asgs.set(asg.key, asg);
+      return;
+    }
+    case 'privateEndpoint': {
+      const endpoint: PrivateEndpoint = {
+        ...base(flat, id, origin),
+        kind,
+        subnet: reference(flat, 'subnet'),
+        networkInterfaces: references(flat, 'networkInterfaces'),
+      };
+      builder.privateEndpoints.set(endpoint.key, endpoint);
       return;
     }
     default:
@@ -452,6 +468,8 @@ function subnetChild(raw: JsonObject, vnetId: string, field: string, origin: Ori
     natGateway: reference(flat, 'natGateway', prefix('natGateway')),
     ipConfigurations: references(flat, 'ipConfigurations', prefix('ipConfigurations')),
   };
+  const policies = privateEndpointPolicies(flat['privateEndpointNetworkPolicies'], prefix('privateEndpointNetworkPolicies'));
+  if (policies) subnet.privateEndpointNetworkPolicies = policies;
   return { key: subnet.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: subnet };
 }
 
@@ -520,6 +538,16 @@ function ipConfigurationChild(
     applicationSecurityGroups: references(flat, 'applicationSecurityGroups', prefix('applicationSecurityGroups')),
   };
   return { key: config.key, parentKey: normalizeId(nicId), parentId: nicId, sequence: origin.sequence, source: origin.source, value: config };
+}
+
+const PRIVATE_ENDPOINT_POLICIES: readonly PrivateEndpointNetworkPolicies[] = ['Enabled', 'Disabled', 'NetworkSecurityGroupEnabled', 'RouteTableEnabled'];
+
+/** The subnet's private endpoint policy in Azure's spelling (values compare case-insensitively); absent → undefined. */
+function privateEndpointPolicies(value: unknown, field: string): PrivateEndpointNetworkPolicies | undefined {
+  if (value === undefined || value === null) return undefined;
+  const known = typeof value === 'string' ? PRIVATE_ENDPOINT_POLICIES.find((p) => p.toLowerCase() === value.trim().toLowerCase()) : undefined;
+  if (!known) throw new InvalidField(field, `${field} is ${JSON.stringify(value)}, not one of ${PRIVATE_ENDPOINT_POLICIES.join(', ')}`);
+  return known;
 }
 
 function checkedAddress(value: unknown, field: string): string {
@@ -715,6 +743,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     natGateways: byKey(builder.natGateways),
     bastionHosts: byKey(builder.bastionHosts),
     applicationSecurityGroups: byKey(builder.asgs),
+    privateEndpoints: byKey(builder.privateEndpoints),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,

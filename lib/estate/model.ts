@@ -42,6 +42,22 @@ export interface Subnet extends ResourceBase {
   natGateway: ArmReference | undefined;
   /** IP configurations in the subnet (NICs, load balancers, gateways, ...), as the subnet lists them. */
   ipConfigurations: ArmReference[];
+  /** Whether the subnet's NSG and route table apply to its private endpoints; absent means Azure's default, Disabled. */
+  privateEndpointNetworkPolicies?: PrivateEndpointNetworkPolicies;
+}
+
+/**
+ * `privateEndpointNetworkPolicies` of a subnet. By default network policies are disabled for
+ * private endpoints: the subnet's NSG filters them only with `Enabled` or
+ * `NetworkSecurityGroupEnabled` (https://learn.microsoft.com/azure/private-link/disable-private-endpoint-network-policy).
+ */
+export type PrivateEndpointNetworkPolicies = 'Enabled' | 'Disabled' | 'NetworkSecurityGroupEnabled' | 'RouteTableEnabled';
+
+/** A private endpoint: the NIC Azure made for it in a subnet, which is not a VM. */
+export interface PrivateEndpoint extends ResourceBase {
+  kind: 'privateEndpoint';
+  subnet: ArmReference | undefined;
+  networkInterfaces: ArmReference[];
 }
 
 export interface VirtualNetworkPeering extends ResourceBase {
@@ -84,6 +100,8 @@ export interface NetworkInterface extends ResourceBase {
   ipConfigurations: NicIpConfiguration[];
   /** True when the NIC was assembled from standalone IP configuration resources only. */
   partial: boolean;
+  /** The private endpoint the NIC was made for (the NIC's own `privateEndpoint` field). */
+  privateEndpoint?: ArmReference;
 }
 
 export interface NatGateway extends ResourceBase {
@@ -109,7 +127,8 @@ export type EstateResource =
   | NetworkInterface
   | NatGateway
   | BastionHost
-  | ApplicationSecurityGroup;
+  | ApplicationSecurityGroup
+  | PrivateEndpoint;
 
 /** Maps are keyed by normalised id, in order of that key (whatever order the inputs had). */
 export interface EstateResources {
@@ -121,6 +140,7 @@ export interface EstateResources {
   natGateways: ReadonlyMap<string, NatGateway>;
   bastionHosts: ReadonlyMap<string, BastionHost>;
   applicationSecurityGroups: ReadonlyMap<string, ApplicationSecurityGroup>;
+  privateEndpoints: ReadonlyMap<string, PrivateEndpoint>;
 }
 
 /** What one input contributed: how many resources of each kind, and what was ignored. */

@@ -17,6 +17,7 @@ import type {
   Subnet,
   VirtualNetwork,
 } from './model.js';
+import { privateEndpointAt, privateEndpointsByNic, type PrivateEndpointAt } from './private-endpoints.js';
 
 /** What guards one side of an attachment point. */
 export type NsgSlot =
@@ -78,6 +79,8 @@ export interface AttachmentPoint {
   nicNsg: NsgSlot;
   virtualNetwork: VirtualNetworkScope;
   local: LocalAddresses;
+  /** Set on a private endpoint's NIC: not a VM, and filtered by its subnet's NSG only when the subnet says so. */
+  privateEndpoint?: PrivateEndpointAt;
 }
 
 export interface AsgMembership {
@@ -319,13 +322,23 @@ function attachmentPoints(
 ): AttachmentPoint[] {
   const points: AttachmentPoint[] = [];
   const none: NsgSlot = { state: 'none' };
+  const endpoints = privateEndpointsByNic(estate);
+  // Subnet NSGs associated but not applied to the private endpoints they sit beside: still attached.
+  const bypassed = new Set<string>();
 
   for (const nic of estate.networkInterfaces.values()) {
     const nicNsg: NsgSlot = nic.partial ? { state: 'unknown' } : slotOf(estate, nic.networkSecurityGroup);
+    const endpoint = endpoints.get(nic.key);
     const bySubnet = groupBy(nic.ipConfigurations, (c) => c.subnet?.key ?? '');
     for (const configs of bySubnet.values()) {
       const subnetRef = configs[0]?.subnet;
       const subnet = subnetRef ? estate.subnets.get(subnetRef.key) : undefined;
+      let subnetNsg: NsgSlot = subnetRef ? subnetNsgSlot(estate, subnetRef.id) : { state: 'unknown' };
+      const at = endpoint ? privateEndpointAt(endpoint, estate, subnet) : undefined;
+      if (at && at.subnetNsgApplies !== true && subnetRef) {
+        if (subnetNsg.state === 'present') bypassed.add(subnetNsg.key);
+        subnetNsg = at.subnetNsgApplies === false ? none : { state: 'unknown' };
+      }
       points.push({
         kind: 'networkInterface',
         id: nic.id,
@@ -334,10 +347,11 @@ function attachmentPoints(
         networkInterface: nic,
         subnetId: subnetRef?.id,
         subnet,
-        subnetNsg: subnetRef ? subnetNsgSlot(estate, subnetRef.id) : { state: 'unknown' },
+        subnetNsg,
         nicNsg,
         virtualNetwork: scopeOf(subnetRef ? parentId(subnetRef.id) : undefined),
         local: nicAddresses(configs, subnet),
+        ...(at ? { privateEndpoint: at } : {}),
       });
     }
   }
@@ -365,7 +379,9 @@ function attachmentPoints(
   }
 
   for (const subnet of estate.subnets.values()) {
-    if (nicsBySubnet.has(subnet.key)) continue;
+    // A subnet holding only private endpoints (no VM) is judged as one with no NIC as well.
+    const nics = nicsBySubnet.get(subnet.key);
+    if (nics && !nics.every((nic) => endpoints.has(nic.key))) continue;
     points.push(subnetPoint(subnet, slotOf(estate, subnet.networkSecurityGroup), scopeOf(subnet.virtualNetwork.id)));
   }
 
@@ -391,7 +407,7 @@ function attachmentPoints(
     }
   }
 
-  const attached = new Set<string>();
+  const attached = new Set<string>(bypassed);
   for (const point of points) {
     for (const slot of [point.subnetNsg, point.nicNsg]) if (slot.state === 'present') attached.add(slot.key);
   }

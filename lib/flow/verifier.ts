@@ -112,6 +112,10 @@ export function createFlowVerifier(estate: Estate, options: { serviceTags?: Serv
     if (!point.ok) return point;
     const layers: { subnet?: Layer; nic?: Layer } = {};
     const notes: string[] = [];
+    const endpoint = point.value.privateEndpoint;
+    if (endpoint?.subnetNsgApplies === false) {
+      notes.push(`NIC ${found.value.name} belongs to private endpoint ${endpoint.name}; its subnet's privateEndpointNetworkPolicies is ${endpoint.policies ?? 'Disabled'}, so the subnet's NSG does not filter it`);
+    }
     for (const side of ['subnet', 'nic'] as const) {
       const slot = side === 'subnet' ? point.value.subnetNsg : point.value.nicNsg;
       const nsg = presentNsg(slot, side, found.value);

@@ -1,6 +1,7 @@
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { builtinPolicy } from '../policy/parse.js';
 import { bastionsWithRange, isVmInServedNetwork, mergeFindings } from './support/bastion.js';
+import { vmPoints } from './support/hosts.js';
 import { DOCS, bicepRule } from './support/remediation.js';
 import type { Rule, RuleMeta } from './support/types.js';
 
@@ -34,7 +35,7 @@ export const rule: Rule = {
   meta,
   evaluate(view) {
     const output = { ruleId: meta.id, severity: meta.severity, title: meta.title, remediation: meta.remediation };
-    const vms = view.points().filter((p) => p.point.kind === 'networkInterface');
+    const vms = vmPoints(view);
     const findings = bastionsWithRange(view).flatMap((coverage) => {
       const served = new Set(coverage.servedVirtualNetworks.map((v) => v.key));
       const policy = builtinPolicy({

@@ -1,6 +1,7 @@
 import { evaluatePolicy } from '../policy/evaluate.js';
 import { builtinPolicy } from '../policy/parse.js';
 import { bastionsWithRange, isVmInServedNetwork, mergeFindings } from './support/bastion.js';
+import { vmPoints } from './support/hosts.js';
 import { DOCS, bicepRule } from './support/remediation.js';
 import type { Rule, RuleMeta } from './support/types.js';
 
@@ -44,7 +45,7 @@ export const rule: Rule = {
       group.networks.add(vnet);
       networksByRanges.set(key, group);
     }
-    const vms = view.points().filter((p) => p.point.kind === 'networkInterface');
+    const vms = vmPoints(view);
     const findings = [...networksByRanges.values()].flatMap(({ ranges, networks }) => {
       const policy = builtinPolicy({
         id: meta.id,

@@ -1,3 +1,4 @@
+import { loginHostPoints } from './support/hosts.js';
 import { policyRule } from './support/policy-rule.js';
 import { DELETE_RULE, DOCS, restrictedInbound } from './support/remediation.js';
 
@@ -24,4 +25,5 @@ export const rule = policyRule(
     message: 'RDP is reachable from the Internet',
     deny: [{ label: 'RDP from the Internet', direction: 'inbound', protocol: ['tcp', 'udp'], ports: 3389, from: 'Internet', when: 'broad' }],
   },
+  loginHostPoints,
 );

@@ -1,3 +1,4 @@
+import { loginHostPoints } from './support/hosts.js';
 import { policyRule } from './support/policy-rule.js';
 import { DELETE_RULE, DOCS, restrictedInbound } from './support/remediation.js';
 
@@ -24,4 +25,5 @@ export const rule = policyRule(
     message: 'SSH is reachable from the Internet',
     deny: [{ label: 'SSH from the Internet', direction: 'inbound', protocol: 'tcp', ports: 22, from: 'Internet', when: 'broad' }],
   },
+  loginHostPoints,
 );

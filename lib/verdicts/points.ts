@@ -49,6 +49,14 @@ export function effectivePointOf(
         return assertNever(slot, 'NSG slot');
     }
   }
+  const endpoint = point.privateEndpoint;
+  if (endpoint?.subnetNsgApplies === false) {
+    pointNotes.push(
+      `${point.name} is the NIC of private endpoint ${endpoint.name}: its subnet's privateEndpointNetworkPolicies is ${endpoint.policies ?? 'Disabled'}, so the subnet's NSG does not filter it`,
+    );
+  } else if (endpoint && endpoint.subnetNsgApplies === undefined) {
+    pointNotes.push(`${point.name} is the NIC of private endpoint ${endpoint.name}: its subnet is not in the estate, so whether the subnet's NSG filters it is not known`);
+  }
   const local = localOf(point, pointNotes);
   const vnetKey = point.virtualNetwork.kind === 'known' ? point.virtualNetwork.virtualNetwork.key : '?';
   const pairKey = `${layers.subnet ? nsgKeyOf(layers.subnet) : '-'}|${layers.nic ? nsgKeyOf(layers.nic) : '-'}|${vnetKey}`;

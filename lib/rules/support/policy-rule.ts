@@ -4,10 +4,14 @@ import type { FlowAssertion, FlowPolicy, PolicySpec } from '../../policy/model.j
 import { builtinPolicy } from '../../policy/parse.js';
 import { formatPorts, portIsAll } from '../../nsg/index.js';
 import type { Remediation } from '../../verdicts/finding.js';
+import type { EffectivePoint, EstateView } from '../../verdicts/view.js';
 import type { Rule, RuleMeta } from './types.js';
 
-/** A built-in rule whose check is a policy written in the users' format (validated at load). */
-export function policyRule(meta: Omit<RuleMeta, 'policy'>, spec: PolicySpec): Rule {
+/**
+ * A built-in rule whose check is a policy written in the users' format (validated at load);
+ * `points` narrows where it is judged (default: every attachment point).
+ */
+export function policyRule(meta: Omit<RuleMeta, 'policy'>, spec: PolicySpec, points?: (view: EstateView) => EffectivePoint[]): Rule {
   const compiled = builtinPolicy(spec);
   if (compiled.id !== meta.id || compiled.severity !== meta.severity) {
     throw new Error(`built-in policy ${spec.id} does not match its rule ${meta.id} (id and severity must agree)`);
@@ -15,7 +19,7 @@ export function policyRule(meta: Omit<RuleMeta, 'policy'>, spec: PolicySpec): Ru
   const output = { ruleId: meta.id, severity: meta.severity, title: meta.title, remediation: meta.remediation };
   return {
     meta: { ...meta, policy: { spec, compiled } },
-    evaluate: (view) => evaluatePolicy(compiled, view, output),
+    evaluate: (view) => (points ? evaluatePolicy(compiled, view, output, points(view)) : evaluatePolicy(compiled, view, output)),
   };
 }
 
