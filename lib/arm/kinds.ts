@@ -22,6 +22,11 @@ const KINDS = {
   bastionHostIpConfiguration: { type: 'Microsoft.Network/bastionHosts/bastionHostIpConfigurations', parent: 'bastionHost' },
   applicationSecurityGroup: { type: 'Microsoft.Network/applicationSecurityGroups' },
   privateEndpoint: { type: 'Microsoft.Network/privateEndpoints' },
+  routeTable: { type: 'Microsoft.Network/routeTables' },
+  route: { type: 'Microsoft.Network/routeTables/routes', parent: 'routeTable' },
+  virtualNetworkGateway: { type: 'Microsoft.Network/virtualNetworkGateways' },
+  virtualNetworkGatewayConnection: { type: 'Microsoft.Network/connections' },
+  localNetworkGateway: { type: 'Microsoft.Network/localNetworkGateways' },
   // A Uniform scale set's instance NICs live under the scale set, not in the network interface list:
   // https://learn.microsoft.com/rest/api/virtualnetwork/network-interface-in-vm-ss/list-virtual-machine-scale-set-network-interfaces
   virtualMachineScaleSet: { type: 'Microsoft.Compute/virtualMachineScaleSets' },

@@ -218,6 +218,13 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'privateEndpoint':
       out.push(...optional(referenceId(resource, 'subnet')), ...referenceIds(resource, 'networkInterfaces'));
       break;
+    // Route tables and gateways change VirtualNetwork; the inventory does not list them yet, so
+    // targeted reads do not follow them either (an event and a sweep must judge alike).
+    case 'routeTable':
+    case 'route':
+    case 'virtualNetworkGateway':
+    case 'virtualNetworkGatewayConnection':
+    case 'localNetworkGateway':
     case 'securityRule':
     case 'defaultSecurityRule':
     case 'subnet':

@@ -14,6 +14,11 @@ const ESTATE_KINDS = [
   'bastionHost',
   'applicationSecurityGroup',
   'privateEndpoint',
+  'routeTable',
+  'route',
+  'virtualNetworkGateway',
+  'virtualNetworkGatewayConnection',
+  'localNetworkGateway',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

@@ -23,8 +23,13 @@ import type {
   NetworkSecurityGroup,
   NicIpConfiguration,
   Origin,
+  GatewayConnection,
+  LocalNetworkGateway,
   PrivateEndpoint,
   PrivateEndpointNetworkPolicies,
+  Route,
+  RouteTable,
+  VirtualNetworkGateway,
   SourceSummary,
   Subnet,
   VirtualNetwork,
@@ -94,6 +99,11 @@ interface Builder {
   bastionHosts: Map<string, BastionHost>;
   asgs: Map<string, ApplicationSecurityGroup>;
   privateEndpoints: Map<string, PrivateEndpoint>;
+  routeTables: Map<string, { table: RouteTable; routes: ParentSnapshot }>;
+  routes: Child<Route>[];
+  gateways: Map<string, VirtualNetworkGateway>;
+  connections: Map<string, GatewayConnection>;
+  localGateways: Map<string, LocalNetworkGateway>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -112,6 +122,11 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     bastionHosts: new Map(),
     asgs: new Map(),
     privateEndpoints: new Map(),
+    routeTables: new Map(),
+    routes: [],
+    gateways: new Map(),
+    connections: new Map(),
+    localGateways: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -337,6 +352,58 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.privateEndpoints.set(endpoint.key, endpoint);
       return;
     }
+    case 'routeTable': {
+      const routes = childArray(flat, 'routes');
+      const children = routes?.map((r, i) => guardedChild(builder, r, id, 'routes', i, origin, routeChild)) ?? [];
+      builder.routes.push(...children);
+      const table: RouteTable = { ...base(flat, id, origin), kind, routes: [], subnets: references(flat, 'subnets') };
+      builder.routeTables.set(table.key, { table, routes: snapshot(origin, routes && children) });
+      return;
+    }
+    case 'route':
+      builder.routes.push(routeChild(flat, parentOf(id), '', origin, id));
+      return;
+    case 'virtualNetworkGateway': {
+      const configs = childArray(flat, 'ipConfigurations') ?? [];
+      const subnets = configs.flatMap((c, i) => {
+        const ref = reference(flatten(c), 'subnet', `ipConfigurations[${i}].subnet`);
+        return ref ? [ref] : [];
+      });
+      const vnetId = subnets[0] ? parentId(subnets[0].id) : undefined;
+      const gateway: VirtualNetworkGateway = {
+        ...base(flat, id, origin),
+        kind,
+        virtualNetwork: vnetId ? ref(vnetId) : undefined,
+        gatewayType: optionalString(flat, 'gatewayType'),
+        enableBgp: flat['enableBgp'] === true,
+      };
+      builder.gateways.set(gateway.key, gateway);
+      return;
+    }
+    case 'virtualNetworkGatewayConnection': {
+      const connection: GatewayConnection = {
+        ...base(flat, id, origin),
+        kind,
+        connectionType: optionalString(flat, 'connectionType'),
+        virtualNetworkGateway1: reference(flat, 'virtualNetworkGateway1'),
+        virtualNetworkGateway2: reference(flat, 'virtualNetworkGateway2'),
+        localNetworkGateway2: reference(flat, 'localNetworkGateway2'),
+        enableBgp: flat['enableBgp'] === true,
+        connectionStatus: optionalString(flat, 'connectionStatus'),
+      };
+      builder.connections.set(connection.key, connection);
+      return;
+    }
+    case 'localNetworkGateway': {
+      const local: LocalNetworkGateway = {
+        ...base(flat, id, origin),
+        kind,
+        addressPrefixes: optionalSpace(flat, 'localNetworkAddressSpace', (f) => f) ?? [],
+        bgp: isObject(flat['bgpSettings']),
+      };
+      builder.localGateways.set(local.key, local);
+      return;
+    }
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -468,6 +535,8 @@ function subnetChild(raw: JsonObject, vnetId: string, field: string, origin: Ori
     natGateway: reference(flat, 'natGateway', prefix('natGateway')),
     ipConfigurations: references(flat, 'ipConfigurations', prefix('ipConfigurations')),
   };
+  const routeTable = reference(flat, 'routeTable', prefix('routeTable'));
+  if (routeTable) subnet.routeTable = routeTable;
   const policies = privateEndpointPolicies(flat['privateEndpointNetworkPolicies'], prefix('privateEndpointNetworkPolicies'));
   if (policies) subnet.privateEndpointNetworkPolicies = policies;
   return { key: subnet.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: subnet };
@@ -494,6 +563,7 @@ function peeringChild(
     remoteVirtualNetwork: reference(flat, 'remoteVirtualNetwork', prefix('remoteVirtualNetwork')),
     remoteAddressPrefixes: remote,
   };
+  if (flat['useRemoteGateways'] === true) peering.useRemoteGateways = true;
   return { key: peering.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: peering };
 }
 
@@ -538,6 +608,32 @@ function ipConfigurationChild(
     applicationSecurityGroups: references(flat, 'applicationSecurityGroups', prefix('applicationSecurityGroups')),
   };
   return { key: config.key, parentKey: normalizeId(nicId), parentId: nicId, sequence: origin.sequence, source: origin.source, value: config };
+}
+
+function routeChild(raw: JsonObject, tableId: string, field: string, origin: Origin, ownId?: string): Child<Route> {
+  const flat = flatten(raw);
+  const prefix = (f: string) => (field === '' ? f : `${field}.${f}`);
+  const id = ownId ?? inlineChildId(flat, tableId, 'routes', field);
+  const addressPrefix = flat['addressPrefix'];
+  if (typeof addressPrefix !== 'string' || addressPrefix.trim() === '') {
+    throw new InvalidField(prefix('addressPrefix'), `${prefix('addressPrefix')} is missing`);
+  }
+  // A route's prefix is a CIDR or a service tag name (routes accept service tags).
+  const text = addressPrefix.trim();
+  if (/^[0-9]/.test(text) || text.includes(':') || text.includes('/')) checkedPrefix(text, prefix('addressPrefix'));
+  const route: Route = {
+    id,
+    key: normalizeId(id),
+    name: typeof flat['name'] === 'string' && flat['name'] !== '' ? flat['name'] : nameOfId(id),
+    addressPrefix: text,
+    nextHopType: optionalString(flat, 'nextHopType'),
+  };
+  return { key: route.key, parentKey: normalizeId(tableId), parentId: tableId, sequence: origin.sequence, source: origin.source, value: route };
+}
+
+function optionalString(flat: JsonObject, field: string): string | undefined {
+  const value = flat[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 const PRIVATE_ENDPOINT_POLICIES: readonly PrivateEndpointNetworkPolicies[] = ['Enabled', 'Disabled', 'NetworkSecurityGroupEnabled', 'RouteTableEnabled'];
@@ -715,7 +811,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
 
   // A resource that failed in one input and was read valid from another is not invalid.
-  const valid = [virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs];
+  const valid = [virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs, builder.privateEndpoints, builder.routeTables, builder.gateways, builder.connections, builder.localGateways];
   const validConfigs = new Set([...networkInterfaces.values()].flatMap((n) => n.ipConfigurations.map((c) => c.key)));
   for (const key of [...invalid.keys()]) {
     if (valid.some((map) => map.has(key)) || validConfigs.has(key)) invalid.delete(key);
@@ -732,6 +828,19 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     }
   }
 
+  // Standalone routes whose table is not in the estate: the table is known by id, its other routes are not.
+  for (const child of builder.routes) {
+    if (builder.routeTables.has(child.parentKey) || child.value === undefined) continue;
+    const table: RouteTable = { ...base({}, child.parentId, { source: child.source, sequence: child.sequence }), kind: 'routeTable', routes: [], subnets: [] };
+    builder.routeTables.set(table.key, { table, routes: UNKNOWN_SNAPSHOT });
+  }
+  const routes = mergeChildren(builder.routes, (k) => builder.routeTables.get(k)?.routes);
+  const routeTables = new Map<string, RouteTable>();
+  for (const [key, pending] of builder.routeTables) {
+    pending.table.routes = routes.get(key) ?? [];
+    routeTables.set(key, pending.table);
+  }
+
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
   // down to the order of the NICs a message names) however they were read.
   return {
@@ -744,6 +853,10 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     bastionHosts: byKey(builder.bastionHosts),
     applicationSecurityGroups: byKey(builder.asgs),
     privateEndpoints: byKey(builder.privateEndpoints),
+    routeTables: byKey(routeTables),
+    virtualNetworkGateways: byKey(builder.gateways),
+    gatewayConnections: byKey(builder.connections),
+    localNetworkGateways: byKey(builder.localGateways),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,

@@ -42,6 +42,8 @@ export interface Subnet extends ResourceBase {
   natGateway: ArmReference | undefined;
   /** IP configurations in the subnet (NICs, load balancers, gateways, ...), as the subnet lists them. */
   ipConfigurations: ArmReference[];
+  /** The route table on the subnet: its routes' prefixes are part of VirtualNetwork (DESIGN §3). */
+  routeTable?: ArmReference;
   /** Whether the subnet's NSG and route table apply to its private endpoints; absent means Azure's default, Disabled. */
   privateEndpointNetworkPolicies?: PrivateEndpointNetworkPolicies;
 }
@@ -68,6 +70,8 @@ export interface VirtualNetworkPeering extends ResourceBase {
   remoteVirtualNetwork: ArmReference | undefined;
   /** The remote space the peering holds (`remoteAddressSpace`, else `remoteVirtualNetworkAddressSpace`). */
   remoteAddressPrefixes: string[] | undefined;
+  /** True when this network uses the remote network's gateway (a spoke of a hub with gateway transit). */
+  useRemoteGateways?: boolean;
 }
 
 export interface NetworkSecurityGroup extends ResourceBase {
@@ -119,6 +123,50 @@ export interface ApplicationSecurityGroup extends ResourceBase {
   kind: 'applicationSecurityGroup';
 }
 
+/** A user-defined route: its prefix (a CIDR, or a service tag name routes may use). */
+export interface Route {
+  id: string;
+  key: string;
+  name: string;
+  addressPrefix: string;
+  nextHopType: string | undefined;
+}
+
+export interface RouteTable extends ResourceBase {
+  kind: 'routeTable';
+  routes: Route[];
+  /** Back-references the table lists. */
+  subnets: ArmReference[];
+}
+
+export interface VirtualNetworkGateway extends ResourceBase {
+  kind: 'virtualNetworkGateway';
+  /** The network of its GatewaySubnet (from its IP configurations). */
+  virtualNetwork: ArmReference | undefined;
+  /** `Vpn`, `ExpressRoute`, ... as ARM spells it. */
+  gatewayType: string | undefined;
+  enableBgp: boolean;
+}
+
+export interface GatewayConnection extends ResourceBase {
+  kind: 'virtualNetworkGatewayConnection';
+  /** `IPsec`, `Vnet2Vnet`, `ExpressRoute`, `VPNClient`. */
+  connectionType: string | undefined;
+  virtualNetworkGateway1: ArmReference | undefined;
+  virtualNetworkGateway2: ArmReference | undefined;
+  localNetworkGateway2: ArmReference | undefined;
+  enableBgp: boolean;
+  connectionStatus: string | undefined;
+}
+
+export interface LocalNetworkGateway extends ResourceBase {
+  kind: 'localNetworkGateway';
+  /** `localNetworkAddressSpace.addressPrefixes`: the on-premises space. */
+  addressPrefixes: string[];
+  /** True when it has BGP settings: prefixes it announces are learned, not in ARM. */
+  bgp: boolean;
+}
+
 export type EstateResource =
   | VirtualNetwork
   | Subnet
@@ -128,7 +176,11 @@ export type EstateResource =
   | NatGateway
   | BastionHost
   | ApplicationSecurityGroup
-  | PrivateEndpoint;
+  | PrivateEndpoint
+  | RouteTable
+  | VirtualNetworkGateway
+  | GatewayConnection
+  | LocalNetworkGateway;
 
 /** Maps are keyed by normalised id, in order of that key (whatever order the inputs had). */
 export interface EstateResources {
@@ -141,6 +193,10 @@ export interface EstateResources {
   bastionHosts: ReadonlyMap<string, BastionHost>;
   applicationSecurityGroups: ReadonlyMap<string, ApplicationSecurityGroup>;
   privateEndpoints: ReadonlyMap<string, PrivateEndpoint>;
+  routeTables: ReadonlyMap<string, RouteTable>;
+  virtualNetworkGateways: ReadonlyMap<string, VirtualNetworkGateway>;
+  gatewayConnections: ReadonlyMap<string, GatewayConnection>;
+  localNetworkGateways: ReadonlyMap<string, LocalNetworkGateway>;
 }
 
 /** What one input contributed: how many resources of each kind, and what was ignored. */

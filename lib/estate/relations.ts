@@ -17,6 +17,7 @@ import type {
   Subnet,
   VirtualNetwork,
 } from './model.js';
+import { defaultRouteNote, gatewayExtents, routeExtent, type ConnectedSpace, type GatewayExtent, type RouteExtent } from './virtual-network-tag.js';
 import { privateEndpointAt, privateEndpointsByNic, type PrivateEndpointAt } from './private-endpoints.js';
 
 /** What guards one side of an attachment point. */
@@ -43,12 +44,20 @@ export interface PeeredNetwork {
 export type VirtualNetworkScope =
   | {
       kind: 'known';
+      /** The network's key, with the route table's when the scope is a subnet's that has one. */
+      key: string;
       virtualNetwork: VirtualNetwork;
-      /** Own address space ∪ the spaces of directly peered networks in state Connected. */
+      /** Own address space ∪ directly peered networks' (Connected) ∪ spaces connected through a gateway. */
       prefixes: string[];
       peers: PeeredNetwork[];
       /** Connected peerings whose remote space is unknown: `prefixes` lacks them. */
       unresolvedPeers: PeeredNetwork[];
+      /** On-premises and VNet-to-VNet spaces through the network's gateway (or its hub's). */
+      connected: ConnectedSpace[];
+      /** The subnet's route table: its routes' prefixes are in VirtualNetwork too. */
+      routes?: RouteExtent;
+      /** What the estate cannot tell about this VirtualNetwork (BGP, missing gateways' parts). */
+      notes: string[];
     }
   /** No virtual network known: the engine applies its documented default and says so. */
   | { kind: 'unknown'; virtualNetworkId: string | undefined; reason: string };
@@ -140,6 +149,8 @@ export interface EstateRelations {
   bastions: BastionCoverage[];
   /** VNet key → what `VirtualNetwork` means in it (every VNet of the estate or referenced by a subnet). */
   virtualNetworkScopes: ReadonlyMap<string, VirtualNetworkScope>;
+  /** What `VirtualNetwork` means in one subnet: its network's, plus its route table's prefixes. */
+  subnetScope(subnet: Subnet): VirtualNetworkScope;
 }
 
 /** Computes every relation once; queries below read the result. */
@@ -152,16 +163,25 @@ export function relateEstate(estate: Estate): EstateRelations {
     }
   }
   const peers = connectedPeers(estate);
+  const gateways = gatewayExtents(estate, (vnetKey) => hubsOf(estate, vnetKey, peers.get(vnetKey) ?? []));
   const scopes = new Map<string, VirtualNetworkScope>();
-  const scopeOf = (vnetId: string | undefined): VirtualNetworkScope => {
+  const routed = new Map<string, VirtualNetworkScope>();
+  const scopeOf = (vnetId: string | undefined, routeTable?: ArmReference): VirtualNetworkScope => {
     if (vnetId === undefined) return { kind: 'unknown', virtualNetworkId: undefined, reason: 'its virtual network is not known' };
     const key = normalizeId(vnetId);
     let scope = scopes.get(key);
     if (!scope) {
-      scope = virtualNetworkScopeOf(estate, vnetId, peers.get(key) ?? []);
+      scope = virtualNetworkScopeOf(estate, vnetId, peers.get(key) ?? [], gateways.get(key));
       scopes.set(key, scope);
     }
-    return scope;
+    if (!routeTable || scope.kind !== 'known') return scope;
+    const routedKey = `${key}|${routeTable.key}`;
+    let withRoutes = routed.get(routedKey);
+    if (!withRoutes) {
+      withRoutes = { ...scope, key: routedKey, routes: routeExtent(estate, routeTable) };
+      routed.set(routedKey, withRoutes);
+    }
+    return withRoutes;
   };
 
   for (const vnet of estate.virtualNetworks.values()) scopeOf(vnet.id);
@@ -200,8 +220,10 @@ export function relateEstate(estate: Estate): EstateRelations {
     }
   }
 
+  const subnetScopes = (subnet: Subnet): VirtualNetworkScope => scopeOf(subnet.virtualNetwork.id, subnet.routeTable);
   return {
     estate,
+    subnetScope: subnetScopes,
     attachments,
     attachmentsByNsg,
     attachmentsByNic,
@@ -297,7 +319,7 @@ export function nsgVirtualNetworkScope(relations: EstateRelations, nsgId: string
   const unknown: VirtualNetworkScope[] = [];
   for (const point of points) {
     const scope = point.virtualNetwork;
-    if (scope.kind === 'known') known.set(scope.virtualNetwork.key, scope);
+    if (scope.kind === 'known') known.set(scope.key, scope);
     else unknown.push(scope);
   }
   const [only, ...others] = [...known.values()];
@@ -318,7 +340,7 @@ export function nsgVirtualNetworkScope(relations: EstateRelations, nsgId: string
 function attachmentPoints(
   estate: Estate,
   nicsBySubnet: ReadonlyMap<string, NetworkInterface[]>,
-  scopeOf: (vnetId: string | undefined) => VirtualNetworkScope,
+  scopeOf: (vnetId: string | undefined, routeTable?: ArmReference) => VirtualNetworkScope,
 ): AttachmentPoint[] {
   const points: AttachmentPoint[] = [];
   const none: NsgSlot = { state: 'none' };
@@ -349,7 +371,7 @@ function attachmentPoints(
         subnet,
         subnetNsg,
         nicNsg,
-        virtualNetwork: scopeOf(subnetRef ? parentId(subnetRef.id) : undefined),
+        virtualNetwork: scopeOf(subnetRef ? parentId(subnetRef.id) : undefined, subnet?.routeTable),
         local: nicAddresses(configs, subnet),
         ...(at ? { privateEndpoint: at } : {}),
       });
@@ -382,7 +404,7 @@ function attachmentPoints(
     // A subnet holding only private endpoints (no VM) is judged as one with no NIC as well.
     const nics = nicsBySubnet.get(subnet.key);
     if (nics && !nics.every((nic) => endpoints.has(nic.key))) continue;
-    points.push(subnetPoint(subnet, slotOf(estate, subnet.networkSecurityGroup), scopeOf(subnet.virtualNetwork.id)));
+    points.push(subnetPoint(subnet, slotOf(estate, subnet.networkSecurityGroup), scopeOf(subnet.virtualNetwork.id, subnet.routeTable)));
   }
 
   // Subnets outside the estate that an NSG says it guards.
@@ -522,20 +544,36 @@ function connectedPeers(estate: Estate): Map<string, PeeredNetwork[]> {
   return result;
 }
 
-function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetwork[]): VirtualNetworkScope {
+function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetwork[], gateway: GatewayExtent | undefined): VirtualNetworkScope {
   const vnet = estate.virtualNetworks.get(normalizeId(vnetId));
   if (!vnet) {
     return { kind: 'unknown', virtualNetworkId: vnetId, reason: `virtual network ${nameOfId(vnetId)} is not in the estate` };
   }
   const prefixes = new Set(vnet.addressPrefixes);
   for (const peer of peers) for (const p of peer.prefixes ?? []) prefixes.add(p);
+  for (const space of gateway?.spaces ?? []) for (const p of space.prefixes) prefixes.add(p);
   return {
     kind: 'known',
+    key: vnet.key,
     virtualNetwork: vnet,
     prefixes: [...prefixes],
     peers,
     unresolvedPeers: peers.filter((p) => p.prefixes === undefined),
+    connected: gateway?.spaces ?? [],
+    notes: gateway?.notes ?? [],
   };
+}
+
+/** The hubs whose gateway a network uses: peers over a Connected peering of ours with useRemoteGateways. */
+function hubsOf(estate: Estate, vnetKey: string, connected: readonly PeeredNetwork[]): ArmReference[] {
+  const connectedKeys = new Set(connected.map((p) => p.key));
+  const hubs = new Map<string, ArmReference>();
+  for (const peering of estate.peerings.values()) {
+    const remote = peering.remoteVirtualNetwork;
+    if (peering.virtualNetwork.key !== vnetKey || !peering.useRemoteGateways || !remote || !connectedKeys.has(remote.key)) continue;
+    hubs.set(remote.key, remote);
+  }
+  return [...hubs.values()];
 }
 
 function asgMemberships(estate: Estate): Map<string, AsgMembership> {
@@ -580,6 +618,8 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 export interface ContextInputs {
   /** Absent when no virtual network is known: the engine then applies its documented default. */
   virtualNetworkPrefixes?: string[];
+  /** The subnet's user-defined route prefixes (in VirtualNetwork, still the Internet where public). */
+  routePrefixes?: string[];
   asgAddresses: Map<string, string[]>;
   /** What the estate could not tell, for the evidence (the engine adds its own assumptions). */
   notes: string[];
@@ -588,11 +628,16 @@ export interface ContextInputs {
 export function contextInputs(relations: EstateRelations, scope: VirtualNetworkScope): ContextInputs {
   const asg = asgAddresses(relations);
   if (scope.kind === 'unknown') return { asgAddresses: asg, notes: [`VirtualNetwork unknown: ${scope.reason}`] };
+  const routes = scope.routes;
   return {
     virtualNetworkPrefixes: scope.prefixes,
+    ...(routes && routes.prefixes.length > 0 ? { routePrefixes: routes.prefixes } : {}),
     asgAddresses: asg,
-    notes: scope.unresolvedPeers.map(
-      (p) => `peered virtual network ${p.name} is Connected but its address space is unknown: VirtualNetwork lacks it`,
-    ),
+    notes: [
+      ...scope.unresolvedPeers.map((p) => `peered virtual network ${p.name} is Connected but its address space is unknown: VirtualNetwork lacks it`),
+      ...scope.notes,
+      ...(routes?.notes ?? []),
+      ...(routes && routes.defaultRoutes.length > 0 ? [defaultRouteNote(routes)] : []),
+    ],
   };
 }

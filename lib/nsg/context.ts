@@ -45,12 +45,20 @@ export function createContext(options: ContextOptions = {}): EvaluationContext {
   const problems: string[] = [];
   const assumptions: string[] = [];
   let virtualNetwork: AddressSet;
+  let ownSpace: AddressSet;
   if (options.virtualNetworkPrefixes && options.virtualNetworkPrefixes.length > 0) {
     const { set, invalid } = addressesFromPrefixes(options.virtualNetworkPrefixes);
     for (const bad of invalid) problems.push(`virtual network prefix '${bad}' is not a CIDR prefix; skipped`);
+    ownSpace = set;
     virtualNetwork = set;
+    if (options.routePrefixes && options.routePrefixes.length > 0) {
+      const routes = addressesFromPrefixes(options.routePrefixes);
+      for (const bad of routes.invalid) problems.push(`route prefix '${bad}' is not a CIDR prefix; skipped`);
+      virtualNetwork = addressUnion(set, routes.set);
+    }
   } else {
     virtualNetwork = addressesFromPrefixes(DEFAULT_VIRTUAL_NETWORK_PREFIXES).set;
+    ownSpace = virtualNetwork;
     assumptions.push(DEFAULT_VNET_ASSUMPTION);
   }
   const asgAddresses = new Map<string, AddressSet>();
@@ -66,6 +74,7 @@ export function createContext(options: ContextOptions = {}): EvaluationContext {
   if (options.serviceTags) problems.push(...options.serviceTags.problems);
   return {
     virtualNetwork,
+    ownSpace,
     assumptions,
     problems,
     broadThreshold: {
@@ -117,8 +126,8 @@ export function namedSet(ctx: EvaluationContext, name: string): AddressSet {
       set = ctx.virtualNetwork;
       break;
     case 'internet':
-      // Every address outside VirtualNetwork and the special-purpose ranges, and every unresolved tag.
-      set = addressUnion(addressDifference(addressDifference(ANY_ADDRESS, ctx.virtualNetwork), SPECIAL_PURPOSE), ALL_TAG_ATOMS);
+      // Every address outside the networks' own space and the special-purpose ranges, and every unresolved tag.
+      set = addressUnion(addressDifference(addressDifference(ANY_ADDRESS, ctx.ownSpace), SPECIAL_PURPOSE), ALL_TAG_ATOMS);
       break;
     case 'azureLoadBalancer':
       set = addressesFromPrefixes(AZURE_LOAD_BALANCER_PREFIXES).set;

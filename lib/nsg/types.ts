@@ -157,8 +157,14 @@ export type ServiceTagParseResult =
   | { readonly ok: false; readonly error: string };
 
 export interface ContextOptions {
-  /** The attachment's VNet address space plus directly peered VNets' (Connected peerings). */
+  /** The attachment's VNet address space plus directly peered VNets' (Connected peerings) and connected on-premises spaces. */
   readonly virtualNetworkPrefixes?: readonly string[];
+  /**
+   * Prefixes of the user-defined routes on the attachment's subnet: part of VirtualNetwork (DESIGN §3),
+   * yet where they are public addresses they are still the Internet (a 0.0.0.0/0 route to an
+   * appliance does not make the Internet ours). Ignored when no virtual network is known.
+   */
+  readonly routePrefixes?: readonly string[];
   /** Normalised ASG id → IPs of the member NICs' IP configurations. */
   readonly asgAddresses?: ReadonlyMap<string, readonly string[]> | Readonly<Record<string, readonly string[]>>;
   readonly serviceTags?: ServiceTagData;
@@ -172,6 +178,8 @@ export interface ContextOptions {
  */
 export interface EvaluationContext {
   readonly virtualNetwork: AddressSet;
+  /** The part of VirtualNetwork that is the networks' own space (without route prefixes): what Internet leaves out. */
+  readonly ownSpace: AddressSet;
   /** Assumptions results rest on (the default VirtualNetwork ranges when no VNet is known). */
   readonly assumptions: readonly string[];
   /** Context inputs that were skipped, e.g. an ASG member that is not an IP. */

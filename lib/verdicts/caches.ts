@@ -38,7 +38,7 @@ export function createContextCache(relations: EstateRelations, settings: RuleSet
   const contexts = new Map<string, EvaluationContext>();
   const scopeContexts = new Map<string, { ctx: EvaluationContext; notes: string[] }>();
   const contextFor = (scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] } => {
-    const key = scope.kind === 'known' ? scope.virtualNetwork.key : '';
+    const key = scope.kind === 'known' ? scope.key : '';
     const scopeKey = scope.kind === 'known' ? key : `?${scope.reason}`;
     const known = scopeContexts.get(scopeKey);
     if (known) return known;
@@ -47,6 +47,7 @@ export function createContextCache(relations: EstateRelations, settings: RuleSet
     if (!ctx) {
       ctx = createContext({
         ...(inputs.virtualNetworkPrefixes ? { virtualNetworkPrefixes: inputs.virtualNetworkPrefixes } : {}),
+        ...(inputs.routePrefixes ? { routePrefixes: inputs.routePrefixes } : {}),
         asgAddresses: asg,
         ...(serviceTags ? { serviceTags } : {}),
         broadThreshold: settings.broadThreshold,

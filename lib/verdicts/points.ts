@@ -58,7 +58,7 @@ export function effectivePointOf(
     pointNotes.push(`${point.name} is the NIC of private endpoint ${endpoint.name}: its subnet is not in the estate, so whether the subnet's NSG filters it is not known`);
   }
   const local = localOf(point, pointNotes);
-  const vnetKey = point.virtualNetwork.kind === 'known' ? point.virtualNetwork.virtualNetwork.key : '?';
+  const vnetKey = point.virtualNetwork.kind === 'known' ? point.virtualNetwork.key : '?';
   const pairKey = `${layers.subnet ? nsgKeyOf(layers.subnet) : '-'}|${layers.nic ? nsgKeyOf(layers.nic) : '-'}|${vnetKey}`;
   return {
     point,

@@ -178,11 +178,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     const point = subnetPoint(
       subnet,
       { state: 'present', id: resource.id, key: resource.key, nsg: resource },
-      relations.virtualNetworkScopes.get(subnet.virtualNetwork.key) ?? {
-        kind: 'unknown',
-        virtualNetworkId: subnet.virtualNetwork.id,
-        reason: 'its virtual network is not in the estate',
-      },
+      relations.subnetScope(subnet),
     );
     const effective = effectivePoint(point);
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };

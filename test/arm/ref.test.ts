@@ -35,7 +35,7 @@ describe('parseNetworkRef', () => {
     ['/subscriptions/s', /resourceGroups/],
     ['/subscriptions/s/resourceGroups/rg', /providers/],
     ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm', /Microsoft\.Compute.*not Microsoft\.Network/],
-    ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt', /routeTables' is not one nsgwatch reads/],
+    ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/ddosProtectionPlans/d', /ddosProtectionPlans' is not one nsgwatch reads/],
     ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups', /names no resource/],
     ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n/securityRules', /has no name/],
     ['/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n/flowLogs/f', /flowLogs' is not one/],

@@ -223,7 +223,7 @@ describe('readResource', () => {
     const cases = [
       'not-an-id',
       '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1',
-      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/routeTables/rt1',
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/ddosProtectionPlans/d1',
     ];
     for (const id of cases) {
       const read = await reader.readResource(id);

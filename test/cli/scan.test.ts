@@ -141,13 +141,22 @@ describe('nsgwatch scan: json', () => {
     expect(json.errors[0]?.message).toMatch(/cannot be resolved offline/);
   });
 
-  it('uses service tag data: SSH from GatewayManager (4,825 addresses) is no exposure once the tag is known', async () => {
-    const file = write('gm.json', vm({ subnetNsg: [{ name: 'ssh-gm', priority: 100, source: 'GatewayManager', ports: '22' }] }));
+  it('uses service tag data: SSH from Storage (498,017 addresses) is no exposure once the tag is known', async () => {
+    const file = write('storage.json', vm({ subnetNsg: [{ name: 'ssh-storage', priority: 100, source: 'Storage', ports: '22' }] }));
     const without = JSON.parse((await scan([file, '--format', 'json'])).out) as JsonOut;
-    expect(without.findings.map((f) => [f.ruleId, f.evidence['unresolvedTags']])).toEqual([['NSG-002', ['GatewayManager']]]);
+    expect(without.findings.map((f) => [f.ruleId, f.evidence['unresolvedTags']])).toEqual([['NSG-002', ['Storage']]]);
     const withTags = await scan([file, '--format', 'json', '--service-tags', SERVICE_TAGS]);
     expect(withTags.code).toBe(0);
     expect((JSON.parse(withTags.out) as JsonOut).findings).toEqual([]);
+  });
+
+  it('SSH from GatewayManager (a platform tag) is no exposure, with the tags file or without it', async () => {
+    const file = write('gm.json', vm({ subnetNsg: [{ name: 'ssh-gm', priority: 100, source: 'GatewayManager', ports: '22' }] }));
+    for (const extra of [[], ['--service-tags', SERVICE_TAGS]]) {
+      const out = await scan([file, '--format', 'json', ...extra]);
+      expect(out.code).toBe(0);
+      expect((JSON.parse(out.out) as JsonOut).findings).toEqual([]);
+    }
   });
 
   it('--broad-threshold moves the line between a restriction and an exposure', async () => {
