@@ -16,6 +16,7 @@ import type {
   NicIpConfiguration,
   Subnet,
   VirtualNetwork,
+  VirtualNetworkPeering,
 } from './model.js';
 import { defaultRouteNote, gatewayExtents, routeExtent, type ConnectedSpace, type GatewayExtent, type RouteExtent } from './virtual-network-tag.js';
 import { privateEndpointAt, privateEndpointsByNic, type PrivateEndpointAt } from './private-endpoints.js';
@@ -163,7 +164,8 @@ export function relateEstate(estate: Estate): EstateRelations {
     }
   }
   const peers = connectedPeers(estate);
-  const gateways = gatewayExtents(estate, (vnetKey) => hubsOf(estate, vnetKey, peers.get(vnetKey) ?? []));
+  const remoteGatewayPeerings = groupBy([...estate.peerings.values()].filter((p) => p.useRemoteGateways === true), (p) => p.virtualNetwork.key);
+  const gateways = gatewayExtents(estate, (vnetKey) => hubsOf(remoteGatewayPeerings.get(vnetKey) ?? [], peers.get(vnetKey) ?? []));
   const scopes = new Map<string, VirtualNetworkScope>();
   const routed = new Map<string, VirtualNetworkScope>();
   const scopeOf = (vnetId: string | undefined, routeTable?: ArmReference): VirtualNetworkScope => {
@@ -565,13 +567,13 @@ function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetw
 }
 
 /** The hubs whose gateway a network uses: peers over a Connected peering of ours with useRemoteGateways. */
-function hubsOf(estate: Estate, vnetKey: string, connected: readonly PeeredNetwork[]): ArmReference[] {
+function hubsOf(ownPeerings: readonly VirtualNetworkPeering[], connected: readonly PeeredNetwork[]): ArmReference[] {
+  if (ownPeerings.length === 0) return [];
   const connectedKeys = new Set(connected.map((p) => p.key));
   const hubs = new Map<string, ArmReference>();
-  for (const peering of estate.peerings.values()) {
+  for (const peering of ownPeerings) {
     const remote = peering.remoteVirtualNetwork;
-    if (peering.virtualNetwork.key !== vnetKey || !peering.useRemoteGateways || !remote || !connectedKeys.has(remote.key)) continue;
-    hubs.set(remote.key, remote);
+    if (remote && connectedKeys.has(remote.key)) hubs.set(remote.key, remote);
   }
   return [...hubs.values()];
 }

@@ -58,8 +58,12 @@ export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: strin
     }
   }
 
+  const owned = new Map<string, GatewayExtent>();
   const own = (vnetKey: string): GatewayExtent => {
+    const known = owned.get(vnetKey);
+    if (known) return known;
     const extent: GatewayExtent = { spaces: [], notes: [] };
+    owned.set(vnetKey, extent);
     for (const gateway of gatewaysByNetwork.get(vnetKey) ?? []) {
       const gw = { id: gateway.id, name: gateway.name };
       if (gateway.gatewayType?.toLowerCase() === 'expressroute' || gateway.enableBgp) {
@@ -108,7 +112,8 @@ export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: strin
   const extents = new Map<string, GatewayExtent>();
   const networks = new Set([...estate.virtualNetworks.keys(), ...gatewaysByNetwork.keys()]);
   for (const vnetKey of networks) {
-    const extent = own(vnetKey);
+    const base = own(vnetKey);
+    const extent: GatewayExtent = { spaces: [...base.spaces], notes: [...base.notes] };
     for (const hub of connectedRemotes(vnetKey)) {
       const hubExtent = own(hub.key);
       const throughHub = { id: hub.id, name: nameOfId(hub.id) };
