@@ -4,11 +4,12 @@
  * ports reachable and from where, Internet exposure, and whether each rule decides any flow.
  * Every answer that finds something carries a concrete witness flow.
  */
-import { type Access, type AddressSet, type Direction, type EvaluationContext, type Flow, FLOW_PROTOCOLS, type FlowProtocol, type Layer, type Layers, type Nsg, type PortReach, type PortSet, type ReachablePorts, type RegionAnalysis, type RegionPart, type RegionQuery, type RuleDecision, type RuleProtocol, type RuleRef, type Target } from './types.js';
+import { type Access, type AddressSet, type Direction, type EvaluationContext, type Flow, FLOW_PROTOCOLS, type FlowProtocol, type Layer, type Layers, type Nsg, type PortReach, type PortSet, type ReachablePorts, type RegionAnalysis, type RegionPart, type RegionQuery, type RuleDecision, type RuleProtocol, type RuleRef, type SecurityRule, type Target } from './types.js';
 import {
   ALL_IPV4,
   ALL_IPV6,
   ALL_TAG_ATOMS,
+  ANY_ADDRESS,
   NO_ADDRESS,
   addressCount,
   addressIntersect,
@@ -24,6 +25,7 @@ import {
 import { type CompiledNsg, type CompiledRule, type Endpoint, type PointFlow, compileNsg, endpointIn, hasPorts } from './compile.js';
 import { createContext, isBroad, namedSet } from './context.js';
 import { orderedLayers } from './evaluate.js';
+import { actionOf } from './admin.js';
 import { type Box, addressAxis, mergeParts, partitionBox, portAxis } from './partition.js';
 import { ALL_PORTS, NO_PORTS, portContains, portIntersect, portIsEmpty, portIsSubset, portOverlaps, portUnion } from './ports.js';
 import { containsPoint } from './intervals.js';
@@ -304,8 +306,11 @@ export function analyzeRegion(target: Target, query: RegionQuery): RegionAnalysi
 function regionParts(target: Target, query: RegionQuery, allowedOnly: boolean): RegionAnalysis {
   const ordered = orderedLayers(layersOf(target), query.direction);
   const compiled = ordered.map((l) => compileNsg(l.nsg, l.ctx));
-  const atoms = atomUniverse(compiled, [query.remote, query.local]);
-  const names = displayNames(compiled);
+  const adminLayer = layersOf(target).admin;
+  const admin = adminLayer ? compileNsg(adminLayer.nsg, adminLayer.ctx) : undefined;
+  const all = admin ? [admin, ...compiled] : compiled;
+  const atoms = atomUniverse(all, [query.remote, query.local]);
+  const names = displayNames(all);
   const { direction, protocol } = query;
   const ported = hasPorts(protocol);
   const toPart = (box: RawBox, access: Access, decidedBy: RuleRef[]): RegionPart => ({
@@ -332,9 +337,53 @@ function regionParts(target: Target, query: RegionQuery, allowedOnly: boolean): 
     }
   };
   const box = queryBox(query);
-  if (lanes(box).length > 0) walk(0, box, []);
-  return { parts, ...notesOf(ordered, compiled, query) };
+  if (lanes(box).length > 0) {
+    if (!admin) walk(0, box, []);
+    else {
+      // Admin rules first (a flow no admin rule matches goes on to the NSGs): Deny and
+      // AlwaysAllow end evaluation, Allow passes on.
+      for (const part of decide([...rulesOf(admin), NO_ADMIN_RULE], direction, protocol, box, atoms, allowedOnly)) {
+        if (part.rule === NO_ADMIN_RULE) {
+          walk(0, part, []);
+          continue;
+        }
+        const action = actionOf(part.rule.rule);
+        if (action === 'Deny') parts.push(toPart(part, 'Deny', [part.rule.ref]));
+        else if (action === 'AlwaysAllow') parts.push(toPart(part, 'Allow', [part.rule.ref]));
+        else walk(0, part, [part.rule.ref]);
+      }
+    }
+  }
+  return { parts, ...notesOf(adminLayer ? [adminLayer, ...ordered] : ordered, all, query) };
 }
+
+/** Stands for "no admin rule matched" after the last admin rule: the flow goes on to the NSGs. */
+const NO_ADMIN_RULE: CompiledRule = (() => {
+  const rule: SecurityRule = {
+    id: '',
+    name: '(no admin rule)',
+    priority: 4097,
+    direction: 'Inbound',
+    access: 'Allow',
+    protocol: '*',
+    source: [{ kind: 'any', text: '*' }],
+    destination: [{ kind: 'any', text: '*' }],
+    sourcePorts: ALL_PORTS,
+    destinationPorts: ALL_PORTS,
+    isDefault: false,
+    description: '',
+  };
+  return {
+    rule,
+    ref: { nsg: '', nsgName: '', rule: rule.name, priority: rule.priority, access: 'Allow', direction: 'Inbound', isDefault: false },
+    protocol: '*',
+    source: ANY_ADDRESS,
+    destination: ANY_ADDRESS,
+    sourcePorts: ALL_PORTS,
+    destinationPorts: ALL_PORTS,
+    portsAll: true,
+  };
+})();
 
 /**
  * Which destination ports the query's flows reach, and from which remote addresses, allowed by
@@ -345,7 +394,8 @@ export function reachablePorts(target: Target, query: RegionQuery): ReachablePor
   const analysis = regionParts(target, query, true);
   const ctx = contextOf(target);
   const allowed = analysis.parts.filter((p) => p.access === 'Allow');
-  const compiled = orderedLayers(layersOf(target), query.direction).map((l) => compileNsg(l.nsg, l.ctx));
+  const adminLayer = layersOf(target).admin;
+  const compiled = [...(adminLayer ? [adminLayer] : []), ...orderedLayers(layersOf(target), query.direction)].map((l) => compileNsg(l.nsg, l.ctx));
   const names = displayNames(compiled);
   const portsOf = (p: RegionPart): PortSet => p.destinationPorts ?? ALL_PORTS;
   const axis = portAxis(allowed.map(portsOf));
@@ -418,7 +468,7 @@ const DEFAULT_CONTEXT = createContext();
 
 function contextOf(target: Target): EvaluationContext {
   if ('nsg' in target) return target.ctx;
-  const layer = target.subnet ?? target.nic;
+  const layer = target.subnet ?? target.nic ?? target.admin;
   // No NSG at all: broadness still needs a threshold; the defaults apply.
   return layer ? layer.ctx : DEFAULT_CONTEXT;
 }

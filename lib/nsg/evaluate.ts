@@ -5,6 +5,7 @@ import { parseIp } from './addresses.js';
 import { type Endpoint, type PointFlow, compileNsg, firstMatch, hasPorts, parseEndpoint } from './compile.js';
 import { MAX_PORT } from './ports.js';
 import { isRecord } from './values.js';
+import { actionOf } from './admin.js';
 
 const PROTOCOLS: Readonly<Record<string, FlowProtocol>> = { tcp: 'Tcp', udp: 'Udp', icmp: 'Icmp', esp: 'Esp', ah: 'Ah' };
 const DIRECTIONS: Readonly<Record<string, Direction>> = { inbound: 'Inbound', outbound: 'Outbound' };
@@ -129,6 +130,18 @@ export function orderedLayers(layers: Layers, direction: Direction): Layer[] {
  */
 export function evaluateComposed(layers: Layers, flow: Flow): ComposedDecision {
   const decidedBy: RuleRef[] = [];
+  if (layers.admin) {
+    // Admin rules first: Deny and AlwaysAllow end evaluation, Allow (or no match) goes on to the NSGs.
+    const compiled = compileNsg(layers.admin.nsg, layers.admin.ctx);
+    const rules = flow.direction === 'Inbound' ? compiled.inbound : compiled.outbound;
+    const hit = rules[firstMatch(rules, pointFlow(flow, layers.admin.ctx))];
+    if (hit) {
+      decidedBy.push(hit.ref);
+      const action = actionOf(hit.rule);
+      if (action === 'Deny') return { access: 'Deny', decidedBy };
+      if (action === 'AlwaysAllow') return { access: 'Allow', decidedBy };
+    }
+  }
   for (const layer of orderedLayers(layers, flow.direction)) {
     const decision = evaluateFlow(layer.nsg, flow, layer.ctx);
     decidedBy.push(decision.rule);

@@ -77,6 +77,7 @@ export {
 } from './parse.js';
 
 export { parseFlow, evaluateFlow, evaluateComposed, toWitness } from './evaluate.js';
+export { parseAdminRule, adminRuleSet, actionOf, type AdminAction, type AdminRule, type AdminRuleSet, type AdminRuleParseResult } from './admin.js';
 export { ruleRef } from './compile.js';
 
 export {

@@ -204,6 +204,11 @@ export interface Layer {
 export interface Layers {
   readonly subnet?: Layer;
   readonly nic?: Layer;
+  /**
+   * Virtual Network Manager security admin rules, evaluated before both NSGs: an AdminRuleSet
+   * (admin.ts) whose rules carry their action. Absent: no admin rule applies.
+   */
+  readonly admin?: Layer;
 }
 
 /** What an analysis is about: a lone NSG, or a NIC's subnet and NIC NSGs composed. */

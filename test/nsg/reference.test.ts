@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import {
   type AddressSet,
+  type AdminRuleSet,
   type EvaluationContext,
   type Flow,
   type FlowProtocol,
@@ -23,11 +24,13 @@ import {
   addressContains,
   addressesFromPrefixes,
   addressUnion,
+  adminRuleSet,
   analyzeRegion,
   createContext,
   evaluateComposed,
   evaluateFlow,
   namedSet,
+  parseAdminRule,
   parseIp,
   parseNsg,
   parseServiceTags,
@@ -735,6 +738,189 @@ describe('engine agrees with the brute-force reference', () => {
         }
       }),
       { seed: 5, numRuns: 500 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------- security admin rules (Virtual Network Manager)
+
+/**
+ * Admin rules before both NSGs (DESIGN §3): priority order 1-4096, the first match decides its
+ * action — Deny ends (denied), AlwaysAllow ends (allowed, NSGs skipped), Allow passes the flow on
+ * to the NSGs, as does a flow no admin rule matches.
+ */
+type RefAdminRule = RefRule & { action: 'Allow' | 'Deny' | 'AlwaysAllow' };
+
+const ADMIN_ACTIONS = ['Allow', 'Deny', 'AlwaysAllow'] as const;
+
+const adminShape = fc
+  .tuple(
+    fc.array(
+      fc.record({
+        direction: fc.constantFrom('Inbound', 'Outbound'),
+        action: fc.constantFrom(...ADMIN_ACTIONS),
+        spelled: fc.constantFrom('as-is', 'lower'),
+        protocol: fc.constantFrom('Tcp', 'Udp', 'Any', 'Icmp', 'Esp', 'Ah'),
+        src: fc.array(fc.constantFrom(...ADDRESS_ENTRIES), { minLength: 1, maxLength: 3 }),
+        dst: fc.array(fc.constantFrom(...ADDRESS_ENTRIES), { minLength: 1, maxLength: 3 }),
+        sp: fc.array(portEntry, { minLength: 1, maxLength: 2 }),
+        dp: fc.array(portEntry, { minLength: 1, maxLength: 3 }),
+      }),
+      { minLength: 0, maxLength: 5 },
+    ),
+    fc.uniqueArray(fc.integer({ min: 1, max: 4096 }), { minLength: 5, maxLength: 5 }),
+  )
+  .map(([shapes, priorities]) =>
+    shapes.map(
+      (s, i): RefAdminRule & { spelled: string } => ({
+        name: `a${i}`,
+        priority: priorities[i] as number,
+        direction: s.direction as 'Inbound' | 'Outbound',
+        access: s.action === 'Deny' ? 'Deny' : 'Allow',
+        action: s.action,
+        spelled: s.spelled,
+        protocol: s.protocol === 'Any' ? '*' : s.protocol,
+        src: s.src,
+        srcAsgs: [],
+        dst: s.dst,
+        dstAsgs: [],
+        sp: s.sp,
+        dp: s.dp,
+      }),
+    ),
+  );
+
+/** The admin rules in the ARM shape Virtual Network Manager returns (properties, sources/destinations lists). */
+function engineAdmin(rules: (RefAdminRule & { spelled: string })[]): AdminRuleSet {
+  const parsedRules = rules.map((r) => {
+    const result = parseAdminRule({
+      name: r.name,
+      id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkManagers/m/securityAdminConfigurations/c/ruleCollections/rc/rules/${r.name}`,
+      properties: {
+        access: r.spelled === 'lower' ? r.action.toLowerCase() : r.action,
+        direction: r.direction,
+        priority: r.priority,
+        protocol: r.protocol === '*' ? 'Any' : r.protocol,
+        sources: r.src.map((p) => ({ addressPrefixType: /^[0-9*]|:/.test(p) ? 'IPPrefix' : 'ServiceTag', addressPrefix: p })),
+        destinations: r.dst.map((p) => ({ addressPrefixType: /^[0-9*]|:/.test(p) ? 'IPPrefix' : 'ServiceTag', addressPrefix: p })),
+        sourcePortRanges: r.sp,
+        destinationPortRanges: r.dp,
+      },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    return result.rule;
+  });
+  return adminRuleSet('/subscriptions/s/providers/admin', 'admin', parsedRules);
+}
+
+function refWithAdmin(admin: RefAdminRule[], subnet: RefRule[] | undefined, nic: RefRule[] | undefined, flow: RefFlow, env: Env) {
+  const hit = [...admin].sort((a, b) => a.priority - b.priority).find((r) => refRuleMatches(r, flow, env));
+  const head = hit ? [`a:${hit.name}`] : [];
+  if (hit?.action === 'Deny') return { access: 'Deny', decidedBy: head };
+  if (hit?.action === 'AlwaysAllow') return { access: 'Allow', decidedBy: head };
+  const rest = refComposed(subnet, nic, flow, env);
+  return { access: rest.access, decidedBy: [...head, ...rest.decidedBy] };
+}
+
+function chainOf(refs: readonly { nsgName: string; rule: string }[], direction: 'Inbound' | 'Outbound'): string[] {
+  const names = direction === 'Inbound' ? ['subnet', 'nic'] : ['nic', 'subnet'];
+  return refs.map((r) => (r.nsgName === 'admin' ? `a:${r.rule}` : `${names.indexOf(r.nsgName)}:${r.rule}`));
+}
+
+describe('security admin rules before the NSGs agree with the brute-force reference', () => {
+  it('decides random flows through random admin rules and NSGs like the reference', () => {
+    fc.assert(
+      fc.property(
+        adminShape,
+        fc.option(nsgShape, { nil: undefined }),
+        fc.option(nsgShape, { nil: undefined }),
+        envShape,
+        fc.array(fc.nat(), { minLength: 30, maxLength: 30 }),
+        (admin, subnet, nic, env, picks) => {
+          const ctx = contextFor(env);
+          const layers: Layers = {
+            admin: { nsg: engineAdmin(admin), ctx },
+            ...(subnet ? { subnet: { nsg: parsed(rawNsg('subnet', subnet.rules, subnet.shapes, subnet.form)), ctx } } : {}),
+            ...(nic ? { nic: { nsg: parsed(rawNsg('nic', nic.rules, nic.shapes, nic.form)), ctx } } : {}),
+          };
+          const all: RefRule[] = [...admin, ...(subnet?.rules ?? []), ...(nic?.rules ?? [])];
+          const pool = addressPool(ruleCidrs(all, env), NAMED_ATOMS);
+          const ports = portPool(all, 8);
+          for (let i = 0; i + 4 < picks.length; i += 5) {
+            const pick = (k: number, n: number): number => (picks[i + k] as number) % n;
+            const src = pool[pick(0, pool.length)] as RefAddr;
+            const dsts = pool.filter((a) => compatible(src, a));
+            const flow: RefFlow = {
+              direction: pick(1, 2) === 0 ? 'Inbound' : 'Outbound',
+              protocol: PROTOCOLS[pick(2, PROTOCOLS.length)] as FlowProtocol,
+              src,
+              dst: dsts[pick(3, dsts.length)] as RefAddr,
+              sp: ports[pick(4, ports.length)] as number,
+              dp: ports[pick(3, ports.length)] as number,
+            };
+            const expected = refWithAdmin(admin, subnet?.rules, nic?.rules, flow, env);
+            const actual = evaluateComposed(layers, toFlow(flow));
+            agree({ access: actual.access, decidedBy: chainOf(actual.decidedBy, flow.direction) }, expected, `flow ${JSON.stringify(toFlow(flow))}`);
+          }
+        },
+      ),
+      { seed: 13, numRuns: 1000 },
+    );
+  });
+
+  it('splits query regions exactly with admin rules: every class of flows lies in one part with the reference verdict', () => {
+    fc.assert(
+      fc.property(
+        adminShape,
+        fc.option(nsgShape, { nil: undefined }),
+        envShape,
+        fc.constantFrom('Inbound', 'Outbound'),
+        fc.constantFrom(...PROTOCOLS),
+        (admin, subnet, env, direction, protocol) => {
+          const ctx = contextFor(env);
+          const layers: Layers = {
+            admin: { nsg: engineAdmin(admin), ctx },
+            ...(subnet ? { subnet: { nsg: parsed(rawNsg('subnet', subnet.rules, subnet.shapes, subnet.form)), ctx } } : {}),
+          };
+          const maxPort = 3;
+          const queryPorts: PortSet = portSet([[0, maxPort]]);
+          const remoteSet = namedSet(ctx, '*');
+          const localSet = addressesFromPrefixes(['10.1.2.0/24', '2001:db8::/32']).set;
+          const analysis = analyzeRegion(layers, { direction: direction as 'Inbound' | 'Outbound', protocol, remote: remoteSet, local: localSet, sourcePorts: queryPorts, destinationPorts: queryPorts });
+          const all: RefRule[] = [...admin, ...(subnet?.rules ?? [])];
+          const named = NAMED_ATOMS.filter((t) => all.some((r) => [...r.src, ...r.dst].some((e) => e.toLowerCase() === t)));
+          const pool = addressPool([...ruleCidrs(all, env), '10.1.2.0/24', '2001:db8::/32'], named);
+          const locals = pool.filter((a) => a.kind === 'ip' && (inCidr(a, refCidr('10.1.2.0/24')) || inCidr(a, refCidr('2001:db8::/32'))));
+          const ported = protocol === 'Tcp' || protocol === 'Udp';
+          const ports = ported ? portPool(all, maxPort) : [-1];
+          const engineAddr = (a: RefAddr): string | Ip => parseIp(refFormat(a)) ?? refFormat(a);
+          for (const remote of pool) {
+            const remoteParts = analysis.parts.filter((p) => addressContains(p.remote, engineAddr(remote)));
+            for (const local of locals) {
+              if (!compatible(remote, local)) continue;
+              const localParts = remoteParts.filter((p) => addressContains(p.local, engineAddr(local)));
+              for (const sp of ports) {
+                for (const dp of ports) {
+                  const inbound = direction === 'Inbound';
+                  const flow: RefFlow = { direction: direction as 'Inbound' | 'Outbound', protocol, src: inbound ? remote : local, dst: inbound ? local : remote, sp, dp };
+                  const holders = localParts.filter((p) => !ported || (portContains(p.sourcePorts ?? [], sp) && portContains(p.destinationPorts ?? [], dp)));
+                  agree(holders.length, 1, `parts holding flow ${JSON.stringify(toFlow(flow))}`);
+                  const part = holders[0];
+                  agree(
+                    { access: part?.access, decidedBy: chainOf(part?.decidedBy ?? [], flow.direction) },
+                    refWithAdmin(admin, subnet?.rules, undefined, flow, env),
+                    `flow ${JSON.stringify(toFlow(flow))}`,
+                  );
+                }
+              }
+            }
+          }
+          for (const part of analysis.parts) {
+            agree(part.access, refWithAdmin(admin, subnet?.rules, undefined, fromFlow(part.witness), env).access, `witness ${JSON.stringify(part.witness)}`);
+          }
+        },
+      ),
+      { seed: 31, numRuns: 200 },
     );
   });
 });
