@@ -3,7 +3,12 @@
  * ticketing system can subscribe. Each event's id is derived from the transition, so a resend is
  * recognisable as the same event (CloudEvents: id + source identify an event).
  */
-import { EventGridPublisherClient, type AzureKeyCredential, type EventGridPublisherClientOptions, type SendCloudEventInput } from '@azure/eventgrid';
+import {
+  EventGridPublisherClient,
+  type AzureKeyCredential,
+  type EventGridPublisherClientOptions,
+  type SendCloudEventInput,
+} from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
 import { CLOUD_EVENT_TYPES } from '../config/names.js';
 import type { TransitionKind } from '../store/types.js';

@@ -1,5 +1,13 @@
 /** GET /api/rules (the catalogue) and POST /api/scan (start a sweep). */
-import { errorResponse, invalid, jsonResponse, readJsonBody, unavailable, type ApiRequest, type ApiResponse } from './http.js';
+import {
+  errorResponse,
+  invalid,
+  jsonResponse,
+  readJsonBody,
+  unavailable,
+  type ApiRequest,
+  type ApiResponse,
+} from './http.js';
 import { LIMITS, checkFields, checkObject, checkParameters, checkSubscriptionId } from './params.js';
 import type { Principal } from './access.js';
 import type { ApiDeps, ScanRequest } from './types.js';

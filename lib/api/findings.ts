@@ -1,7 +1,16 @@
 /** GET /api/findings (filters, paging) and GET /api/findings/{id} (with history). */
 import { FINDING_STATUSES, StoreQueryError, type FindingQuery } from '../store/index.js';
 import { SEVERITIES } from '../verdicts/finding.js';
-import { errorResponse, invalid, jsonResponse, notFound, type ApiError, type ApiRequest, type ApiResponse, type Checked } from './http.js';
+import {
+  errorResponse,
+  invalid,
+  jsonResponse,
+  notFound,
+  type ApiError,
+  type ApiRequest,
+  type ApiResponse,
+  type Checked,
+} from './http.js';
 import {
   LIMITS,
   checkEnum,

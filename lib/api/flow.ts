@@ -2,7 +2,15 @@
  * POST /api/flow: the flow check of DESIGN §5 over the live estate (offline IP flow verify).
  * The body is one query object, or `{ "queries": [...] }` for many; answers keep the order.
  */
-import { errorResponse, invalid, jsonResponse, readJsonBody, type ApiRequest, type ApiResponse, type Checked } from './http.js';
+import {
+  errorResponse,
+  invalid,
+  jsonResponse,
+  readJsonBody,
+  type ApiRequest,
+  type ApiResponse,
+  type Checked,
+} from './http.js';
 import { LIMITS, checkFields, checkObject, checkParameters, quote } from './params.js';
 import type { ApiDeps, FlowQuery } from './types.js';
 

@@ -1,7 +1,26 @@
 /** GET /api/suppressions, POST /api/suppressions, DELETE /api/suppressions/{id}. */
 import type { EvaluationCause, NewSuppression } from '../store/index.js';
-import { errorResponse, header, invalid, jsonResponse, notFound, readJsonBody, type ApiRequest, type ApiResponse, type Checked } from './http.js';
-import { LIMITS, checkFields, checkObject, checkParameters, checkRuleId, checkText, checkToken, quote } from './params.js';
+import {
+  errorResponse,
+  header,
+  invalid,
+  jsonResponse,
+  notFound,
+  readJsonBody,
+  type ApiRequest,
+  type ApiResponse,
+  type Checked,
+} from './http.js';
+import {
+  LIMITS,
+  checkFields,
+  checkObject,
+  checkParameters,
+  checkRuleId,
+  checkText,
+  checkToken,
+  quote,
+} from './params.js';
 import type { Principal } from './access.js';
 import type { ApiDeps } from './types.js';
 

@@ -9,7 +9,13 @@
  * attempt to the read budget, and measures an HTTP-date Retry-After against the wall clock.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { RestError, isRestError, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import {
+  RestError,
+  isRestError,
+  type PipelinePolicy,
+  type PipelineRequest,
+  type PipelineResponse,
+} from '@azure/core-rest-pipeline';
 import { subscriptionOf } from '../arm/index.js';
 import type { Clock, ReadBudgets, ReadLane } from './budget.js';
 import { assertNever, errorMessage } from '../nsg/index.js';

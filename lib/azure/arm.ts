@@ -17,12 +17,31 @@ import { armTypeOf } from '../arm/index.js';
 import { SETTINGS } from '../config/names.js';
 import { arrayField } from '../estate/fields.js';
 import type { ReadFailure } from './arm-errors.js';
-import { DEFAULT_ARM_RETRY, SDK_DEFAULT_RETRY_POLICY_NAME, armReadPolicy, withReadContext, type ArmRetryOptions } from './arm-policy.js';
+import {
+  DEFAULT_ARM_RETRY,
+  SDK_DEFAULT_RETRY_POLICY_NAME,
+  armReadPolicy,
+  withReadContext,
+  type ArmRetryOptions,
+} from './arm-policy.js';
 import { bodyOf, failureFrom, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
 import { createTargetedReads } from './arm-targeted.js';
-import { DEFAULT_READ_BUDGET, createReadBudgets, systemClock, type Clock, type ReadBudgetConfig, type ReadBudgets, type ReadLane } from './budget.js';
+import {
+  DEFAULT_READ_BUDGET,
+  createReadBudgets,
+  systemClock,
+  type Clock,
+  type ReadBudgetConfig,
+  type ReadBudgets,
+  type ReadLane,
+} from './budget.js';
 import { appCredential } from './clients.js';
-import { createServiceTagSource, type ServiceTagCache, type ServiceTagsFetch, type ServiceTagsRead } from './servicetags.js';
+import {
+  createServiceTagSource,
+  type ServiceTagCache,
+  type ServiceTagsFetch,
+  type ServiceTagsRead,
+} from './servicetags.js';
 
 export type { ReadFailure, ReadFailureCause } from './arm-errors.js';
 export type { ReadLane } from './budget.js';

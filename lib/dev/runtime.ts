@@ -11,7 +11,13 @@ import { startAzurite, type Azurite } from '../local/azurite.js';
 import { FUNCTIONS, MAX_DEQUEUE_COUNT, QUEUES, SETTINGS, TABLES } from '../config/names.js';
 import { createCoalescer } from '../azure/coalesce.js';
 import { createFindingsStore, type FindingsStore, type Transition } from '../store/index.js';
-import { alerterOptionsFromEnv, createAlerter, type Alerter, type AlertMessage, type AlertSink } from '../alerts/index.js';
+import {
+  alerterOptionsFromEnv,
+  createAlerter,
+  type Alerter,
+  type AlertMessage,
+  type AlertSink,
+} from '../alerts/index.js';
 import { createPipeline, type EstateEvaluator, type PipelineLog } from '../pipeline/pipeline.js';
 import { fileSource } from '../pipeline/file-source.js';
 import { handleEvaluateMessage, handleResourceEvents, type Runtime } from '../pipeline/handlers.js';

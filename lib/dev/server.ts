@@ -10,7 +10,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { MAX_BODY_BYTES, bodyTooLarge, errorResponse, type Api, type ApiError, type ApiRequest, type ApiResponse } from '../api/index.js';
+import {
+  MAX_BODY_BYTES,
+  bodyTooLarge,
+  errorResponse,
+  type Api,
+  type ApiError,
+  type ApiRequest,
+  type ApiResponse,
+} from '../api/index.js';
 import { mediaType } from '../api/http.js';
 import { EVENT_GRID_WEBHOOK_PATH, MAX_EVENT_BODY_BYTES, type EventGridWebhook } from './webhook.js';
 import { errorMessage } from '../nsg/index.js';

@@ -18,7 +18,14 @@ import type {
   VirtualNetwork,
   VirtualNetworkPeering,
 } from './model.js';
-import { defaultRouteNote, gatewayExtents, routeExtent, type ConnectedSpace, type GatewayExtent, type RouteExtent } from './virtual-network-tag.js';
+import {
+  defaultRouteNote,
+  gatewayExtents,
+  routeExtent,
+  type ConnectedSpace,
+  type GatewayExtent,
+  type RouteExtent,
+} from './virtual-network-tag.js';
 import { privateEndpointAt, privateEndpointsByNic, type PrivateEndpointAt } from './private-endpoints.js';
 
 /** What guards one side of an attachment point. */

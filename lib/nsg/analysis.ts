@@ -4,7 +4,29 @@
  * ports reachable and from where, Internet exposure, and whether each rule decides any flow.
  * Every answer that finds something carries a concrete witness flow.
  */
-import { type Access, type AddressSet, type Direction, type EvaluationContext, type Flow, FLOW_PROTOCOLS, type FlowProtocol, type Layer, type Layers, type Nsg, type PortReach, type PortSet, type ReachablePorts, type RegionAnalysis, type RegionPart, type RegionQuery, type RuleDecision, type RuleProtocol, type RuleRef, type SecurityRule, type Target } from './types.js';
+import {
+  type Access,
+  type AddressSet,
+  type Direction,
+  type EvaluationContext,
+  type Flow,
+  FLOW_PROTOCOLS,
+  type FlowProtocol,
+  type Layer,
+  type Layers,
+  type Nsg,
+  type PortReach,
+  type PortSet,
+  type ReachablePorts,
+  type RegionAnalysis,
+  type RegionPart,
+  type RegionQuery,
+  type RuleDecision,
+  type RuleProtocol,
+  type RuleRef,
+  type SecurityRule,
+  type Target,
+} from './types.js';
 import {
   ALL_IPV4,
   ALL_IPV6,
@@ -22,12 +44,29 @@ import {
   formatIp,
   type Ip,
 } from './addresses.js';
-import { type CompiledNsg, type CompiledRule, type Endpoint, type PointFlow, compileNsg, endpointIn, hasPorts } from './compile.js';
+import {
+  type CompiledNsg,
+  type CompiledRule,
+  type Endpoint,
+  type PointFlow,
+  compileNsg,
+  endpointIn,
+  hasPorts,
+} from './compile.js';
 import { createContext, isBroad, namedSet } from './context.js';
 import { orderedLayers } from './evaluate.js';
 import { actionOf } from './admin.js';
 import { type Box, addressAxis, mergeParts, partitionBox, portAxis } from './partition.js';
-import { ALL_PORTS, NO_PORTS, portContains, portIntersect, portIsEmpty, portIsSubset, portOverlaps, portUnion } from './ports.js';
+import {
+  ALL_PORTS,
+  NO_PORTS,
+  portContains,
+  portIntersect,
+  portIsEmpty,
+  portIsSubset,
+  portOverlaps,
+  portUnion,
+} from './ports.js';
 import { containsPoint } from './intervals.js';
 
 /** A box of flows in raw coordinates; ports are [0, 0] for protocols without ports. */

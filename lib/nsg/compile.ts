@@ -2,7 +2,17 @@
  * Rules resolved against a context once: every address term turned into one exact set, so
  * decisions and analyses never resolve a name twice. Memoised per (context, NSG).
  */
-import type { AddressSet, AddressTerm, EvaluationContext, FlowProtocol, Nsg, PortSet, RuleProtocol, RuleRef, SecurityRule } from './types.js';
+import type {
+  AddressSet,
+  AddressTerm,
+  EvaluationContext,
+  FlowProtocol,
+  Nsg,
+  PortSet,
+  RuleProtocol,
+  RuleRef,
+  SecurityRule,
+} from './types.js';
 import { type Ip, parseIp, tagContains } from './addresses.js';
 import { namedSetKind } from './context.js';
 import { resolveTerms, termGap } from './terms.js';

@@ -1,6 +1,19 @@
 /** First-match decisions on concrete flows, for one NSG and for a NIC's subnet + NIC NSGs. */
 import { boundedText, describeValue } from './describe-value.js';
-import type { WitnessFlow, ComposedDecision, Direction, EvaluationContext, Flow, FlowDecision, FlowParseResult, FlowProtocol, Layer, Layers, Nsg, RuleRef } from './types.js';
+import type {
+  WitnessFlow,
+  ComposedDecision,
+  Direction,
+  EvaluationContext,
+  Flow,
+  FlowDecision,
+  FlowParseResult,
+  FlowProtocol,
+  Layer,
+  Layers,
+  Nsg,
+  RuleRef,
+} from './types.js';
 import { parseIp } from './addresses.js';
 import { type Endpoint, type PointFlow, compileNsg, firstMatch, hasPorts, parseEndpoint } from './compile.js';
 import { MAX_PORT } from './ports.js';

@@ -6,7 +6,18 @@
  * reported together.
  */
 import { boundedText, describeValue } from './describe-value.js';
-import type { ResourceError, Access, AddressTerm, Direction, Nsg, NsgParseResult, PortSet, RuleParseResult, RuleProtocol, SecurityRule } from './types.js';
+import type {
+  ResourceError,
+  Access,
+  AddressTerm,
+  Direction,
+  Nsg,
+  NsgParseResult,
+  PortSet,
+  RuleParseResult,
+  RuleProtocol,
+  SecurityRule,
+} from './types.js';
 import { normalizeId } from '../arm/index.js';
 import { readAddressTerm } from './terms.js';
 import { ALL_PORTS, parsePorts, portUnion } from './ports.js';

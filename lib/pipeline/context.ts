@@ -15,7 +15,14 @@
 import type { Scope } from '../azure/scopes.js';
 import { kindOfId, normalizeId, parentId, type ResourceKind } from '../arm/index.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
-import { affectedResources, estateGraph, referencedAsgs, type AffectedResources, type EstateGraph, type PreviousGuards } from './affected.js';
+import {
+  affectedResources,
+  estateGraph,
+  referencedAsgs,
+  type AffectedResources,
+  type EstateGraph,
+  type PreviousGuards,
+} from './affected.js';
 import { assertNever } from '../nsg/index.js';
 
 export interface ContextNeeds {

@@ -3,7 +3,21 @@
  * error names file:line:column and the field). The built-in rules go through the same validation
  * (compilePolicy) from their object form. Pure: text in, policies or errors out.
  */
-import { addressToCidrs, ALL_PORTS, assertNever, describeValue, type Direction, FLOW_PROTOCOLS, type FlowProtocol, formatPorts, parseAddressPrefix, parsePorts, portIsAll, type PortSet, readAddressTerm } from '../nsg/index.js';
+import {
+  addressToCidrs,
+  ALL_PORTS,
+  assertNever,
+  describeValue,
+  type Direction,
+  FLOW_PROTOCOLS,
+  type FlowProtocol,
+  formatPorts,
+  parseAddressPrefix,
+  parsePorts,
+  portIsAll,
+  type PortSet,
+  readAddressTerm,
+} from '../nsg/index.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { isSeverity } from '../verdicts/finding.js';
 import {

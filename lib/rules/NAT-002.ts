@@ -12,7 +12,15 @@ import {
   type FlowProtocol,
   type RuleRef,
 } from '../nsg/index.js';
-import { addressEvidence, decidingRule, describeAddresses, describeRule, fillRemediation, joinWords, findingOn } from '../verdicts/describe.js';
+import {
+  addressEvidence,
+  decidingRule,
+  describeAddresses,
+  describeRule,
+  fillRemediation,
+  joinWords,
+  findingOn,
+} from '../verdicts/describe.js';
 import type { Finding } from '../verdicts/finding.js';
 import { DOCS, bicepRule } from './support/remediation.js';
 import type { Rule, RuleMeta } from './support/types.js';

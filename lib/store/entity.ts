@@ -10,7 +10,18 @@ import { normalizeId } from '../arm/index.js';
 import { fitEvidence, fitText, splitIntoParts, EVIDENCE_PARTS } from './evidence.js';
 import { findingKey, findingRowKey, historyRowKey, partitionOfKey, transitionId } from './keys.js';
 import type { FindingContent, StoredState } from './lifecycle.js';
-import { type EvaluationCause, type EvidenceTrimming, FINDING_STATUSES, type FindingStatus, type HistoryEntry, type StoredFinding, type Suppression, type Transition, TRANSITION_KINDS, type TransitionKind } from './types.js';
+import {
+  type EvaluationCause,
+  type EvidenceTrimming,
+  FINDING_STATUSES,
+  type FindingStatus,
+  type HistoryEntry,
+  type StoredFinding,
+  type Suppression,
+  type Transition,
+  TRANSITION_KINDS,
+  type TransitionKind,
+} from './types.js';
 
 export type Entity = TableEntity<Record<string, unknown>>;
 export type EntityResult = TableEntityResult<Record<string, unknown>>;

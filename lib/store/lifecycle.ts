@@ -7,7 +7,14 @@
  *   open       ─suppression→ suppressed ─suppression gone or expired→ open (suppressionExpired)
  *   suppressed ─absent→  resolved
  */
-import type { Suppression as SuppressionRecord, EvaluationCause, FindingStatus, StoredFinding, SuppressionRef, TransitionKind } from './types.js';
+import type {
+  Suppression as SuppressionRecord,
+  EvaluationCause,
+  FindingStatus,
+  StoredFinding,
+  SuppressionRef,
+  TransitionKind,
+} from './types.js';
 import { activeSuppressionFor } from './suppressions.js';
 import { assertNever } from '../nsg/index.js';
 

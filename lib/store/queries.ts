@@ -2,10 +2,26 @@
 import { odata } from '@azure/data-tables';
 import { SEVERITIES, type Severity } from '../verdicts/finding.js';
 import { historyFromEntity, stateFromEntity, suppressionFromEntity, SUPPRESSION_PARTITION } from './entity.js';
-import { FINDING_ROW_PREFIX, HISTORY_ROW_PREFIX, isFindingKey, partitionOfKey, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
+import {
+  FINDING_ROW_PREFIX,
+  HISTORY_ROW_PREFIX,
+  isFindingKey,
+  partitionOfKey,
+  partitionOfResource,
+  prefixRange,
+  resourceKeyPart,
+} from './keys.js';
 import { isActive } from './suppressions.js';
 import { FINDING_ROWS, HISTORY_ROWS, StoreQueryError, type StoreTables } from './tables.js';
-import type { FindingPage, FindingQuery, FindingsStore, HistoryEntry, HistoryQuery, StoredFinding, Suppression } from './types.js';
+import type {
+  FindingPage,
+  FindingQuery,
+  FindingsStore,
+  HistoryEntry,
+  HistoryQuery,
+  StoredFinding,
+  Suppression,
+} from './types.js';
 
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;

@@ -7,14 +7,39 @@ import { randomUUID } from 'node:crypto';
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { type EvaluationResult } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
-import { contentOf, findingEntity, historyEntity, stateFromEntity, suppressionEntity, suppressionFromEntity, transitionOf, SUPPRESSION_PARTITION } from './entity.js';
-import { FINDING_ROW_PREFIX, findingRowKey, partitionOfKey, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
+import {
+  contentOf,
+  findingEntity,
+  historyEntity,
+  stateFromEntity,
+  suppressionEntity,
+  suppressionFromEntity,
+  transitionOf,
+  SUPPRESSION_PARTITION,
+} from './entity.js';
+import {
+  FINDING_ROW_PREFIX,
+  findingRowKey,
+  partitionOfKey,
+  partitionOfResource,
+  prefixRange,
+  resourceKeyPart,
+} from './keys.js';
 import { decide, type Decision, type Observation } from './lifecycle.js';
 import { outboxEntity } from './outbox.js';
 import { isActive, validateSuppression } from './suppressions.js';
 import { chunk, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import { FINDING_ROWS, StoreError, describe, isConflict, type Known, type StoreTables } from './tables.js';
-import type { EvaluationCause, FindingsStore, NewSuppression, ReadAhead, RemovalResult, Suppression, SuppressionResult, Transition } from './types.js';
+import type {
+  EvaluationCause,
+  FindingsStore,
+  NewSuppression,
+  ReadAhead,
+  RemovalResult,
+  Suppression,
+  SuppressionResult,
+  Transition,
+} from './types.js';
 import { assertNever } from '../nsg/index.js';
 
 /** Re-read-and-decide rounds before a finding under constant contention is reported as failed. */

@@ -3,7 +3,13 @@
  * context per virtual network (what VirtualNetwork, the ASGs and the service tags mean there).
  */
 import type { NetworkSecurityGroup } from '../estate/model.js';
-import { asgAddresses, contextInputs, nsgVirtualNetworkScope, type EstateRelations, type VirtualNetworkScope } from '../estate/relations.js';
+import {
+  asgAddresses,
+  contextInputs,
+  nsgVirtualNetworkScope,
+  type EstateRelations,
+  type VirtualNetworkScope,
+} from '../estate/relations.js';
 import { createContext, parseNsg, type EvaluationContext, type ServiceTagData } from '../nsg/index.js';
 import type { ParsedNsg, RuleSettings } from './view.js';
 

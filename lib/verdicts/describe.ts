@@ -18,7 +18,14 @@ import {
   type PortSet,
   type RuleRef,
 } from '../nsg/index.js';
-import { fingerprint, type DecidingRule, type Evidence, type Finding, type Remediation, type Severity } from './finding.js';
+import {
+  fingerprint,
+  type DecidingRule,
+  type Evidence,
+  type Finding,
+  type Remediation,
+  type Severity,
+} from './finding.js';
 import type { EffectivePoint } from './view.js';
 
 const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);

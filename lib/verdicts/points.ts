@@ -5,7 +5,14 @@
 import { nameOfId, normalizeId } from '../arm/index.js';
 import type { NetworkSecurityGroup } from '../estate/model.js';
 import type { AttachmentPoint, NsgSlot, VirtualNetworkScope } from '../estate/relations.js';
-import { addressesFromPrefixes, addressIsEmpty, assertNever, type AddressSet, type EvaluationContext, type Layer } from '../nsg/index.js';
+import {
+  addressesFromPrefixes,
+  addressIsEmpty,
+  assertNever,
+  type AddressSet,
+  type EvaluationContext,
+  type Layer,
+} from '../nsg/index.js';
 import type { EffectivePoint, JudgedNsg, ParsedNsg } from './view.js';
 
 const ALL_IPS = addressesFromPrefixes(['0.0.0.0/0', '::/0']).set;

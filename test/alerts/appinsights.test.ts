@@ -8,7 +8,14 @@ import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import { alerterOptionsFromEnv, createAlerter, createAppInsightsSink, createWebhookSink, summarize, type AppInsightsSink } from '../../lib/alerts/index.js';
+import {
+  alerterOptionsFromEnv,
+  createAlerter,
+  createAppInsightsSink,
+  createWebhookSink,
+  summarize,
+  type AppInsightsSink,
+} from '../../lib/alerts/index.js';
 import { closedPort, startIngestion, storm, transition, type Receiver } from './support.js';
 
 const IKEY = '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';

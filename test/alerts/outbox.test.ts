@@ -12,7 +12,13 @@ import { createDispatcher } from '../../lib/alerts/dispatcher.js';
 import { messageIdOf } from '../../lib/alerts/message-id.js';
 import { summarize } from '../../lib/alerts/alerter.js';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
-import { createFindingsStore, StoreError, type FindingsStore, type StoreTableNames, type Transition } from '../../lib/store/index.js';
+import {
+  createFindingsStore,
+  StoreError,
+  type FindingsStore,
+  type StoreTableNames,
+  type Transition,
+} from '../../lib/store/index.js';
 import { evaluation, freshTables, makeFinding, nsgId, observedTransport } from '../store/support.js';
 import { startReceiver, type Receiver } from './support.js';
 

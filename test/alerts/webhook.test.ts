@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildDigest, createWebhookSink, slackPayload, summarize, teamsPayload, type AlertMessage } from '../../lib/alerts/index.js';
+import {
+  buildDigest,
+  createWebhookSink,
+  slackPayload,
+  summarize,
+  teamsPayload,
+  type AlertMessage,
+} from '../../lib/alerts/index.js';
 import { closedPort, startReceiver, transition, storm, type Receiver } from './support.js';
 
 let receiver: Receiver;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { childId, nameOfId, normalizeId, parentId, parseResourceId, topLevelId, topLevelKey } from '../../lib/arm/index.js';
+import {
+  childId,
+  nameOfId,
+  normalizeId,
+  parentId,
+  parseResourceId,
+  topLevelId,
+  topLevelKey,
+} from '../../lib/arm/index.js';
 
 const RG = '/subscriptions/Sub-1/resourceGroups/Rg-1/providers';
 const VMSS_NIC = `${RG}/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-123/virtualMachines/0/networkInterfaces/aks-nic`;

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { armTypeOf, isTopLevel, kindOfId, kindOfType, parentKindOf, RESOURCE_KINDS, topLevelKindOf } from '../../lib/arm/index.js';
+import {
+  armTypeOf,
+  isTopLevel,
+  kindOfId,
+  kindOfType,
+  parentKindOf,
+  RESOURCE_KINDS,
+  topLevelKindOf,
+} from '../../lib/arm/index.js';
 
 const RG = '/subscriptions/sub-1/resourceGroups/rg-1/providers';
 

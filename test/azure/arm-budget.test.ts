@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { createReadBudgets, type ReadBudgetConfig } from '../../lib/azure/budget.js';
-import { createArmEstate, createArmTransport, createVirtualClock, serveEstate, testCredential } from '../support/arm-transport.js';
+import {
+  createArmEstate,
+  createArmTransport,
+  createVirtualClock,
+  serveEstate,
+  testCredential,
+} from '../support/arm-transport.js';
 import { syntheticEstate } from '../support/arm-estate.js';
 
 describe('the ARM read budget through the SDK', () => {

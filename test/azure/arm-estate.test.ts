@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createArmReader } from '../../lib/azure/arm.js';
 import { loadEstate } from '../../lib/estate/index.js';
-import { cassetteResources, createArmEstate, createArmTransport, createVirtualClock, serveEstate, testCredential } from '../support/arm-transport.js';
+import {
+  cassetteResources,
+  createArmEstate,
+  createArmTransport,
+  createVirtualClock,
+  serveEstate,
+  testCredential,
+} from '../support/arm-transport.js';
 import { syntheticEstate } from '../support/arm-estate.js';
 
 /** What the SDK hands over feeds the same estate model as the file loaders, losing nothing. */

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
 import type { ServiceTagCache, ServiceTagData } from '../../lib/azure/servicetags.js';
-import { CORPUS_DIR, createArmTransport, createVirtualClock, restExampleBody, testCredential, type ArmReply } from '../support/arm-transport.js';
+import {
+  CORPUS_DIR,
+  createArmTransport,
+  createVirtualClock,
+  restExampleBody,
+  testCredential,
+  type ArmReply,
+} from '../support/arm-transport.js';
 
 const PATH = '/subscriptions/subId/providers/Microsoft.Network/locations/{location}/serviceTags';
 const HOUR = 3_600_000;

@@ -8,7 +8,14 @@ import { startDevRuntime, type DevRuntime } from '../../lib/dev/runtime.js';
 import { copyEstate } from '../../lib/dev/estate-files.js';
 import { evaluateRules, ruleInfos } from '../../lib/runtime/catalogue.js';
 import { fingerprint, type Finding } from '../../lib/verdicts/finding.js';
-import { API_SCOPE, createApi, createDashboardSite, createEntraAccess, errorResponse, type Api } from '../../lib/api/index.js';
+import {
+  API_SCOPE,
+  createApi,
+  createDashboardSite,
+  createEntraAccess,
+  errorResponse,
+  type Api,
+} from '../../lib/api/index.js';
 import { createEstateFlowChecker } from '../../lib/api/flow-check.js';
 import { createDashboardAssets } from '../../lib/dashboard/assets.js';
 import { startDevServer, type DevServer } from '../../lib/dev/server.js';

@@ -16,7 +16,14 @@ import { eventGridEvent } from '../../lib/dev/events.js';
 import { useAzurite } from '../support/azurite.js';
 import { azureRuntime, configureAzureRuntime } from '../../lib/runtime/azure.js';
 import type { StoredFinding } from '../../lib/store/index.js';
-import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
+import {
+  createArmEstate,
+  createArmTransport,
+  serveEstate,
+  testCredential,
+  type ArmEstate,
+  type ArmTransport,
+} from '../support/arm-transport.js';
 import { withBackReferences, sampleEstateResources } from '../support/arm-estate.js';
 
 const SUB = '0b5e7a1c-9d2f-4e6b-8a3c-1f2d3e4c5b6a';

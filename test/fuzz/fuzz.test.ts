@@ -16,7 +16,18 @@ import { loadEstate, type EstateDocument } from '../../lib/estate/load.js';
 import { evaluateEstate, type EvaluateOutput } from '../../lib/rules/support/evaluate.js';
 import type { ResourceError } from '../../lib/verdicts/finding.js';
 import { resourcePatternMatches, validateSuppression, wildcardMatch } from '../../lib/store/suppressions.js';
-import { CORPUS, SAMPLES, applyMutation, describeMutation, jsonFiles, mutationOf, pathsOf, readJson, type Json, type Mutation } from './mutate.js';
+import {
+  CORPUS,
+  SAMPLES,
+  applyMutation,
+  describeMutation,
+  jsonFiles,
+  mutationOf,
+  pathsOf,
+  readJson,
+  type Json,
+  type Mutation,
+} from './mutate.js';
 
 const TOTAL = Number(process.env['NSGWATCH_FUZZ_CASES'] ?? 240);
 const SEED = 16;

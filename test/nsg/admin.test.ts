@@ -4,7 +4,15 @@
  */
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adminRuleSet, createContext, evaluateComposed, parseAdminRule, parseNsg, type AdminRule, type Flow } from '../../lib/nsg/index.js';
+import {
+  adminRuleSet,
+  createContext,
+  evaluateComposed,
+  parseAdminRule,
+  parseNsg,
+  type AdminRule,
+  type Flow,
+} from '../../lib/nsg/index.js';
 import { CORPUS, readJson } from '../estate/corpus.js';
 
 const EXAMPLES = resolve(CORPUS, 'rest-api-examples/2024-07-01');

@@ -17,7 +17,14 @@ import type { TargetedReads } from '../../lib/pipeline/types.js';
 import { normalizeId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
 import { sampleEstateResources, syntheticEstate, withBackReferences } from '../support/arm-estate.js';
-import { createArmEstate, createArmTransport, serveEstate, testCredential, type ArmEstate, type ArmTransport } from '../support/arm-transport.js';
+import {
+  createArmEstate,
+  createArmTransport,
+  serveEstate,
+  testCredential,
+  type ArmEstate,
+  type ArmTransport,
+} from '../support/arm-transport.js';
 import { mulberry32 } from '../support/random.js';
 
 const UNLIMITED: TargetedLimits = { maxResources: 100_000, maxRounds: 50, firstDepth: 3 };

@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type Azurite } from '../../lib/local/azurite.js';
-import { createFindingsStore, StoreError, type FindingsStore, type StoreTableNames, type Transition } from '../../lib/store/index.js';
+import {
+  createFindingsStore,
+  StoreError,
+  type FindingsStore,
+  type StoreTableNames,
+  type Transition,
+} from '../../lib/store/index.js';
 import { evaluation, freshTables, makeFinding, nsgId, observedTransport } from './support.js';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'nsgwatch-store-'));

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { useAzurite } from '../support/azurite.js';
 import { createFindingsStore, type FindingsStore, type NewSuppression } from '../../lib/store/index.js';
-import { activeSuppressionFor, MAX_PATTERN_LENGTH, resourcePatternMatches, wildcardMatch } from '../../lib/store/suppressions.js';
+import {
+  activeSuppressionFor,
+  MAX_PATTERN_LENGTH,
+  resourcePatternMatches,
+  wildcardMatch,
+} from '../../lib/store/suppressions.js';
 import { evaluation, freshTables, makeFinding, nsgId, steppingClock } from './support.js';
 
 const azurite = useAzurite();
