@@ -33,6 +33,24 @@ if (!hasChromium) {
 }
 
 // Skipped only when the Debian chromium package is not installed (CI installs it in .ci/run).
+
+/** Headless Chromium on a fresh profile, its console errors collected. */
+async function openBrowser(profile: string, consoleErrors: string[]): Promise<{ browser: BrowserContext; page: Page }> {
+  // A fresh profile each run (playwright passes it to Chromium as --user-data-dir).
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1400, height: 1000 },
+  });
+  const page = await browser.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  return { browser, page };
+}
+
 describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
   let scratch: string;
   let runtime: DevRuntime;
@@ -69,18 +87,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     };
     await runtime.store.applyEvaluation({ read: [id.toLowerCase()], findings: [hostile], errors: [], unreadable: [], deleted: [] }, { changedBy: `mallory${HOSTILE}@contoso.com`, eventId: 'evt-markup' });
 
-    // A fresh profile each run (playwright passes it to Chromium as --user-data-dir).
-    browser = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1400, height: 1000 },
-    });
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    ({ browser, page } = await openBrowser(path.join(scratch, 'profile'), consoleErrors));
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -239,17 +246,7 @@ describe.skipIf(!hasChromium)('the deployed dashboard signs in with Entra ID (is
     );
     const both: Api = { handle: (request) => (request.path.startsWith('/dashboard') ? site.handle(request) : api.handle(request)) };
     server = await startDevServer({ api: both, webhook: { handle: async () => errorResponse({ status: 404, code: 'notFound', message: 'none' }) }, port: 0 });
-    browser = await chromium.launchPersistentContext(path.join(scratch, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1400, height: 1000 },
-    });
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    ({ browser, page } = await openBrowser(path.join(scratch, 'profile'), consoleErrors));
   }, 120_000);
 
   afterAll(async () => {

@@ -447,6 +447,21 @@ function portPool(rules: RefRule[], max: number): number[] {
 
 const NAMED_ATOMS = ['azurecloud', 'sql.westeurope'];
 
+/** The flow five picks (from `i`) choose among the pool's addresses and the ports. */
+function pickFlow(picks: readonly number[], i: number, pool: readonly RefAddr[], ports: readonly number[]): RefFlow {
+  const pick = (k: number, n: number): number => (picks[i + k] as number) % n;
+  const src = pool[pick(0, pool.length)] as RefAddr;
+  const dsts = pool.filter((a) => compatible(src, a));
+  return {
+    direction: pick(1, 2) === 0 ? 'Inbound' : 'Outbound',
+    protocol: PROTOCOLS[pick(2, PROTOCOLS.length)] as FlowProtocol,
+    src,
+    dst: dsts[pick(3, dsts.length)] as RefAddr,
+    sp: ports[pick(4, ports.length)] as number,
+    dp: ports[pick(3, ports.length)] as number,
+  };
+}
+
 function compatible(a: RefAddr, b: RefAddr): boolean {
   return a.kind === 'atom' || b.kind === 'atom' || a.fam === b.fam;
 }
@@ -530,17 +545,7 @@ describe('engine agrees with the brute-force reference', () => {
           const pool = addressPool(ruleCidrs(all, env), NAMED_ATOMS);
           const ports = portPool(all, 8);
           for (let i = 0; i + 4 < picks.length; i += 5) {
-            const pick = (k: number, n: number): number => (picks[i + k] as number) % n;
-            const src = pool[pick(0, pool.length)] as RefAddr;
-            const dsts = pool.filter((a) => compatible(src, a));
-            const flow: RefFlow = {
-              direction: pick(1, 2) === 0 ? 'Inbound' : 'Outbound',
-              protocol: PROTOCOLS[pick(2, PROTOCOLS.length)] as FlowProtocol,
-              src,
-              dst: dsts[pick(3, dsts.length)] as RefAddr,
-              sp: ports[pick(4, ports.length)] as number,
-              dp: ports[pick(3, ports.length)] as number,
-            };
+            const flow = pickFlow(picks, i, pool, ports);
             const expected = refComposed(subnet?.rules, nic?.rules, flow, env);
             const actual = evaluateComposed(layers, toFlow(flow));
             const names = (flow.direction === 'Inbound' ? ['subnet', 'nic'] : ['nic', 'subnet']);
@@ -847,17 +852,7 @@ describe('security admin rules before the NSGs agree with the brute-force refere
           const pool = addressPool(ruleCidrs(all, env), NAMED_ATOMS);
           const ports = portPool(all, 8);
           for (let i = 0; i + 4 < picks.length; i += 5) {
-            const pick = (k: number, n: number): number => (picks[i + k] as number) % n;
-            const src = pool[pick(0, pool.length)] as RefAddr;
-            const dsts = pool.filter((a) => compatible(src, a));
-            const flow: RefFlow = {
-              direction: pick(1, 2) === 0 ? 'Inbound' : 'Outbound',
-              protocol: PROTOCOLS[pick(2, PROTOCOLS.length)] as FlowProtocol,
-              src,
-              dst: dsts[pick(3, dsts.length)] as RefAddr,
-              sp: ports[pick(4, ports.length)] as number,
-              dp: ports[pick(3, ports.length)] as number,
-            };
+            const flow = pickFlow(picks, i, pool, ports);
             const expected = refWithAdmin(admin, subnet?.rules, nic?.rules, flow, env);
             const actual = evaluateComposed(layers, toFlow(flow));
             agree({ access: actual.access, decidedBy: chainOf(actual.decidedBy, flow.direction) }, expected, `flow ${JSON.stringify(toFlow(flow))}`);
