@@ -7,7 +7,9 @@
  * subscription and marks the record complete; after that, a resource without a row is one the
  * sweep did not see (new), and before it the evaluation falls back to judging all unattached NSGs.
  *
- * Rows live in the findings table, in the subscription's partition:
+ * Rows live in the findings table, in a partition of their own beside the subscription's
+ * (`<subscription>!guards`): a sweep writes thousands of them at once, and kept out of the
+ * partition the findings, history and outbox rows fill, those writes do not slow as it grows:
  *
  *   `g!<vnet>!<subnet>`   a subnet (so one range holds every subnet of a virtual network)
  *   `g!<nic>!`            a NIC
@@ -58,7 +60,7 @@ export function createGuardMemory(table: TableClient, now: () => Date, concurren
   const row = (partition: string, rowKey: string): Promise<GuardEntity | undefined> => entityOrNone<GuardEntity>(table, partition, rowKey);
 
   async function recall(query: GuardQuery): Promise<GuardRecall> {
-    const partition = query.subscriptionId.toLowerCase();
+    const partition = guardPartition(query.subscriptionId);
     const [marker, single, under] = await Promise.all([
       row(partition, MARKER_ROW),
       Promise.all((query.resources ?? []).map((id) => row(partition, guardRowKey(id)))),
@@ -74,13 +76,14 @@ export function createGuardMemory(table: TableClient, now: () => Date, concurren
   }
 
   async function remember(subscriptionId: string, guards: ReadonlyMap<string, GuardRecord | undefined>, options: { sweep?: boolean } = {}): Promise<void> {
-    const partition = subscriptionId.toLowerCase();
+    const partition = guardPartition(subscriptionId);
+    const subscription = subscriptionId.toLowerCase();
     // A sweep saw everything: it rewrites what changed and drops rows of resources it did not see.
     const existing = options.sweep ? await rows(partition, GUARD_PREFIX) : new Map<string, GuardRecord & { rowKey: string }>();
     const actions: TransactionAction[] = [];
     for (const [id, record] of guards) {
       const resource = normalizeId(id);
-      if (partitionOfResource(resource) !== partition) continue;
+      if (partitionOfResource(resource) !== subscription) continue;
       const rowKey = guardRowKey(resource);
       if (record === undefined) {
         actions.push(['delete', { partitionKey: partition, rowKey }]);
@@ -122,4 +125,12 @@ export function createGuardMemory(table: TableClient, now: () => Date, concurren
 
 function recordOf(entity: GuardEntity): GuardRecord {
   return { nsg: entity.nsg, asgs: typeof entity.asgs === 'string' ? entity.asgs : '' };
+}
+
+/**
+ * The guard rows' own partition beside the subscription's findings: they are written in bulk by a
+ * sweep, and kept apart they do not share a partition with the findings, history and outbox rows.
+ */
+function guardPartition(subscriptionId: string): string {
+  return `${subscriptionId.toLowerCase()}!guards`;
 }

@@ -6,7 +6,11 @@
  *   PartitionKey  subscription id (lower case), or `unscoped` for ids outside a subscription
  *   RowKey        `f!<resource>!<rule>!<scope>`             current finding
  *                 `h!<resource>!<rule>!<scope>!<version>`   history row (append-only), one per transition
- *                 `g!<resource>!<subnet>`, `m!guards`       guard memory (guards.ts)
+ *                 `o!<transition id>`                       pending notification (outbox.ts), committed with its transition
+ *
+ *   PartitionKey  `<subscription id>!guards`: the guard memory (guards.ts), in a partition of its
+ *   RowKey        `g!<resource>!<subnet>`, `m!guards`   own so a sweep's bulk writes of it do not
+ *                                                       share the findings' partition
  *
  * Each part is {@link encodeKeyPart}: URL-safe, never contains `!`, so prefixes are unambiguous
  * and "every finding of one resource" is a RowKey range.
