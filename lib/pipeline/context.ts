@@ -13,7 +13,7 @@
  * one subscription's, and a targeted read must see exactly what it would.
  */
 import type { Scope } from '../azure/scopes.js';
-import { kindOfId, normalizeId, parentId, type ResourceKind } from '../arm/index.js';
+import { kindOfId, normalizeId, parentId, type ResourceKind, subscriptionOf } from '../arm/index.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
 import {
   affectedResources,
@@ -226,7 +226,7 @@ class Needs {
     const key = normalizeId(id);
     const kind = kindOfId(key);
     if (kind === undefined || !READABLE.has(kind)) return;
-    if (key.split('/')[2] !== this.subscriptionId) return;
+    if (subscriptionOf(key) !== this.subscriptionId) return;
     this.missing.set(key, key);
   }
 

@@ -10,7 +10,7 @@
  * inventory instead: past that point a few paged lists cost ARM less than many GETs.
  */
 import type { Scope } from '../azure/scopes.js';
-import { normalizeId, parentId, topLevelKey } from '../arm/index.js';
+import { normalizeId, parentId, subscriptionOf, topLevelKey } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
@@ -62,7 +62,7 @@ export async function readScopeEstate(
       if (typeof id !== 'string') continue;
       const key = topLevelKey(id);
       // The inventory a sweep judges from is the subscription's own: so is this one.
-      if (key.split('/')[2] !== scope.subscriptionId) continue;
+      if (subscriptionOf(key) !== scope.subscriptionId) continue;
       read.set(key, resource);
       asked.add(key);
     }

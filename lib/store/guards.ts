@@ -19,7 +19,7 @@
  * with their addresses ('' for none).
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { nameOfId, normalizeId, parentId } from '../arm/index.js';
+import { kindOfId, nameOfId, normalizeId, parentId } from '../arm/index.js';
 import { encodeKeyPart, partitionOfResource, prefixRange, resourceKeyPart } from './keys.js';
 import { chunk, entityOrNone, mapBounded, statusOf, TRANSACTION_LIMIT } from './table.js';
 import type { GuardQuery, GuardRecall, GuardRecord } from './types.js';
@@ -42,7 +42,7 @@ export interface GuardMemory {
 export function guardRowKey(resourceId: string): string {
   const key = normalizeId(resourceId);
   const parent = parentId(key);
-  if (parent !== undefined && key.includes('/subnets/')) return `${GUARD_PREFIX}${resourceKeyPart(parent)}!${encodeKeyPart(nameOfId(key))}`;
+  if (parent !== undefined && kindOfId(key) === 'subnet') return `${GUARD_PREFIX}${resourceKeyPart(parent)}!${encodeKeyPart(nameOfId(key))}`;
   return `${GUARD_PREFIX}${resourceKeyPart(key)}!`;
 }
 

@@ -3,7 +3,7 @@
  * point whose verdict needs such input is not judged, and says why; the NSGs, subnets and NICs
  * it leaves without a verdict are listed, so no finding resolves (or opens) on what was not read.
  */
-import { nameOfId, normalizeId } from '../arm/index.js';
+import { kindOfId, nameOfId, normalizeId, parentId } from '../arm/index.js';
 import type { Estate } from '../estate/model.js';
 import type { AttachmentPoint } from '../estate/relations.js';
 import type { EffectivePoint } from './view.js';
@@ -42,13 +42,13 @@ export function invalidInputs(estate: Estate): InvalidInputs {
     if ((bad.kind === 'networkInterfaceIpConfiguration' && bad.parentKey !== undefined) || bad.kind === 'networkInterface') {
       const nicNsg = bad.parentKey === undefined ? undefined : estate.networkInterfaces.get(bad.parentKey)?.networkSecurityGroup?.key;
       if (nicNsg !== undefined) namedByInvalid.set(nicNsg, [...(namedByInvalid.get(nicNsg) ?? []), what]);
-      const subnets = bad.references.filter((ref) => ref.includes('/subnets/'));
+      const subnets = bad.references.filter(isSubnetId);
       if (subnets.length === 0) unreadableReference ??= what;
       for (const ref of subnets) subnetsNamedByInvalid.set(ref, what);
     }
     // A Bastion's own subnet that failed: which networks the Bastion serves, and from where, is unknown.
     if (bad.kind === 'subnet' && bad.parentKey !== undefined && nameOfId(bad.key) === 'azurebastionsubnet') networksServedByInvalid.set(bad.parentKey, what);
-    if (bad.kind === 'bastionHost' && !bad.references.some((ref) => ref.includes('/subnets/'))) {
+    if (bad.kind === 'bastionHost' && !bad.references.some(isSubnetId)) {
       // Its subnet cannot be read: it may be in any network with an AzureBastionSubnet.
       for (const subnet of estate.subnets.values()) {
         if (subnet.name.toLowerCase() === 'azurebastionsubnet') networksServedByInvalid.set(subnet.virtualNetwork.key, what);
@@ -56,14 +56,14 @@ export function invalidInputs(estate: Estate): InvalidInputs {
     }
     if (bad.kind === 'natGateway' || bad.kind === 'bastionHost') {
       for (const ref of bad.references) {
-        if (!ref.includes('/subnets/') || ref === bad.key) continue;
+        if (!isSubnetId(ref) || ref === bad.key) continue;
         subnetsNamedByInvalid.set(ref, what);
-        if (bad.kind === 'bastionHost') networksServedByInvalid.set(ref.slice(0, ref.indexOf('/subnets/')), what);
+        if (bad.kind === 'bastionHost') networksServedByInvalid.set(parentId(ref) ?? ref, what);
       }
     }
     if (bad.parentKey !== undefined) invalidChildren.set(bad.parentKey, [...(invalidChildren.get(bad.parentKey) ?? []), what]);
     // Any NSG its input names (a network's subnets', a NIC's) misses what it would have judged there.
-    const namedNsgs = bad.references.filter((ref) => ref.includes('/providers/microsoft.network/networksecuritygroups/') && !ref.includes('/securityrules/') && ref !== bad.key);
+    const namedNsgs = bad.references.filter((ref) => kindOfId(ref) === 'networkSecurityGroup' && ref !== bad.key);
     for (const nsgKey of [...new Set([...bad.nsgReferences, ...namedNsgs])]) {
       if (nsgKey === '*') unreadableReference ??= what;
       else namedByInvalid.set(nsgKey, [...(namedByInvalid.get(nsgKey) ?? []), what]);
@@ -154,4 +154,8 @@ export function invalidInputs(estate: Estate): InvalidInputs {
     failedNsgReasons,
     unjudged,
   };
+}
+
+function isSubnetId(id: string): boolean {
+  return kindOfId(id) === 'subnet';
 }
