@@ -30,6 +30,7 @@ var alertedSeverities = take(severities, indexOf(severities, alertMinSeverity) +
 var severityList = join(map(alertedSeverities, s => '"${s}"'), ', ')
 var findingOpenedQuery = replace(loadTextContent('../queries/finding-opened.kql'), '{{SEVERITIES}}', severityList)
 var pipelineHealthQuery = loadTextContent('../queries/pipeline-health.kql')
+var outboxBacklogQuery = loadTextContent('../queries/outbox-backlog.kql')
 
 resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   name: 'ag-nsgwatch-${environmentName}'
@@ -141,6 +142,44 @@ resource pipelineHealth 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
               ]
             }
           ]
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: [
+        actionGroup.id
+      ]
+    }
+  }
+}
+
+resource outboxBacklog 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = {
+  name: 'nsgwatch-outbox-backlog-${environmentName}'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'nsgwatch: notifications waiting in the outbox'
+    description: 'A transition has waited more than 15 minutes to reach an alert sink (Event Grid topic, webhook or Application Insights): the sink has been down past its retries. Nothing is lost; the dispatcher keeps retrying with backoff.'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsightsId
+    ]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: outboxBacklogQuery
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
           failingPeriods: {
             numberOfEvaluationPeriods: 1
             minFailingPeriodsToAlert: 1

@@ -359,7 +359,11 @@ describe('monitoring: local auth off, queries use only names the code emits', ()
   const properties = new Set<string>(Object.values(EVENT_PROPERTIES));
   const workbook = JSON.parse(infra('workbook/nsgwatch.workbook.json')) as { items: { type: number; content: { query?: string } }[] };
   const workbookQueries = workbook.items.flatMap((i) => (i.type === 3 && i.content.query ? [i.content.query] : []));
-  const alertQueries = { 'finding-opened': infra('queries/finding-opened.kql'), 'pipeline-health': infra('queries/pipeline-health.kql') };
+  const alertQueries = {
+    'finding-opened': infra('queries/finding-opened.kql'),
+    'pipeline-health': infra('queries/pipeline-health.kql'),
+    'outbox-backlog': infra('queries/outbox-backlog.kql'),
+  };
 
   /** The event/metric names a query filters on, and the custom properties it reads. */
   function namesIn(query: string): { tables: string[]; names: string[]; dimensions: string[] } {
@@ -397,6 +401,8 @@ describe('monitoring: local auth off, queries use only names the code emits', ()
     const alerts = infra('modules/alerts.bicep');
     expect(alerts).toContain("loadTextContent('../queries/finding-opened.kql')");
     expect(alerts).toContain("loadTextContent('../queries/pipeline-health.kql')");
+    expect(namesIn(alertQueries['outbox-backlog']).names).toEqual([METRICS.oldestPendingNotificationAgeMs]);
+    expect(alerts).toContain("loadTextContent('../queries/outbox-backlog.kql')");
     expect(alertQueries['finding-opened']).toContain('severity in ({{SEVERITIES}})');
     expect(alerts).toContain("'{{SEVERITIES}}'");
     // The threshold takes the first n severities, so the list must be most severe first, as the code has it.
