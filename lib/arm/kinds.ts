@@ -39,6 +39,22 @@ const KINDS = {
     type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces/ipConfigurations',
     parent: 'scaleSetNetworkInterface',
   },
+  // Public paths (DESIGN §3 "Public path"): public IPs, load balancers and what their rules send where.
+  // https://learn.microsoft.com/rest/api/virtualnetwork/public-ip-addresses, .../load-balancers
+  publicIPAddress: { type: 'Microsoft.Network/publicIPAddresses' },
+  // A scale-set instance's own public IP (from the profile's publicIPAddressConfiguration):
+  // https://learn.microsoft.com/rest/api/virtualnetwork/public-ip-addresses/list-virtual-machine-scale-set-public-ip-addresses
+  scaleSetPublicIPAddress: {
+    type: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/networkInterfaces/ipConfigurations/publicIPAddresses',
+    parent: 'scaleSetNetworkInterfaceIpConfiguration',
+  },
+  loadBalancer: { type: 'Microsoft.Network/loadBalancers' },
+  loadBalancerFrontendIpConfiguration: { type: 'Microsoft.Network/loadBalancers/frontendIPConfigurations', parent: 'loadBalancer' },
+  loadBalancerBackendAddressPool: { type: 'Microsoft.Network/loadBalancers/backendAddressPools', parent: 'loadBalancer' },
+  loadBalancingRule: { type: 'Microsoft.Network/loadBalancers/loadBalancingRules', parent: 'loadBalancer' },
+  inboundNatRule: { type: 'Microsoft.Network/loadBalancers/inboundNatRules', parent: 'loadBalancer' },
+  inboundNatPool: { type: 'Microsoft.Network/loadBalancers/inboundNatPools', parent: 'loadBalancer' },
+  outboundRule: { type: 'Microsoft.Network/loadBalancers/outboundRules', parent: 'loadBalancer' },
 } as const satisfies Record<string, KindSpec>;
 
 export type ResourceKind = keyof typeof KINDS;

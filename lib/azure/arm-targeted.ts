@@ -204,7 +204,23 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
       out.push(...optional(referenceId(resource, 'networkSecurityGroup')));
       for (const config of arrayField(resource, 'ipConfigurations')) {
         out.push(...optional(referenceId(config, 'subnet')), ...referenceIds(config, 'applicationSecurityGroups'));
+        // Its public path (DESIGN §3): a public IP of its own, load balancers whose pools or NAT rules hold it.
+        out.push(
+          ...optional(referenceId(config, 'publicIPAddress')),
+          ...referenceIds(config, 'loadBalancerBackendAddressPools'),
+          ...referenceIds(config, 'loadBalancerInboundNatRules'),
+        );
       }
+      break;
+    case 'publicIPAddress':
+      // The NIC (or load balancer frontend) it gives a public path.
+      out.push(...optional(referenceId(resource, 'ipConfiguration')));
+      break;
+    case 'loadBalancer':
+      // The NICs its pools and NAT rules send traffic to.
+      for (const pool of arrayField(resource, 'backendAddressPools')) out.push(...referenceIds(pool, 'backendIPConfigurations'));
+      for (const rule of arrayField(resource, 'inboundNatRules')) out.push(...optional(referenceId(rule, 'backendIPConfiguration')));
+      for (const frontend of arrayField(resource, 'frontendIPConfigurations')) out.push(...optional(referenceId(frontend, 'publicIPAddress')));
       break;
     case 'natGateway':
       out.push(...referenceIds(resource, 'subnets'));
@@ -231,6 +247,12 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'virtualNetworkPeering':
     case 'networkInterfaceIpConfiguration':
     case 'bastionHostIpConfiguration':
+    case 'loadBalancerFrontendIpConfiguration':
+    case 'loadBalancerBackendAddressPool':
+    case 'loadBalancingRule':
+    case 'inboundNatRule':
+    case 'inboundNatPool':
+    case 'outboundRule':
       break;
     default:
       return assertNever(visit.top.kind);

@@ -225,7 +225,7 @@ async function readEstate(
   const documents = [...inputs.documents, ...(await readSubscriptions(args.subscriptions, armReader))];
   progress(`read ${documents.length} input(s)`);
   const estate = loadEstate(documents);
-  const empty = estate.sources.filter((s) => s.resources === 0 && args.files.includes(s.source) && !inputs.partialTemplates.has(s.source));
+  const empty = estate.sources.filter((s) => s.resources === 0 && s.emptyLists === 0 && args.files.includes(s.source) && !inputs.partialTemplates.has(s.source));
   if (empty.length > 0) {
     throw new UsageError(empty.map((s) => `${s.source} holds no Azure resources (no object with an ARM 'type' or resource 'id')`).join('\n'));
   }

@@ -19,6 +19,12 @@ const ESTATE_KINDS = [
   'virtualNetworkGateway',
   'virtualNetworkGatewayConnection',
   'localNetworkGateway',
+  'virtualMachineScaleSet',
+  'scaleSetNetworkInterface',
+  'scaleSetNetworkInterfaceIpConfiguration',
+  'publicIPAddress',
+  'scaleSetPublicIPAddress',
+  'loadBalancer',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

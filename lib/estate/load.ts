@@ -10,7 +10,7 @@
 import { boundedText } from '../nsg/describe-value.js';
 import { assertNever, type ResourceError } from '../nsg/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
-import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId } from '../arm/index.js';
+import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId, topLevelId, type ResourceKind } from '../arm/index.js';
 import type { EstateKind } from './kinds.js';
 import type {
   ApplicationSecurityGroup,
@@ -30,12 +30,16 @@ import type {
   Route,
   RouteTable,
   VirtualNetworkGateway,
+  LoadBalancer,
+  PublicIpAddress,
+  ScaleSet,
   SourceSummary,
   Subnet,
   VirtualNetwork,
   VirtualNetworkPeering,
 } from './model.js';
 import { flatten, isObject, scanDocument, type JsonObject } from './shape.js';
+import { readLoadBalancer, readPublicIp, readScaleSet, type FieldReader } from './load-paths.js';
 
 /** One parsed input: `source` names it in reports (a file path, a URL, `template:...`). */
 export interface EstateDocument {
@@ -104,6 +108,9 @@ interface Builder {
   gateways: Map<string, VirtualNetworkGateway>;
   connections: Map<string, GatewayConnection>;
   localGateways: Map<string, LocalNetworkGateway>;
+  scaleSets: Map<string, ScaleSet>;
+  publicIps: Map<string, PublicIpAddress>;
+  loadBalancers: Map<string, LoadBalancer>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -127,6 +134,9 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     gateways: new Map(),
     connections: new Map(),
     localGateways: new Map(),
+    scaleSets: new Map(),
+    publicIps: new Map(),
+    loadBalancers: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -143,6 +153,7 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
       byKind: {},
       ignoredTypes: {},
       nextLinks: scan.nextLinks,
+      emptyLists: scan.emptyLists,
     };
     sources.push(summary);
     for (const found of scan.resources) {
@@ -171,14 +182,14 @@ function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: 
   // The type decides the kind; an id of another known kind contradicts it. (Ids whose type
   // segment is merely misspelled, as in some published REST examples, keep the type's kind.)
   const idKind = kindOfId(id);
-  if (!parseResourceId(id) || (idKind !== undefined && idKind !== kind)) {
+  if (!parseResourceId(id) || (idKind !== undefined && idKind !== kind && !sameResource(kind, idKind))) {
     const what = idKind === undefined ? 'is not an ARM resource id' : `is the id of a ${armTypeOf(idKind)}`;
     report(builder, id, 'id', `${what}, but the resource's type is ${armTypeOf(kind)} (in ${origin.source})`);
     markInvalid(builder, normalizeId(id), kind, undefined, raw);
     return;
   }
   try {
-    addValid(builder, flatten(raw), id.trim(), kind, origin);
+    addValid(builder, flatten(raw), id.trim(), idKind !== undefined && sameResource(kind, idKind) ? (idKind as EstateKind) : kind, origin);
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
@@ -246,6 +257,29 @@ function nsgReferencesOf(raw: JsonObject): string[] {
   return typeof id === 'string' && parseResourceId(id) ? [normalizeId(id)] : ['*'];
 }
 
+/**
+ * A scale-set instance's NIC (or its public IP) is a Microsoft.Network resource living under the
+ * scale set: `az vmss nic list` gives it `type: Microsoft.Network/networkInterfaces` and an id
+ * under `Microsoft.Compute/virtualMachineScaleSets/...`. The id decides.
+ */
+const SCALE_SET_TWINS: ReadonlyMap<ResourceKind, ResourceKind> = new Map([
+  ['scaleSetNetworkInterface', 'networkInterface'],
+  ['scaleSetNetworkInterfaceIpConfiguration', 'networkInterfaceIpConfiguration'],
+  ['scaleSetPublicIPAddress', 'publicIPAddress'],
+]);
+
+function sameResource(typeKind: ResourceKind, idKind: ResourceKind): boolean {
+  return SCALE_SET_TWINS.get(idKind) === typeKind;
+}
+
+const FIELDS: FieldReader = {
+  reference: (flat, field, label) => reference(flat, field, label),
+  references: (flat, field, label) => references(flat, field, label),
+  fail: (field, message) => {
+    throw new InvalidField(field, message);
+  },
+};
+
 function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKind, origin: Origin): void {
   switch (kind) {
     case 'virtualNetwork': {
@@ -301,17 +335,19 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       (kind === 'securityRule' ? builder.rules : builder.defaultRules).push(child);
       return;
     }
-    case 'networkInterface': {
+    case 'networkInterface':
+    case 'scaleSetNetworkInterface': {
       const configs = childItems(flat, 'ipConfigurations');
       // An IP configuration is a resource of its own: a bad one is reported alone.
       const children =
         configs?.map((c, i) => guardedChild(builder, c, id, 'ipConfigurations', i, origin, ipConfigurationChild)) ?? [];
       const nic: NetworkInterface = {
         ...base(flat, id, origin),
-        kind,
+        kind: 'networkInterface',
         networkSecurityGroup: reference(flat, 'networkSecurityGroup'),
         ipConfigurations: [],
         partial: false,
+        scaleSet: scaleSetOf(id),
       };
       const endpoint = reference(flat, 'privateEndpoint');
       if (endpoint) nic.privateEndpoint = endpoint;
@@ -320,6 +356,7 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       return;
     }
     case 'networkInterfaceIpConfiguration':
+    case 'scaleSetNetworkInterfaceIpConfiguration':
       builder.ipConfigurations.push(ipConfigurationChild(flat, parentOf(id), '', origin, id));
       return;
     case 'natGateway': {
@@ -404,6 +441,22 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.localGateways.set(local.key, local);
       return;
     }
+    case 'virtualMachineScaleSet': {
+      const scaleSet = readScaleSet(flat, base(flat, id, origin), FIELDS);
+      builder.scaleSets.set(scaleSet.key, scaleSet);
+      return;
+    }
+    case 'publicIPAddress':
+    case 'scaleSetPublicIPAddress': {
+      const publicIp = readPublicIp(flat, base(flat, id, origin), FIELDS, checkedAddress);
+      builder.publicIps.set(publicIp.key, publicIp);
+      return;
+    }
+    case 'loadBalancer': {
+      const loadBalancer = readLoadBalancer(flat, base(flat, id, origin), FIELDS);
+      builder.loadBalancers.set(loadBalancer.key, loadBalancer);
+      return;
+    }
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -478,6 +531,11 @@ function tags(value: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === 'string') out[k] = v;
   return out;
+}
+
+/** The scale set a scale-set instance's NIC lies under; undefined for a standalone NIC. */
+function scaleSetOf(nicId: string): ArmReference | undefined {
+  return kindOfId(nicId) === 'scaleSetNetworkInterface' ? ref(topLevelId(nicId)) : undefined;
 }
 
 function parentOf(id: string): string {
@@ -606,6 +664,9 @@ function ipConfigurationChild(
     privateIpAddresses: [...new Set(addresses)],
     subnet: reference(flat, 'subnet', prefix('subnet')),
     applicationSecurityGroups: references(flat, 'applicationSecurityGroups', prefix('applicationSecurityGroups')),
+    publicIpAddress: reference(flat, 'publicIPAddress', prefix('publicIPAddress')),
+    loadBalancerBackendAddressPools: references(flat, 'loadBalancerBackendAddressPools', prefix('loadBalancerBackendAddressPools')),
+    loadBalancerInboundNatRules: references(flat, 'loadBalancerInboundNatRules', prefix('loadBalancerInboundNatRules')),
   };
   return { key: config.key, parentKey: normalizeId(nicId), parentId: nicId, sequence: origin.sequence, source: origin.source, value: config };
 }
@@ -797,6 +858,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
       networkSecurityGroup: undefined,
       ipConfigurations: [],
       partial: true,
+      scaleSet: scaleSetOf(child.parentId),
     };
     builder.nics.set(nic.key, { nic, ipConfigurations: UNKNOWN_SNAPSHOT });
   }
@@ -857,6 +919,9 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     virtualNetworkGateways: byKey(builder.gateways),
     gatewayConnections: byKey(builder.connections),
     localNetworkGateways: byKey(builder.localGateways),
+    scaleSets: byKey(builder.scaleSets),
+    publicIpAddresses: byKey(builder.publicIps),
+    loadBalancers: byKey(builder.loadBalancers),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,

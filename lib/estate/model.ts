@@ -96,6 +96,10 @@ export interface NicIpConfiguration {
   privateIpAddresses: string[];
   subnet: ArmReference | undefined;
   applicationSecurityGroups: ArmReference[];
+  /** Its public path (DESIGN §3): a public IP of its own, load-balancer pools and NAT rules that hold it. */
+  publicIpAddress: ArmReference | undefined;
+  loadBalancerBackendAddressPools: ArmReference[];
+  loadBalancerInboundNatRules: ArmReference[];
 }
 
 export interface NetworkInterface extends ResourceBase {
@@ -106,6 +110,8 @@ export interface NetworkInterface extends ResourceBase {
   partial: boolean;
   /** The private endpoint the NIC was made for (the NIC's own `privateEndpoint` field). */
   privateEndpoint?: ArmReference;
+  /** A scale-set instance's NIC (its id lies under the scale set): the scale set it belongs to. */
+  scaleSet: ArmReference | undefined;
 }
 
 export interface NatGateway extends ResourceBase {
@@ -167,7 +173,121 @@ export interface LocalNetworkGateway extends ResourceBase {
   bgp: boolean;
 }
 
+// --- Scale sets and public paths (DESIGN §3 "Scale-set NICs", "Public path") ---
+
+/** One IP configuration of a scale set's network profile: every instance NIC gets one like it. */
+export interface ScaleSetIpConfiguration {
+  name: string;
+  subnet: ArmReference | undefined;
+  loadBalancerBackendAddressPools: ArmReference[];
+  loadBalancerInboundNatPools: ArmReference[];
+  /** Each instance gets a public IP of its own (`publicIPAddressConfiguration`). */
+  publicIpAddressConfiguration: { name: string; sku: PublicIpSku | undefined } | undefined;
+}
+
+export interface ScaleSetNicConfiguration {
+  name: string;
+  networkSecurityGroup: ArmReference | undefined;
+  ipConfigurations: ScaleSetIpConfiguration[];
+}
+
+export interface ScaleSet extends ResourceBase {
+  kind: 'virtualMachineScaleSet';
+  /** `Uniform` or `Flexible`; undefined when the input does not say (Uniform before API 2019-12). */
+  orchestrationMode: 'Uniform' | 'Flexible' | undefined;
+  /** Instance count (`sku.capacity`). */
+  capacity: number | undefined;
+  /** The network profile's NIC configurations; empty for a Flexible set with no VM profile. */
+  networkInterfaceConfigurations: ScaleSetNicConfiguration[];
+}
+
+export type PublicIpSku = 'Basic' | 'Standard';
+
+export interface PublicIpAddress extends ResourceBase {
+  kind: 'publicIPAddress';
+  /** undefined until allocated (Dynamic allocation). */
+  ipAddress: string | undefined;
+  version: 'IPv4' | 'IPv6';
+  /** undefined when the input does not say. */
+  sku: PublicIpSku | undefined;
+  /** The NIC or load-balancer frontend IP configuration it is attached to. */
+  ipConfiguration: ArmReference | undefined;
+}
+
+/** Load-balancer protocols: `All` carries every TCP and UDP port. */
+export type LoadBalancerProtocol = 'Tcp' | 'Udp' | 'All';
+
+interface LoadBalancerPart {
+  id: string;
+  key: string;
+  name: string;
+}
+
+export interface LoadBalancerFrontend extends LoadBalancerPart {
+  /** A public frontend's public IP; undefined for a private (internal) frontend. */
+  publicIpAddress: ArmReference | undefined;
+  privateIpAddress: string | undefined;
+  subnet: ArmReference | undefined;
+}
+
+export interface LoadBalancerBackendPool extends LoadBalancerPart {
+  /** NIC IP configurations in the pool, as the load balancer lists them. */
+  backendIpConfigurations: ArmReference[];
+  /** IP-based members (`loadBalancerBackendAddresses[].ipAddress`). */
+  addresses: string[];
+}
+
+export interface LoadBalancingRule extends LoadBalancerPart {
+  protocol: LoadBalancerProtocol;
+  /** 0 with protocol All: an HA-ports rule (every port, unchanged). */
+  frontendPort: number;
+  backendPort: number;
+  /** Floating IP (direct server return): the NSG sees the frontend address as the destination. */
+  floatingIp: boolean;
+  frontend: ArmReference | undefined;
+  backendPools: ArmReference[];
+}
+
+export interface InboundNatRule extends LoadBalancerPart {
+  protocol: LoadBalancerProtocol;
+  /** A single-VM rule's frontend port, or a pool rule's range (one port per member). */
+  frontendPorts: { from: number; to: number };
+  backendPort: number;
+  floatingIp: boolean;
+  frontend: ArmReference | undefined;
+  backendIpConfiguration: ArmReference | undefined;
+  backendPool: ArmReference | undefined;
+}
+
+export interface InboundNatPool extends LoadBalancerPart {
+  protocol: LoadBalancerProtocol;
+  frontendPorts: { from: number; to: number };
+  backendPort: number;
+  floatingIp: boolean;
+  frontend: ArmReference | undefined;
+}
+
+export interface OutboundRule extends LoadBalancerPart {
+  protocol: LoadBalancerProtocol;
+  frontends: ArmReference[];
+  backendPool: ArmReference | undefined;
+}
+
+export interface LoadBalancer extends ResourceBase {
+  kind: 'loadBalancer';
+  sku: string | undefined;
+  frontends: LoadBalancerFrontend[];
+  backendPools: LoadBalancerBackendPool[];
+  rules: LoadBalancingRule[];
+  inboundNatRules: InboundNatRule[];
+  inboundNatPools: InboundNatPool[];
+  outboundRules: OutboundRule[];
+}
+
 export type EstateResource =
+  | ScaleSet
+  | PublicIpAddress
+  | LoadBalancer
   | VirtualNetwork
   | Subnet
   | VirtualNetworkPeering
@@ -197,6 +317,9 @@ export interface EstateResources {
   virtualNetworkGateways: ReadonlyMap<string, VirtualNetworkGateway>;
   gatewayConnections: ReadonlyMap<string, GatewayConnection>;
   localNetworkGateways: ReadonlyMap<string, LocalNetworkGateway>;
+  scaleSets: ReadonlyMap<string, ScaleSet>;
+  publicIpAddresses: ReadonlyMap<string, PublicIpAddress>;
+  loadBalancers: ReadonlyMap<string, LoadBalancer>;
 }
 
 /** What one input contributed: how many resources of each kind, and what was ignored. */
@@ -209,6 +332,8 @@ export interface SourceSummary {
   ignoredTypes: Record<string, number>;
   /** List responses that carried a `nextLink`: the input holds only their first page. */
   nextLinks: number;
+  /** Empty list responses (`{ "value": [] }`, `[]`): an empty resource group, not a bad file. */
+  emptyLists: number;
 }
 
 /**

@@ -6,7 +6,7 @@
  * References to resources outside the estate are normal (partial exports): they show up as
  * `missing` / `unknown`, never as errors.
  */
-import { nameOfId, normalizeId, parentId } from '../arm/index.js';
+import { kindOfId, nameOfId, normalizeId, parentId, topLevelId } from '../arm/index.js';
 import type {
   ArmReference,
   BastionHost,
@@ -14,6 +14,7 @@ import type {
   NetworkInterface,
   NetworkSecurityGroup,
   NicIpConfiguration,
+  ScaleSet,
   Subnet,
   VirtualNetwork,
   VirtualNetworkPeering,
@@ -82,8 +83,9 @@ export type LocalAddresses =
  * NIC in the estate, or an NSG associated with nothing.
  */
 export interface AttachmentPoint {
-  kind: 'networkInterface' | 'subnet' | 'unattached';
-  /** The NIC's id, the subnet's id, or (unattached) the NSG's id. */
+  /** `scaleSet`: a scale set's network profile, standing for its instance NICs when the estate holds none of them. */
+  kind: 'networkInterface' | 'scaleSet' | 'subnet' | 'unattached';
+  /** The NIC's id, the scale set's id, the subnet's id, or (unattached) the NSG's id. */
   id: string;
   key: string;
   name: string;
@@ -98,6 +100,8 @@ export interface AttachmentPoint {
   local: LocalAddresses;
   /** Set on a private endpoint's NIC: not a VM, and filtered by its subnet's NSG only when the subnet says so. */
   privateEndpoint?: PrivateEndpointAt;
+  /** The scale set a scale-set point or a scale-set instance's NIC belongs to (findings name it once, with its instances). */
+  scaleSetId?: string;
 }
 
 export interface AsgMembership {
@@ -383,41 +387,84 @@ function attachmentPoints(
         virtualNetwork: scopeOf(subnetRef ? parentId(subnetRef.id) : undefined, subnet?.routeTable),
         local: nicAddresses(configs, subnet),
         ...(at ? { privateEndpoint: at } : {}),
+        ...(nic.scaleSet ? { scaleSetId: nic.scaleSet.id } : {}),
       });
     }
   }
 
-  // NICs outside the estate that an NSG says it guards: the NSG is judged there, the rest unknown.
+  // NICs outside the estate that an NSG says it guards, or a subnet lists the IP configurations
+  // of (DESIGN §3 "Scale-set NICs"): judged with what the back-references tell, the rest unknown.
   const known = new Set(estate.networkInterfaces.keys());
-  for (const nsg of estate.networkSecurityGroups.values()) {
-    for (const nicRef of uniqueRefs(nsg.networkInterfaces)) {
-      if (known.has(nicRef.key)) continue;
-      known.add(nicRef.key);
-      points.push({
-        kind: 'networkInterface',
-        id: nicRef.id,
-        key: nicRef.key,
-        name: nameOfId(nicRef.id),
-        networkInterface: undefined,
-        subnetId: undefined,
-        subnet: undefined,
-        subnetNsg: { state: 'unknown' },
-        nicNsg: nicNsgSlot(estate, nicRef.id),
-        virtualNetwork: scopeOf(undefined),
-        local: { kind: 'unknown' },
-      });
+  const backReferenced = backReferencedNics(estate);
+  for (const [nicKey, found] of backReferenced) {
+    if (known.has(nicKey)) continue;
+    known.add(nicKey);
+    const subnetRef = found.subnet;
+    const subnet = subnetRef ? estate.subnets.get(subnetRef.key) : undefined;
+    const scaleSet = found.scaleSetId ? estate.scaleSets.get(normalizeId(found.scaleSetId)) : undefined;
+    const byNsg = nicNsgSlot(estate, found.id);
+    points.push({
+      kind: 'networkInterface',
+      id: found.id,
+      key: nicKey,
+      name: nameOfId(found.id),
+      networkInterface: undefined,
+      subnetId: subnetRef?.id,
+      subnet,
+      subnetNsg: subnetRef ? subnetNsgSlot(estate, subnetRef.id) : { state: 'unknown' },
+      // A scale-set instance takes the NSG of its scale set's profile when no NSG names it.
+      nicNsg: byNsg.state === 'unknown' && scaleSet ? slotOf(estate, profileNsg(scaleSet, subnetRef)) : byNsg,
+      virtualNetwork: scopeOf(subnetRef ? parentId(subnetRef.id) : undefined, subnet?.routeTable),
+      local: subnet ? { kind: 'within', prefixes: subnet.addressPrefixes } : { kind: 'unknown' },
+      ...(found.scaleSetId ? { scaleSetId: found.scaleSetId } : {}),
+    });
+  }
+
+  // A scale set whose instance NICs the estate does not hold stands for them with its profile.
+  const scaleSetsWithNics = new Set<string>();
+  for (const nic of estate.networkInterfaces.values()) if (nic.scaleSet) scaleSetsWithNics.add(nic.scaleSet.key);
+  for (const found of backReferenced.values()) if (found.scaleSetId) scaleSetsWithNics.add(normalizeId(found.scaleSetId));
+  const scaleSetSubnets = new Set<string>();
+  for (const scaleSet of estate.scaleSets.values()) {
+    if (scaleSetsWithNics.has(scaleSet.key)) continue;
+    const seen = new Set<string>();
+    for (const config of scaleSet.networkInterfaceConfigurations) {
+      for (const ip of config.ipConfigurations) {
+        const subnetKey = ip.subnet?.key ?? '';
+        if (seen.has(subnetKey)) continue;
+        seen.add(subnetKey);
+        if (ip.subnet) scaleSetSubnets.add(ip.subnet.key);
+        const subnet = ip.subnet ? estate.subnets.get(ip.subnet.key) : undefined;
+        points.push({
+          kind: 'scaleSet',
+          id: scaleSet.id,
+          key: scaleSet.key,
+          name: scaleSet.name,
+          networkInterface: undefined,
+          subnetId: ip.subnet?.id,
+          subnet,
+          subnetNsg: ip.subnet ? subnetNsgSlot(estate, ip.subnet.id) : { state: 'unknown' },
+          nicNsg: slotOf(estate, config.networkSecurityGroup),
+          virtualNetwork: scopeOf(ip.subnet ? parentId(ip.subnet.id) : undefined, subnet?.routeTable),
+          local: subnet ? { kind: 'within', prefixes: subnet.addressPrefixes } : { kind: 'unknown' },
+          scaleSetId: scaleSet.id,
+        });
+      }
     }
   }
+  for (const found of backReferenced.values()) if (found.subnet) scaleSetSubnets.add(found.subnet.key);
 
   for (const subnet of estate.subnets.values()) {
     // A subnet holding only private endpoints (no VM) is judged as one with no NIC as well.
     const nics = nicsBySubnet.get(subnet.key);
     if (nics && !nics.every((nic) => endpoints.has(nic.key))) continue;
+    // A subnet a scale set's profile or back-referenced NICs sit in is judged at those.
+    if (scaleSetSubnets.has(subnet.key)) continue;
     points.push(subnetPoint(subnet, slotOf(estate, subnet.networkSecurityGroup), scopeOf(subnet.virtualNetwork.id, subnet.routeTable)));
   }
 
   // Subnets outside the estate that an NSG says it guards.
-  const seenSubnets = new Set([...estate.subnets.keys(), ...nicsBySubnet.keys()]);
+  const seenSubnets = new Set([...estate.subnets.keys(), ...nicsBySubnet.keys(), ...scaleSetSubnets]);
   for (const nsg of estate.networkSecurityGroups.values()) {
     for (const subnetRef of uniqueRefs(nsg.subnets)) {
       if (seenSubnets.has(subnetRef.key)) continue;
@@ -459,6 +506,45 @@ function attachmentPoints(
     });
   }
   return points;
+}
+
+interface BackReferencedNic {
+  id: string;
+  /** The subnet that lists one of its IP configurations. */
+  subnet: ArmReference | undefined;
+  scaleSetId: string | undefined;
+}
+
+/** NICs named by NSG back-references (`networkInterfaces`) or by subnets' `ipConfigurations`, in id order. */
+function backReferencedNics(estate: Estate): Map<string, BackReferencedNic> {
+  const found = new Map<string, BackReferencedNic>();
+  const add = (nicId: string, subnet: ArmReference | undefined) => {
+    const key = normalizeId(nicId);
+    const existing = found.get(key);
+    if (existing) {
+      if (!existing.subnet && subnet) existing.subnet = subnet;
+      return;
+    }
+    const kind = kindOfId(nicId);
+    found.set(key, { id: nicId, subnet, scaleSetId: kind === 'scaleSetNetworkInterface' ? topLevelId(nicId) : undefined });
+  };
+  for (const nsg of estate.networkSecurityGroups.values()) for (const nicRef of uniqueRefs(nsg.networkInterfaces)) add(nicRef.id, undefined);
+  for (const subnet of estate.subnets.values()) {
+    for (const config of subnet.ipConfigurations) {
+      const kind = kindOfId(config.id);
+      if (kind !== 'networkInterfaceIpConfiguration' && kind !== 'scaleSetNetworkInterfaceIpConfiguration') continue;
+      const nicId = parentId(config.id);
+      if (nicId !== undefined) add(nicId, { id: subnet.id, key: subnet.key });
+    }
+  }
+  return found;
+}
+
+/** The NSG of the profile NIC configuration that puts a scale set's instances in this subnet (the first one). */
+function profileNsg(scaleSet: ScaleSet, subnet: ArmReference | undefined): ArmReference | undefined {
+  const configs = scaleSet.networkInterfaceConfigurations;
+  const inSubnet = configs.find((c) => c.ipConfigurations.some((ip) => subnet !== undefined && ip.subnet?.key === subnet.key));
+  return (inSubnet ?? configs[0])?.networkSecurityGroup;
 }
 
 function nicAddresses(configs: readonly NicIpConfiguration[], subnet: Subnet | undefined): LocalAddresses {

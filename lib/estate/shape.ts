@@ -24,6 +24,8 @@ export interface DocumentScan {
   resources: FoundResource[];
   /** List responses that carried a `nextLink`: the export holds only the first page(s). */
   nextLinks: number;
+  /** Empty lists (`{ "value": [] }`, `[]`, `{ "data": [] }`): what a list of an empty resource group gives. */
+  emptyLists: number;
 }
 
 /** Deep enough for recorded HTTP sessions (cassette → interactions → response → body → data → value). */
@@ -35,7 +37,7 @@ const MAX_CONTAINER_DEPTH = 12;
  * outputs that group resources under other keys (`az network nsg show --query '{...}'`).
  */
 export function scanDocument(json: unknown): DocumentScan {
-  const scan: DocumentScan = { resources: [], nextLinks: 0 };
+  const scan: DocumentScan = { resources: [], nextLinks: 0, emptyLists: 0 };
   visit(json, scan, 0);
   return scan;
 }
@@ -43,6 +45,7 @@ export function scanDocument(json: unknown): DocumentScan {
 function visit(value: unknown, scan: DocumentScan, depth: number): void {
   if (depth > MAX_CONTAINER_DEPTH) return;
   if (Array.isArray(value)) {
+    if (value.length === 0 && depth <= 1) scan.emptyLists += 1;
     for (const item of value) visit(item, scan, depth + 1);
     return;
   }

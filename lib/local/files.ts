@@ -57,7 +57,7 @@ export async function loadEstateFiles(paths: readonly string[], cwd: string = pr
   const { documents, problems } = await readEstateDocuments(paths, cwd);
   const estate = loadEstate(documents);
   for (const summary of estate.sources) {
-    if (summary.resources === 0) {
+    if (summary.resources === 0 && summary.emptyLists === 0) {
       problems.push({
         file: summary.source,
         message: `${summary.source} holds no Azure resources (no object with an ARM 'type' or resource 'id')`,

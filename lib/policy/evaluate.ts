@@ -244,6 +244,7 @@ function resourcesAt(point: EffectivePoint): PointResources {
   const named: PointResources['named'] = [];
   const p = point.point;
   if (p.kind === 'networkInterface') named.push({ name: p.name, id: p.id, tags: p.networkInterface?.tags ?? {} });
+  if (p.scaleSetId !== undefined) named.push({ name: nameOfId(p.scaleSetId), id: p.scaleSetId, tags: {} });
   if (p.subnetId) {
     const subnet = p.subnet;
     named.push({ name: subnet?.name ?? nameOfId(p.subnetId), id: p.subnetId, tags: subnet?.tags ?? {} });

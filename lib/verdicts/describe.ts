@@ -1,5 +1,5 @@
 /** Words for findings: ports, address sets, attachment points, rules; and filled-in remediations. */
-import { parseResourceId } from '../arm/index.js';
+import { nameOfId, parseResourceId } from '../arm/index.js';
 import {
   addressCount,
   addressDifference,
@@ -92,7 +92,9 @@ export function addressEvidence(set: AddressSet, limit = 20): { prefixes: string
 function pointWord(point: EffectivePoint): string {
   switch (point.point.kind) {
     case 'networkInterface':
-      return 'NIC';
+      return point.point.scaleSetId !== undefined ? 'scale set' : 'NIC';
+    case 'scaleSet':
+      return 'scale set';
     case 'subnet':
       return 'subnet';
     case 'unattached':
@@ -102,19 +104,39 @@ function pointWord(point: EffectivePoint): string {
   }
 }
 
-/** "NIC vm-1", "NICs vm-1, vm-2 and 3 more", "subnet snet-a and NIC vm-1", "the NSG alone (associated with nothing)". */
+/**
+ * "NIC vm-1", "NICs vm-1, vm-2 and 3 more", "subnet snet-a and NIC vm-1", "scale set aks-pool (3
+ * instances)", "the NSG alone (associated with nothing)". Scale-set instances are named once, by
+ * their scale set, with how many there are.
+ */
 export function describeAttachments(points: readonly EffectivePoint[]): string {
   if (points.length > 0 && points.every((p) => p.point.kind === 'unattached')) return 'the NSG alone (it is associated with nothing)';
   const byWord = new Map<string, string[]>();
+  const instances = new Map<string, Set<string>>();
+  const scaleSetName = new Map<string, string>();
   for (const point of points) {
     const word = pointWord(point);
+    const scaleSet = point.point.scaleSetId;
+    const name = scaleSet !== undefined ? nameOfId(scaleSet) : point.point.name;
+    if (scaleSet !== undefined) {
+      const key = scaleSet.toLowerCase();
+      scaleSetName.set(name, key);
+      const seen = instances.get(key) ?? new Set<string>();
+      if (point.point.kind === 'networkInterface') seen.add(point.point.key);
+      instances.set(key, seen);
+    }
     const names = byWord.get(word) ?? [];
-    if (!names.includes(point.point.name)) names.push(point.point.name);
+    if (!names.includes(name)) names.push(name);
     byWord.set(word, names);
   }
+  const label = (name: string): string => {
+    const key = scaleSetName.get(name);
+    const count = key === undefined ? 0 : (instances.get(key)?.size ?? 0);
+    return count > 0 ? `${name} (${count} instance${count === 1 ? '' : 's'})` : name;
+  };
   const groups = [...byWord].map(([word, names]) => {
     const plural = names.length > 1 ? `${word}s` : word;
-    const shown = names.slice(0, 2);
+    const shown = names.slice(0, 2).map(label);
     const rest = names.length - shown.length;
     return `${plural} ${rest > 0 ? `${shown.join(', ')} and ${rest} more` : joinWords(shown)}`;
   });

@@ -31,7 +31,7 @@ export function effectivePointOf(
   const unjudged = problemsAt(point);
   for (const side of ['subnet', 'nic'] as const) {
     const slot: NsgSlot = side === 'subnet' ? point.subnetNsg : point.nicNsg;
-    const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : 'the NIC';
+    const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : point.kind === 'scaleSet' ? 'the scale set' : 'the NIC';
     switch (slot.state) {
       case 'none':
         break;

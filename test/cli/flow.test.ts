@@ -382,7 +382,7 @@ describe('nsgwatch flow: usage and input errors exit 2', () => {
     [[...ESTATE, ...ask(['--nsg', 'nsg-none'], 'inbound', 'tcp', '1.2.3.4:1', '10.0.1.4:443')], "no NSG named 'nsg-none' in the estate"],
     [ask(['--nsg', 'nsg-sub'], 'inbound', 'tcp', '1.2.3.4:1', '10.0.1.4:443'), 'give the estate files to read'],
     [[...ESTATE, 'missing.json', ...ask(['--nsg', 'nsg-sub'], 'inbound', 'tcp', '1.2.3.4:1', '10.0.1.4:443')], 'cannot read missing.json: no such file'],
-    [[write('empty.json', '[]'), ...ask(['--nsg', 'nsg-sub'], 'inbound', 'tcp', '1.2.3.4:1', '10.0.1.4:443')], 'holds no Azure resources'],
+    [[write('empty.json', '{"note": "no resources"}'), ...ask(['--nsg', 'nsg-sub'], 'inbound', 'tcp', '1.2.3.4:1', '10.0.1.4:443')], 'holds no Azure resources'],
     [[...ESTATE, '--queries', 'q.jsonl', '--nsg', 'nsg-sub'], '--queries takes every flow from its file; drop --nsg'],
     [[...ESTATE, '--queries', 'nope.jsonl'], 'cannot read nope.jsonl: no such file'],
     [[...ESTATE, '--frobnicate'], "Unknown option '--frobnicate'"],

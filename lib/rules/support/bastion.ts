@@ -3,10 +3,15 @@ import { subnetRole, type BastionCoverage } from '../../estate/relations.js';
 import type { Finding } from '../../verdicts/finding.js';
 import type { EffectivePoint, EstateView } from '../../verdicts/view.js';
 
-/** NICs (VMs) in a workload subnet of one of these virtual networks. */
+/** NICs (VMs) and scale sets in a workload subnet of one of these virtual networks. */
 export function isVmInServedNetwork(point: EffectivePoint, served: ReadonlySet<string>): boolean {
   const subnet = point.point.subnet;
-  return point.point.kind === 'networkInterface' && subnet !== undefined && subnetRole(subnet.name) === 'workload' && served.has(subnet.virtualNetwork.key);
+  return isVmPoint(point) && subnet !== undefined && subnetRole(subnet.name) === 'workload' && served.has(subnet.virtualNetwork.key);
+}
+
+/** A point that stands for VMs: a NIC, or a scale set's profile (its instances). */
+export function isVmPoint(point: EffectivePoint): boolean {
+  return point.point.kind === 'networkInterface' || point.point.kind === 'scaleSet';
 }
 
 /** Bastions whose AzureBastionSubnet range is known (the rules need it as a flow source). */

@@ -8,9 +8,9 @@ export function isPrivateEndpoint(point: EffectivePoint): boolean {
   return point.point.privateEndpoint !== undefined;
 }
 
-/** NIC points that can be VMs. */
+/** NIC points that can be VMs, and scale sets' profiles (standing for their instances). */
 export function vmPoints(view: EstateView): EffectivePoint[] {
-  return view.points().filter((p) => p.point.kind === 'networkInterface' && !isPrivateEndpoint(p));
+  return view.points().filter((p) => (p.point.kind === 'networkInterface' || p.point.kind === 'scaleSet') && !isPrivateEndpoint(p));
 }
 
 /** Every point but private endpoints' NICs: where SSH and RDP are judged. */
