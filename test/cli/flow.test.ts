@@ -428,3 +428,38 @@ describe('splitEndpoint', () => {
     expect(splitEndpoint(text)).toEqual(expected);
   });
 });
+
+describe('nsgwatch flow: a scale-set instance NIC', () => {
+  // The REST example of a scale-set instance's NIC list, read in place, with the NSG it names.
+  const vmssNics = resolve(CORPUS, 'rest-api-examples/2024-07-01/VmssVmNetworkInterfaceList.json');
+  const nicId = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Compute/virtualMachineScaleSets/vmss1/virtualMachines/1/networkInterfaces/nic1';
+  const nicsFile = write('vmss-nics.json', (JSON.parse(readFileSync(vmssNics, 'utf8')) as { responses: { 200: { body: unknown } } }).responses[200].body);
+  const nsgFile = write('vmss-nsg.json', {
+    id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityGroups/nsg1',
+    name: 'nsg1',
+    type: 'Microsoft.Network/networkSecurityGroups',
+    properties: {
+      securityRules: [
+        { name: 'AllowHttps', properties: { priority: 100, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', sourcePortRange: '*', destinationPortRange: '443', sourceAddressPrefix: 'Internet', destinationAddressPrefix: '*' } },
+      ],
+    },
+  });
+
+  const vnetFile = write('vmss-vnet.json', {
+    id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnet1',
+    type: 'Microsoft.Network/virtualNetworks',
+    properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ name: 'subnet1', properties: { addressPrefix: '10.0.0.0/24' } }] },
+  });
+
+  it.each([
+    ['443', 'Allow', 'AllowHttps'],
+    ['22', 'Deny', 'DenyAllInBound'],
+  ])('finds the NIC by its scale-set id; TCP %s is %s by %s', async (port, access, decider) => {
+    const result = (await flowJson([nicsFile, nsgFile, vnetFile, '--nic', nicId, '--direction', 'inbound', '--protocol', 'tcp', '--source', '203.0.113.9:50000', '--destination', `10.0.0.5:${port}`])) as {
+      access: string;
+      decidedBy: { rule: string }[];
+    };
+    expect(result.access).toBe(access);
+    expect(result.decidedBy.map((d) => d.rule)).toContain(decider);
+  });
+});
