@@ -46,6 +46,7 @@ import { nameOfId, normalizeId } from '../arm/index.js';
 import type { EffectivePoint, EstateView, PairAnalysis } from '../verdicts/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
 import { portSegments } from '../verdicts/segments.js';
+import { latentSeverity, pathVerdict, summarizePaths, type PathVerdict } from '../verdicts/exposure.js';
 
 /** How the findings of a policy are labelled: the rule's own id and metadata for built-ins. */
 export interface PolicyOutput {
@@ -53,6 +54,11 @@ export interface PolicyOutput {
   severity: Severity;
   title: string;
   remediation: Remediation;
+  /**
+   * Inbound exposure rules: each finding says whether a public path carries the flows (exposed)
+   * or not (latent, reported lower), DESIGN §3 "Public path".
+   */
+  pathAware?: boolean;
 }
 
 const PORTED: ReadonlySet<FlowProtocol> = new Set(['Tcp', 'Udp']);
@@ -307,6 +313,8 @@ interface Accumulated {
   ctx: EvaluationContext;
   unresolvedTags: Set<string>;
   notes: Set<string>;
+  /** Point key → whether a public path carries the violation there (path-aware rules only). */
+  paths: Map<string, { name: string; verdict: PathVerdict }>;
 }
 
 /**
@@ -349,7 +357,17 @@ export function evaluatePolicy(
             assertion.expect === 'deny' ? judgeDeny(assertion, protocol, at.parts, point.ctx) : judgeAllow(assertion, protocol, at.parts);
           verdicts.set(key, violations);
         }
-        for (const v of violations) accumulate(accumulated, assertion, index, v, point, shared.analysis);
+        for (const v of violations) {
+          const acc = accumulate(accumulated, assertion, index, v, point, shared.analysis);
+          if (output.pathAware && assertion.direction === 'Inbound' && assertion.expect === 'deny') {
+            const seen = acc.paths.get(point.key);
+            // One exposed violation at a point makes the point exposed.
+            if (seen?.verdict.state !== 'exposed') {
+              const verdict = pathVerdict(view, point, v.protocol, v.ports, v.witness);
+              if (!seen || verdict.state === 'exposed' || verdict.state === 'assumed') acc.paths.set(point.key, { name: point.point.name, verdict });
+            }
+          }
+        }
       }
     });
   }
@@ -369,7 +387,7 @@ function accumulate(
   v: Violation,
   point: EffectivePoint,
   analysis: RegionAnalysis,
-): void {
+): Accumulated {
   const key = `${index}|${normalizeId(v.blame.nsg)}|${v.blame.rule}`;
   let acc = accumulated.get(key);
   if (!acc) {
@@ -386,6 +404,7 @@ function accumulate(
       ctx: point.ctx,
       unresolvedTags: new Set(),
       notes: new Set(),
+      paths: new Map(),
     };
     accumulated.set(key, acc);
   }
@@ -394,11 +413,12 @@ function accumulate(
   for (const tag of analysis.unresolvedTags) acc.unresolvedTags.add(tag);
   for (const a of analysis.assumptions) acc.notes.add(a);
   // The same verdict object repeats across points that share it: merge its sets once.
-  if (acc.merged.has(v)) return;
+  if (acc.merged.has(v)) return acc;
   acc.merged.add(v);
   acc.remote = addressUnion(acc.remote, v.remote);
   const had = acc.ports.get(v.protocol);
   acc.ports.set(v.protocol, v.ports === null ? null : had ? portUnion(had, v.ports) : v.ports);
+  return acc;
 }
 
 function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, view: EstateView): Finding {
@@ -423,15 +443,16 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
   const first = points[0];
   const scope = policy.assertions.length > 1 ? `${assertion.label}|${acc.blame.rule}` : acc.blame.rule;
   const resourceId = resource?.id ?? acc.blame.nsg;
+  const paths = acc.paths.size > 0 ? summarizePaths([...acc.paths.values()]) : undefined;
   return {
     ruleId: output.ruleId,
-    severity: output.severity,
+    severity: paths?.state === 'latent' ? latentSeverity(output.severity) : output.severity,
     resourceId,
     resourceName: nsgName,
     scope,
     fingerprint: fingerprint(output.ruleId, resourceId, scope),
     title: output.title,
-    message: `${policy.message}: ${detail}`,
+    message: `${policy.message}: ${detail}${paths?.clause ?? ''}`,
     evidence: {
       witness: toWitness(acc.witness),
       decidedBy: acc.chain.map(decidingRule),
@@ -439,6 +460,7 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
       ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
       ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
       ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
+      ...(paths ? { publicPath: paths.evidence } : {}),
       policy: policy.id,
       assertion: assertion.label,
       rule: {

@@ -16,7 +16,7 @@ export function policyRule(meta: Omit<RuleMeta, 'policy'>, spec: PolicySpec, poi
   if (compiled.id !== meta.id || compiled.severity !== meta.severity) {
     throw new Error(`built-in policy ${spec.id} does not match its rule ${meta.id} (id and severity must agree)`);
   }
-  const output = { ruleId: meta.id, severity: meta.severity, title: meta.title, remediation: meta.remediation };
+  const output = { ruleId: meta.id, severity: meta.severity, title: meta.title, remediation: meta.remediation, pathAware: meta.category === 'exposure' };
   return {
     meta: { ...meta, policy: { spec, compiled } },
     evaluate: (view) => (points ? evaluatePolicy(compiled, view, output, points(view)) : evaluatePolicy(compiled, view, output)),
