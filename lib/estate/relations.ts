@@ -102,6 +102,8 @@ export interface AttachmentPoint {
   privateEndpoint?: PrivateEndpointAt;
   /** The scale set a scale-set point or a scale-set instance's NIC belongs to (findings name it once, with its instances). */
   scaleSetId?: string;
+  /** A scale-set point: how many instances it stands for (`sku.capacity`), when known. */
+  instances?: number;
 }
 
 export interface AsgMembership {
@@ -448,6 +450,7 @@ function attachmentPoints(
           virtualNetwork: scopeOf(ip.subnet ? parentId(ip.subnet.id) : undefined, subnet?.routeTable),
           local: subnet ? { kind: 'within', prefixes: subnet.addressPrefixes } : { kind: 'unknown' },
           scaleSetId: scaleSet.id,
+          ...(scaleSet.capacity !== undefined ? { instances: scaleSet.capacity } : {}),
         });
       }
     }

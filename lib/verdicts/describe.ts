@@ -114,6 +114,8 @@ export function describeAttachments(points: readonly EffectivePoint[]): string {
   const byWord = new Map<string, string[]>();
   const instances = new Map<string, Set<string>>();
   const scaleSetName = new Map<string, string>();
+  /** A scale set's own instance count, when its profile stands for instances the estate does not hold. */
+  const capacity = new Map<string, number>();
   for (const point of points) {
     const word = pointWord(point);
     const scaleSet = point.point.scaleSetId;
@@ -123,6 +125,7 @@ export function describeAttachments(points: readonly EffectivePoint[]): string {
       scaleSetName.set(name, key);
       const seen = instances.get(key) ?? new Set<string>();
       if (point.point.kind === 'networkInterface') seen.add(point.point.key);
+      capacity.set(key, Math.max(capacity.get(key) ?? 0, point.point.instances ?? 0));
       instances.set(key, seen);
     }
     const names = byWord.get(word) ?? [];
@@ -131,7 +134,7 @@ export function describeAttachments(points: readonly EffectivePoint[]): string {
   }
   const label = (name: string): string => {
     const key = scaleSetName.get(name);
-    const count = key === undefined ? 0 : (instances.get(key)?.size ?? 0);
+    const count = key === undefined ? 0 : Math.max(instances.get(key)?.size ?? 0, capacity.get(key) ?? 0);
     return count > 0 ? `${name} (${count} instance${count === 1 ? '' : 's'})` : name;
   };
   const groups = [...byWord].map(([word, names]) => {

@@ -105,6 +105,7 @@ export interface PathSummary {
 
 export function summarizePaths(verdicts: readonly { name: string; verdict: PathVerdict }[]): PathSummary {
   const through = new Set<string>();
+  const entries = new Set<string>();
   const latent = new Set<string>();
   const assumptions = new Set<string>();
   let exposedAt: string | undefined;
@@ -113,7 +114,10 @@ export function summarizePaths(verdicts: readonly { name: string; verdict: PathV
     switch (verdict.state) {
       case 'exposed':
         exposedAt ??= name;
-        for (const entry of verdict.through) through.add(`${describeEntry(entry)} to ${name}`);
+        for (const entry of verdict.through) {
+          through.add(`${describeEntry(entry)} to ${name}`);
+          entries.add(describeEntry(entry));
+        }
         for (const note of verdict.notes) assumptions.add(note);
         break;
       case 'latent':
@@ -131,15 +135,15 @@ export function summarizePaths(verdicts: readonly { name: string; verdict: PathV
   }
   const evidence = { through: [...through], latent: [...latent], assumptions: [...assumptions] };
   if (through.size > 0) {
-    const [first] = through;
-    const more = through.size > 1 ? ` and ${through.size - 1} more path${through.size > 2 ? 's' : ''}` : '';
+    const [first] = entries;
+    const more = entries.size > 1 ? ` and ${entries.size - 1} more public path${entries.size > 2 ? 's' : ''}` : '';
     return { state: 'exposed', clause: `, through ${first ?? ''}${more}`, evidence: { state: 'exposed', ...evidence } };
   }
   if (assumedAt !== undefined) return { state: 'assumed', clause: '', evidence: { state: 'assumed', ...evidence } };
   if (latent.size > 0) {
     return {
       state: 'latent',
-      clause: '; no public path reaches it yet (latent: exposed as soon as a public IP or load-balancer rule is added)',
+      clause: '; no public path carries these flows yet (latent: exposed as soon as a public IP or load-balancer rule sends them there)',
       evidence: { state: 'latent', ...evidence },
     };
   }
