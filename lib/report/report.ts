@@ -44,6 +44,8 @@ export interface ScanSummary {
   failed: boolean;
   /** True when something was not judged and --allow-unjudged was not given (exit code 2). */
   incomplete: boolean;
+  /** Per input, the resource types it holds that nsgwatch reads but does not use, with counts (DESIGN §5). */
+  unusedTypes: { source: string; types: Record<string, number> }[];
 }
 
 export function incomplete(report: Pick<ScanReport, 'unjudged' | 'allowUnjudged'>): boolean {
@@ -81,5 +83,6 @@ export function summarize(report: ScanReport): ScanSummary {
     failOn: report.failOn,
     failed: failing(report),
     incomplete: incomplete(report),
+    unusedTypes: e.sources.filter((source) => Object.keys(source.ignoredTypes).length > 0).map((source) => ({ source: source.source, types: { ...source.ignoredTypes } })),
   };
 }

@@ -35,6 +35,14 @@ export function tableReport(report: ScanReport, options: { width?: number } = {}
     lines.push('');
   }
   const s = summarize(report);
+  if (s.unusedTypes.length > 0) {
+    lines.push('Read but not used (nsgwatch does not model these types):');
+    for (const unused of s.unusedTypes) {
+      const types = Object.entries(unused.types).sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, count]) => `${type} (${count})`);
+      lines.push(`  ${oneLine(unused.source)}: ${oneLine(types.join(', '))}`);
+    }
+    lines.push('');
+  }
   const counts = SEVERITIES.filter((sev) => s.bySeverity[sev] > 0).map((sev) => `${s.bySeverity[sev]} ${sev}`);
   const what = `${s.resources.networkSecurityGroups} NSGs, ${s.resources.subnets} subnets, ${s.resources.networkInterfaces} NICs`;
   lines.push(

@@ -274,3 +274,17 @@ describe('nsgwatch scan: usage and input errors (exit 2)', () => {
     expect(err).toMatch(/^nsgwatch scan: read 4 input\(s\)\nnsgwatch scan: evaluating 8 NSGs, 8 subnets, 6 NICs\nnsgwatch scan: rule 1\/17: NSG-001\n/);
   });
 });
+
+describe('nsgwatch scan: types it reads and does not use, empty lists', () => {
+  it('names per file the types it skipped, with counts; an empty list file does not stop the scan', async () => {
+    const clean = vm({ subnetNsg: [{ name: 'https-partner', priority: 100, source: '198.51.100.0/24', ports: '443' }] });
+    const vmId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines';
+    const mixed = write('mixed.json', { value: [...clean, { id: `${vmId}/vm-1`, type: 'Microsoft.Compute/virtualMachines' }, { id: `${vmId}/vm-2`, type: 'Microsoft.Compute/virtualMachines' }] });
+    const empty = write('empty-nics.json', { value: [] });
+    const table = await scan([mixed, empty]);
+    expect(table.code).toBe(0);
+    expect(table.out).toContain(`Read but not used (nsgwatch does not model these types):\n  ${mixed}: microsoft.compute/virtualmachines (2)\n`);
+    const json = JSON.parse((await scan([mixed, empty, '--format', 'json'])).out) as { summary: { unusedTypes: unknown } };
+    expect(json.summary.unusedTypes).toEqual([{ source: mixed, types: { 'microsoft.compute/virtualmachines': 2 } }]);
+  });
+});
