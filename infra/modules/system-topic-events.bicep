@@ -30,6 +30,9 @@ var watchedResourceTypes = [
   'Microsoft.Network/natGateways'
   'Microsoft.Network/bastionHosts'
   'Microsoft.Network/applicationSecurityGroups'
+  'Microsoft.Network/publicIPAddresses'
+  'Microsoft.Network/loadBalancers'
+  'Microsoft.Network/loadBalancers/inboundNatRules'
 ]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {

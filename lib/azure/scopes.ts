@@ -15,6 +15,8 @@ export type ScopeKind =
   | 'natGateway'
   | 'bastionHost'
   | 'asg'
+  | 'publicIp'
+  | 'loadBalancer'
   | 'subscription';
 
 export const SCOPE_KINDS: readonly ScopeKind[] = [
@@ -25,6 +27,8 @@ export const SCOPE_KINDS: readonly ScopeKind[] = [
   'natGateway',
   'bastionHost',
   'asg',
+  'publicIp',
+  'loadBalancer',
   'subscription',
 ];
 
@@ -49,6 +53,9 @@ const SCOPE_OF_TYPE: Record<WatchedType, { kind: ScopeKind; levelsUp: 0 | 1 }> =
   'Microsoft.Network/natGateways': { kind: 'natGateway', levelsUp: 0 },
   'Microsoft.Network/bastionHosts': { kind: 'bastionHost', levelsUp: 0 },
   'Microsoft.Network/applicationSecurityGroups': { kind: 'asg', levelsUp: 0 },
+  'Microsoft.Network/publicIPAddresses': { kind: 'publicIp', levelsUp: 0 },
+  'Microsoft.Network/loadBalancers': { kind: 'loadBalancer', levelsUp: 0 },
+  'Microsoft.Network/loadBalancers/inboundNatRules': { kind: 'loadBalancer', levelsUp: 1 },
 };
 
 const SCOPE_BY_LOWER_TYPE = new Map(

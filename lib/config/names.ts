@@ -176,6 +176,10 @@ export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/natGateways',
   'Microsoft.Network/bastionHosts',
   'Microsoft.Network/applicationSecurityGroups',
+  // Public paths (DESIGN §7: a public IP or load balancer → the attachment points it gives a public path).
+  'Microsoft.Network/publicIPAddresses',
+  'Microsoft.Network/loadBalancers',
+  'Microsoft.Network/loadBalancers/inboundNatRules',
 ] as const;
 
 /** Event Grid system event types the deployment subscribes to. */

@@ -6,7 +6,7 @@
 import type { Scope } from '../azure/scopes.js';
 import type { Estate, NetworkInterface, NetworkSecurityGroup } from '../estate/model.js';
 import { asgIdsNamedBy } from '../estate/fields.js';
-import { normalizeId } from '../arm/index.js';
+import { normalizeId, parentId, topLevelKey } from '../arm/index.js';
 import { assertNever } from '../nsg/index.js';
 
 export interface AffectedResources {
@@ -203,6 +203,23 @@ export function affectedResources(
       for (const subnet of bastion?.subnets ?? []) addBastionSubnet(subnet.key);
       break;
     }
+    case 'publicIp': {
+      // The NICs and load balancers it gives a public path (DESIGN §7), from either side.
+      const ip = estate.publicIpAddresses.get(scope.id);
+      scopeDeleted = !ip;
+      const holder = ip?.ipConfiguration ? normalizeId(parentId(ip.ipConfiguration.id) ?? '') : undefined;
+      if (holder !== undefined && estate.networkInterfaces.has(holder)) addNic(holder);
+      if (holder !== undefined && estate.loadBalancers.has(holder)) addLoadBalancer(estate, holder, addNic, reach.add);
+      for (const [key, nic] of estate.networkInterfaces) if (nic.ipConfigurations.some((c) => c.publicIpAddress?.key === scope.id)) addNic(key);
+      for (const lb of estate.loadBalancers.values()) {
+        if (lb.frontends.some((f) => f.publicIpAddress?.key === scope.id)) addLoadBalancer(estate, lb.key, addNic, reach.add);
+      }
+      break;
+    }
+    case 'loadBalancer':
+      scopeDeleted = !estate.loadBalancers.has(scope.id);
+      addLoadBalancer(estate, scope.id, addNic, reach.add);
+      break;
     case 'asg': {
       scopeDeleted = !estate.applicationSecurityGroups.has(scope.id);
       addAsg(scope.id);
@@ -213,6 +230,37 @@ export function affectedResources(
       return assertNever(scope.kind, 'scope kind');
   }
   return reach.result(scopeDeleted);
+}
+
+/**
+ * The attachment points a load balancer sends traffic to: NICs whose IP configurations name its
+ * pools or NAT rules, the NICs its pools list, and scale sets whose profile names its pools.
+ */
+function addLoadBalancer(estate: Estate, lbKey: string, addNic: (nicKey: string) => void, add: (key: string) => void): void {
+  const ours = (ref: { id: string }) => topLevelKey(ref.id) === lbKey;
+  for (const [key, nic] of estate.networkInterfaces) {
+    if (nic.ipConfigurations.some((c) => c.loadBalancerBackendAddressPools.some(ours) || c.loadBalancerInboundNatRules.some(ours))) addNic(key);
+  }
+  const lb = estate.loadBalancers.get(lbKey);
+  for (const pool of lb?.backendPools ?? []) {
+    for (const config of pool.backendIpConfigurations) {
+      const nic = normalizeId(parentId(config.id) ?? '');
+      if (estate.networkInterfaces.has(nic)) addNic(nic);
+    }
+  }
+  for (const scaleSet of estate.scaleSets.values()) {
+    for (const config of scaleSet.networkInterfaceConfigurations) {
+      if (!config.ipConfigurations.some((ip) => ip.loadBalancerBackendAddressPools.some(ours) || ip.loadBalancerInboundNatPools.some(ours))) continue;
+      add(scaleSet.key);
+      if (config.networkSecurityGroup) add(config.networkSecurityGroup.key);
+      for (const ip of config.ipConfigurations) {
+        if (!ip.subnet) continue;
+        add(ip.subnet.key);
+        const subnetNsg = estate.subnets.get(ip.subnet.key)?.networkSecurityGroup;
+        if (subnetNsg) add(subnetNsg.key);
+      }
+    }
+  }
 }
 
 /** Subnets of a network the guard memory holds (subnets since removed from it included). */

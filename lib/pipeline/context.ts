@@ -78,6 +78,8 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'nic':
     case 'nsg':
     case 'natGateway':
+    case 'publicIp':
+    case 'loadBalancer':
     case 'subscription':
       break;
     default:

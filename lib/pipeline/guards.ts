@@ -21,6 +21,8 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
     case 'natGateway':
     case 'bastionHost':
     case 'asg':
+    case 'publicIp':
+    case 'loadBalancer':
     case 'subscription':
       return undefined;
     default:
@@ -62,6 +64,8 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
     case 'natGateway':
     case 'bastionHost':
     case 'asg':
+    case 'publicIp':
+    case 'loadBalancer':
       break;
     default:
       return assertNever(scope.kind, 'scope kind');

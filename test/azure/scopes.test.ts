@@ -38,11 +38,14 @@ const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kin
   'Microsoft.Network/natGateways': { id: `${NET}/natGateways/egress-nat`, kind: 'natGateway', scope: `${NET}/natGateways/egress-nat` },
   'Microsoft.Network/bastionHosts': { id: `${NET}/bastionHosts/hub-bastion`, kind: 'bastionHost', scope: `${NET}/bastionHosts/hub-bastion` },
   'Microsoft.Network/applicationSecurityGroups': { id: `${NET}/applicationSecurityGroups/web-asg`, kind: 'asg', scope: `${NET}/applicationSecurityGroups/web-asg` },
+  'Microsoft.Network/publicIPAddresses': { id: `${NET}/publicIPAddresses/web-pip`, kind: 'publicIp', scope: `${NET}/publicIPAddresses/web-pip` },
+  'Microsoft.Network/loadBalancers': { id: `${NET}/loadBalancers/web-lb`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
+  'Microsoft.Network/loadBalancers/inboundNatRules': { id: `${NET}/loadBalancers/web-lb/inboundNatRules/ssh-1`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
 };
 
 /** Types that share a prefix with a watched one or sit next to them, and must be ignored. */
 const IGNORED = [
-  `${NET}/publicIPAddresses/web-pip`,
+  `${NET}/loadBalancers/web-lb/probes/http`,
   `${NET}/routeTables/spoke-rt`,
   `${NET}/networkInterfaces/vm1-nic/tapConfigurations/tap1`,
   `${NET}/networkWatchers/NetworkWatcher_westeurope/flowLogs/web-nsg-flowlog`,

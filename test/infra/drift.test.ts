@@ -282,6 +282,14 @@ describe('the event subscription', () => {
     expect(subscription()?.body).toContain("values: [for resourceType in watchedResourceTypes: '${resourceType}/']");
   });
 
+  it('stays within the 25 advanced-filter values Event Grid allows in all', () => {
+    // https://learn.microsoft.com/azure/event-grid/event-filtering#limitations: 25 advanced-filter values across all filters.
+    const filters = subscription()?.body.match(/advancedFilters:\s*\[([\s\S]*?)\n\s{6}\]/)?.[1] ?? '';
+    const listed = (filters.match(/values:\s*\[for resourceType in watchedResourceTypes:/g) ?? []).length;
+    expect(listed).toBe(1);
+    expect(WATCHED_RESOURCE_TYPES.length).toBeLessThanOrEqual(25);
+  });
+
   it('every type it lets through is one the event mapping turns into a scope', () => {
     for (const type of stringArray(blockAfter(topic, /^var watchedResourceTypes\s*=/m, '['))) expect(isWatchedType(type), type).toBe(true);
   });
