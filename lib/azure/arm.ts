@@ -15,7 +15,7 @@ import { createPipelineRequest, type HttpClient, type Pipeline } from '@azure/co
 import type { TokenCredential } from '@azure/identity';
 import { armTypeOf } from '../arm/index.js';
 import { SETTINGS } from '../config/names.js';
-import { arrayField } from '../estate/fields.js';
+import { arrayField, field } from '../estate/fields.js';
 import type { ReadFailure } from './arm-errors.js';
 import {
   DEFAULT_ARM_RETRY,
@@ -24,7 +24,7 @@ import {
   withReadContext,
   type ArmRetryOptions,
 } from './arm-policy.js';
-import { bodyOf, failureFrom, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
+import { bodyOf, failureFrom, forEachLimited, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
 import { createTargetedReads } from './arm-targeted.js';
 import {
   DEFAULT_READ_BUDGET,
@@ -116,7 +116,12 @@ export interface ArmReader {
 
 export const DEFAULT_READ_CONCURRENCY = 8;
 
-/** The types of the inventory: one paged list each; subnets and peerings come inside their VNets. */
+/**
+ * The types of the inventory: one paged list each; subnets and peerings come inside their VNets.
+ * Public IPs and load balancers give attachment points their public path (DESIGN §3): the
+ * subscription-wide "List All" of each (https://learn.microsoft.com/rest/api/virtualnetwork/public-ip-addresses/list-all,
+ * https://learn.microsoft.com/rest/api/virtualnetwork/load-balancers/list-all).
+ */
 export const INVENTORY_TYPES = [
   armTypeOf('networkSecurityGroup'),
   armTypeOf('virtualNetwork'),
@@ -124,7 +129,32 @@ export const INVENTORY_TYPES = [
   armTypeOf('natGateway'),
   armTypeOf('bastionHost'),
   armTypeOf('applicationSecurityGroup'),
+  armTypeOf('publicIPAddress'),
+  armTypeOf('loadBalancer'),
 ] as const;
+
+/**
+ * A Uniform scale set's instance NICs are not in the NIC list: they are listed per scale set
+ * (https://learn.microsoft.com/rest/api/virtualnetwork/network-interface-in-vm-ss/list-virtual-machine-scale-set-network-interfaces),
+ * at the api-version the SDK pins for that operation group.
+ */
+export const SCALE_SET_NIC_API_VERSION = '2018-10-01';
+
+/** Scale sets the inventory names (subnets' and pools' IP configurations, NSG back-references), by normalised id. */
+export function scaleSetsNamedBy(resources: readonly unknown[]): Map<string, string> {
+  const found = new Map<string, string>();
+  const consider = (id: unknown) => {
+    if (typeof id !== 'string') return;
+    const match = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachineScaleSets\/[^/]+)\/virtualMachines\//i.exec(id);
+    if (match?.[1]) found.set(match[1].toLowerCase(), match[1]);
+  };
+  for (const resource of resources) {
+    for (const subnet of arrayField(resource, 'subnets')) for (const config of arrayField(subnet, 'ipConfigurations')) consider(field(config, 'id'));
+    for (const pool of arrayField(resource, 'backendAddressPools')) for (const config of arrayField(pool, 'backendIPConfigurations')) consider(field(config, 'id'));
+    for (const nic of arrayField(resource, 'networkInterfaces')) consider(field(nic, 'id'));
+  }
+  return found;
+}
 
 export type InventoryType = (typeof INVENTORY_TYPES)[number];
 
@@ -196,12 +226,26 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
    */
   async function listResources(subscriptionId: string, type: InventoryType, listOptions: ListOptions = {}): Promise<ListRead> {
     const target = `/subscriptions/${subscriptionId}/providers/${type}`;
+    const first = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/${type}?api-version=${NETWORK_API_VERSION}`;
+    return pageThrough(subscriptionId, first, target, type, listOptions);
+  }
+
+  /** The instance NICs of one scale set; a scale set gone since (404) has none. */
+  async function listScaleSetNics(scaleSetId: string, lane: ReadLane): Promise<ListRead> {
+    const subscriptionId = scaleSetId.split('/')[2] ?? '';
+    const path = scaleSetId.split('/').map(encodeURIComponent).join('/');
+    const first = `${endpoint}${path}/networkInterfaces?api-version=${SCALE_SET_NIC_API_VERSION}`;
+    const read = await pageThrough(subscriptionId, first, `${scaleSetId}/networkInterfaces`, armTypeOf('networkInterface'), { lane }, true);
+    return read;
+  }
+
+  async function pageThrough(subscriptionId: string, first: string, target: string, type: string, listOptions: ListOptions, goneIsEmpty = false): Promise<ListRead> {
     const keep = listOptions.keep ?? (() => true);
     return withReadContext(listOptions.lane ?? 'sweep', async (context) => {
       const sdk = client(subscriptionId);
       const resources: unknown[] = [];
       let pagesRead = 0;
-      let url: unknown = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/${type}?api-version=${NETWORK_API_VERSION}`;
+      let url: unknown = first;
       try {
         while (typeof url === 'string' && url !== '') {
           const response = await sdk.sendRequest(createPipelineRequest({ url, method: 'GET' }));
@@ -214,6 +258,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
         return { resources, failure: undefined, reads: context.requests };
       } catch (error) {
         const failure = failureFrom(error, context, target, type);
+        if (failure.kind === 'deleted' && goneIsEmpty) return { resources, failure: undefined, reads: context.requests };
         if (failure.kind === 'deleted') {
           // A 404 on a subscription-wide list: the subscription itself is gone or unknown.
           const gone: ReadFailure = {
@@ -239,6 +284,11 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
   ): Promise<InventoryRead> {
     const lane = readOptions.lane ?? 'sweep';
     const lists = await Promise.all((readOptions.types ?? INVENTORY_TYPES).map((type) => listResources(subscriptionId, type, { lane })));
+    // Then the instance NICs of every scale set the lists name, a few at a time (they share the budget).
+    const scaleSets = [...scaleSetsNamedBy(lists.flatMap((l) => l.resources)).values()];
+    await forEachLimited(scaleSets, concurrency, async (scaleSetId) => {
+      lists.push(await listScaleSetNics(scaleSetId, lane));
+    });
     return {
       resources: lists.flatMap((l) => l.resources),
       failures: lists.flatMap((l) => (l.failure ? [l.failure] : [])),

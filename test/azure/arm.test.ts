@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { createArmReader, type ArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
@@ -61,6 +63,12 @@ function serveExample(transport: ArmTransport, body: unknown): void {
   transport.on('GET', id, () => ({ status: 200, body }));
 }
 
+/** A REST example of the 2024-07-01 folder: its 200 body, read in place. */
+function newerExample(name: string): unknown {
+  const path = fileURLToPath(new URL(`../../../shared/corpus/rest-api-examples/2024-07-01/${name}.json`, import.meta.url));
+  return (JSON.parse(readFileSync(path, 'utf8')) as { responses: { 200: { body: unknown } } }).responses[200].body;
+}
+
 const field = (value: unknown, key: string): unknown => (value as Record<string, unknown>)[key];
 const restField = (value: unknown, key: string): unknown[] => (field(field(value, 'properties'), key) as unknown[] | undefined) ?? [];
 
@@ -76,7 +84,7 @@ describe('NETWORK_API_VERSION', () => {
 });
 
 describe('readInventory', () => {
-  it('reads the six lists of the REST API examples, exactly as served, with types', async () => {
+  it('reads the eight lists of the REST API examples, exactly as served, with types', async () => {
     const { reader, transport, credential } = harness();
     const lists: [string, string][] = [
       ['networkSecurityGroups', 'NetworkSecurityGroupListAll'],
@@ -92,11 +100,16 @@ describe('readInventory', () => {
       status: 200,
       body: { value: [restExampleBody('VirtualNetworkGet')] },
     }));
+    // Public IPs and load balancers, from the 2024-07-01 examples.
+    const publicIps = newerExample('PublicIpAddressListAll') as { value: unknown[] };
+    const loadBalancers = newerExample('LoadBalancerList') as { value: unknown[] };
+    transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/publicIPAddresses', () => ({ status: 200, body: publicIps }));
+    transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/loadBalancers', () => ({ status: 200, body: loadBalancers }));
 
     const inventory = await reader.readInventory('subid');
 
     expect(inventory.failures).toEqual([]);
-    expect(inventory.reads).toBe(6);
+    expect(inventory.reads).toBe(8);
     expect(transport.unrouted).toEqual([]);
     const expectedResources = [
       ...restExampleList('NetworkSecurityGroupListAll'),
@@ -105,11 +118,13 @@ describe('readInventory', () => {
       ...restExampleList('NatGatewayListAll'),
       ...restExampleList('BastionHostListBySubscription'),
       ...restExampleList('ApplicationSecurityGroupListAll'),
+      ...publicIps.value,
+      ...loadBalancers.value,
     ];
     expect(inventory.resources.map((r) => field(r, 'id'))).toEqual(expectedResources.map((r) => field(r, 'id')));
     for (const resource of inventory.resources) expect(field(resource, 'type')).toMatch(/^Microsoft\.Network\/[a-zA-Z]+$/);
-    // Lists hand over the REST bodies as served: the six default rules kept under properties.
-    expect(inventory.resources).toEqual(expectedResources);
+    // Lists hand over the REST bodies as served (types added where the examples leave them out).
+    expect(inventory.resources.slice(0, -publicIps.value.length - loadBalancers.value.length)).toEqual(expectedResources.slice(0, -publicIps.value.length - loadBalancers.value.length));
     const nsg1 = inventory.resources[0];
     expect(restField(nsg1, 'defaultSecurityRules')).toHaveLength(6);
     // Subnets come inside their VNet.
@@ -142,7 +157,44 @@ describe('readInventory', () => {
     const rulesRead = nsgs.reduce((n: number, r) => n + restField(r, 'securityRules').length, 0);
     expect(rulesRead).toBe(rulesServed);
     expect(rulesRead).toBe(133);
-    expect(inventory.reads).toBe(9 + 5);
+    // Nine NSG pages, one page each of the seven other lists, and the instance NIC list of each of
+    // the 17 scale sets (AKS node pools) the NSGs' back-references name.
+    expect(inventory.reads).toBe(9 + 7 + 17);
+    expect(transport.requests.filter((r) => /\/virtualMachineScaleSets\/[^/]+\/networkInterfaces$/i.test(r.path))).toHaveLength(17);
+  });
+
+  it('lists the instance NICs of every scale set the inventory names, through the scale-set NIC API', async () => {
+    const { reader, transport } = harness();
+    const vmssNics = newerExample('VmssVmNetworkInterfaceList') as { value: { id: string }[] };
+    const nicId = vmssNics.value[0]?.id ?? '';
+    const subnetId = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/subnet1';
+    const vnet = {
+      id: '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnet1',
+      name: 'vnet1',
+      type: 'Microsoft.Network/virtualNetworks',
+      properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ id: subnetId, name: 'subnet1', properties: { addressPrefix: '10.0.0.0/24', ipConfigurations: [{ id: `${nicId}/ipConfigurations/ip1` }] } }] },
+    };
+    for (const type of ['networkSecurityGroups', 'networkInterfaces', 'natGateways', 'bastionHosts', 'applicationSecurityGroups', 'publicIPAddresses', 'loadBalancers']) {
+      transport.on('GET', `/subscriptions/subid/providers/Microsoft.Network/${type}`, () => ({ status: 200, body: { value: [] } }));
+    }
+    transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/virtualNetworks', () => ({ status: 200, body: { value: [vnet] } }));
+    transport.on('GET', '/subscriptions/subid/resourceGroups/rg1/providers/microsoft.Compute/virtualMachineScaleSets/vmss1/networkInterfaces', () => ({ status: 200, body: { value: vmssNics.value } }));
+
+    const inventory = await reader.readInventory('subid');
+
+    expect(inventory.failures).toEqual([]);
+    expect(transport.unrouted).toEqual([]);
+    expect(inventory.resources.map((r) => field(r, 'id'))).toContain(nicId);
+    const scaleSetRequest = transport.requests.find((r) => r.path.toLowerCase().endsWith('/virtualmachinescalesets/vmss1/networkinterfaces'));
+    expect(new URL(scaleSetRequest?.url ?? 'http://x').searchParams.get('api-version')).toBe('2018-10-01');
+    // The SDK's own operation for it takes the same path and api-version.
+    const sdkPath = await (async () => {
+      transport.requests.length = 0;
+      for await (const _ of reader.client('subid').networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces('rg1', 'vmss1')) break;
+      return transport.requests[0];
+    })();
+    expect(sdkPath?.path.toLowerCase()).toBe(scaleSetRequest?.path.toLowerCase());
+    expect(new URL(sdkPath?.url ?? 'http://x').searchParams.get('api-version')).toBe('2018-10-01');
   });
 
   it('reports a list that fails part-way, keeping what it read', async () => {

@@ -428,6 +428,14 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
       return resource ? { status: 200, body: resource } : notFound(request);
     }),
   );
+  // A scale set's instance NICs (the scale-set NIC API): the served NICs whose ids lie under it; none when it has none.
+  transport.on('GET', '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmss}/networkInterfaces', (request) =>
+    once(request, () => {
+      const prefix = `/${request.segments.slice(0, 8).join('/')}/virtualmachines/`.toLowerCase();
+      const nics = estate.all().filter((r) => typeof r['id'] === 'string' && r['id'].toLowerCase().startsWith(prefix) && /\/networkinterfaces\/[^/]+$/i.test(r['id']));
+      return pagedReply(request, nics, pageSize);
+    }),
+  );
   transport.on('GET', `${base}/virtualNetworks/{vnet}/subnets/{subnet}`, (request) => {
     const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
     const vnet = estate.get(vnetId);
