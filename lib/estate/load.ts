@@ -758,9 +758,16 @@ function ref(id: string): ArmReference {
 
 /** `{ id }` (or a bare id string) → reference; absent/null → undefined; anything else is an error. */
 function reference(flat: JsonObject, field: string, label: string = field): ArmReference | undefined {
-  const value = flat[field];
+  const value = flat[keyOf(flat, field)];
   if (value === undefined || value === null) return undefined;
   return toReference(value, label);
+}
+
+/** The key as the resource spells it: templates may write `publicIpAddress` for `publicIPAddress` (ARM ignores case). */
+function keyOf(flat: JsonObject, field: string): string {
+  if (field in flat) return field;
+  const lower = field.toLowerCase();
+  return Object.keys(flat).find((k) => k.toLowerCase() === lower) ?? field;
 }
 
 function toReference(value: unknown, label: string): ArmReference {
@@ -771,7 +778,7 @@ function toReference(value: unknown, label: string): ArmReference {
 }
 
 function references(flat: JsonObject, field: string, label: string = field): ArmReference[] {
-  const value = flat[field];
+  const value = flat[keyOf(flat, field)];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new InvalidField(label, `${label} is not an array`);
   return value.map((item, i) => toReference(item, `${label}[${i}]`));

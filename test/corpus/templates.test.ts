@@ -99,3 +99,40 @@ describe('ARM quickstart templates', () => {
     expect(verdicts(out, 'NSG-002')).toEqual([['NSG-002', 'GEN-UNIQUE-8', 'allow_ssh_from_ip_or_range_for_jumpboxssh']]);
   });
 });
+
+describe('ARM quickstart templates: exposure follows the public path', () => {
+  const paths = (out: EvaluateOutput, ruleId: string) =>
+    out.findings.filter((f) => f.ruleId === ruleId).map((f) => [f.resourceName, f.severity, (f.evidence['publicPath'] as { state: string } | undefined)?.state]);
+
+  it('101-vm-simple-linux: SSH is exposed through the VM\'s public IP', async () => {
+    const { out } = await scan('101-vm-simple-linux');
+    expect(paths(out, 'NSG-002')).toEqual([['SecGroupNet', 'high', 'exposed']]);
+    expect(out.findings.find((f) => f.ruleId === 'NSG-002')?.message).toMatch(/at NIC simpleLinuxVMNetInt, through public IP simpleLinuxVMPublicIP$/);
+  });
+
+  it('101-vm-with-rdp-port: RDP is exposed through the load balancer\'s NAT rule 50001 → 3389', async () => {
+    const { out } = await scan('101-vm-with-rdp-port');
+    expect(paths(out, 'NSG-001')).toEqual([['Subnet-nsg', 'high', 'exposed']]);
+    expect(out.findings.find((f) => f.ruleId === 'NSG-001')?.message).toMatch(/TCP 50001 → 3389 \(NAT rule rdp\)/);
+  });
+
+  it('101-load-balancer-standard-create: HTTP is exposed through rule 80 → 80; UDP 80 has no public path (latent, info)', async () => {
+    const { out } = await scan('101-load-balancer-standard-create');
+    expect(paths(out, 'NSG-004')).toEqual([['GEN-UNIQUE-8-nsg', 'low', 'exposed']]);
+    expect(paths(out, 'NSG-003')).toEqual([['GEN-UNIQUE-8-nsg', 'info', 'latent']]);
+  });
+
+  it('service-fabric-secure-nsg-cluster-65-node-3-nodetype: each node type\'s scale set is judged with its subnet NSG, through its NAT pool', async () => {
+    const { out } = await scan('service-fabric-secure-nsg-cluster-65-node-3-nodetype');
+    expect(paths(out, 'NSG-001')).toEqual([
+      ['nsgSubnet-0', 'high', 'exposed'],
+      ['nsgSubnet-1', 'high', 'exposed'],
+      ['nsgSubnet-2', 'high', 'exposed'],
+    ]);
+    expect(out.findings.find((f) => f.ruleId === 'NSG-001')?.message).toMatch(/at scale set sfvm, through load balancer LB-GEN-UNIQUE-sfvm frontend LoadBalancerIPConfig TCP 3389-4500 → 3389 \(NAT pool LoadBalancerBEAddressNatPool\)/);
+    // Mongo ports are allowed from anywhere but no load-balancer rule forwards them: latent, reported lower.
+    expect(paths(out, 'NSG-005').map(([, severity, state]) => [severity, state])).toEqual(Array(3).fill(['low', 'latent']));
+    // An NSG named by a scale set's profile or subnet is associated.
+    expect(verdicts(out, 'NSG-012')).toEqual([]);
+  });
+});
