@@ -27,10 +27,29 @@ export interface ScaleOptions {
   natGateways: number;
   /** NSGs at the 1,000-rule limit. */
   hugeNsgs: number;
+  /** Uniform scale sets (AKS-style node pools), each with its own NSG and instance NICs. */
+  scaleSets: number;
+  instancesPerScaleSet: number;
+  /** Public IPs, on the first NICs. */
+  publicIps: number;
+  /** Public load balancers with rules and a NAT pool, each fronting one scale set (or NICs). */
+  loadBalancers: number;
   seed: number;
 }
 
-export const SCALE: ScaleOptions = { vnets: 200, subnetsPerVnet: 10, nsgs: 2_000, nics: 10_000, natGateways: 20, hugeNsgs: 3, seed: 7 };
+export const SCALE: ScaleOptions = {
+  vnets: 200,
+  subnetsPerVnet: 10,
+  nsgs: 2_000,
+  nics: 10_000,
+  natGateways: 20,
+  hugeNsgs: 3,
+  scaleSets: 20,
+  instancesPerScaleSet: 50,
+  publicIps: 200,
+  loadBalancers: 50,
+  seed: 7,
+};
 
 const SERVICE_TAGS = ['AzureCloud', 'Storage', 'Sql.WestEurope', 'AzureMonitor', 'AzureKeyVault', 'EventHub'];
 
@@ -182,7 +201,100 @@ export function scaleEstate(options: ScaleOptions = SCALE): Json[] {
       ],
     };
     if (nicNsgs > 0 && i % 10 === 0) properties['networkSecurityGroup'] = { id: nsgId(subnetNsgs + ((i / 10) % nicNsgs)) };
+    const config = (properties['ipConfigurations'] as Json[])[0]?.['properties'] as Json;
+    if (i < options.publicIps) config['publicIPAddress'] = { id: `${GROUP}/publicIPAddresses/pip-${i}` };
+    const lb = options.loadBalancers > options.scaleSets ? options.scaleSets + (i % (options.loadBalancers - options.scaleSets)) : -1;
+    if (lb >= 0 && i >= options.publicIps && i < options.publicIps + 500) config['loadBalancerBackendAddressPools'] = [{ id: `${GROUP}/loadBalancers/lb-${lb}/backendAddressPools/pool` }];
     resources.push({ name: `nic-${i}`, id: `${GROUP}/networkInterfaces/nic-${i}`, type: 'Microsoft.Network/networkInterfaces', location: 'westeurope', properties });
+  }
+
+  for (let i = 0; i < options.publicIps; i += 1) {
+    resources.push({
+      name: `pip-${i}`,
+      id: `${GROUP}/publicIPAddresses/pip-${i}`,
+      type: 'Microsoft.Network/publicIPAddresses',
+      sku: { name: i % 5 === 0 ? 'Basic' : 'Standard' },
+      properties: { ipAddress: `20.${Math.floor(i / 250)}.${i % 250}.1`, publicIPAddressVersion: 'IPv4', ipConfiguration: { id: `${GROUP}/networkInterfaces/nic-${i}/ipConfigurations/ipconfig1` } },
+    });
+  }
+  // Load balancers: the first ones front a scale set each (rules and a NAT pool), the rest front NICs.
+  for (let l = 0; l < options.loadBalancers; l += 1) {
+    const lbId = `${GROUP}/loadBalancers/lb-${l}`;
+    const fe = { id: `${lbId}/frontendIPConfigurations/fe` };
+    const pool = { id: `${lbId}/backendAddressPools/pool` };
+    resources.push({ name: `pip-lb-${l}`, id: `${GROUP}/publicIPAddresses/pip-lb-${l}`, type: 'Microsoft.Network/publicIPAddresses', sku: { name: 'Standard' }, properties: { ipAddress: `52.1.${l}.1`, ipConfiguration: fe } });
+    resources.push({
+      name: `lb-${l}`,
+      id: lbId,
+      type: 'Microsoft.Network/loadBalancers',
+      sku: { name: 'Standard' },
+      properties: {
+        frontendIPConfigurations: [{ name: 'fe', id: fe.id, properties: { publicIPAddress: { id: `${GROUP}/publicIPAddresses/pip-lb-${l}` } } }],
+        backendAddressPools: [{ name: 'pool', id: pool.id, properties: {} }],
+        loadBalancingRules: [80, 443].map((port) => ({ name: `http-${port}`, id: `${lbId}/loadBalancingRules/http-${port}`, properties: { protocol: 'Tcp', frontendPort: port, backendPort: port, enableFloatingIP: port === 443 && l % 3 === 0, frontendIPConfiguration: fe, backendAddressPool: pool } })),
+        inboundNatPools: [{ name: 'ssh', id: `${lbId}/inboundNatPools/ssh`, properties: { protocol: 'Tcp', frontendPortRangeStart: 50000, frontendPortRangeEnd: 50099, backendPort: 22, frontendIPConfiguration: fe } }],
+      },
+    });
+  }
+  // Scale sets: each puts its instances in a workload subnet with its own NSG, behind load balancer s.
+  const compute = GROUP.replace('Microsoft.Network', 'Microsoft.Compute');
+  for (let s = 0; s < options.scaleSets; s += 1) {
+    const vmss = `${compute}/virtualMachineScaleSets/aks-pool-${s}`;
+    const v = (s * 7) % options.vnets;
+    const subnet = subnetId(v, 1 + (s % (options.subnetsPerVnet - 1)));
+    const poolNsg = nsgId(s % options.nsgs);
+    const lb = s < options.loadBalancers ? `${GROUP}/loadBalancers/lb-${s}` : undefined;
+    resources.push({
+      name: `aks-pool-${s}`,
+      id: vmss,
+      type: 'Microsoft.Compute/virtualMachineScaleSets',
+      sku: { name: 'Standard_D4s_v5', capacity: options.instancesPerScaleSet },
+      properties: {
+        orchestrationMode: 'Uniform',
+        virtualMachineProfile: {
+          networkProfile: {
+            networkInterfaceConfigurations: [
+              {
+                name: 'nic',
+                properties: {
+                  networkSecurityGroup: { id: poolNsg },
+                  ipConfigurations: [
+                    {
+                      name: 'ipconfig1',
+                      properties: {
+                        subnet: { id: subnet },
+                        ...(lb ? { loadBalancerBackendAddressPools: [{ id: `${lb}/backendAddressPools/pool` }], loadBalancerInboundNatPools: [{ id: `${lb}/inboundNatPools/ssh` }] } : {}),
+                      },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    for (let i = 0; i < options.instancesPerScaleSet; i += 1) {
+      const nicId = `${vmss}/virtualMachines/${i}/networkInterfaces/nic`;
+      resources.push({
+        name: 'nic',
+        id: nicId,
+        properties: {
+          networkSecurityGroup: { id: poolNsg },
+          ipConfigurations: [
+            {
+              name: 'ipconfig1',
+              id: `${nicId}/ipConfigurations/ipconfig1`,
+              properties: {
+                privateIPAddress: `10.${v}.${1 + (s % (options.subnetsPerVnet - 1))}.${100 + (i % 150)}`,
+                subnet: { id: subnet },
+                ...(lb ? { loadBalancerBackendAddressPools: [{ id: `${lb}/backendAddressPools/pool` }], loadBalancerInboundNatRules: [{ id: `${lb}/inboundNatRules/ssh.${i}` }] } : {}),
+              },
+            },
+          ],
+        },
+      });
+    }
   }
   return resources;
 }

@@ -78,19 +78,48 @@ interface Source {
   ipConfigurations: Set<string>;
 }
 
-const cache = new WeakMap<Estate, Map<string, PublicPath>>();
+const cache = new WeakMap<Estate, WeakMap<AttachmentPoint, PublicPath>>();
 
-/** The public path of one attachment point (memoised per estate). */
+/** The public path of one attachment point (memoised per estate and point). */
 export function publicPathOf(estate: Estate, point: AttachmentPoint): PublicPath {
   let byPoint = cache.get(estate);
-  if (!byPoint) cache.set(estate, (byPoint = new Map()));
-  const key = `${point.kind}|${point.key}|${point.subnetId?.toLowerCase() ?? ''}`;
-  let path = byPoint.get(key);
+  if (!byPoint) cache.set(estate, (byPoint = new WeakMap()));
+  let path = byPoint.get(point);
   if (!path) {
     path = computePath(estate, point);
-    byPoint.set(key, path);
+    byPoint.set(point, path);
   }
   return path;
+}
+
+/** What points look up in the estate, indexed once: public IPs by the IP configuration they name, pools by member. */
+interface PathIndex {
+  publicIpsByConfig: Map<string, PublicIpAddress[]>;
+  poolsByConfig: Map<string, { lb: LoadBalancer; pool: ArmReference }[]>;
+  poolsByAddress: Map<string, { lb: LoadBalancer; pool: ArmReference }[]>;
+}
+
+const indexes = new WeakMap<Estate, PathIndex>();
+
+function indexOf(estate: Estate): PathIndex {
+  let index = indexes.get(estate);
+  if (index) return index;
+  index = { publicIpsByConfig: new Map(), poolsByConfig: new Map(), poolsByAddress: new Map() };
+  const push = <V>(map: Map<string, V[]>, key: string, value: V) => {
+    const list = map.get(key);
+    if (list) list.push(value);
+    else map.set(key, [value]);
+  };
+  for (const ip of estate.publicIpAddresses.values()) if (ip.ipConfiguration) push(index.publicIpsByConfig, ip.ipConfiguration.key, ip);
+  for (const lb of estate.loadBalancers.values()) {
+    for (const pool of lb.backendPools) {
+      const member = { lb, pool: { id: pool.id, key: pool.key } };
+      for (const config of pool.backendIpConfigurations) push(index.poolsByConfig, config.key, member);
+      for (const address of pool.addresses) push(index.poolsByAddress, address, member);
+    }
+  }
+  indexes.set(estate, index);
+  return index;
 }
 
 /** True when the estate holds the resources that give public paths (or could: any public IP or load balancer). */
@@ -129,13 +158,11 @@ function computePath(estate: Estate, point: AttachmentPoint): PublicPath {
     else missing.add(lbId);
   }
   // Pools that list the point themselves (by IP configuration or, IP-based, by address).
-  for (const lb of estate.loadBalancers.values()) {
-    for (const pool of lb.backendPools) {
-      if (pool.backendIpConfigurations.some((c) => from.ipConfigurations.has(c.key)) || pool.addresses.some((a) => from.addresses.includes(a))) {
-        balancers.set(lb.key, lb);
-        from.pools.push({ id: pool.id, key: pool.key });
-      }
-    }
+  const index = indexOf(estate);
+  const listed = [...[...from.ipConfigurations].flatMap((k) => index.poolsByConfig.get(k) ?? []), ...from.addresses.flatMap((a) => index.poolsByAddress.get(a) ?? [])];
+  for (const { lb, pool } of listed) {
+    balancers.set(lb.key, lb);
+    from.pools.push(pool);
   }
   if (missing.size > 0) {
     const names = [...missing].map(nameOfId).join(', ');
@@ -251,10 +278,9 @@ function sourceOf(estate: Estate, point: AttachmentPoint): SourceResult {
         source.ipConfigurations.add(config.key);
       }
       // A public IP that names this NIC's configuration (the NIC may be an older snapshot).
-      for (const ip of estate.publicIpAddresses.values()) {
-        if (ip.ipConfiguration && source.ipConfigurations.has(ip.ipConfiguration.key) && !source.publicIps.some((r) => r.key === ip.key)) {
-          source.publicIps.push({ id: ip.id, key: ip.key });
-        }
+      const byConfig = indexOf(estate).publicIpsByConfig;
+      for (const configKey of source.ipConfigurations) {
+        for (const ip of byConfig.get(configKey) ?? []) if (!source.publicIps.some((r) => r.key === ip.key)) source.publicIps.push({ id: ip.id, key: ip.key });
       }
       return { kind: 'known', source };
     }
