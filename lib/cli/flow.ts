@@ -122,6 +122,7 @@ export async function flowCommand(argv: string[], io: CliIo): Promise<number> {
   if (!result.ok) throw new UsageError(result.error);
   if (args.json) {
     io.stdout.write(`${JSON.stringify(contractShape(result))}\n`);
+    if (result.translation) io.stderr.write(`translated: ${result.translation}\n`);
     for (const note of result.notes) io.stderr.write(`note: ${note}\n`);
   } else {
     io.stdout.write(humanAnswer(result));
@@ -195,6 +196,7 @@ function humanAnswer(result: Extract<FlowAnswer, { ok: true }>): string {
     const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
     for (const row of rows) lines.push(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ')}`);
   }
+  if (result.translation) lines.push(`translated: ${result.translation}`);
   for (const note of result.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;
 }

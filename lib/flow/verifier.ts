@@ -30,6 +30,7 @@ import {
   type ServiceTagData,
 } from '../nsg/index.js';
 import { createEstateView, type EstateView } from '../verdicts/view.js';
+import { translateInbound } from './translate.js';
 
 /** One flow question, as the CLI and the JSONL lines ask it (values still untrusted). */
 export interface FlowQuery {
@@ -64,6 +65,8 @@ export type FlowAnswer =
       target: string;
       /** Assumptions and unknowns the answer rests on. */
       notes: string[];
+      /** A flow to a public address of the NIC's path: how Azure translated it before the NSGs saw it (`flow` is the translated one). */
+      translation?: string;
     }
   | { ok: false; error: string };
 
@@ -110,6 +113,9 @@ export function createFlowVerifier(estate: Estate, options: { serviceTags?: Serv
     if (!found.ok) return found;
     const point = attachmentFor(relations, found.value, flow.flow);
     if (!point.ok) return point;
+    const translation = translateInbound(estate, point.value, flow.flow);
+    if (translation.kind === 'unreachable') return { ok: false, error: translation.reason };
+    const asked = translation.kind === 'translated' ? translation.flow : flow.flow;
     const layers: { subnet?: Layer; nic?: Layer } = {};
     const notes: string[] = [];
     const endpoint = point.value.privateEndpoint;
@@ -129,7 +135,8 @@ export function createFlowVerifier(estate: Estate, options: { serviceTags?: Serv
     // decidedBy follows processing order: inbound subnet → NIC, outbound NIC → subnet.
     const order = (flow.flow.direction === 'Inbound' ? (['subnet', 'nic'] as const) : (['nic', 'subnet'] as const)).filter((side) => layers[side]);
     const layerName = (_nsgId: string, index: number): DecidingStep['layer'] => order[index] ?? 'nic';
-    return answer(flow.flow, layers, nicTarget(found.value, point.value), notes, layerName);
+    const answered = answer(asked, layers, nicTarget(found.value, point.value), notes, layerName);
+    return answered.ok && translation.kind === 'translated' ? { ...answered, translation: translation.description } : answered;
   };
 
   return { verify };

@@ -6,6 +6,7 @@ import { flowCommand } from '../../lib/cli/flow.js';
 import { splitEndpoint } from '../../lib/flow/verifier.js';
 import { capture } from '../support/cli-io.js';
 import { main } from '../../lib/cli/main.js';
+import { loadBalancer, nic as fixtureNic, nsg as fixtureNsg, publicIp, vnet as fixtureVnet } from '../rules/fixtures/build.js';
 
 const CORPUS = resolve(process.cwd(), '../shared/corpus');
 const REST = (file: string) => resolve(CORPUS, 'rest-api-examples/2021-02-01', file);
@@ -461,5 +462,39 @@ describe('nsgwatch flow: a scale-set instance NIC', () => {
     };
     expect(result.access).toBe(access);
     expect(result.decidedBy.map((d) => d.rule)).toContain(decider);
+  });
+});
+
+describe('nsgwatch flow: to a public address, answered through the path', () => {
+  const estateFile = write(
+    'public-path.json',
+    [
+      fixtureVnet('vnet-app', ['10.0.0.0/16'], [{ name: 'snet-app', prefix: '10.0.1.0/24', nsg: 'nsg-subnet' }]),
+      fixtureNsg('nsg-subnet', [{ name: 'ssh', priority: 100, source: '*', ports: '22' }]),
+      fixtureNic('nic-vm', { vnet: 'vnet-app', subnet: 'snet-app', ip: '10.0.1.4', publicIp: 'pip-vm', natRules: [{ lb: 'lb-web', rule: 'ssh-vm' }] }),
+      publicIp('pip-vm', '20.1.2.3'),
+      loadBalancer('lb-web', { publicIp: 'pip-lb', natRules: [{ name: 'ssh-vm', frontendPort: 50001, backendPort: 22 }] }),
+      publicIp('pip-lb', '20.1.2.5'),
+    ],
+  );
+  const ask = (destination: string) => ['flow', estateFile, '--nic', 'nic-vm', '--direction', 'inbound', '--protocol', 'tcp', '--source', '203.0.113.9:40000', '--destination', destination];
+
+  it('a NAT rule 50001 → 22: the NSG sees 10.0.1.4:22, and the answer shows the translation', async () => {
+    const io = capture();
+    expect(await main(ask('20.1.2.5:50001'), io)).toBe(0);
+    expect(io.out()).toMatch(/^Allow: Inbound Tcp 203\.0\.113\.9:40000 -> 10\.0\.1\.4:22 at NIC nic-vm/);
+    expect(io.out()).toContain('translated: 20.1.2.5:50001 → 10.0.1.4:22 through load balancer lb-web 20.1.2.5 TCP 50001 → 22 (NAT rule ssh-vm)');
+  });
+
+  it('the NIC\'s public IP maps to its private address, port unchanged', async () => {
+    const io = capture();
+    expect(await main(ask('20.1.2.3:22'), io)).toBe(0);
+    expect(io.out()).toContain('translated: 20.1.2.3:22 → 10.0.1.4:22 through public IP 20.1.2.3 (pip-vm)');
+  });
+
+  it('a port nothing forwards on the frontend is an answer saying so (exit 2)', async () => {
+    const io = capture();
+    expect(await main(ask('20.1.2.5:22'), io)).toBe(2);
+    expect(io.err()).toMatch(/nothing at 20\.1\.2\.5 forwards TCP 22 to nic-vm/);
   });
 });
