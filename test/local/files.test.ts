@@ -61,13 +61,20 @@ describe('loadEstateFiles', () => {
   it.each([
     ['missing.json', undefined, 'cannot read missing.json: no such file'],
     ['bad.json', '{"value": [}', 'bad.json is not valid JSON: Unexpected token'],
-    ['empty.json', '{"value": []}', 'empty.json holds no Azure resources'],
+    ['empty.json', '{"note": "no resources here"}', 'empty.json holds no Azure resources'],
     ['untyped.json', '[{"name": "a", "protocol": "Tcp"}]', 'untyped.json holds no Azure resources'],
   ])('stops on %s, naming the file', async (name, text, message) => {
     if (text !== undefined) write(name, text);
     const good = write('good.json', JSON.stringify({ id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/natGateways/n', type: 'Microsoft.Network/natGateways' }));
     const result = await loadEstateFiles([good, name], dir);
     expect(result).toEqual({ ok: false, problems: [{ file: name, message: expect.stringContaining(message) }] });
+  });
+
+  it.each(['{"value": []}', '[]'])('reads %s (an empty resource group\'s list) as empty, not as a problem', async (text) => {
+    const empty = write('empty-list.json', text);
+    const good = write('good.json', JSON.stringify({ id: '/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/natGateways/n', type: 'Microsoft.Network/natGateways' }));
+    const result = await loadEstateFiles([good, empty], dir);
+    expect(result.ok).toBe(true);
   });
 
   it('rejects the bicep docs rule-set companions: they hold rules, not resources', async () => {
