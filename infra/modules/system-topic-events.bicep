@@ -33,6 +33,8 @@ var watchedResourceTypes = [
   'Microsoft.Network/publicIPAddresses'
   'Microsoft.Network/loadBalancers'
   'Microsoft.Network/loadBalancers/inboundNatRules'
+  'Microsoft.Compute/virtualMachineScaleSets'
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines'
 ]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {

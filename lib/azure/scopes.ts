@@ -17,6 +17,7 @@ export type ScopeKind =
   | 'asg'
   | 'publicIp'
   | 'loadBalancer'
+  | 'scaleSet'
   | 'subscription';
 
 export const SCOPE_KINDS: readonly ScopeKind[] = [
@@ -29,6 +30,7 @@ export const SCOPE_KINDS: readonly ScopeKind[] = [
   'asg',
   'publicIp',
   'loadBalancer',
+  'scaleSet',
   'subscription',
 ];
 
@@ -56,6 +58,8 @@ const SCOPE_OF_TYPE: Record<WatchedType, { kind: ScopeKind; levelsUp: 0 | 1 }> =
   'Microsoft.Network/publicIPAddresses': { kind: 'publicIp', levelsUp: 0 },
   'Microsoft.Network/loadBalancers': { kind: 'loadBalancer', levelsUp: 0 },
   'Microsoft.Network/loadBalancers/inboundNatRules': { kind: 'loadBalancer', levelsUp: 1 },
+  'Microsoft.Compute/virtualMachineScaleSets': { kind: 'scaleSet', levelsUp: 0 },
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines': { kind: 'scaleSet', levelsUp: 1 },
 };
 
 const SCOPE_BY_LOWER_TYPE = new Map(

@@ -165,7 +165,7 @@ export const CLOUD_EVENT_TYPES = {
   digest: 'nsgwatch.finding.digest',
 } as const;
 
-/** The Microsoft.Network resource types whose changes can affect an NSG verdict (DESIGN §7). */
+/** The resource types whose changes can affect an NSG verdict (DESIGN §7). */
 export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/networkSecurityGroups',
   'Microsoft.Network/networkSecurityGroups/securityRules',
@@ -180,6 +180,9 @@ export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/publicIPAddresses',
   'Microsoft.Network/loadBalancers',
   'Microsoft.Network/loadBalancers/inboundNatRules',
+  // A scale set → its NSG and subnet (its instance NICs); instances come and go with scale-out.
+  'Microsoft.Compute/virtualMachineScaleSets',
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
 ] as const;
 
 /** Event Grid system event types the deployment subscribes to. */

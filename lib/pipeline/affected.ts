@@ -220,6 +220,17 @@ export function affectedResources(
       scopeDeleted = !estate.loadBalancers.has(scope.id);
       addLoadBalancer(estate, scope.id, addNic, reach.add);
       break;
+    case 'scaleSet': {
+      // Its instance NICs (the inventory lists them per scale set) and its profile's NSGs and subnets.
+      // The scale set itself is a Compute resource the reader does not GET: never taken as deleted.
+      reach.add(scope.id);
+      for (const [key, nic] of estate.networkInterfaces) if (nic.scaleSet?.key === scope.id) addNic(key);
+      for (const config of estate.scaleSets.get(scope.id)?.networkInterfaceConfigurations ?? []) {
+        if (config.networkSecurityGroup) addNsg(config.networkSecurityGroup.key);
+        for (const ip of config.ipConfigurations) if (ip.subnet) addSubnet(ip.subnet.key);
+      }
+      break;
+    }
     case 'asg': {
       scopeDeleted = !estate.applicationSecurityGroups.has(scope.id);
       addAsg(scope.id);

@@ -80,6 +80,7 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'natGateway':
     case 'publicIp':
     case 'loadBalancer':
+    case 'scaleSet':
     case 'subscription':
       break;
     default:

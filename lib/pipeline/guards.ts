@@ -23,6 +23,7 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
     case 'asg':
     case 'publicIp':
     case 'loadBalancer':
+    case 'scaleSet':
     case 'subscription':
       return undefined;
     default:
@@ -66,6 +67,7 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
     case 'asg':
     case 'publicIp':
     case 'loadBalancer':
+    case 'scaleSet':
       break;
     default:
       return assertNever(scope.kind, 'scope kind');

@@ -41,6 +41,12 @@ const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kin
   'Microsoft.Network/publicIPAddresses': { id: `${NET}/publicIPAddresses/web-pip`, kind: 'publicIp', scope: `${NET}/publicIPAddresses/web-pip` },
   'Microsoft.Network/loadBalancers': { id: `${NET}/loadBalancers/web-lb`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
   'Microsoft.Network/loadBalancers/inboundNatRules': { id: `${NET}/loadBalancers/web-lb/inboundNatRules/ssh-1`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
+  'Microsoft.Compute/virtualMachineScaleSets': { id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1`, kind: 'scaleSet', scope: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1` },
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines': {
+    id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1/virtualMachines/3`,
+    kind: 'scaleSet',
+    scope: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1`,
+  },
 };
 
 /** Types that share a prefix with a watched one or sit next to them, and must be ignored. */

@@ -52,4 +52,31 @@ describe('affected resources of a public path change', () => {
     expect(names(affected.resources)).toContain('nic-lb');
     expect(names(affected.resources)).toContain('vmss-pool');
   });
+
+  it('a scale set (or one of its instances): its instance NICs, its profile\'s NSG and subnet', () => {
+    const vmss = ids.scaleSet('aks-pool');
+    const withInstances = loadEstate([
+      {
+        source: 'y',
+        json: [
+          vnet('vnet-aks', ['10.224.0.0/12'], [{ name: 'nodes', prefix: '10.224.0.0/16', nsg: 'nsg-nodes' }]),
+          nsg('nsg-nodes'),
+          nsg('nsg-pool'),
+          scaleSet('aks-pool', { vnet: 'vnet-aks', subnet: 'nodes', nsg: 'nsg-pool' }),
+          {
+            id: `${vmss}/virtualMachines/0/networkInterfaces/nic0`,
+            properties: { networkSecurityGroup: { id: ids.nsg('nsg-pool') }, ipConfigurations: [{ name: 'ipconfig1', properties: { privateIPAddress: '10.224.0.4', subnet: { id: ids.subnet('vnet-aks', 'nodes') } } }] },
+          },
+        ],
+      },
+    ]);
+    for (const [id, type] of [
+      [vmss, 'Microsoft.Compute/virtualMachineScaleSets'],
+      [`${vmss}/virtualMachines/0`, 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines'],
+    ] as const) {
+      const affected = affectedResources(withInstances, scopeOf(id, type));
+      expect(names(affected.resources)).toEqual(['aks-pool', 'nic0', 'nodes', 'nsg-nodes', 'nsg-pool']);
+      expect(affected.scopeDeleted).toBe(false);
+    }
+  });
 });
