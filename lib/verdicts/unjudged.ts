@@ -123,7 +123,8 @@ export function invalidInputs(estate: Estate): InvalidInputs {
     };
     for (const point of points) {
       if (!point.blocked) continue;
-      const where = point.point.kind === 'unattached' ? 'alone' : `at ${point.point.kind === 'subnet' ? 'subnet' : 'NIC'} ${point.point.name}`;
+      const word = point.point.kind === 'subnet' ? 'subnet' : point.point.kind === 'scaleSet' ? 'scale set' : 'NIC';
+      const where = point.point.kind === 'unattached' ? 'alone' : `at ${word} ${point.point.name}`;
       // A subnet's or NIC's own verdicts (NSG-010, NSG-011, NAT-001) rest on its associations, not on
       // the NSGs' rules: only input about the point itself leaves them unjudged.
       const structural = dependencyProblems(point.point);
