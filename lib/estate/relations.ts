@@ -429,11 +429,15 @@ function attachmentPoints(
   const scaleSetSubnets = new Set<string>();
   for (const scaleSet of estate.scaleSets.values()) {
     if (scaleSetsWithNics.has(scaleSet.key)) continue;
+    // A Flexible set's VMs have ordinary NICs, in the NIC list, that name no scale set: where the
+    // estate holds NICs in the profile's subnet, they are its instances (or its neighbours), judged as NICs.
+    const flexibleWithNics = (subnetKey: string | undefined) =>
+      scaleSet.orchestrationMode === 'Flexible' && subnetKey !== undefined && nicsBySubnet.has(subnetKey);
     const seen = new Set<string>();
     for (const config of scaleSet.networkInterfaceConfigurations) {
       for (const ip of config.ipConfigurations) {
         const subnetKey = ip.subnet?.key ?? '';
-        if (seen.has(subnetKey)) continue;
+        if (seen.has(subnetKey) || flexibleWithNics(ip.subnet?.key)) continue;
         seen.add(subnetKey);
         if (ip.subnet) scaleSetSubnets.add(ip.subnet.key);
         const subnet = ip.subnet ? estate.subnets.get(ip.subnet.key) : undefined;

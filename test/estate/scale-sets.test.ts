@@ -215,3 +215,29 @@ describe('relations: an AKS node pool', () => {
     expect(relations.attachments.some((p) => p.kind === 'scaleSet')).toBe(false);
   });
 });
+
+describe('relations: a Flexible scale set', () => {
+  const S = '/subscriptions/s/resourceGroups/rg/providers';
+  const subnetId = `${S}/Microsoft.Network/virtualNetworks/v/subnets/web`;
+  const flexible = {
+    id: `${S}/Microsoft.Compute/virtualMachineScaleSets/web-flex`,
+    type: 'Microsoft.Compute/virtualMachineScaleSets',
+    properties: {
+      orchestrationMode: 'Flexible',
+      virtualMachineProfile: { networkProfile: { networkInterfaceConfigurations: [{ name: 'nic', properties: { ipConfigurations: [{ name: 'ip', properties: { subnet: { id: subnetId } } }] } }] } },
+    },
+  };
+  const vnet = { id: `${S}/Microsoft.Network/virtualNetworks/v`, type: 'Microsoft.Network/virtualNetworks', properties: { addressSpace: { addressPrefixes: ['10.1.0.0/16'] }, subnets: [{ name: 'web', properties: { addressPrefix: '10.1.0.0/24' } }] } };
+  const nicId = `${S}/Microsoft.Network/networkInterfaces/web-flex_1234-nic`;
+  const vmNic = { id: nicId, type: 'Microsoft.Network/networkInterfaces', properties: { ipConfigurations: [{ name: 'ip', properties: { privateIPAddress: '10.1.0.4', subnet: { id: subnetId } } }] } };
+
+  it('stands for its VMs with its profile while the estate holds no NIC in its subnet', () => {
+    const relations = relateEstate(loadEstate([{ source: 'x', json: [vnet, flexible] }]));
+    expect(relations.attachments.map((p) => [p.kind, p.name])).toEqual([['scaleSet', 'web-flex']]);
+  });
+
+  it('gives way to the NICs of its VMs, which are ordinary NICs of the NIC list', () => {
+    const relations = relateEstate(loadEstate([{ source: 'x', json: [vnet, flexible, vmNic] }]));
+    expect(relations.attachments.map((p) => [p.kind, p.name])).toEqual([['networkInterface', 'web-flex_1234-nic']]);
+  });
+});
