@@ -2,7 +2,7 @@
 import { el, formatDateTime, nameOfId, resourceTrail, severityBadge, statusBadge } from './dom.js';
 
 /** Evidence keys shown in their own sections; anything else is listed as extra evidence. */
-const KNOWN_EVIDENCE = new Set(['witness', 'decidedBy', 'attachments', 'unresolvedTags', 'assumptions', 'remote', 'ports']);
+const KNOWN_EVIDENCE = new Set(['witness', 'decidedBy', 'attachments', 'unresolvedTags', 'assumptions', 'remote', 'ports', 'publicPath']);
 const COUNT = new Intl.NumberFormat();
 
 const KIND_LABELS = {
@@ -71,6 +71,7 @@ function evidenceView(evidence, trimmed) {
       ));
   }
   if (evidence.remote && typeof evidence.remote === 'object') parts.push(remoteView(evidence.remote, evidence.ports));
+  if (evidence.publicPath && typeof evidence.publicPath === 'object') parts.push(publicPathView(evidence.publicPath));
   if (Array.isArray(evidence.attachments) && evidence.attachments.length > 0) {
     parts.push(el('h4', {}, 'Affected attachments'),
       el('ul', { class: 'attachments' }, evidence.attachments.map((id) => el('li', {}, el('strong', {}, nameOfId(String(id))), ' ', el('span', { class: 'muted' }, resourceTrail(String(id)))))));
@@ -88,6 +89,25 @@ function evidenceView(evidence, trimmed) {
   if (trimmed) parts.push(el('p', { class: 'muted' }, `Evidence was shortened to fit storage (${trimmed.droppedItems} items left out).`));
   if (parts.length === 0) parts.push(el('p', { class: 'muted' }, 'This finding carries no flow evidence (it is about configuration, not traffic).'));
   return parts;
+}
+
+/** How the Internet gets there: exposed through a public IP or load-balancer rule, latent (no public path), or assumed. */
+const PATH_WORDS = {
+  exposed: 'Exposed: a public path carries these flows',
+  latent: 'Latent: allowed, but no public path carries these flows yet (reported lower)',
+  assumed: 'Assumed exposed: the estate does not tell the public path',
+  unattached: 'The NSG is associated with nothing',
+};
+
+function publicPathView(path) {
+  const list = (items) => (Array.isArray(items) && items.length > 0 ? el('ul', {}, items.map((t) => el('li', {}, String(t)))) : null);
+  return el('div', { class: 'public-path' },
+    el('h4', {}, 'Public path'),
+    el('p', {}, PATH_WORDS[path.state] ?? String(path.state ?? '')),
+    list(path.through),
+    list(path.latent),
+    list(path.assumptions),
+  );
 }
 
 /** Who can reach it: the exact remote address set the effective rules allow, summarised. */
