@@ -1,8 +1,10 @@
 /**
  * `nsgwatch scan FILE --format json` at the scale the design holds it to: 200 virtual networks ×
  * 10 subnets, 2,000 NSGs of 10–60 rules (three at the 1,000-rule limit with prefix and port
- * lists), 10,000 NICs, 20 NAT gateways and a few Bastions, in ARM REST shape, deterministic. The
- * built CLI runs as a child process; wall time and peak RSS are measured from outside.
+ * lists), 10,000 NICs, 20 NAT gateways and a few Bastions, and public paths — 20 scale sets with
+ * 1,000 instance NICs, 200 public IPs, 50 load balancers with rules and NAT pools — in ARM REST
+ * shape, deterministic. The built CLI runs as a child process; wall time and peak RSS are
+ * measured from outside.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
