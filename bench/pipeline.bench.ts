@@ -23,7 +23,7 @@ import { syntheticEstate } from '../test/support/arm-estate.js';
 
 const actor = { name: 'Bench', upn: 'bench@contoso.example', objectId: '00000000-0000-0000-0000-000000000001' };
 
-async function runtimeFor(size: { nsgs: number; vnets: number; nics: number }, connectionString: string, prefix: string) {
+async function runtimeFor(size: { nsgs: number; vnets: number; nics: number; loadBalancers?: number }, connectionString: string, prefix: string) {
   const estate = syntheticEstate({ ...size, seed: 7 });
   const transport = createArmTransport();
   serveEstate(transport, createArmEstate(estate.resources), { pageSize: 100, immutable: true });
@@ -83,7 +83,8 @@ export async function run(): Promise<Measurement[]> {
   // One event, delivery to findings stored, on subscriptions of two sizes.
   for (const size of [
     { nsgs: 20, vnets: 4, nics: 100 },
-    { nsgs: 200, vnets: 20, nics: 1_000 },
+    // 20 public load balancers over 200 of the NICs: a rule change gives or takes a public path.
+    { nsgs: 200, vnets: 20, nics: 1_000, loadBalancers: 20 },
   ]) {
     await withAzurite(async (connectionString) => {
       const { estate, rt, queue } = await runtimeFor(size, connectionString, `ev${size.nsgs}`);
@@ -97,6 +98,11 @@ export async function run(): Promise<Measurement[]> {
         // A NIC written (a VM created or moved): its NSG, its subnet's, the NSG it had before.
         { label: 'NIC write', resourceId: (i) => nicIds[(i * 7) % nicIds.length] ?? '' },
       ];
+      const lbIds = idsOf('Microsoft.Network/loadBalancers');
+      // A load-balancing rule written. Rules have no write of their own in ARM (they change with a
+      // PUT of the load balancer), so the event names the load balancer; its pool's NICs, whose
+      // public path it changes, are re-judged.
+      if (lbIds.length > 0) changes.push({ label: 'load-balancer rule write', resourceId: (i) => lbIds[i % lbIds.length] ?? '' });
       for (const change of changes) {
         const times: number[] = [];
         for (let i = 0; i < 210; i++) {

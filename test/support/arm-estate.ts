@@ -21,6 +21,11 @@ export interface SyntheticEstateOptions {
   asgs?: number;
   seed?: number;
   location?: string;
+  /**
+   * Public load balancers (Standard, each with its public IP): a pool of up to 10 NICs of one subnet, a rule
+   * TCP 443 → 443 and an inbound NAT rule 50001 → 22 to the pool's first NIC. Default none.
+   */
+  loadBalancers?: number;
 }
 
 export interface SyntheticEstate {
@@ -266,7 +271,9 @@ export function syntheticEstate(options: SyntheticEstateOptions): SyntheticEstat
     nics.push({ id, name, type: `${NET}/networkInterfaces`, location, properties: props });
   }
 
-  const resources = [...nsgs, ...vnets, ...nics, ...natGateways, ...bastionHosts, ...asgs];
+  const { publicIps, loadBalancers } = publicLoadBalancers(options.loadBalancers ?? 0, nics, idOf, location);
+
+  const resources = [...nsgs, ...vnets, ...nics, ...natGateways, ...bastionHosts, ...asgs, ...publicIps, ...loadBalancers];
   return {
     subscriptionId,
     resources,
@@ -278,8 +285,96 @@ export function syntheticEstate(options: SyntheticEstateOptions): SyntheticEstat
       natGateways: natGateways.length,
       bastionHosts: bastionHosts.length,
       applicationSecurityGroups: asgs.length,
+      publicIPAddresses: publicIps.length,
+      loadBalancers: loadBalancers.length,
     },
   };
+}
+
+/** Public load balancers over the NICs, with the back-references ARM fills in on the NICs and the public IPs. */
+function publicLoadBalancers(
+  count: number,
+  nics: readonly Json[],
+  idOf: (type: string, name: string, i: number) => string,
+  location: string,
+): { publicIps: Json[]; loadBalancers: Json[] } {
+  const publicIps: Json[] = [];
+  const loadBalancers: Json[] = [];
+  const groups = new Map<string, Json[]>();
+  for (const nic of nics) {
+    const config = ((nic['properties'] as Json)['ipConfigurations'] as Json[])[0] as Json;
+    const subnet = String(((config['properties'] as Json)['subnet'] as Json)['id']);
+    groups.set(subnet, [...(groups.get(subnet) ?? []), nic]);
+  }
+  const bySubnet = [...groups.values()];
+  for (let l = 0; l < count; l += 1) {
+    const lbId = idOf('loadBalancers', `lb-${l}`, l);
+    const pipId = idOf('publicIPAddresses', `pip-lb-${l}`, l);
+    const frontendId = `${lbId}/frontendIPConfigurations/frontend`;
+    const poolId = `${lbId}/backendAddressPools/pool`;
+    // Azure keeps a pool's members in one virtual network: here, up to 10 NICs of one subnet.
+    const members = bySubnet[l % bySubnet.length]?.slice(0, 10) ?? [];
+    const configIds = members.map((nic, k) => {
+      const config = ((nic['properties'] as Json)['ipConfigurations'] as Json[])[0] as Json;
+      const props = config['properties'] as Json;
+      props['loadBalancerBackendAddressPools'] = [{ id: poolId }];
+      if (k === 0) props['loadBalancerInboundNatRules'] = [{ id: `${lbId}/inboundNatRules/ssh` }];
+      return String(config['id']);
+    });
+    publicIps.push({
+      id: pipId,
+      name: `pip-lb-${l}`,
+      type: `${NET}/publicIPAddresses`,
+      location,
+      sku: { name: 'Standard', tier: 'Regional' },
+      properties: {
+        provisioningState: 'Succeeded',
+        publicIPAddressVersion: 'IPv4',
+        publicIPAllocationMethod: 'Static',
+        ipAddress: `20.${50 + Math.floor(l / 250)}.${l % 250}.10`,
+        ipConfiguration: { id: frontendId },
+      },
+    });
+    loadBalancers.push({
+      id: lbId,
+      name: `lb-${l}`,
+      type: `${NET}/loadBalancers`,
+      location,
+      sku: { name: 'Standard', tier: 'Regional' },
+      properties: {
+        provisioningState: 'Succeeded',
+        frontendIPConfigurations: [{ id: frontendId, name: 'frontend', properties: { publicIPAddress: { id: pipId } } }],
+        backendAddressPools: [{ id: poolId, name: 'pool', properties: { backendIPConfigurations: configIds.map((id) => ({ id })) } }],
+        loadBalancingRules: [
+          {
+            id: `${lbId}/loadBalancingRules/https`,
+            name: 'https',
+            properties: {
+              protocol: 'Tcp',
+              frontendPort: 443,
+              backendPort: 443,
+              enableFloatingIP: false,
+              frontendIPConfiguration: { id: frontendId },
+              backendAddressPool: { id: poolId },
+            },
+          },
+        ],
+        inboundNatRules: configIds.slice(0, 1).map((configId) => ({
+          id: `${lbId}/inboundNatRules/ssh`,
+          name: 'ssh',
+          properties: {
+            protocol: 'Tcp',
+            frontendPort: 50001,
+            backendPort: 22,
+            enableFloatingIP: false,
+            frontendIPConfiguration: { id: frontendId },
+            backendIPConfiguration: { id: configId },
+          },
+        })),
+      },
+    });
+  }
+  return { publicIps, loadBalancers };
 }
 
 function customRules(nsgId: string, random: () => number, asgs: readonly Json[]): Json[] {
