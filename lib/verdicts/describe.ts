@@ -66,6 +66,8 @@ export function describeAddresses(set: AddressSet, ctx: EvaluationContext, limit
     const concrete = rest.v4.length > 0 || rest.v6.length > 0;
     return concrete ? `any Internet address and ${describeAddresses(rest, ctx, limit)}` : 'any Internet address';
   }
+  const named = describeByName(set, ctx, limit);
+  if (named !== undefined) return named;
   const cidrs = addressToCidrs(set);
   const tags = set.tags.complement ? ['every service tag without address data'] : set.tags.names.map((t) => `service tag ${t} (no address data)`);
   if (cidrs.length <= limit) return joinWords([...cidrs, ...tags]);
@@ -74,6 +76,30 @@ export function describeAddresses(set: AddressSet, ctx: EvaluationContext, limit
     .filter(Boolean)
     .join(' and ');
   return `${size} addresses (${[...cidrs.slice(0, limit), ...tags].join(', ')} and ${cidrs.length - limit} more prefixes)`;
+}
+
+/**
+ * A set a person knows by name: the VirtualNetwork space, or all addresses of a family, as they are
+ * or less a few prefixes ("the virtual network and its connected networks except 10.0.1.0/26").
+ * Undefined when the set is neither; the exact set is always in the evidence.
+ */
+function describeByName(set: AddressSet, ctx: EvaluationContext, limit: number): string | undefined {
+  if (set.tags.complement || set.tags.names.length > 0) return undefined;
+  const wholes: { name: string; set: AddressSet }[] = [
+    { name: 'the virtual network and its connected networks (VirtualNetwork)', set: ctx.virtualNetwork },
+    { name: 'any IPv4 address', set: ALL_IPV4 },
+    { name: 'any IPv6 address', set: ALL_IPV6 },
+  ];
+  for (const whole of wholes) {
+    if (addressIsEmpty(whole.set) || !addressIsSubset(set, whole.set)) continue;
+    const missing = addressToCidrs(addressDifference(whole.set, set));
+    if (missing.length === 0) return whole.name;
+    // Most of the named set: say what is left out, when that is short.
+    if (missing.length <= limit && addressCount(set).ipv4 > addressCount(addressDifference(whole.set, set)).ipv4) {
+      return `${whole.name} except ${joinWords(missing)}`;
+    }
+  }
+  return undefined;
 }
 
 /** JSON-safe counts and the first prefixes of an address set, for evidence. */
