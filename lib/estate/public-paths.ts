@@ -173,23 +173,32 @@ function computePath(estate: Estate, point: AttachmentPoint): PublicPath {
   const natPoolKeys = new Set(from.natPools.map((r) => r.key));
   for (const lb of balancers.values()) {
     const frontend = (ref: ArmReference | undefined) => publicFrontend(estate, lb, ref);
+    /** One way in through this load balancer: a rule, NAT rule or NAT pool on a public frontend. */
+    const entry = (
+      kind: LoadBalancerEntry['kind'],
+      rule: { name: string; protocol: LoadBalancerProtocol; floatingIp: boolean },
+      front: { frontend: LoadBalancerFrontend; address: string | undefined },
+      frontendPorts: LoadBalancerEntry['frontendPorts'],
+      backendPort: number | undefined,
+    ): LoadBalancerEntry => ({
+      kind,
+      loadBalancerId: lb.id,
+      loadBalancerName: lb.name,
+      ruleName: rule.name,
+      frontendName: front.frontend.name,
+      address: front.address,
+      protocol: rule.protocol,
+      frontendPorts,
+      backendPort,
+      floatingIp: rule.floatingIp,
+    });
     for (const rule of lb.rules) {
       if (!rule.backendPools.some((p) => poolKeys.has(p.key))) continue;
       const front = frontend(rule.frontend);
       if (!front) continue;
       const haPorts = rule.protocol === 'All' && rule.frontendPort === 0;
-      entries.push({
-        kind: 'loadBalancingRule',
-        loadBalancerId: lb.id,
-        loadBalancerName: lb.name,
-        ruleName: rule.name,
-        frontendName: front.frontend.name,
-        address: front.address,
-        protocol: rule.protocol,
-        frontendPorts: haPorts ? { from: 0, to: 65535 } : { from: rule.frontendPort, to: rule.frontendPort },
-        backendPort: haPorts ? undefined : rule.backendPort,
-        floatingIp: rule.floatingIp,
-      });
+      const ports = haPorts ? { from: 0, to: 65535 } : { from: rule.frontendPort, to: rule.frontendPort };
+      entries.push(entry('loadBalancingRule', rule, front, ports, haPorts ? undefined : rule.backendPort));
     }
     for (const rule of lb.inboundNatRules) {
       const pooled = rule.backendPool !== undefined && poolKeys.has(rule.backendPool.key);
@@ -197,37 +206,15 @@ function computePath(estate: Estate, point: AttachmentPoint): PublicPath {
       if (!pooled && !own) continue;
       const front = frontend(rule.frontend);
       if (!front) continue;
-      entries.push({
-        kind: 'inboundNatRule',
-        loadBalancerId: lb.id,
-        loadBalancerName: lb.name,
-        ruleName: rule.name,
-        frontendName: front.frontend.name,
-        address: front.address,
-        protocol: rule.protocol,
-        frontendPorts: rule.frontendPorts,
-        backendPort: rule.backendPort,
-        floatingIp: rule.floatingIp,
-      });
+      entries.push(entry('inboundNatRule', rule, front, rule.frontendPorts, rule.backendPort));
     }
     // A scale set's instances get NAT rules named `{pool}.{instance}` from the pools of its profile.
-    const natPoolNames = new Set([...natRuleKeys].map((k) => (k.split('/').pop() ?? '').replace(/\.\d+$/, '')));
+    const natPoolNames = new Set([...natRuleKeys].map((k) => nameOfId(k).replace(/\.\d+$/, '')));
     for (const pool of lb.inboundNatPools) {
       if (!natPoolKeys.has(pool.key) && !(natPoolNames.has(pool.name.toLowerCase()) && !lb.inboundNatRules.some((r) => natRuleKeys.has(r.key)))) continue;
       const front = frontend(pool.frontend);
       if (!front) continue;
-      entries.push({
-        kind: 'inboundNatPool',
-        loadBalancerId: lb.id,
-        loadBalancerName: lb.name,
-        ruleName: pool.name,
-        frontendName: front.frontend.name,
-        address: front.address,
-        protocol: pool.protocol,
-        frontendPorts: pool.frontendPorts,
-        backendPort: pool.backendPort,
-        floatingIp: pool.floatingIp,
-      });
+      entries.push(entry('inboundNatPool', pool, front, pool.frontendPorts, pool.backendPort));
     }
   }
   if (entries.length === 0 && !holdsPathInventory(estate)) {
