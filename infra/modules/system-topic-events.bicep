@@ -11,7 +11,7 @@ param deadLetterContainerName string
 param actionGroupId string
 
 // Keep in step with lib/config/names.ts (FUNCTIONS, SUBSCRIBED_EVENT_TYPES,
-// WATCHED_RESOURCE_TYPES); test/infra/drift.test.ts checks.
+// EVENT_FILTER_RESOURCE_TYPES); test/infra/drift.test.ts checks.
 var functionName = 'onResourceChange'
 // /subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Web/sites/{name}
 var functionApp = split(functionAppId, '/')
@@ -20,21 +20,23 @@ var subscribedEventTypes = [
   'Microsoft.Resources.ResourceDeleteSuccess'
   'Microsoft.Resources.ResourceActionSuccess'
 ]
+// Each watched type whose parent is not watched: the filter compares with StringBeginsWith, so a
+// type's prefix lets its children through (EVENT_FILTER_RESOURCE_TYPES; at most 25 values in all).
 var watchedResourceTypes = [
   'Microsoft.Network/networkSecurityGroups'
-  'Microsoft.Network/networkSecurityGroups/securityRules'
   'Microsoft.Network/virtualNetworks'
-  'Microsoft.Network/virtualNetworks/subnets'
-  'Microsoft.Network/virtualNetworks/virtualNetworkPeerings'
   'Microsoft.Network/networkInterfaces'
   'Microsoft.Network/natGateways'
   'Microsoft.Network/bastionHosts'
   'Microsoft.Network/applicationSecurityGroups'
   'Microsoft.Network/publicIPAddresses'
   'Microsoft.Network/loadBalancers'
-  'Microsoft.Network/loadBalancers/inboundNatRules'
   'Microsoft.Compute/virtualMachineScaleSets'
-  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines'
+  'Microsoft.Network/routeTables'
+  'Microsoft.Network/virtualNetworkGateways'
+  'Microsoft.Network/connections'
+  'Microsoft.Network/localNetworkGateways'
+  'Microsoft.Network/privateEndpoints'
 ]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {

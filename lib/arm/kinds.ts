@@ -17,6 +17,9 @@ const KINDS = {
   defaultSecurityRule: { type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules', parent: 'networkSecurityGroup' },
   networkInterface: { type: 'Microsoft.Network/networkInterfaces' },
   networkInterfaceIpConfiguration: { type: 'Microsoft.Network/networkInterfaces/ipConfigurations', parent: 'networkInterface' },
+  // A NIC's effective routes (the POST action's path, https://learn.microsoft.com/rest/api/virtualnetwork/network-interfaces/get-effective-route-table),
+  // handed over by the live reader with the NIC it is of: Azure's own expansion of what a gateway learned.
+  networkInterfaceEffectiveRouteTable: { type: 'Microsoft.Network/networkInterfaces/effectiveRouteTable', parent: 'networkInterface' },
   natGateway: { type: 'Microsoft.Network/natGateways' },
   bastionHost: { type: 'Microsoft.Network/bastionHosts' },
   bastionHostIpConfiguration: { type: 'Microsoft.Network/bastionHosts/bastionHostIpConfigurations', parent: 'bastionHost' },

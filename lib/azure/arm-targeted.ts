@@ -4,10 +4,10 @@
  * ids (a rule, a subnet) are read through their top-level resource; a 404 means deleted.
  */
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { armTypeOf, isTopLevel, normalizeId, parseNetworkRef, topLevelRef, type NetworkRef } from '../arm/index.js';
+import { armTypeOf, isTopLevel, kindOfId, normalizeId, parentId, parseNetworkRef, topLevelRef, type NetworkRef } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { assertNever } from '../nsg/index.js';
-import type { ArmReader, ResourceRead, ScopeRead, ScopeReadOptions } from './arm.js';
+import type { ArmReader, ListRead, ResourceRead, ScopeRead, ScopeReadOptions } from './arm.js';
 import type { ReadFailure } from './arm-errors.js';
 import { withReadContext } from './arm-policy.js';
 import { badIdFailure, failureFrom, forEachLimited, getJson, withType } from './arm-rest.js';
@@ -20,12 +20,35 @@ export interface TargetedReadDeps {
   client(subscriptionId: string): NetworkManagementClient;
   endpoint: string;
   concurrency: number;
+  /** Lists what a resource's GET does not carry: a gateway's connections. */
+  listUnder(subscriptionId: string, path: string, target: string, type: string, lane: ReadLane): Promise<ListRead>;
+  /** A scale set's instance NICs (none when it is gone). */
+  listScaleSetNics(scaleSetId: string, lane: ReadLane): Promise<ListRead>;
 }
 
-export function createTargetedReads({ client, endpoint, concurrency }: TargetedReadDeps): Pick<ArmReader, 'readResource' | 'readScopeResources'> {
-  /** GETs the top-level resource `ref` names (refs of child kinds are read through their parent). */
-  async function readTop(ref: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
+/** A Uniform or Flexible scale set's id: its state, as far as verdicts go, is its instance NICs. */
+const SCALE_SET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachineScaleSets\/[^/]+$/i;
+
+export function createTargetedReads({ client, endpoint, concurrency, listUnder, listScaleSetNics }: TargetedReadDeps): Pick<ArmReader, 'readResource' | 'readScopeResources'> {
+  /**
+   * GETs the top-level resource `ref` names (refs of child kinds are read through their parent),
+   * with what only a list under it holds: a gateway's connections
+   * (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list-connections).
+   */
+  async function readTop(ref: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number; companions: unknown[] }> {
     const top = topLevelRef(ref);
+    const found = await readOne(top, lane);
+    if (top.kind !== 'virtualNetworkGateway' || found.read.status !== 'found') return { ...found, companions: [] };
+    const path = `${resourcePath(top)}/connections`;
+    const listed = await listUnder(top.subscriptionId, path, `${top.id}/connections`, armTypeOf('virtualNetworkGatewayConnection'), lane);
+    const reads = found.reads + listed.reads;
+    if (listed.failure) {
+      return { read: { status: 'failed', id: top.id, reason: listed.failure.message, failure: listed.failure }, reads, companions: [] };
+    }
+    return { read: found.read, reads, companions: listed.resources };
+  }
+
+  async function readOne(top: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
     return withReadContext(lane, async (context) => {
       try {
         const resource = await getJson(client(top.subscriptionId), endpoint, resourcePath(top), top.id);
@@ -51,7 +74,7 @@ export function createTargetedReads({ client, endpoint, concurrency }: TargetedR
     if (ref.kind === 'subnet' && ref.childName !== undefined) {
       return readSubnet(ref, readOptions.lane ?? 'event');
     }
-    return (await readTop(ref, readOptions.lane ?? 'event')).read;
+    return (await readOne(topLevelRef(ref), readOptions.lane ?? 'event')).read;
   }
 
   /** A subnet has a GET of its own; the API leaves `type` out of it. */
@@ -80,11 +103,36 @@ export function createTargetedReads({ client, endpoint, concurrency }: TargetedR
     let reads = 0;
 
     let wave: Visit[] = [];
+    /** Resources read by a list rather than a GET (a gateway's connections, a scale set's NICs): their references are followed. */
+    const companions: { resource: unknown; depth: number }[] = [];
     for (const id of ids) {
+      if (SCALE_SET_ID.test(id.trim())) {
+        // A scale set (a Compute resource) is read as what verdicts see of it: its instance NICs.
+        const listed = await listScaleSetNics(id.trim(), lane);
+        reads += listed.reads;
+        if (listed.failure) failures.push(listed.failure);
+        for (const nic of listed.resources) companions.push({ resource: nic, depth: 0 });
+        continue;
+      }
       const parsed = parseNetworkRef(id);
       if (parsed.ok) wave.push(visitOf(parsed.ref, id, 0));
       else failures.push(badIdFailure(id, parsed.error));
     }
+    const takeCompanions = (into: Visit[]): void => {
+      for (const { resource, depth } of companions.splice(0)) {
+        const id = field(resource, 'id');
+        if (typeof id !== 'string') continue;
+        const key = normalizeId(id);
+        if (outcomes.has(key)) continue;
+        outcomes.set(key, { status: 'found', id, resource });
+        if (depth >= maxDepth) continue;
+        for (const referenced of companionReferences(resource)) {
+          const parsed = parseNetworkRef(referenced);
+          if (parsed.ok) into.push(visitOf(parsed.ref, referenced, depth + 1));
+        }
+      }
+    };
+    takeCompanions(wave);
 
     while (wave.length > 0) {
       const pending = new Map<string, NetworkRef>();
@@ -105,11 +153,14 @@ export function createTargetedReads({ client, endpoint, concurrency }: TargetedR
         outcomes.set(key, { status: 'failed', id: top.id, reason: failure.message, failure });
         failures.push(failure);
       }
+      const depthOf = new Map<string, number>();
+      for (const visit of wave) depthOf.set(normalizeId(visit.top.id), Math.min(depthOf.get(normalizeId(visit.top.id)) ?? visit.depth, visit.depth));
       await forEachLimited(toRead.slice(0, room), concurrency, async ([key, top]) => {
-        const { read, reads: spent } = await readTop(top, lane);
+        const { read, reads: spent, companions: more } = await readTop(top, lane);
         reads += spent;
         outcomes.set(key, read);
         if (read.status === 'failed') failures.push(read.failure);
+        for (const resource of more) companions.push({ resource, depth: depthOf.get(key) ?? 0 });
       });
 
       const next: Visit[] = [];
@@ -134,6 +185,7 @@ export function createTargetedReads({ client, endpoint, concurrency }: TargetedR
           if (parsed.ok) next.push(visitOf(parsed.ref, referenced, visit.depth + 1));
         }
       }
+      takeCompanions(next);
       wave = next;
     }
 
@@ -196,21 +248,33 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
           continue;
         }
         out.push(...optional(referenceId(subnet, 'networkSecurityGroup')), ...optional(referenceId(subnet, 'natGateway')));
-        // A subnet's ipConfigurations name its NICs (and a Bastion host's configuration).
-        out.push(...referenceIds(subnet, 'ipConfigurations'));
+        // Its route table's prefixes are in VirtualNetwork (DESIGN §3).
+        out.push(...optional(referenceId(subnet, 'routeTable')));
+        // A subnet's ipConfigurations name its NICs (and a Bastion host's configuration); a
+        // GatewaySubnet's name its gateway, whose connections extend VirtualNetwork.
+        for (const config of referenceIds(subnet, 'ipConfigurations')) {
+          const owner = parentId(config);
+          out.push(owner !== undefined && kindOfId(owner) === 'virtualNetworkGateway' ? owner : config);
+        }
       }
       break;
     case 'networkInterface':
-      out.push(...optional(referenceId(resource, 'networkSecurityGroup')));
-      for (const config of arrayField(resource, 'ipConfigurations')) {
-        out.push(...optional(referenceId(config, 'subnet')), ...referenceIds(config, 'applicationSecurityGroups'));
-        // Its public path (DESIGN §3): a public IP of its own, load balancers whose pools or NAT rules hold it.
-        out.push(
-          ...optional(referenceId(config, 'publicIPAddress')),
-          ...referenceIds(config, 'loadBalancerBackendAddressPools'),
-          ...referenceIds(config, 'loadBalancerInboundNatRules'),
-        );
-      }
+      out.push(...nicReferences(resource));
+      break;
+    case 'routeTable':
+      // The subnets it is associated with: their VirtualNetwork holds its routes' prefixes.
+      out.push(...referenceIds(resource, 'subnets'));
+      break;
+    case 'virtualNetworkGateway':
+      // Its own network (its connections come with it, listed under it).
+      for (const config of arrayField(resource, 'ipConfigurations')) out.push(...optional(referenceId(config, 'subnet')));
+      break;
+    case 'virtualNetworkGatewayConnection':
+      out.push(
+        ...optional(referenceId(resource, 'localNetworkGateway2')),
+        ...optional(referenceId(resource, 'virtualNetworkGateway1')),
+        ...optional(referenceId(resource, 'virtualNetworkGateway2')),
+      );
       break;
     case 'publicIPAddress':
       // The NIC (or load balancer frontend) it gives a public path.
@@ -234,18 +298,14 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'privateEndpoint':
       out.push(...optional(referenceId(resource, 'subnet')), ...referenceIds(resource, 'networkInterfaces'));
       break;
-    // Route tables and gateways change VirtualNetwork; the inventory does not list them yet, so
-    // targeted reads do not follow them either (an event and a sweep must judge alike).
-    case 'routeTable':
     case 'route':
-    case 'virtualNetworkGateway':
-    case 'virtualNetworkGatewayConnection':
     case 'localNetworkGateway':
     case 'securityRule':
     case 'defaultSecurityRule':
     case 'subnet':
     case 'virtualNetworkPeering':
     case 'networkInterfaceIpConfiguration':
+    case 'networkInterfaceEffectiveRouteTable':
     case 'bastionHostIpConfiguration':
     case 'loadBalancerFrontendIpConfiguration':
     case 'loadBalancerBackendAddressPool':
@@ -258,6 +318,34 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
       return assertNever(visit.top.kind);
   }
   return out;
+}
+
+/** What a NIC's verdicts depend on: its NSG, subnets, ASGs, public path and private endpoint. */
+function nicReferences(resource: unknown): string[] {
+  const out = [...optional(referenceId(resource, 'networkSecurityGroup')), ...optional(referenceId(resource, 'privateEndpoint'))];
+  for (const config of arrayField(resource, 'ipConfigurations')) {
+    out.push(...optional(referenceId(config, 'subnet')), ...referenceIds(config, 'applicationSecurityGroups'));
+    // Its public path (DESIGN §3): a public IP of its own, load balancers whose pools or NAT rules hold it.
+    out.push(
+      ...optional(referenceId(config, 'publicIPAddress')),
+      ...referenceIds(config, 'loadBalancerBackendAddressPools'),
+      ...referenceIds(config, 'loadBalancerInboundNatRules'),
+    );
+  }
+  return out;
+}
+
+/** The references of a resource read by a list: a connection's sides, a scale-set NIC's. */
+function companionReferences(resource: unknown): string[] {
+  const type = field(resource, 'type');
+  if (typeof type === 'string' && type.toLowerCase() === armTypeOf('virtualNetworkGatewayConnection').toLowerCase()) {
+    return [
+      ...optional(referenceId(resource, 'localNetworkGateway2')),
+      ...optional(referenceId(resource, 'virtualNetworkGateway1')),
+      ...optional(referenceId(resource, 'virtualNetworkGateway2')),
+    ];
+  }
+  return nicReferences(resource);
 }
 
 function hasChild(resource: unknown, child: { collection: string; name: string }): boolean {

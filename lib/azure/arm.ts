@@ -13,9 +13,9 @@
 import { NetworkManagementClient } from '@azure/arm-network';
 import { createPipelineRequest, type HttpClient, type Pipeline } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import { armTypeOf } from '../arm/index.js';
+import { armTypeOf, kindOfId, normalizeId, parentId, parseResourceId, subscriptionOf } from '../arm/index.js';
 import { SETTINGS } from '../config/names.js';
-import { arrayField, field } from '../estate/fields.js';
+import { arrayField, field, referenceId, referenceIds } from '../estate/fields.js';
 import type { ReadFailure } from './arm-errors.js';
 import {
   DEFAULT_ARM_RETRY,
@@ -131,7 +131,38 @@ export const INVENTORY_TYPES = [
   armTypeOf('applicationSecurityGroup'),
   armTypeOf('publicIPAddress'),
   armTypeOf('loadBalancer'),
+  // What VirtualNetwork holds and whether an endpoint is filtered (DESIGN §3): the subscription-wide
+  // lists of route tables (https://learn.microsoft.com/rest/api/virtualnetwork/route-tables/list-all)
+  // and private endpoints (https://learn.microsoft.com/rest/api/virtualnetwork/private-endpoints/list-by-subscription).
+  armTypeOf('routeTable'),
+  armTypeOf('privateEndpoint'),
 ] as const;
+
+/**
+ * Gateways, their connections and local network gateways have no subscription-wide list: gateways
+ * and local network gateways are listed per resource group
+ * (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list,
+ * https://learn.microsoft.com/rest/api/network-gateway/local-network-gateways/list), a gateway's
+ * connections under it (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list-connections).
+ * The inventory lists the groups its GatewaySubnets and connections name.
+ */
+export const GATEWAY_TYPES = [armTypeOf('virtualNetworkGateway'), armTypeOf('virtualNetworkGatewayConnection'), armTypeOf('localNetworkGateway')] as const;
+
+/**
+ * Prefixes a gateway learns over BGP are not in ARM: Azure's own expansion is the effective routes
+ * of a NIC in the network, whose routes with source `VirtualNetworkGateway` are the gateway's
+ * (https://learn.microsoft.com/rest/api/virtualnetwork/network-interfaces/get-effective-route-table,
+ * https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#next-hop-types-across-azure-tools).
+ * The read is the POST action `Microsoft.Network/networkInterfaces/effectiveRouteTable/action`, which
+ * Reader and a read-only role lack: without it the read is refused and VirtualNetwork keeps what ARM holds.
+ */
+export const EFFECTIVE_ROUTES_ACTION = 'Microsoft.Network/networkInterfaces/effectiveRouteTable/action';
+
+/** The type a NIC's effective route list is handed over under, with `networkInterface.id` naming the NIC. */
+export const EFFECTIVE_ROUTE_TABLE_TYPE = armTypeOf('networkInterfaceEffectiveRouteTable');
+
+/** Networks whose effective routes one inventory reads at most (one NIC each, a long-running POST). */
+export const MAX_EFFECTIVE_ROUTE_READS = 20;
 
 /**
  * A Uniform scale set's instance NICs are not in the NIC list: they are listed per scale set
@@ -157,6 +188,87 @@ export function scaleSetsNamedBy(resources: readonly unknown[]): Map<string, str
 }
 
 export type InventoryType = (typeof INVENTORY_TYPES)[number];
+
+/** How often the effective-routes poller asks, where ARM's answer names no Retry-After. */
+const EFFECTIVE_ROUTES_POLL_MS = 1000;
+
+/** Gateways the inventory's GatewaySubnets name (their IP configurations are the gateway's). */
+export function gatewaysNamedBy(resources: readonly unknown[]): string[] {
+  const found = new Map<string, string>();
+  for (const resource of resources) {
+    for (const subnet of arrayField(resource, 'subnets')) {
+      for (const config of referenceIds(subnet, 'ipConfigurations')) {
+        const owner = parentId(config);
+        if (owner !== undefined && kindOfId(owner) === 'virtualNetworkGateway') found.set(normalizeId(owner), owner);
+      }
+    }
+  }
+  return [...found.values()];
+}
+
+/**
+ * One NIC per network behind a gateway whose effective routes show what the gateway learned: a
+ * NIC on a VM (effective routes need one running), in a subnet of that network whose route table,
+ * if any, does not turn gateway route propagation off
+ * (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#border-gateway-protocol).
+ */
+export function effectiveRouteProbes(resources: readonly unknown[]): string[] {
+  const typeOf = (r: unknown): string => String(field(r, 'type') ?? '').toLowerCase();
+  const networks = new Set<string>();
+  for (const resource of resources) {
+    if (typeOf(resource) !== armTypeOf('virtualNetwork').toLowerCase()) continue;
+    const id = field(resource, 'id');
+    if (typeof id !== 'string') continue;
+    if (gatewaysNamedBy([resource]).length > 0) networks.add(normalizeId(id));
+  }
+  // Spokes using a hub's gateway learn its routes too.
+  for (const resource of resources) {
+    if (typeOf(resource) !== armTypeOf('virtualNetwork').toLowerCase()) continue;
+    const id = field(resource, 'id');
+    if (typeof id !== 'string') continue;
+    for (const peering of arrayField(resource, 'virtualNetworkPeerings')) {
+      const remote = referenceId(peering, 'remoteVirtualNetwork');
+      const state = field(peering, 'peeringState');
+      if (field(peering, 'useRemoteGateways') === true && remote !== undefined && (state === undefined || String(state).toLowerCase() === 'connected')) {
+        networks.add(normalizeId(id));
+      }
+    }
+  }
+  const noPropagation = new Set<string>();
+  for (const resource of resources) {
+    const id = field(resource, 'id');
+    if (typeOf(resource) === armTypeOf('routeTable').toLowerCase() && typeof id === 'string' && field(resource, 'disableBgpRoutePropagation') === true) {
+      noPropagation.add(normalizeId(id));
+    }
+  }
+  const subnetsWithoutPropagation = new Set<string>();
+  for (const resource of resources) {
+    for (const subnet of arrayField(resource, 'subnets')) {
+      const table = referenceId(subnet, 'routeTable');
+      const id = field(subnet, 'id');
+      if (table !== undefined && typeof id === 'string' && noPropagation.has(normalizeId(table))) subnetsWithoutPropagation.add(normalizeId(id));
+    }
+  }
+  const best = new Map<string, { id: string; rank: number }>();
+  for (const resource of resources) {
+    if (typeOf(resource) !== armTypeOf('networkInterface').toLowerCase()) continue;
+    const id = field(resource, 'id');
+    if (typeof id !== 'string' || referenceId(resource, 'virtualMachine') === undefined) continue;
+    for (const config of arrayField(resource, 'ipConfigurations')) {
+      const subnet = referenceId(config, 'subnet');
+      const vnet = subnet === undefined ? undefined : parentId(normalizeId(subnet));
+      if (vnet === undefined || !networks.has(vnet)) continue;
+      const rank = subnetsWithoutPropagation.has(normalizeId(subnet ?? '')) ? 1 : 0;
+      const known = best.get(vnet);
+      if (!known || rank < known.rank || (rank === known.rank && normalizeId(id) < normalizeId(known.id))) best.set(vnet, { id, rank });
+    }
+  }
+  return [...best.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, probe]) => probe.id);
+}
+
+function optionalId(id: string | undefined): string[] {
+  return id === undefined ? [] : [id];
+}
 
 export interface ListOptions {
   lane?: ReadLane;
@@ -230,6 +342,82 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     return pageThrough(subscriptionId, first, target, type, listOptions);
   }
 
+  /** A list under a resource group or resource (path from the subscription on); a parent gone (404) has none. */
+  async function listUnder(subscriptionId: string, path: string, target: string, type: string, lane: ReadLane): Promise<ListRead> {
+    return pageThrough(subscriptionId, `${endpoint}${path}?api-version=${NETWORK_API_VERSION}`, target, type, { lane }, true);
+  }
+
+  /** The resources of one type in one resource group. */
+  function listInGroup(subscriptionId: string, group: string, type: string, lane: ReadLane): Promise<ListRead> {
+    const path = `/subscriptions/${encodeURIComponent(subscriptionId)}/resourceGroups/${encodeURIComponent(group)}/providers/${type}`;
+    return listUnder(subscriptionId, path, `/subscriptions/${subscriptionId}/resourceGroups/${group}/providers/${type}`, type, lane);
+  }
+
+  /**
+   * Gateways (per resource group named by a GatewaySubnet), each gateway's connections, and the
+   * local network gateways (per resource group named by a connection).
+   */
+  async function readGateways(subscriptionId: string, resources: readonly unknown[], lane: ReadLane): Promise<ListRead[]> {
+    const inSubscription = (id: string): boolean => subscriptionOf(id)?.toLowerCase() === subscriptionId.toLowerCase();
+    const groupsOf = (ids: Iterable<string>): string[] => {
+      const groups = new Map<string, string>();
+      for (const id of ids) {
+        const group = parseResourceId(id)?.resourceGroup;
+        if (group !== undefined && inSubscription(id)) groups.set(group.toLowerCase(), group);
+      }
+      return [...groups.values()];
+    };
+    const lists: ListRead[] = [];
+    const gatewayGroups = groupsOf(gatewaysNamedBy(resources));
+    const gatewayLists = await Promise.all(gatewayGroups.map((g) => listInGroup(subscriptionId, g, armTypeOf('virtualNetworkGateway'), lane)));
+    lists.push(...gatewayLists);
+    const gateways = gatewayLists.flatMap((l) => l.resources).flatMap((g) => {
+      const id = field(g, 'id');
+      return typeof id === 'string' ? [id] : [];
+    });
+    const connectionLists: ListRead[] = [];
+    await forEachLimited(gateways, concurrency, async (gatewayId) => {
+      const path = `${gatewayId.split('/').map(encodeURIComponent).join('/')}/connections`;
+      connectionLists.push(await listUnder(subscriptionId, path, `${gatewayId}/connections`, armTypeOf('virtualNetworkGatewayConnection'), lane));
+    });
+    lists.push(...connectionLists);
+    const locals = connectionLists.flatMap((l) => l.resources).flatMap((c) => optionalId(referenceId(c, 'localNetworkGateway2')));
+    lists.push(...(await Promise.all(groupsOf(locals).map((g) => listInGroup(subscriptionId, g, armTypeOf('localNetworkGateway'), lane)))));
+    return lists;
+  }
+
+  /**
+   * Azure's own expansion of VirtualNetwork where a gateway learns routes: the effective routes of
+   * one NIC per network behind a gateway (its own, or its hub's through useRemoteGateways). The
+   * routes need the NIC on a running VM, so NICs with a VM are taken, first those whose subnet's
+   * route table lets gateway routes propagate. A refused or failed read is left out: VirtualNetwork
+   * then keeps what ARM holds, and the evidence says so.
+   */
+  async function readEffectiveRoutes(resources: readonly unknown[], lane: ReadLane): Promise<ListRead> {
+    const nics = effectiveRouteProbes(resources).slice(0, MAX_EFFECTIVE_ROUTE_READS);
+    const tables: unknown[] = [];
+    let reads = 0;
+    await forEachLimited(nics, concurrency, async (nicId) => {
+      const parsed = parseResourceId(nicId);
+      if (!parsed?.resourceGroup) return;
+      const subscriptionId = parsed.subscriptionId;
+      const read = await withReadContext(lane, async (context) => {
+        try {
+          const result = await client(subscriptionId).networkInterfaces.beginGetEffectiveRouteTableAndWait(parsed.resourceGroup ?? '', parsed.name, {
+            updateIntervalInMs: EFFECTIVE_ROUTES_POLL_MS,
+          });
+          // The list as ARM sent it, with the NIC it is of: the response names none.
+          return { table: { type: EFFECTIVE_ROUTE_TABLE_TYPE, networkInterface: { id: nicId }, value: result.value ?? [] }, reads: context.requests };
+        } catch {
+          return { table: undefined, reads: context.requests };
+        }
+      });
+      reads += read.reads;
+      if (read.table) tables.push(read.table);
+    });
+    return { resources: tables, failure: undefined, reads };
+  }
+
   /** The instance NICs of one scale set; a scale set gone since (404) has none. */
   async function listScaleSetNics(scaleSetId: string, lane: ReadLane): Promise<ListRead> {
     const subscriptionId = scaleSetId.split('/')[2] ?? '';
@@ -289,6 +477,10 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     await forEachLimited(scaleSets, concurrency, async (scaleSetId) => {
       lists.push(await listScaleSetNics(scaleSetId, lane));
     });
+    if (!readOptions.types) {
+      lists.push(...(await readGateways(subscriptionId, lists.flatMap((l) => l.resources), lane)));
+      lists.push(await readEffectiveRoutes(lists.flatMap((l) => l.resources), lane));
+    }
     return {
       resources: lists.flatMap((l) => l.resources),
       failures: lists.flatMap((l) => (l.failure ? [l.failure] : [])),
@@ -296,7 +488,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     };
   }
 
-  const { readResource, readScopeResources } = createTargetedReads({ client, endpoint, concurrency });
+  const { readResource, readScopeResources } = createTargetedReads({ client, endpoint, concurrency, listUnder, listScaleSetNics });
 
   const fetchServiceTags: ServiceTagsFetch = (subscriptionId, location) =>
     withReadContext('event', async (context) => {

@@ -18,6 +18,11 @@ export type ScopeKind =
   | 'publicIp'
   | 'loadBalancer'
   | 'scaleSet'
+  | 'routeTable'
+  | 'virtualNetworkGateway'
+  | 'gatewayConnection'
+  | 'localNetworkGateway'
+  | 'privateEndpoint'
   | 'subscription';
 
 export const SCOPE_KINDS: readonly ScopeKind[] = [
@@ -31,6 +36,11 @@ export const SCOPE_KINDS: readonly ScopeKind[] = [
   'publicIp',
   'loadBalancer',
   'scaleSet',
+  'routeTable',
+  'virtualNetworkGateway',
+  'gatewayConnection',
+  'localNetworkGateway',
+  'privateEndpoint',
   'subscription',
 ];
 
@@ -60,6 +70,12 @@ const SCOPE_OF_TYPE: Record<WatchedType, { kind: ScopeKind; levelsUp: 0 | 1 }> =
   'Microsoft.Network/loadBalancers/inboundNatRules': { kind: 'loadBalancer', levelsUp: 1 },
   'Microsoft.Compute/virtualMachineScaleSets': { kind: 'scaleSet', levelsUp: 0 },
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines': { kind: 'scaleSet', levelsUp: 1 },
+  'Microsoft.Network/routeTables': { kind: 'routeTable', levelsUp: 0 },
+  'Microsoft.Network/routeTables/routes': { kind: 'routeTable', levelsUp: 1 },
+  'Microsoft.Network/virtualNetworkGateways': { kind: 'virtualNetworkGateway', levelsUp: 0 },
+  'Microsoft.Network/connections': { kind: 'gatewayConnection', levelsUp: 0 },
+  'Microsoft.Network/localNetworkGateways': { kind: 'localNetworkGateway', levelsUp: 0 },
+  'Microsoft.Network/privateEndpoints': { kind: 'privateEndpoint', levelsUp: 0 },
 };
 
 const SCOPE_BY_LOWER_TYPE = new Map(

@@ -183,7 +183,25 @@ export const WATCHED_RESOURCE_TYPES = [
   // A scale set → its NSG and subnet (its instance NICs); instances come and go with scale-out.
   'Microsoft.Compute/virtualMachineScaleSets',
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
+  // What VirtualNetwork holds (DESIGN §3): user-defined routes, and the spaces a gateway connects.
+  'Microsoft.Network/routeTables',
+  'Microsoft.Network/routeTables/routes',
+  'Microsoft.Network/virtualNetworkGateways',
+  'Microsoft.Network/connections',
+  'Microsoft.Network/localNetworkGateways',
+  // Whether a subnet's NSG filters an endpoint, and that it is not a VM.
+  'Microsoft.Network/privateEndpoints',
 ] as const;
+
+/**
+ * The values of the event subscription's `data.operationName` filter: each watched type whose
+ * parent type is not watched. The filter compares with StringBeginsWith, so `<type>/` lets the
+ * type's children through too, and Event Grid allows 25 advanced-filter values in all
+ * (https://learn.microsoft.com/azure/event-grid/event-filtering#limitations).
+ */
+export const EVENT_FILTER_RESOURCE_TYPES: readonly string[] = WATCHED_RESOURCE_TYPES.filter(
+  (type) => !WATCHED_RESOURCE_TYPES.some((parent) => type.toLowerCase().startsWith(`${parent.toLowerCase()}/`)),
+);
 
 /** Event Grid system event types the deployment subscribes to. */
 export const SUBSCRIBED_EVENT_TYPES = [

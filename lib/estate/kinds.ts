@@ -25,6 +25,7 @@ const ESTATE_KINDS = [
   'publicIPAddress',
   'scaleSetPublicIPAddress',
   'loadBalancer',
+  'networkInterfaceEffectiveRouteTable',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

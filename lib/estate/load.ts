@@ -15,6 +15,7 @@ import type { EstateKind } from './kinds.js';
 import type {
   ApplicationSecurityGroup,
   ArmReference,
+  EffectiveRouteTable,
   BastionHost,
   Estate,
   InvalidResource,
@@ -111,6 +112,7 @@ interface Builder {
   scaleSets: Map<string, ScaleSet>;
   publicIps: Map<string, PublicIpAddress>;
   loadBalancers: Map<string, LoadBalancer>;
+  effectiveRoutes: Map<string, EffectiveRouteTable>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -137,6 +139,7 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     scaleSets: new Map(),
     publicIps: new Map(),
     loadBalancers: new Map(),
+    effectiveRoutes: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -171,6 +174,7 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
 }
 
 function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: Origin): void {
+  if (kind === 'networkInterfaceEffectiveRouteTable') return addEffectiveRoutes(builder, raw, origin);
   const id = raw['id'];
   const name = typeof raw['name'] === 'string' ? raw['name'] : undefined;
   if (typeof id !== 'string' || id.trim() === '') {
@@ -197,6 +201,45 @@ function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: 
     // Its list of subnets or IP configurations cannot be read: which NSGs it names is unknown.
     if (/^(subnets|ipConfigurations)$/.test(error.field)) builder.invalid.get(normalizeId(id))?.nsgReferences.push('*');
   }
+}
+
+/**
+ * A NIC's effective route list (`{ value: [{ source, state, addressPrefix: [...], nextHopType }] }`,
+ * https://learn.microsoft.com/rest/api/virtualnetwork/network-interfaces/get-effective-route-table)
+ * with the NIC it is of (`networkInterface.id`), as the live reader hands it over. A route with a
+ * bad prefix is reported and left out; the rest stand.
+ */
+function addEffectiveRoutes(builder: Builder, raw: JsonObject, origin: Origin): void {
+  const nicValue = raw['networkInterface'];
+  const nicId = isObject(nicValue) ? nicValue['id'] : undefined;
+  if (typeof nicId !== 'string' || !parseResourceId(nicId)) {
+    report(builder, `(effective routes in ${origin.source})`, 'networkInterface.id', `names no NIC it is of (in ${origin.source})`);
+    return;
+  }
+  const label = `${nicId}/effectiveRouteTable`;
+  const value = raw['value'];
+  if (!Array.isArray(value)) {
+    report(builder, label, 'value', `value is not an array of routes (in ${origin.source})`);
+    return;
+  }
+  const table: EffectiveRouteTable = { networkInterface: ref(nicId), routes: [], source: origin.source };
+  value.forEach((item, i) => {
+    if (!isObject(item)) return report(builder, label, `value[${i}]`, `route ${i} is not an object (in ${origin.source})`);
+    const prefixes = item['addressPrefix'];
+    const list = Array.isArray(prefixes) ? prefixes : [];
+    if (!Array.isArray(prefixes)) return report(builder, label, `value[${i}].addressPrefix`, `route ${i} has no addressPrefix list (in ${origin.source})`);
+    for (const [j, prefix] of list.entries()) {
+      const problem = typeof prefix === 'string' ? prefixProblem(prefix) : 'is not a string';
+      if (problem !== undefined) return report(builder, label, `value[${i}].addressPrefix[${j}]`, `route ${i}: ${problem} (in ${origin.source})`);
+    }
+    table.routes.push({
+      source: typeof item['source'] === 'string' ? item['source'] : undefined,
+      state: typeof item['state'] === 'string' ? item['state'] : undefined,
+      addressPrefixes: list as string[],
+      nextHopType: typeof item['nextHopType'] === 'string' ? item['nextHopType'] : undefined,
+    });
+  });
+  builder.effectiveRoutes.set(table.networkInterface.key, table);
 }
 
 const CHILD_KINDS: ReadonlySet<EstateKind> = new Set<EstateKind>([
@@ -457,6 +500,9 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.loadBalancers.set(loadBalancer.key, loadBalancer);
       return;
     }
+    case 'networkInterfaceEffectiveRouteTable':
+      // Read by addRecord: it has no id of its own.
+      return;
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -929,6 +975,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     scaleSets: byKey(builder.scaleSets),
     publicIpAddresses: byKey(builder.publicIps),
     loadBalancers: byKey(builder.loadBalancers),
+    ...(builder.effectiveRoutes.size > 0 ? { effectiveRouteTables: byKey(builder.effectiveRoutes) } : {}),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,

@@ -173,6 +173,26 @@ export interface LocalNetworkGateway extends ResourceBase {
   bgp: boolean;
 }
 
+/** One route of a NIC's effective route table, as Azure computes it. */
+export interface EffectiveRoute {
+  /** `Default`, `User`, `VirtualNetworkGateway`, ... as ARM spells it. */
+  source: string | undefined;
+  /** `Active` or `Invalid`. */
+  state: string | undefined;
+  addressPrefixes: string[];
+  nextHopType: string | undefined;
+}
+
+/**
+ * A NIC's effective routes (the live reader hands them over where a network has a gateway): the
+ * routes with source `VirtualNetworkGateway` are what the gateway learned, BGP included.
+ */
+export interface EffectiveRouteTable {
+  networkInterface: ArmReference;
+  routes: EffectiveRoute[];
+  source: string;
+}
+
 // --- Scale sets and public paths (DESIGN §3 "Scale-set NICs", "Public path") ---
 
 /** One IP configuration of a scale set's network profile: every instance NIC gets one like it. */
@@ -320,6 +340,8 @@ export interface EstateResources {
   scaleSets: ReadonlyMap<string, ScaleSet>;
   publicIpAddresses: ReadonlyMap<string, PublicIpAddress>;
   loadBalancers: ReadonlyMap<string, LoadBalancer>;
+  /** NIC key → its effective routes, where they were read. */
+  effectiveRouteTables?: ReadonlyMap<string, EffectiveRouteTable>;
 }
 
 /** What one input contributed: how many resources of each kind, and what was ignored. */

@@ -22,9 +22,12 @@ import type {
 import {
   defaultRouteNote,
   gatewayExtents,
+  learnedRoutes,
+  learnedRoutesNote,
   routeExtent,
   type ConnectedSpace,
   type GatewayExtent,
+  type LearnedRoutes,
   type RouteExtent,
 } from './virtual-network-tag.js';
 import { privateEndpointAt, privateEndpointsByNic, type PrivateEndpointAt } from './private-endpoints.js';
@@ -65,6 +68,8 @@ export type VirtualNetworkScope =
       connected: ConnectedSpace[];
       /** The subnet's route table: its routes' prefixes are in VirtualNetwork too. */
       routes?: RouteExtent;
+      /** Live: the gateway routes of a NIC's effective routes in this network (BGP-learned included). */
+      learned?: LearnedRoutes;
       /** What the estate cannot tell about this VirtualNetwork (BGP, missing gateways' parts). */
       notes: string[];
     }
@@ -179,6 +184,7 @@ export function relateEstate(estate: Estate): EstateRelations {
   const peers = connectedPeers(estate);
   const remoteGatewayPeerings = groupBy([...estate.peerings.values()].filter((p) => p.useRemoteGateways === true), (p) => p.virtualNetwork.key);
   const gateways = gatewayExtents(estate, (vnetKey) => hubsOf(remoteGatewayPeerings.get(vnetKey) ?? [], peers.get(vnetKey) ?? []));
+  const learned = learnedRoutes(estate);
   const scopes = new Map<string, VirtualNetworkScope>();
   const routed = new Map<string, VirtualNetworkScope>();
   const scopeOf = (vnetId: string | undefined, routeTable?: ArmReference): VirtualNetworkScope => {
@@ -186,7 +192,7 @@ export function relateEstate(estate: Estate): EstateRelations {
     const key = normalizeId(vnetId);
     let scope = scopes.get(key);
     if (!scope) {
-      scope = virtualNetworkScopeOf(estate, vnetId, peers.get(key) ?? [], gateways.get(key));
+      scope = virtualNetworkScopeOf(estate, vnetId, peers.get(key) ?? [], gateways.get(key), learned.get(key));
       scopes.set(key, scope);
     }
     if (!routeTable || scope.kind !== 'known') return scope;
@@ -646,7 +652,13 @@ function connectedPeers(estate: Estate): Map<string, PeeredNetwork[]> {
   return result;
 }
 
-function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetwork[], gateway: GatewayExtent | undefined): VirtualNetworkScope {
+function virtualNetworkScopeOf(
+  estate: Estate,
+  vnetId: string,
+  peers: PeeredNetwork[],
+  gateway: GatewayExtent | undefined,
+  learned: LearnedRoutes | undefined,
+): VirtualNetworkScope {
   const vnet = estate.virtualNetworks.get(normalizeId(vnetId));
   if (!vnet) {
     return { kind: 'unknown', virtualNetworkId: vnetId, reason: `virtual network ${nameOfId(vnetId)} is not in the estate` };
@@ -654,6 +666,9 @@ function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetw
   const prefixes = new Set(vnet.addressPrefixes);
   for (const peer of peers) for (const p of peer.prefixes ?? []) prefixes.add(p);
   for (const space of gateway?.spaces ?? []) for (const p of space.prefixes) prefixes.add(p);
+  for (const p of learned?.prefixes ?? []) prefixes.add(p);
+  // Azure's own expansion, where it was read, stands for what ARM lacks (BGP); else the notes say what is missing.
+  const notes = [...(gateway?.notes ?? []), ...(learned ? [learnedRoutesNote(learned)] : (gateway?.bgpNotes ?? []))];
   return {
     kind: 'known',
     key: vnet.key,
@@ -662,7 +677,8 @@ function virtualNetworkScopeOf(estate: Estate, vnetId: string, peers: PeeredNetw
     peers,
     unresolvedPeers: peers.filter((p) => p.prefixes === undefined),
     connected: gateway?.spaces ?? [],
-    notes: gateway?.notes ?? [],
+    ...(learned ? { learned } : {}),
+    notes,
   };
 }
 

@@ -5,8 +5,9 @@
  * remote gateway, the hub gateway's connections), and the address prefixes of the user-defined
  * routes on the subnet's route table ("this tag may contain default route").
  *
- * Prefixes learned over BGP (ExpressRoute, VPN with BGP) are not in ARM: offline they are
- * missing, and the notes say so wherever a gateway could learn them.
+ * Prefixes learned over BGP (ExpressRoute, VPN with BGP) are not in ARM: live, the effective routes
+ * of a NIC in the network give them; otherwise they are missing, and the notes say so wherever a
+ * gateway could learn them.
  */
 import { nameOfId } from '../arm/index.js';
 import type { ArmReference, Estate, GatewayConnection, RouteTable, VirtualNetworkGateway } from './model.js';
@@ -25,6 +26,49 @@ export interface ConnectedSpace {
 export interface GatewayExtent {
   spaces: ConnectedSpace[];
   notes: string[];
+  /** Where a gateway could learn prefixes over BGP, which ARM does not hold: said unless a NIC's effective routes were read. */
+  bgpNotes: string[];
+}
+
+/** What a network's gateway learned, from the effective routes of one NIC in it. */
+export interface LearnedRoutes {
+  networkInterface: { id: string; name: string };
+  /** Prefixes of its active routes with source VirtualNetworkGateway. */
+  prefixes: string[];
+}
+
+/**
+ * VNet key → the gateway routes in the effective routes of a NIC in it (DESIGN §3: live, Azure's
+ * own expansion). Routes with source `VirtualNetworkGateway` come from the gateway: the local
+ * network gateways' spaces and what it learned over BGP
+ * (https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview#next-hop-types-across-azure-tools).
+ */
+export function learnedRoutes(estate: Estate): Map<string, LearnedRoutes> {
+  const out = new Map<string, LearnedRoutes>();
+  for (const table of estate.effectiveRouteTables?.values() ?? []) {
+    const nic = estate.networkInterfaces.get(table.networkInterface.key);
+    const subnet = nic?.ipConfigurations.find((c) => c.subnet)?.subnet;
+    const vnetKey = subnet ? estate.subnets.get(subnet.key)?.virtualNetwork.key ?? parentKeyOf(subnet.key) : undefined;
+    if (!nic || vnetKey === undefined || out.has(vnetKey)) continue;
+    const prefixes = new Set<string>();
+    for (const route of table.routes) {
+      if (route.source?.toLowerCase() !== 'virtualnetworkgateway' || route.state?.toLowerCase() === 'invalid') continue;
+      for (const prefix of route.addressPrefixes) prefixes.add(prefix);
+    }
+    out.set(vnetKey, { networkInterface: { id: nic.id, name: nic.name }, prefixes: [...prefixes] });
+  }
+  return out;
+}
+
+function parentKeyOf(subnetKey: string): string | undefined {
+  const at = subnetKey.lastIndexOf('/subnets/');
+  return at < 0 ? undefined : subnetKey.slice(0, at);
+}
+
+/** The evidence line for VirtualNetwork taken from a NIC's effective routes. */
+export function learnedRoutesNote(learned: LearnedRoutes): string {
+  const count = learned.prefixes.length;
+  return `VirtualNetwork holds the ${count} prefix${count === 1 ? '' : 'es'} the gateway gives this network, read from the effective routes of NIC ${learned.networkInterface.name} (BGP-learned ones included)`;
 }
 
 /** The routes of a subnet's route table as VirtualNetwork sees them. */
@@ -38,6 +82,9 @@ export interface RouteExtent {
 }
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0']);
+
+/** Why BGP-learned prefixes are missing: no NIC's effective routes were read (offline, or a role without the action). */
+const UNREAD = 'no NIC effective routes were read: offline, or the identity lacks Microsoft.Network/networkInterfaces/effectiveRouteTable/action';
 
 /** VNet key → what its gateways (or its hub's) add to VirtualNetwork. */
 export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: string) => readonly ArmReference[]): Map<string, GatewayExtent> {
@@ -62,12 +109,12 @@ export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: strin
   const own = (vnetKey: string): GatewayExtent => {
     const known = owned.get(vnetKey);
     if (known) return known;
-    const extent: GatewayExtent = { spaces: [], notes: [] };
+    const extent: GatewayExtent = { spaces: [], notes: [], bgpNotes: [] };
     owned.set(vnetKey, extent);
     for (const gateway of gatewaysByNetwork.get(vnetKey) ?? []) {
       const gw = { id: gateway.id, name: gateway.name };
       if (gateway.gatewayType?.toLowerCase() === 'expressroute' || gateway.enableBgp) {
-        extent.notes.push(`gateway ${gateway.name} learns routes over BGP: prefixes it learns are not in ARM, so VirtualNetwork here lacks them (offline)`);
+        extent.bgpNotes.push(`gateway ${gateway.name} learns routes over BGP: prefixes it learns are not in ARM, so VirtualNetwork here lacks them (${UNREAD})`);
       }
       const connections = connectionsByGateway.get(gateway.key) ?? [];
       if (connections.length === 0) {
@@ -76,10 +123,10 @@ export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: strin
       for (const connection of connections) {
         const conn = { id: connection.id, name: connection.name };
         const status = connection.connectionStatus && connection.connectionStatus.toLowerCase() !== 'connected' ? ` (status ${connection.connectionStatus})` : '';
-        if (connection.enableBgp) extent.notes.push(`connection ${connection.name} uses BGP: prefixes learned over it are not in ARM (offline)`);
+        if (connection.enableBgp) extent.bgpNotes.push(`connection ${connection.name} uses BGP: prefixes learned over it are not in ARM (${UNREAD})`);
         const type = connection.connectionType?.toLowerCase();
         if (type === 'expressroute') {
-          extent.notes.push(`connection ${connection.name} is ExpressRoute: its on-premises prefixes are learned over BGP and not in ARM (offline)`);
+          extent.bgpNotes.push(`connection ${connection.name} is ExpressRoute: its on-premises prefixes are learned over BGP and not in ARM (${UNREAD})`);
           continue;
         }
         if (type === 'vnet2vnet') {
@@ -101,7 +148,7 @@ export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: strin
           extent.notes.push(`local network gateway ${nameOfId(localRef.id)} of connection ${connection.name} is not in the estate: VirtualNetwork lacks its on-premises space`);
           continue;
         }
-        if (local.bgp) extent.notes.push(`local network gateway ${local.name} announces routes over BGP: prefixes learned from it are not in ARM (offline)`);
+        if (local.bgp) extent.bgpNotes.push(`local network gateway ${local.name} announces routes over BGP: prefixes learned from it are not in ARM (${UNREAD})`);
         if (status) extent.notes.push(`connection ${connection.name}${status}: its on-premises space is counted in VirtualNetwork as configured`);
         extent.spaces.push({ connection: conn, gateway: gw, prefixes: local.addressPrefixes, via: 'localNetworkGateway' });
       }
@@ -113,14 +160,15 @@ export function gatewayExtents(estate: Estate, connectedRemotes: (vnetKey: strin
   const networks = new Set([...estate.virtualNetworks.keys(), ...gatewaysByNetwork.keys()]);
   for (const vnetKey of networks) {
     const base = own(vnetKey);
-    const extent: GatewayExtent = { spaces: [...base.spaces], notes: [...base.notes] };
+    const extent: GatewayExtent = { spaces: [...base.spaces], notes: [...base.notes], bgpNotes: [...base.bgpNotes] };
     for (const hub of connectedRemotes(vnetKey)) {
       const hubExtent = own(hub.key);
       const throughHub = { id: hub.id, name: nameOfId(hub.id) };
       extent.spaces.push(...hubExtent.spaces.map((s) => ({ ...s, throughHub })));
       extent.notes.push(...hubExtent.notes.map((n) => `through hub ${throughHub.name}: ${n}`));
+      extent.bgpNotes.push(...hubExtent.bgpNotes.map((n) => `through hub ${throughHub.name}: ${n}`));
     }
-    if (extent.spaces.length > 0 || extent.notes.length > 0) extents.set(vnetKey, extent);
+    if (extent.spaces.length > 0 || extent.notes.length > 0 || extent.bgpNotes.length > 0) extents.set(vnetKey, extent);
   }
   return extents;
 }

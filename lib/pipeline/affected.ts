@@ -6,7 +6,7 @@
 import type { Scope } from '../azure/scopes.js';
 import type { Estate, NetworkInterface, NetworkSecurityGroup } from '../estate/model.js';
 import { asgIdsNamedBy } from '../estate/fields.js';
-import { normalizeId, parentId, topLevelKey } from '../arm/index.js';
+import { kindOfId, normalizeId, parentId, topLevelKey } from '../arm/index.js';
 import { assertNever } from '../nsg/index.js';
 
 export interface AffectedResources {
@@ -237,10 +237,88 @@ export function affectedResources(
       for (const nic of graph.nicsInAsg.get(scope.id) ?? []) addNic(nic);
       break;
     }
+    case 'routeTable': {
+      // Its routes' prefixes are in VirtualNetwork for the subnets it is associated with (DESIGN §3).
+      const table = estate.routeTables.get(scope.id);
+      scopeDeleted = !table;
+      for (const subnet of table?.subnets ?? []) addSubnet(subnet.key);
+      for (const [key, subnet] of estate.subnets) if (subnet.routeTable?.key === scope.id) addSubnet(key);
+      break;
+    }
+    case 'virtualNetworkGateway':
+      scopeDeleted = !estate.virtualNetworkGateways.has(scope.id);
+      // A gateway gone no longer says which network it served: every gateway's network is judged.
+      addGatewayNetworks(estate, scopeDeleted ? gatewayKeys(estate) : [scope.id], addVnet);
+      break;
+    case 'gatewayConnection': {
+      const connection = estate.gatewayConnections.get(scope.id);
+      scopeDeleted = !connection;
+      const sides = [connection?.virtualNetworkGateway1?.key, connection?.virtualNetworkGateway2?.key].filter((k) => k !== undefined);
+      addGatewayNetworks(estate, connection ? sides : gatewayKeys(estate), addVnet);
+      break;
+    }
+    case 'localNetworkGateway': {
+      // Its space is in VirtualNetwork behind every gateway connected to it. Azure keeps a local
+      // network gateway while a connection names it, so one gone adds nothing anywhere.
+      scopeDeleted = !estate.localNetworkGateways.has(scope.id);
+      const sides: string[] = [];
+      for (const connection of estate.gatewayConnections.values()) {
+        if (connection.localNetworkGateway2?.key === scope.id && connection.virtualNetworkGateway1) sides.push(connection.virtualNetworkGateway1.key);
+      }
+      addGatewayNetworks(estate, sides, addVnet);
+      break;
+    }
+    case 'privateEndpoint': {
+      // Its NICs (their subnet's policy decides whether the subnet's NSG filters them) and that subnet.
+      const endpoint = estate.privateEndpoints.get(scope.id);
+      scopeDeleted = !endpoint;
+      if (endpoint?.subnet) addSubnet(endpoint.subnet.key);
+      for (const nic of endpoint?.networkInterfaces ?? []) if (estate.networkInterfaces.has(nic.key)) addNic(nic.key);
+      for (const [key, nic] of estate.networkInterfaces) if (nic.privateEndpoint?.key === scope.id) addNic(key);
+      break;
+    }
     default:
       return assertNever(scope.kind, 'scope kind');
   }
   return reach.result(scopeDeleted);
+}
+
+function gatewayKeys(estate: Estate): string[] {
+  const keys = new Set(estate.virtualNetworkGateways.keys());
+  for (const subnet of estate.subnets.values()) for (const key of gatewaysInSubnet(subnet.ipConfigurations)) keys.add(key);
+  return [...keys];
+}
+
+/** Gateways whose IP configurations a subnet (a GatewaySubnet) lists. */
+export function gatewaysInSubnet(ipConfigurations: readonly { key: string }[]): string[] {
+  const out: string[] = [];
+  for (const config of ipConfigurations) {
+    const owner = parentId(config.key);
+    if (owner !== undefined && kindOfId(owner) === 'virtualNetworkGateway') out.push(owner);
+  }
+  return out;
+}
+
+/**
+ * The networks whose VirtualNetwork a gateway's connections extend: its own (from the gateway,
+ * or the GatewaySubnet naming it), and the spokes peered to it with useRemoteGateways.
+ */
+function addGatewayNetworks(estate: Estate, gateways: readonly string[], addVnet: (vnetKey: string, withPeers: boolean) => void): void {
+  const wanted = new Set(gateways);
+  const networks = new Set<string>();
+  for (const key of wanted) {
+    const vnet = estate.virtualNetworkGateways.get(key)?.virtualNetwork?.key;
+    if (vnet) networks.add(vnet);
+  }
+  for (const subnet of estate.subnets.values()) {
+    if (gatewaysInSubnet(subnet.ipConfigurations).some((g) => wanted.has(g))) networks.add(subnet.virtualNetwork.key);
+  }
+  for (const peering of estate.peerings.values()) {
+    if (peering.useRemoteGateways === true && peering.remoteVirtualNetwork && networks.has(peering.remoteVirtualNetwork.key)) {
+      networks.add(peering.virtualNetwork.key);
+    }
+  }
+  for (const vnet of networks) addVnet(vnet, false);
 }
 
 /**

@@ -18,6 +18,7 @@ import type { Estate, NetworkInterface } from '../estate/model.js';
 import {
   affectedResources,
   estateGraph,
+  gatewaysInSubnet,
   referencedAsgs,
   type AffectedResources,
   type EstateGraph,
@@ -48,6 +49,11 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'networkInterface',
   'natGateway',
   'bastionHost',
+  'routeTable',
+  'virtualNetworkGateway',
+  'virtualNetworkGatewayConnection',
+  'localNetworkGateway',
+  'privateEndpoint',
 ]);
 
 export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGuards): ContextNeeds {
@@ -81,6 +87,11 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'publicIp':
     case 'loadBalancer':
     case 'scaleSet':
+    case 'routeTable':
+    case 'virtualNetworkGateway':
+    case 'gatewayConnection':
+    case 'localNetworkGateway':
+    case 'privateEndpoint':
     case 'subscription':
       break;
     default:
@@ -155,6 +166,8 @@ class Needs {
     }
     if (subnet.networkSecurityGroup) this.composedNsg(subnet.networkSecurityGroup.key);
     if (subnet.natGateway) this.present(subnet.natGateway.key, this.estate.natGateways.has(subnet.natGateway.key));
+    // Its route table's prefixes are in VirtualNetwork there (DESIGN §3).
+    if (subnet.routeTable) this.present(subnet.routeTable.key, this.estate.routeTables.has(subnet.routeTable.key));
     for (const config of subnet.ipConfigurations) {
       const kind = kindOfId(config.key);
       const owner = kind === 'networkInterfaceIpConfiguration' ? parentId(config.key) : undefined;
@@ -188,6 +201,8 @@ class Needs {
       return undefined;
     }
     if (nic.networkSecurityGroup) this.composedNsg(nic.networkSecurityGroup.key);
+    // A private endpoint's NIC is judged as the endpoint's, never as a VM's.
+    if (nic.privateEndpoint) this.present(nic.privateEndpoint.key, this.estate.privateEndpoints.has(nic.privateEndpoint.key));
     return nic;
   }
 
@@ -210,6 +225,40 @@ class Needs {
       for (const subnet of bastion.subnets) {
         const vnet = parentId(subnet.key);
         if (vnet && served.has(vnet)) this.present(vnet, this.estate.virtualNetworks.has(vnet));
+      }
+    }
+    this.gateways(key);
+    // A spoke using its hub's gateway has the hub's connected spaces in VirtualNetwork.
+    for (const peering of this.estate.peerings.values()) {
+      if (peering.virtualNetwork.key !== key || peering.useRemoteGateways !== true || !peering.remoteVirtualNetwork) continue;
+      const hub = peering.remoteVirtualNetwork.key;
+      if (this.present(hub, this.estate.virtualNetworks.has(hub))) this.gateways(hub);
+    }
+  }
+
+  /**
+   * A network's gateways (named by its GatewaySubnet's IP configurations), their connections (read
+   * with the gateway) and what those connect: local network gateways, the other VNet-to-VNet side.
+   */
+  private gateways(vnetKey: string): void {
+    if (!this.once(`gateways:${vnetKey}`)) return;
+    const gateways = new Set<string>();
+    for (const subnet of this.estate.subnets.values()) {
+      if (subnet.virtualNetwork.key === vnetKey) for (const key of gatewaysInSubnet(subnet.ipConfigurations)) gateways.add(key);
+    }
+    for (const gateway of this.estate.virtualNetworkGateways.values()) if (gateway.virtualNetwork?.key === vnetKey) gateways.add(gateway.key);
+    for (const key of gateways) {
+      if (!this.present(key, this.estate.virtualNetworkGateways.has(key))) continue;
+      for (const connection of this.estate.gatewayConnections.values()) {
+        if (connection.virtualNetworkGateway1?.key !== key && connection.virtualNetworkGateway2?.key !== key) continue;
+        const local = connection.localNetworkGateway2;
+        if (local) this.present(local.key, this.estate.localNetworkGateways.has(local.key));
+        for (const side of [connection.virtualNetworkGateway1, connection.virtualNetworkGateway2]) {
+          if (!side || side.key === key) continue;
+          if (!this.present(side.key, this.estate.virtualNetworkGateways.has(side.key))) continue;
+          const other = this.estate.virtualNetworkGateways.get(side.key)?.virtualNetwork;
+          if (other) this.present(other.key, this.estate.virtualNetworks.has(other.key));
+        }
       }
     }
   }

@@ -24,6 +24,11 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
     case 'publicIp':
     case 'loadBalancer':
     case 'scaleSet':
+    case 'routeTable':
+    case 'virtualNetworkGateway':
+    case 'gatewayConnection':
+    case 'localNetworkGateway':
+    case 'privateEndpoint':
     case 'subscription':
       return undefined;
     default:
@@ -68,6 +73,11 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
     case 'publicIp':
     case 'loadBalancer':
     case 'scaleSet':
+    case 'routeTable':
+    case 'virtualNetworkGateway':
+    case 'gatewayConnection':
+    case 'localNetworkGateway':
+    case 'privateEndpoint':
       break;
     default:
       return assertNever(scope.kind, 'scope kind');

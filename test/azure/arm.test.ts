@@ -84,7 +84,7 @@ describe('NETWORK_API_VERSION', () => {
 });
 
 describe('readInventory', () => {
-  it('reads the eight lists of the REST API examples, exactly as served, with types', async () => {
+  it('reads the ten lists of the REST API examples, exactly as served, with types', async () => {
     const { reader, transport, credential } = harness();
     const lists: [string, string][] = [
       ['networkSecurityGroups', 'NetworkSecurityGroupListAll'],
@@ -105,11 +105,16 @@ describe('readInventory', () => {
     const loadBalancers = newerExample('LoadBalancerList') as { value: unknown[] };
     transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/publicIPAddresses', () => ({ status: 200, body: publicIps }));
     transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/loadBalancers', () => ({ status: 200, body: loadBalancers }));
+    // Route tables and private endpoints, from the 2024-07-01 examples (their lists by resource group: the same body shape).
+    const routeTables = newerExample('RouteTableList') as { value: unknown[] };
+    const endpoints = newerExample('PrivateEndpointList') as { value: unknown[] };
+    transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/routeTables', () => ({ status: 200, body: routeTables }));
+    transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/privateEndpoints', () => ({ status: 200, body: endpoints }));
 
     const inventory = await reader.readInventory('subid');
 
     expect(inventory.failures).toEqual([]);
-    expect(inventory.reads).toBe(8);
+    expect(inventory.reads).toBe(10);
     expect(transport.unrouted).toEqual([]);
     const expectedResources = [
       ...restExampleList('NetworkSecurityGroupListAll'),
@@ -120,11 +125,14 @@ describe('readInventory', () => {
       ...restExampleList('ApplicationSecurityGroupListAll'),
       ...publicIps.value,
       ...loadBalancers.value,
+      ...routeTables.value,
+      ...endpoints.value,
     ];
     expect(inventory.resources.map((r) => field(r, 'id'))).toEqual(expectedResources.map((r) => field(r, 'id')));
     for (const resource of inventory.resources) expect(field(resource, 'type')).toMatch(/^Microsoft\.Network\/[a-zA-Z]+$/);
     // Lists hand over the REST bodies as served (types added where the examples leave them out).
-    expect(inventory.resources.slice(0, -publicIps.value.length - loadBalancers.value.length)).toEqual(expectedResources.slice(0, -publicIps.value.length - loadBalancers.value.length));
+    const newer = publicIps.value.length + loadBalancers.value.length + routeTables.value.length + endpoints.value.length;
+    expect(inventory.resources.slice(0, -newer)).toEqual(expectedResources.slice(0, -newer));
     const nsg1 = inventory.resources[0];
     expect(restField(nsg1, 'defaultSecurityRules')).toHaveLength(6);
     // Subnets come inside their VNet.
@@ -157,9 +165,9 @@ describe('readInventory', () => {
     const rulesRead = nsgs.reduce((n: number, r) => n + restField(r, 'securityRules').length, 0);
     expect(rulesRead).toBe(rulesServed);
     expect(rulesRead).toBe(133);
-    // Nine NSG pages, one page each of the seven other lists, and the instance NIC list of each of
+    // Nine NSG pages, one page each of the nine other lists, and the instance NIC list of each of
     // the 17 scale sets (AKS node pools) the NSGs' back-references name.
-    expect(inventory.reads).toBe(9 + 7 + 17);
+    expect(inventory.reads).toBe(9 + 9 + 17);
     expect(transport.requests.filter((r) => /\/virtualMachineScaleSets\/[^/]+\/networkInterfaces$/i.test(r.path))).toHaveLength(17);
   });
 
@@ -174,7 +182,7 @@ describe('readInventory', () => {
       type: 'Microsoft.Network/virtualNetworks',
       properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ id: subnetId, name: 'subnet1', properties: { addressPrefix: '10.0.0.0/24', ipConfigurations: [{ id: `${nicId}/ipConfigurations/ip1` }] } }] },
     };
-    for (const type of ['networkSecurityGroups', 'networkInterfaces', 'natGateways', 'bastionHosts', 'applicationSecurityGroups', 'publicIPAddresses', 'loadBalancers']) {
+    for (const type of ['networkSecurityGroups', 'networkInterfaces', 'natGateways', 'bastionHosts', 'applicationSecurityGroups', 'publicIPAddresses', 'loadBalancers', 'routeTables', 'privateEndpoints']) {
       transport.on('GET', `/subscriptions/subid/providers/Microsoft.Network/${type}`, () => ({ status: 200, body: { value: [] } }));
     }
     transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/virtualNetworks', () => ({ status: 200, body: { value: [vnet] } }));

@@ -47,12 +47,19 @@ const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kin
     kind: 'scaleSet',
     scope: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1`,
   },
+  'Microsoft.Network/routeTables': { id: `${NET}/routeTables/spoke-rt`, kind: 'routeTable', scope: `${NET}/routeTables/spoke-rt` },
+  'Microsoft.Network/routeTables/routes': { id: `${NET}/routeTables/spoke-rt/routes/to-firewall`, kind: 'routeTable', scope: `${NET}/routeTables/spoke-rt` },
+  'Microsoft.Network/virtualNetworkGateways': { id: `${NET}/virtualNetworkGateways/hub-vpngw`, kind: 'virtualNetworkGateway', scope: `${NET}/virtualNetworkGateways/hub-vpngw` },
+  'Microsoft.Network/connections': { id: `${NET}/connections/hub-to-onprem`, kind: 'gatewayConnection', scope: `${NET}/connections/hub-to-onprem` },
+  'Microsoft.Network/localNetworkGateways': { id: `${NET}/localNetworkGateways/onprem`, kind: 'localNetworkGateway', scope: `${NET}/localNetworkGateways/onprem` },
+  'Microsoft.Network/privateEndpoints': { id: `${NET}/privateEndpoints/sql-pe`, kind: 'privateEndpoint', scope: `${NET}/privateEndpoints/sql-pe` },
 };
 
 /** Types that share a prefix with a watched one or sit next to them, and must be ignored. */
 const IGNORED = [
   `${NET}/loadBalancers/web-lb/probes/http`,
-  `${NET}/routeTables/spoke-rt`,
+  `${NET}/virtualNetworkGateways/hub-vpngw/natRules/egress`,
+  `${NET}/privateEndpoints/sql-pe/privateDnsZoneGroups/default`,
   `${NET}/networkInterfaces/vm1-nic/tapConfigurations/tap1`,
   `${NET}/networkWatchers/NetworkWatcher_westeurope/flowLogs/web-nsg-flowlog`,
   `${NET}/networkSecurityGroups/Web-NSG/providers/Microsoft.Insights/diagnosticSettings/to-law`,

@@ -17,6 +17,7 @@ import {
   SETTINGS,
   SUBSCRIBED_EVENT_TYPES,
   TABLES,
+  EVENT_FILTER_RESOURCE_TYPES,
   WATCHED_RESOURCE_TYPES,
 } from '../../lib/config/names.js';
 import { isWatchedType } from '../../lib/azure/scopes.js';
@@ -273,10 +274,15 @@ describe('the event subscription', () => {
   const topic = infra('modules/system-topic-events.bicep');
   const subscription = lazy(() => resources(topic).find((r) => r.type.startsWith('Microsoft.EventGrid/systemTopics/eventSubscriptions@')));
 
-  it('filters on exactly WATCHED_RESOURCE_TYPES', () => {
+  it('filters on exactly EVENT_FILTER_RESOURCE_TYPES, which let every watched type through and no parent twice', () => {
     const types = stringArray(blockAfter(topic, /^var watchedResourceTypes\s*=/m, '['));
     expect(new Set(types).size).toBe(types.length);
-    expect([...types].sort()).toEqual([...WATCHED_RESOURCE_TYPES].sort());
+    expect([...types].sort()).toEqual([...EVENT_FILTER_RESOURCE_TYPES].sort());
+    // StringBeginsWith on `<type>/`: each watched type's operations begin with one value, and no
+    // value begins with another (it would be spent on what a parent already lets through).
+    const lets = (type: string): string[] => types.filter((v) => `${type}/write`.toLowerCase().startsWith(`${v}/`.toLowerCase()));
+    for (const type of WATCHED_RESOURCE_TYPES) expect(lets(type), type).toHaveLength(1);
+    for (const value of types) expect(lets(value), value).toEqual([value]);
     expect(subscription()?.body).toMatch(/key:\s*'data\.operationName'/);
     expect(subscription()?.body).toMatch(/operatorType:\s*'StringBeginsWith'/);
     expect(subscription()?.body).toContain("values: [for resourceType in watchedResourceTypes: '${resourceType}/']");
@@ -287,7 +293,7 @@ describe('the event subscription', () => {
     const filters = subscription()?.body.match(/advancedFilters:\s*\[([\s\S]*?)\n\s{6}\]/)?.[1] ?? '';
     const listed = (filters.match(/values:\s*\[for resourceType in watchedResourceTypes:/g) ?? []).length;
     expect(listed).toBe(1);
-    expect(WATCHED_RESOURCE_TYPES.length).toBeLessThanOrEqual(25);
+    expect(EVENT_FILTER_RESOURCE_TYPES.length).toBeLessThanOrEqual(25);
   });
 
   it('every type it lets through is one the event mapping turns into a scope', () => {

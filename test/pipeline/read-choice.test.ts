@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAlerter } from '../../lib/alerts/index.js';
-import { createArmReader } from '../../lib/azure/arm.js';
+import { createArmReader, INVENTORY_TYPES } from '../../lib/azure/arm.js';
 import { armSource } from '../../lib/azure/arm-source.js';
 import { createReadBudgets } from '../../lib/azure/budget.js';
 import { useAzurite } from '../support/azurite.js';
@@ -44,7 +44,7 @@ describe('the read an event gets', () => {
     const [swept] = await pipeline.sweep();
     expect(swept?.status).toBe('evaluated');
     const sweepRequests = transport.requests.length;
-    expect(sweepRequests > 8).toBe(byId);
+    expect(sweepRequests > INVENTORY_TYPES.length).toBe(byId);
 
     const nsg = synthetic.resources.find((r) => r['type'] === 'Microsoft.Network/networkSecurityGroups');
     const outcome = await pipeline.evaluateScope({ kind: 'nsg', id: normalizeId(String(nsg?.['id'])), subscriptionId: synthetic.subscriptionId.toLowerCase() });
