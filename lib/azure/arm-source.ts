@@ -51,6 +51,10 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
           reads: read.reads,
         };
       },
+      async readLearnedRoutes(resources) {
+        const read = await reader().readLearnedRoutes(resources, { lane: 'event' });
+        return { resources: read.resources, deleted: [], failures: [], limited: false, reads: read.reads };
+      },
       async listResources(subscriptionId, type) {
         const read = await reader().listResources(subscriptionId, type, { lane: 'event' });
         return { resources: read.resources, deleted: [], failures: read.failure ? [failureOf(read.failure)] : [], limited: false, reads: read.reads };

@@ -110,6 +110,11 @@ export interface ArmReader {
   readResource(id: string, options?: { lane?: ReadLane }): Promise<ResourceRead>;
   readScopeResources(ids: readonly string[], options?: ScopeReadOptions): Promise<ScopeRead>;
   readServiceTags(subscriptionId: string, location: string): Promise<ServiceTagsRead>;
+  /**
+   * The effective routes of one NIC per network behind a gateway among `resources` (see
+   * effectiveRouteProbes); a read refused or failed is left out, never reported as a failure.
+   */
+  readLearnedRoutes(resources: readonly unknown[], options?: { lane?: ReadLane }): Promise<ListRead>;
   /** The SDK client for a subscription (built on first use; all share one pipeline). */
   client(subscriptionId: string): NetworkManagementClient;
 }
@@ -526,6 +531,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     readResource,
     readScopeResources,
     readServiceTags: (subscriptionId, location) => serviceTags.read(subscriptionId, location),
+    readLearnedRoutes: (resources, learnedOptions = {}) => readEffectiveRoutes(resources, learnedOptions.lane ?? 'event'),
   };
 }
 

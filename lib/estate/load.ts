@@ -668,6 +668,7 @@ function peeringChild(
     remoteAddressPrefixes: remote,
   };
   if (flat['useRemoteGateways'] === true) peering.useRemoteGateways = true;
+  if (flat['allowGatewayTransit'] === true) peering.allowGatewayTransit = true;
   return { key: peering.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: peering };
 }
 

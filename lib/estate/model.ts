@@ -72,6 +72,8 @@ export interface VirtualNetworkPeering extends ResourceBase {
   remoteAddressPrefixes: string[] | undefined;
   /** True when this network uses the remote network's gateway (a spoke of a hub with gateway transit). */
   useRemoteGateways?: boolean;
+  /** The hub side: the remote network may use this network's gateway. */
+  allowGatewayTransit?: boolean;
 }
 
 export interface NetworkSecurityGroup extends ResourceBase {

@@ -246,26 +246,12 @@ export function affectedResources(
       break;
     }
     case 'virtualNetworkGateway':
-      scopeDeleted = !estate.virtualNetworkGateways.has(scope.id);
-      // A gateway gone no longer says which network it served: every gateway's network is judged.
-      addGatewayNetworks(estate, scopeDeleted ? gatewayKeys(estate) : [scope.id], addVnet);
-      break;
-    case 'gatewayConnection': {
-      const connection = estate.gatewayConnections.get(scope.id);
-      scopeDeleted = !connection;
-      const sides = [connection?.virtualNetworkGateway1?.key, connection?.virtualNetworkGateway2?.key].filter((k) => k !== undefined);
-      addGatewayNetworks(estate, connection ? sides : gatewayKeys(estate), addVnet);
-      break;
-    }
+    case 'gatewayConnection':
     case 'localNetworkGateway': {
-      // Its space is in VirtualNetwork behind every gateway connected to it. Azure keeps a local
-      // network gateway while a connection names it, so one gone adds nothing anywhere.
-      scopeDeleted = !estate.localNetworkGateways.has(scope.id);
-      const sides: string[] = [];
-      for (const connection of estate.gatewayConnections.values()) {
-        if (connection.localNetworkGateway2?.key === scope.id && connection.virtualNetworkGateway1) sides.push(connection.virtualNetworkGateway1.key);
-      }
-      addGatewayNetworks(estate, sides, addVnet);
+      // The networks whose VirtualNetwork the gateway's connections extend (DESIGN §7).
+      const map = { virtualNetworkGateway: estate.virtualNetworkGateways, gatewayConnection: estate.gatewayConnections, localNetworkGateway: estate.localNetworkGateways }[scope.kind];
+      scopeDeleted = !map.has(scope.id);
+      for (const vnet of networksBehindGateways(estate, gatewaysOfScope(estate, scope))) addVnet(vnet, false);
       break;
     }
     case 'privateEndpoint': {
@@ -300,10 +286,38 @@ export function gatewaysInSubnet(ipConfigurations: readonly { key: string }[]): 
 }
 
 /**
- * The networks whose VirtualNetwork a gateway's connections extend: its own (from the gateway,
- * or the GatewaySubnet naming it), and the spokes peered to it with useRemoteGateways.
+ * The gateways a gateway, connection or local network gateway scope changes: the gateway; a
+ * connection's sides; the gateways connected to a local network gateway (Azure keeps one while a
+ * connection names it, so one gone changes nothing). A gateway or connection gone no longer says
+ * which it was: every gateway of the estate.
  */
-function addGatewayNetworks(estate: Estate, gateways: readonly string[], addVnet: (vnetKey: string, withPeers: boolean) => void): void {
+export function gatewaysOfScope(estate: Estate, scope: Scope): string[] {
+  switch (scope.kind) {
+    case 'virtualNetworkGateway':
+      return estate.virtualNetworkGateways.has(scope.id) ? [scope.id] : gatewayKeys(estate);
+    case 'gatewayConnection': {
+      const connection = estate.gatewayConnections.get(scope.id);
+      if (!connection) return gatewayKeys(estate);
+      return [connection.virtualNetworkGateway1?.key, connection.virtualNetworkGateway2?.key].filter((k) => k !== undefined);
+    }
+    case 'localNetworkGateway': {
+      const sides: string[] = [];
+      for (const connection of estate.gatewayConnections.values()) {
+        if (connection.localNetworkGateway2?.key === scope.id && connection.virtualNetworkGateway1) sides.push(connection.virtualNetworkGateway1.key);
+      }
+      return sides;
+    }
+    default:
+      return [];
+  }
+}
+
+/**
+ * The networks whose VirtualNetwork a gateway's connections extend: its own (from the gateway,
+ * or the GatewaySubnet naming it), and the spokes using it: peered with useRemoteGateways, or
+ * peered from its network with allowGatewayTransit (the spoke's side may not be read).
+ */
+export function networksBehindGateways(estate: Estate, gateways: readonly string[]): Set<string> {
   const wanted = new Set(gateways);
   const networks = new Set<string>();
   for (const key of wanted) {
@@ -313,12 +327,14 @@ function addGatewayNetworks(estate: Estate, gateways: readonly string[], addVnet
   for (const subnet of estate.subnets.values()) {
     if (gatewaysInSubnet(subnet.ipConfigurations).some((g) => wanted.has(g))) networks.add(subnet.virtualNetwork.key);
   }
+  const spokes = new Set<string>();
   for (const peering of estate.peerings.values()) {
-    if (peering.useRemoteGateways === true && peering.remoteVirtualNetwork && networks.has(peering.remoteVirtualNetwork.key)) {
-      networks.add(peering.virtualNetwork.key);
-    }
+    const remote = peering.remoteVirtualNetwork?.key;
+    if (remote === undefined) continue;
+    if (peering.useRemoteGateways === true && networks.has(remote)) spokes.add(peering.virtualNetwork.key);
+    if (peering.allowGatewayTransit === true && networks.has(peering.virtualNetwork.key)) spokes.add(remote);
   }
-  for (const vnet of networks) addVnet(vnet, false);
+  return new Set([...networks, ...spokes]);
 }
 
 /**

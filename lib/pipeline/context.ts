@@ -13,12 +13,14 @@
  * one subscription's, and a targeted read must see exactly what it would.
  */
 import type { Scope } from '../azure/scopes.js';
-import { kindOfId, normalizeId, parentId, type ResourceKind, subscriptionOf } from '../arm/index.js';
+import { kindOfId, normalizeId, parentId, type ResourceKind, subscriptionOf, topLevelKey } from '../arm/index.js';
 import type { Estate, NetworkInterface } from '../estate/model.js';
 import {
   affectedResources,
   estateGraph,
   gatewaysInSubnet,
+  gatewaysOfScope,
+  networksBehindGateways,
   referencedAsgs,
   type AffectedResources,
   type EstateGraph,
@@ -54,6 +56,7 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'virtualNetworkGatewayConnection',
   'localNetworkGateway',
   'privateEndpoint',
+  'virtualMachineScaleSet',
 ]);
 
 export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGuards): ContextNeeds {
@@ -86,11 +89,14 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'natGateway':
     case 'publicIp':
     case 'loadBalancer':
-    case 'scaleSet':
-    case 'routeTable':
     case 'virtualNetworkGateway':
     case 'gatewayConnection':
     case 'localNetworkGateway':
+      // The spokes of the networks behind the gateway: their VirtualNetwork holds its connections' spaces too.
+      for (const vnet of networksBehindGateways(estate, gatewaysOfScope(estate, scope))) needs.peersOf(vnet);
+      break;
+    case 'scaleSet':
+    case 'routeTable':
     case 'privateEndpoint':
     case 'subscription':
       break;
@@ -170,8 +176,11 @@ class Needs {
     if (subnet.routeTable) this.present(subnet.routeTable.key, this.estate.routeTables.has(subnet.routeTable.key));
     for (const config of subnet.ipConfigurations) {
       const kind = kindOfId(config.key);
-      const owner = kind === 'networkInterfaceIpConfiguration' ? parentId(config.key) : undefined;
-      if (owner) this.nicAtPoint(owner);
+      const owner = kind === 'networkInterfaceIpConfiguration' || kind === 'scaleSetNetworkInterfaceIpConfiguration' ? parentId(config.key) : undefined;
+      if (owner === undefined) continue;
+      // A scale-set instance's NIC is read with its scale set's other NICs (the scale-set NIC list).
+      if (kind === 'scaleSetNetworkInterfaceIpConfiguration' && !this.estate.networkInterfaces.has(owner)) this.require(topLevelKey(owner));
+      else this.nicAtPoint(owner);
     }
     this.network(subnet.virtualNetwork.key);
   }

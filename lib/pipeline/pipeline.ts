@@ -87,8 +87,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const targeted = options.source.targeted;
     const cost = inventoryCost.get(scope.subscriptionId);
     const smallInventory = cost !== undefined && cost <= preferInventoryUpTo;
-    // A scale set is a Compute resource: its state is its instance NICs, which the inventory lists.
-    if (targeted && scope.kind !== 'subscription' && scope.kind !== 'scaleSet' && !smallInventory) {
+    if (targeted && scope.kind !== 'subscription' && !smallInventory) {
       const read = await readScopeEstate(targeted, scope, options.targetedLimits, previous);
       switch (read.kind) {
         case 'read':

@@ -10,7 +10,7 @@
  * inventory instead: past that point a few paged lists cost ARM less than many GETs.
  */
 import type { Scope } from '../azure/scopes.js';
-import { normalizeId, parentId, subscriptionOf, topLevelKey } from '../arm/index.js';
+import { kindOfId, normalizeId, parentId, subscriptionOf, topLevelKey } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
@@ -60,7 +60,8 @@ export async function readScopeEstate(
     for (const resource of result.resources) {
       const id = field(resource, 'id');
       if (typeof id !== 'string') continue;
-      const key = topLevelKey(id);
+      // A scale-set instance's NIC lives under the scale set: it is a resource of its own.
+      const key = kindOfId(id) === 'scaleSetNetworkInterface' ? normalizeId(id) : topLevelKey(id);
       // The inventory a sweep judges from is the subscription's own: so is this one.
       if (subscriptionOf(key) !== scope.subscriptionId) continue;
       read.set(key, resource);
@@ -93,6 +94,10 @@ export async function readScopeEstate(
     }
 
     const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
+    if (round === 1) {
+      const unled = unledScope(estate, scope);
+      if (unled !== undefined) return tooLarge(unled, reads);
+    }
     const needs = contextNeeds(estate, scope, previous);
 
     // Lists answer what no reference leads to: ASG members, NSGs naming an ASG, NSGs attached to
@@ -114,7 +119,13 @@ export async function readScopeEstate(
 
     pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
     if (pending.length === 0 && listed.length === 0) {
-      if (members.size === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+      if (members.size === 0) {
+        const learned = await learnedRoutes(source, estate, [...read.values()]);
+        reads += learned?.reads ?? 0;
+        if (!learned || learned.resources.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+        const withRoutes = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...learned.resources] }]);
+        return { kind: 'read', estate: withRoutes, affected: needs.affected, reads, rounds: round };
+      }
       // Complete but for the members: one more round with them, which must ask for nothing more.
       for (const [key, member] of members) read.set(key, member);
       members.clear();
@@ -123,6 +134,32 @@ export async function readScopeEstate(
     depth = 0;
   }
   return tooLarge(`its context was not complete after ${limits.maxRounds} rounds of reads`, reads);
+}
+
+/**
+ * Scopes whose reach no reference leads to from the resource itself: a local network gateway's
+ * connections name it, not it them; a gateway or connection gone no longer says which network it
+ * served. Only the whole inventory (its gateways and their connections) answers them.
+ */
+function unledScope(estate: Estate, scope: Scope): string | undefined {
+  switch (scope.kind) {
+    case 'localNetworkGateway':
+      return 'the connections naming a local network gateway are found only from the gateways';
+    case 'virtualNetworkGateway':
+      return estate.virtualNetworkGateways.has(scope.id) ? undefined : 'a gateway gone no longer names its network';
+    case 'gatewayConnection':
+      return estate.gatewayConnections.has(scope.id) ? undefined : 'a connection gone no longer names its gateways';
+    default:
+      return undefined;
+  }
+}
+
+/** The effective routes the inventory would hold for this context: only where a gateway serves a network read. */
+async function learnedRoutes(source: TargetedReads, estate: Estate, resources: unknown[]): Promise<ResourcesRead | undefined> {
+  if (!source.readLearnedRoutes) return undefined;
+  const gateways = estate.virtualNetworkGateways.size > 0 || [...estate.peerings.values()].some((p) => p.useRemoteGateways === true);
+  if (!gateways) return undefined;
+  return source.readLearnedRoutes(resources);
 }
 
 function tooLarge(reason: string, reads: number): ScopeEstateRead {

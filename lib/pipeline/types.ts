@@ -34,6 +34,11 @@ export interface TargetedReads {
   readResources(ids: readonly string[], options: { depth: number; maxResources: number }): Promise<ResourcesRead>;
   /** Every resource of one type in a subscription. */
   listResources(subscriptionId: string, type: ListedType): Promise<ResourcesRead>;
+  /**
+   * What a network's gateway gives its VirtualNetwork beyond ARM (BGP), as the inventory reads it:
+   * a NIC's effective routes per network behind a gateway among `resources`. Refused reads are left out.
+   */
+  readLearnedRoutes?(resources: readonly unknown[]): Promise<ResourcesRead>;
 }
 
 export type ListedType =

@@ -395,9 +395,9 @@ export interface ServeOptions {
 }
 
 /**
- * Serves `estate` on `transport`: subscription lists (paged), GET of each top-level resource and
- * of subnets (from their VNet, without `type`, as the API answers), 404 ResourceNotFound for
- * anything else under Microsoft.Network.
+ * Serves `estate` on `transport`: subscription and resource-group lists (paged), a gateway's
+ * connections, GET of each top-level resource and of subnets (from their VNet, without `type`, as
+ * the API answers), 404 ResourceNotFound for anything else under Microsoft.Network.
  */
 export function serveEstate(transport: ArmTransport, estate: ArmEstate, options: ServeOptions = {}): void {
   const pageSize = options.pageSize ?? 100;
@@ -421,6 +421,27 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
 
   transport.on('GET', '/subscriptions/{sub}/providers/Microsoft.Network/{type}', (request) =>
     once(request, () => pagedReply(request, estate.list(request.params['sub'] ?? '', request.params['type'] ?? ''), pageSize)),
+  );
+  // Lists by resource group (gateways and local network gateways have no subscription-wide list).
+  transport.on('GET', `${base}/{type}`, (request) =>
+    once(request, () => {
+      const group = `/resourcegroups/${(request.params['rg'] ?? '').toLowerCase()}/`;
+      const items = estate.list(request.params['sub'] ?? '', request.params['type'] ?? '').filter((r) => String(r['id']).toLowerCase().includes(group));
+      return pagedReply(request, items, pageSize);
+    }),
+  );
+  // A gateway's connections (List Connections): the served connections naming it on either side.
+  transport.on('GET', `${base}/virtualNetworkGateways/{gateway}/connections`, (request) =>
+    once(request, () => {
+      const gatewayId = `/${request.segments.slice(0, 8).join('/')}`.toLowerCase();
+      if (!estate.get(gatewayId)) return notFound(request);
+      const sides = (c: Record<string, unknown>): string[] => {
+        const properties = (c['properties'] ?? {}) as Record<string, { id?: string } | undefined>;
+        return [properties['virtualNetworkGateway1']?.id, properties['virtualNetworkGateway2']?.id].map((id) => (id ?? '').toLowerCase());
+      };
+      const connections = estate.all().filter((r) => /\/providers\/microsoft\.network\/connections\/[^/]+$/i.test(String(r['id'])) && sides(r).includes(gatewayId));
+      return pagedReply(request, connections, pageSize);
+    }),
   );
   transport.on('GET', `${base}/{type}/{name}`, (request) =>
     once(request, () => {
