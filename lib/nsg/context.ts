@@ -83,8 +83,31 @@ export function createContext(options: ContextOptions = {}): EvaluationContext {
     },
     serviceTags: options.serviceTags,
     asgAddresses,
-    memo: { named: new Map(), compiled: new WeakMap() },
+    memo: { named: new Map(), tagNames: new Map(), compiled: new WeakMap() },
   };
+}
+
+/**
+ * A service tag's name the way a person writes it: as the loaded data spells it
+ * (`Storage.WestEurope`), else as a rule resolved in this context spelled it, else the key.
+ */
+export function tagDisplayName(ctx: EvaluationContext, key: string): string {
+  const data = ctx.serviceTags;
+  if (data?.has(key)) {
+    const spelled = data.names.find((n) => n.toLowerCase() === key);
+    if (spelled !== undefined) return spelled;
+  }
+  return ctx.memo.tagNames.get(key) ?? key;
+}
+
+/** The loaded service tags the rules resolved in this context, with their names as spelled. */
+export function namedServiceTags(ctx: EvaluationContext): { name: string; set: AddressSet }[] {
+  const out: { name: string; set: AddressSet }[] = [];
+  for (const key of ctx.memo.tagNames.keys()) {
+    if (namedSetKind(key, ctx) !== 'serviceTag') continue;
+    out.push({ name: tagDisplayName(ctx, key), set: namedSet(ctx, key) });
+  }
+  return out;
 }
 
 /** How a name resolves in a context. */

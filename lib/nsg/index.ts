@@ -57,6 +57,8 @@ export { PLATFORM_TAGS, platformTag, type PlatformTag } from './platform-tags.js
 export {
   createContext,
   namedSet,
+  namedServiceTags,
+  tagDisplayName,
   isBroad,
   namedSetKind,
   SPECIAL_PURPOSE_PREFIXES,

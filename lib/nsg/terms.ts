@@ -37,6 +37,8 @@ export function resolveTerm(term: AddressTerm, ctx: EvaluationContext): AddressS
     case 'prefix':
       return term.set;
     case 'tag':
+      // Words name the tag as written; the key decides.
+      if (!ctx.memo.tagNames.has(term.key)) ctx.memo.tagNames.set(term.key, term.text);
       return namedSet(ctx, term.key);
     case 'asg':
       return ctx.asgAddresses.get(term.id) ?? NO_ADDRESS;

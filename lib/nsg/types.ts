@@ -190,6 +190,8 @@ export interface EvaluationContext {
   /** Engine-internal caches. */
   readonly memo: {
     readonly named: Map<string, AddressSet>;
+    /** Tag key → the name as a rule spelled it (`AzureCloud`), for words; keys stay lower case. */
+    readonly tagNames: Map<string, string>;
     readonly compiled: WeakMap<Nsg, unknown>;
   };
 }

@@ -10,8 +10,10 @@ import {
   addressToCidrs,
   assertNever,
   formatPorts,
+  namedServiceTags,
   namedSet,
   portIsAll,
+  tagDisplayName,
   type AddressSet,
   type EvaluationContext,
   type FlowProtocol,
@@ -69,7 +71,7 @@ export function describeAddresses(set: AddressSet, ctx: EvaluationContext, limit
   const named = describeByName(set, ctx, limit);
   if (named !== undefined) return named;
   const cidrs = addressToCidrs(set);
-  const tags = set.tags.complement ? ['every service tag without address data'] : set.tags.names.map((t) => `service tag ${t} (no address data)`);
+  const tags = set.tags.complement ? ['every service tag without address data'] : set.tags.names.map((t) => `service tag ${tagDisplayName(ctx, t)} (no address data)`);
   if (cidrs.length <= limit) return joinWords([...cidrs, ...tags]);
   const count = addressCount(set);
   const size = [count.ipv4 > 0 ? `${count.ipv4.toLocaleString('en-US')} IPv4` : '', count.ipv6 > 0n ? `2^${count.ipv6.toString(2).length - 1}+ IPv6` : '']
@@ -87,6 +89,9 @@ function describeByName(set: AddressSet, ctx: EvaluationContext, limit: number):
   if (set.tags.complement || set.tags.names.length > 0) return undefined;
   const wholes: { name: string; set: AddressSet }[] = [
     { name: 'the virtual network and its connected networks (VirtualNetwork)', set: ctx.virtualNetwork },
+    // A loaded service tag a rule names, by that name ("AzureCloud", "Storage.WestEurope"), in the
+    // address families the set has (flows of one family see that part of the tag).
+    ...namedServiceTags(ctx).map((tag) => ({ name: tag.name, set: inFamiliesOf(set, tag.set) })),
     { name: 'any IPv4 address', set: ALL_IPV4 },
     { name: 'any IPv6 address', set: ALL_IPV6 },
   ];
@@ -100,6 +105,13 @@ function describeByName(set: AddressSet, ctx: EvaluationContext, limit: number):
     }
   }
   return undefined;
+}
+
+/** `whole` restricted to the address families `set` has addresses in. */
+function inFamiliesOf(set: AddressSet, whole: AddressSet): AddressSet {
+  if (set.v6.length === 0 && set.v4.length > 0) return addressIntersect(whole, ALL_IPV4);
+  if (set.v4.length === 0 && set.v6.length > 0) return addressIntersect(whole, ALL_IPV6);
+  return whole;
 }
 
 /** JSON-safe counts and the first prefixes of an address set, for evidence. */

@@ -189,6 +189,22 @@ describe('service tags and the broadness threshold', () => {
     expect(unresolved[0]?.evidence.unresolvedTags).toEqual([tag]);
   });
 
+  it.each([
+    ['AzureCloud', 'AzureCloud'],
+    ['azurecloud', 'AzureCloud'],
+  ])('the message names SSH from %s by the tag, as the data spells it (%s); the exact set stays in the evidence', (source, named) => {
+    const [finding] = nsg002(sshFrom(source), { serviceTags });
+    expect(finding?.message).toContain(`from ${named}`);
+    expect(finding?.message).not.toMatch(/IPv4 addresses|more prefixes/);
+    expect(JSON.stringify(finding?.evidence)).toMatch(/\d+\.\d+\.\d+\.\d+\/\d+/);
+  });
+
+  it('without data, the message names the tag as the rule writes it, never lower-cased', () => {
+    const [finding] = nsg002(sshFrom('AzureCloud.WestEurope'));
+    expect(finding?.message).toContain('service tag AzureCloud.WestEurope (no address data)');
+    expect(finding?.message).not.toContain('azurecloud');
+  });
+
   it('SSH from GatewayManager (a platform tag: 4,825 Microsoft-operated addresses) is no exposure, with the data or without it', () => {
     const estate = sshFrom('GatewayManager');
     expect(nsg002(estate, { serviceTags })).toEqual([]);
