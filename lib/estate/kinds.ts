@@ -25,6 +25,12 @@ const ESTATE_KINDS = [
   'publicIPAddress',
   'scaleSetPublicIPAddress',
   'loadBalancer',
+  // A load balancer's parts read as resources of their own (the child APIs, `az network lb ... list`).
+  'loadBalancerFrontendIpConfiguration',
+  'loadBalancerBackendAddressPool',
+  'loadBalancingRule',
+  'inboundNatRule',
+  'outboundRule',
   'networkInterfaceEffectiveRouteTable',
 ] as const satisfies readonly ResourceKind[];
 

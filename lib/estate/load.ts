@@ -113,6 +113,10 @@ interface Builder {
   publicIps: Map<string, PublicIpAddress>;
   loadBalancers: Map<string, LoadBalancer>;
   effectiveRoutes: Map<string, EffectiveRouteTable>;
+  /** Standalone parts of load balancers, merged into their parent at the end. */
+  loadBalancerParts: LoadBalancerPartRecord[];
+  /** Load balancer key → the part lists its record held inline (what it says it has). */
+  loadBalancerInline: Map<string, Set<LoadBalancerSegment>>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -140,6 +144,8 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     publicIps: new Map(),
     loadBalancers: new Map(),
     effectiveRoutes: new Map(),
+    loadBalancerParts: [],
+    loadBalancerInline: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -498,11 +504,31 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
     case 'loadBalancer': {
       const loadBalancer = readLoadBalancer(flat, base(flat, id, origin), FIELDS);
       builder.loadBalancers.set(loadBalancer.key, loadBalancer);
+      builder.loadBalancerInline.set(loadBalancer.key, new Set(LOAD_BALANCER_SEGMENTS.filter((segment) => Array.isArray(flat[segment]))));
       return;
     }
     case 'networkInterfaceEffectiveRouteTable':
       // Read by addRecord: it has no id of its own.
       return;
+    case 'loadBalancerFrontendIpConfiguration':
+    case 'loadBalancerBackendAddressPool':
+    case 'loadBalancingRule':
+    case 'inboundNatRule':
+    case 'outboundRule': {
+      // Read as the parent would hold it inline, so it is validated exactly the same way.
+      const segment = LOAD_BALANCER_SEGMENT[kind];
+      const parentIdText = parentOf(id);
+      let parsed: LoadBalancer;
+      try {
+        parsed = readLoadBalancer({ [segment]: [{ ...flat, id }] }, base({}, parentIdText, origin), FIELDS);
+      } catch (error) {
+        // Named as the part's own field, not as the parent's list item it was read as.
+        if (error instanceof InvalidField) throw new InvalidField(error.field.replace(/^\w+\[0\]\.?/, '') || 'properties', error.message.replace(/\w+\[0\]\./g, ''));
+        throw error;
+      }
+      builder.loadBalancerParts.push({ parentId: parentIdText, parentKey: normalizeId(parentIdText), segment, parsed, sequence: origin.sequence });
+      return;
+    }
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -957,6 +983,8 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     routeTables.set(key, pending.table);
   }
 
+  mergeLoadBalancerParts(builder);
+
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
   // down to the order of the NICs a message names) however they were read.
   return {
@@ -981,6 +1009,56 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     invalid: byKey(invalid),
     sources,
   };
+}
+
+/** The parts of a load balancer that have child APIs of their own, by kind, as its properties name them. */
+const LOAD_BALANCER_SEGMENT = {
+  loadBalancerFrontendIpConfiguration: 'frontendIPConfigurations',
+  loadBalancerBackendAddressPool: 'backendAddressPools',
+  loadBalancingRule: 'loadBalancingRules',
+  inboundNatRule: 'inboundNatRules',
+  outboundRule: 'outboundRules',
+} as const satisfies Partial<Record<EstateKind, string>>;
+
+type LoadBalancerSegment = (typeof LOAD_BALANCER_SEGMENT)[keyof typeof LOAD_BALANCER_SEGMENT];
+const LOAD_BALANCER_SEGMENTS: readonly LoadBalancerSegment[] = Object.values(LOAD_BALANCER_SEGMENT);
+
+interface LoadBalancerPartRecord {
+  parentId: string;
+  parentKey: string;
+  segment: LoadBalancerSegment;
+  /** A load balancer holding just this part. */
+  parsed: LoadBalancer;
+  sequence: number;
+}
+
+/**
+ * Standalone parts (`loadBalancers/inboundNatRules`, `.../backendAddressPools`, ...) join their
+ * load balancer: a part replaces the one of the same id, or is added. A part older than a load
+ * balancer record that lists that kind of part inline, and not it, was deleted since. A part
+ * whose load balancer is not in the estate makes one known by id, holding what was read of it.
+ */
+function mergeLoadBalancerParts(builder: Builder): void {
+  for (const part of [...builder.loadBalancerParts].sort((a, b) => a.sequence - b.sequence)) {
+    let lb = builder.loadBalancers.get(part.parentKey);
+    if (lb && lb.origin.sequence > part.sequence && builder.loadBalancerInline.get(part.parentKey)?.has(part.segment)) continue;
+    if (!lb) {
+      lb = { ...part.parsed, frontends: [], backendPools: [], rules: [], inboundNatRules: [], inboundNatPools: [], outboundRules: [] };
+      builder.loadBalancers.set(lb.key, lb);
+    }
+    const into = <T extends { key: string }>(list: T[], items: readonly T[]): void => {
+      for (const item of items) {
+        const at = list.findIndex((existing) => existing.key === item.key);
+        if (at >= 0) list[at] = item;
+        else list.push(item);
+      }
+    };
+    into(lb.frontends, part.parsed.frontends);
+    into(lb.backendPools, part.parsed.backendPools);
+    into(lb.rules, part.parsed.rules);
+    into(lb.inboundNatRules, part.parsed.inboundNatRules);
+    into(lb.outboundRules, part.parsed.outboundRules);
+  }
 }
 
 function byKey<T>(map: ReadonlyMap<string, T>): Map<string, T> {

@@ -146,6 +146,47 @@ describe('public IPs and load balancers from the REST examples', () => {
   });
 });
 
+describe('load balancer parts read as resources of their own', () => {
+  it('the inbound NAT rules of a list (`az network lb inbound-nat-rule list`) are their load balancer\'s, not unused types', () => {
+    const estate = loadEstate(bodies(NETWORK, 'InboundNatRuleList.json'));
+    expect(estate.errors).toEqual([]);
+    expect(estate.sources[0]?.ignoredTypes).toEqual({});
+    const lb = estate.loadBalancers.get('/subscriptions/subid/resourcegroups/testrg/providers/microsoft.network/loadbalancers/lb1');
+    expect(lb?.inboundNatRules.map((r) => [r.name, r.frontendPorts.from, r.backendPort])).toEqual([
+      ['natRule1.1', 3390, 3389],
+      ['natRule1.3', 3392, 3389],
+    ]);
+    expect(lb?.inboundNatRules[0]?.backendIpConfiguration?.id).toMatch(/virtualMachineScaleSets\/vmss1\/virtualMachines\/1\/networkInterfaces\/nic1\/ipConfigurations\/ip1$/);
+  });
+
+  it('a backend pool read alone joins its load balancer and relates its NICs to it', () => {
+    const estate = loadEstate(bodies(NETWORK, 'LoadBalancerBackendAddressPoolGet.json'));
+    expect(estate.errors).toEqual([]);
+    expect(estate.sources[0]?.ignoredTypes).toEqual({});
+    const [lb] = [...estate.loadBalancers.values()];
+    expect(lb?.name).toBe('lb');
+    expect(lb?.backendPools.map((p) => [p.name, p.backendIpConfigurations.map((c) => c.id.split('/').slice(-3).join('/'))])).toEqual([['backend', ['nic/ipConfigurations/default-ip-config']]]);
+  });
+
+  it('a part newer than its load balancer replaces the inline one; an older one the load balancer no longer lists is gone', () => {
+    const [natRule] = (readJson(resolve(NETWORK, 'InboundNatRuleList.json')) as { responses: { 200: { body: { value: Record<string, unknown>[] } } } }).responses[200].body.value;
+    const lbId = '/subscriptions/subid/resourceGroups/testrg/providers/Microsoft.Network/loadBalancers/lb1';
+    const lb = (rules: unknown[]) => ({ id: lbId, name: 'lb1', type: 'Microsoft.Network/loadBalancers', properties: { inboundNatRules: rules } });
+    const changed = { ...natRule, properties: { ...(natRule?.['properties'] as object), frontendPort: 50001 } };
+    const newer = loadEstate([{ source: 'lb.json', json: lb([natRule]) }, { source: 'rule.json', json: changed }]);
+    expect([...newer.loadBalancers.values()][0]?.inboundNatRules.map((r) => r.frontendPorts.from)).toEqual([50001]);
+    const deleted = loadEstate([{ source: 'rule.json', json: changed }, { source: 'lb.json', json: lb([]) }]);
+    expect([...deleted.loadBalancers.values()][0]?.inboundNatRules).toEqual([]);
+  });
+
+  it('a bad part is an error naming the part and its own field', () => {
+    const [natRule] = (readJson(resolve(NETWORK, 'InboundNatRuleList.json')) as { responses: { 200: { body: { value: Record<string, unknown>[] } } } }).responses[200].body.value;
+    const bad = { ...natRule, properties: { ...(natRule?.['properties'] as object), backendPort: 70000 } };
+    const estate = loadEstate([{ source: 'rule.json', json: bad }]);
+    expect(estate.errors).toEqual([{ resourceId: natRule?.['id'], field: 'backendPort', message: expect.stringContaining("'70000' is not a port") }]);
+  });
+});
+
 describe('an empty list', () => {
   it.each([{ value: [] }, []])('%j is an empty resource group, not a bad file', (json) => {
     const estate = loadEstate([{ source: 'empty.json', json }]);
