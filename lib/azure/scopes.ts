@@ -68,6 +68,7 @@ const SCOPE_OF_TYPE: Record<WatchedType, { kind: ScopeKind; levelsUp: 0 | 1 }> =
   'Microsoft.Network/publicIPAddresses': { kind: 'publicIp', levelsUp: 0 },
   'Microsoft.Network/loadBalancers': { kind: 'loadBalancer', levelsUp: 0 },
   'Microsoft.Network/loadBalancers/inboundNatRules': { kind: 'loadBalancer', levelsUp: 1 },
+  'Microsoft.Network/loadBalancers/backendAddressPools': { kind: 'loadBalancer', levelsUp: 1 },
   'Microsoft.Compute/virtualMachineScaleSets': { kind: 'scaleSet', levelsUp: 0 },
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines': { kind: 'scaleSet', levelsUp: 1 },
   'Microsoft.Network/routeTables': { kind: 'routeTable', levelsUp: 0 },

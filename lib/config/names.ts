@@ -180,6 +180,7 @@ export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/publicIPAddresses',
   'Microsoft.Network/loadBalancers',
   'Microsoft.Network/loadBalancers/inboundNatRules',
+  'Microsoft.Network/loadBalancers/backendAddressPools',
   // A scale set → its NSG and subnet (its instance NICs); instances come and go with scale-out.
   'Microsoft.Compute/virtualMachineScaleSets',
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',

@@ -41,6 +41,7 @@ const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kin
   'Microsoft.Network/publicIPAddresses': { id: `${NET}/publicIPAddresses/web-pip`, kind: 'publicIp', scope: `${NET}/publicIPAddresses/web-pip` },
   'Microsoft.Network/loadBalancers': { id: `${NET}/loadBalancers/web-lb`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
   'Microsoft.Network/loadBalancers/inboundNatRules': { id: `${NET}/loadBalancers/web-lb/inboundNatRules/ssh-1`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
+  'Microsoft.Network/loadBalancers/backendAddressPools': { id: `${NET}/loadBalancers/web-lb/backendAddressPools/web-pool`, kind: 'loadBalancer', scope: `${NET}/loadBalancers/web-lb` },
   'Microsoft.Compute/virtualMachineScaleSets': { id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1`, kind: 'scaleSet', scope: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1` },
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines': {
     id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-pool1/virtualMachines/3`,
