@@ -53,7 +53,7 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
       },
       async readLearnedRoutes(resources) {
         const read = await reader().readLearnedRoutes(resources, { lane: 'event' });
-        return { resources: read.resources, deleted: [], failures: [], limited: false, reads: read.reads };
+        return { resources: read.resources, deleted: [], failures: read.failure ? [failureOf(read.failure)] : [], limited: false, reads: read.reads };
       },
       async listResources(subscriptionId, type) {
         const read = await reader().listResources(subscriptionId, type, { lane: 'event' });

@@ -112,7 +112,7 @@ export interface ArmReader {
   readServiceTags(subscriptionId: string, location: string): Promise<ServiceTagsRead>;
   /**
    * The effective routes of one NIC per network behind a gateway among `resources` (see
-   * effectiveRouteProbes); a read refused or failed is left out, never reported as a failure.
+   * effectiveRouteProbes); a read refused (403, a VM not running) is left out, any other failure reported.
    */
   readLearnedRoutes(resources: readonly unknown[], options?: { lane?: ReadLane }): Promise<ListRead>;
   /** The SDK client for a subscription (built on first use; all share one pipeline). */
@@ -395,12 +395,13 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
    * Azure's own expansion of VirtualNetwork where a gateway learns routes: the effective routes of
    * one NIC per network behind a gateway (its own, or its hub's through useRemoteGateways). The
    * routes need the NIC on a running VM, so NICs with a VM are taken, first those whose subnet's
-   * route table lets gateway routes propagate. A refused or failed read is left out: VirtualNetwork
-   * then keeps what ARM holds, and the evidence says so.
+   * route table lets gateway routes propagate. A refused read is left out: VirtualNetwork then keeps
+   * what ARM holds, and the evidence says so.
    */
   async function readEffectiveRoutes(resources: readonly unknown[], lane: ReadLane): Promise<ListRead> {
     const nics = effectiveRouteProbes(resources).slice(0, MAX_EFFECTIVE_ROUTE_READS);
     const tables: unknown[] = [];
+    let failure: ReadFailure | undefined;
     let reads = 0;
     await forEachLimited(nics, concurrency, async (nicId) => {
       const parsed = parseResourceId(nicId);
@@ -413,14 +414,20 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
           });
           // The list as ARM sent it, with the NIC it is of: the response names none.
           return { table: { type: EFFECTIVE_ROUTE_TABLE_TYPE, networkInterface: { id: nicId }, value: result.value ?? [] }, reads: context.requests };
-        } catch {
-          return { table: undefined, reads: context.requests };
+        } catch (error) {
+          // Refused (the role lacks the action), or not answerable (the VM is not running, the NIC
+          // is gone): VirtualNetwork keeps what ARM holds and says so. Anything else (throttling,
+          // server errors after retries) leaves the gateway's routes unknown: the read failed.
+          const outcome = failureFrom(error, context, `${nicId}/effectiveRouteTable`, EFFECTIVE_ROUTE_TABLE_TYPE);
+          const refused = outcome.kind === 'deleted' || outcome.failure.cause === 'denied' || outcome.failure.cause === 'client-error';
+          return { table: undefined, failure: refused ? undefined : outcome.failure, reads: context.requests };
         }
       });
       reads += read.reads;
       if (read.table) tables.push(read.table);
+      failure ??= read.failure;
     });
-    return { resources: tables, failure: undefined, reads };
+    return { resources: tables, failure, reads };
   }
 
   /** The instance NICs of one scale set; a scale set gone since (404) has none. */

@@ -122,6 +122,7 @@ export async function readScopeEstate(
       if (members.size === 0) {
         const learned = await learnedRoutes(source, estate, [...read.values()]);
         reads += learned?.reads ?? 0;
+        if (learned && learned.failures.length > 0) return { kind: 'failed', failures: learned.failures, reads };
         if (!learned || learned.resources.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
         const withRoutes = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...learned.resources] }]);
         return { kind: 'read', estate: withRoutes, affected: needs.affected, reads, rounds: round };

@@ -36,7 +36,8 @@ export interface TargetedReads {
   listResources(subscriptionId: string, type: ListedType): Promise<ResourcesRead>;
   /**
    * What a network's gateway gives its VirtualNetwork beyond ARM (BGP), as the inventory reads it:
-   * a NIC's effective routes per network behind a gateway among `resources`. Refused reads are left out.
+   * a NIC's effective routes per network behind a gateway among `resources`. Refused reads are left
+   * out (VirtualNetwork keeps what ARM holds); other failures are failures.
    */
   readLearnedRoutes?(resources: readonly unknown[]): Promise<ResourcesRead>;
 }

@@ -139,6 +139,16 @@ describe('the VirtualNetwork layers, read live', () => {
     expect(scope.notes).toContainEqual(expect.stringContaining(EFFECTIVE_ROUTES_ACTION));
   });
 
+  it('a read that fails for any other reason (a 500 after retries) fails the inventory: what the gateway learned is unknown, so nothing may resolve', async () => {
+    const transport = createArmTransport();
+    serveEstate(transport, createArmEstate(hubEstate()));
+    transport.on('POST', `${RG}/networkInterfaces/{nic}/effectiveRouteTable`, () => ({ status: 500, body: armError('InternalServerError', 'try again') }));
+
+    const inventory = await reader(transport).readInventory('subid');
+
+    expect(inventory.failures).toEqual([expect.objectContaining({ target: `${RG}/networkInterfaces/nic1/effectiveRouteTable`, cause: 'server-error' })]);
+  });
+
   it('probes one NIC per network behind a gateway, its own or its hub\'s: on a VM, routes propagating first, then by id', () => {
     const resources = hubEstate();
     expect(effectiveRouteProbes(resources)).toEqual([`${RG}/networkInterfaces/nic1`]);
