@@ -181,7 +181,7 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
         expanded.add(expansion);
         for (const referenced of referencesOf(visit, outcome.resource)) {
           const parsed = parseNetworkRef(referenced);
-          // References to things nsgwatch does not read (load balancers, private endpoints) are not followed.
+          // References to things nsgwatch does not read by id (a scale-set instance, a gateway's NAT rule) are not followed.
           if (parsed.ok) next.push(visitOf(parsed.ref, referenced, visit.depth + 1));
         }
       }

@@ -1,6 +1,8 @@
 /**
  * Reads the current state of Microsoft.Network resources from Azure Resource Manager: the full
- * inventory of a subscription in six paged list calls, targeted reads of one resource or of a
+ * inventory of a subscription (ten subscription-wide paged lists, then what they name: scale sets'
+ * instance NICs, gateways by resource group with their connections and local network gateways, and
+ * one NIC's effective routes per network behind a gateway), targeted reads of one resource or of a
  * scope (a resource and what it guards or is guarded by), and service tags. This is the only
  * module that uses @azure/arm-network.
  *
@@ -142,16 +144,6 @@ export const INVENTORY_TYPES = [
   armTypeOf('routeTable'),
   armTypeOf('privateEndpoint'),
 ] as const;
-
-/**
- * Gateways, their connections and local network gateways have no subscription-wide list: gateways
- * and local network gateways are listed per resource group
- * (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list,
- * https://learn.microsoft.com/rest/api/network-gateway/local-network-gateways/list), a gateway's
- * connections under it (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list-connections).
- * The inventory lists the groups its GatewaySubnets and connections name.
- */
-export const GATEWAY_TYPES = [armTypeOf('virtualNetworkGateway'), armTypeOf('virtualNetworkGatewayConnection'), armTypeOf('localNetworkGateway')] as const;
 
 /**
  * Prefixes a gateway learns over BGP are not in ARM: Azure's own expansion is the effective routes
@@ -360,7 +352,11 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
 
   /**
    * Gateways (per resource group named by a GatewaySubnet), each gateway's connections, and the
-   * local network gateways (per resource group named by a connection).
+   * local network gateways (per resource group named by a connection). None of them has a
+   * subscription-wide list: gateways and local network gateways are listed per resource group
+   * (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list,
+   * https://learn.microsoft.com/rest/api/network-gateway/local-network-gateways/list), a gateway's
+   * connections under it (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list-connections).
    */
   async function readGateways(subscriptionId: string, resources: readonly unknown[], lane: ReadLane): Promise<ListRead[]> {
     const inSubscription = (id: string): boolean => subscriptionOf(id)?.toLowerCase() === subscriptionId.toLowerCase();
