@@ -10,7 +10,7 @@ import { onResourceChange } from '../../functions/onResourceChange.js';
 import { evaluateScope } from '../../functions/evaluateScope.js';
 import { reconcile } from '../../functions/reconcile.js';
 import { dispatchAlerts } from '../../functions/dispatchAlerts.js';
-import { createArmReader } from '../../lib/azure/arm.js';
+import { createArmReader, INVENTORY_TYPES } from '../../lib/azure/arm.js';
 import { QUEUES } from '../../lib/config/names.js';
 import { eventGridEvent } from '../../lib/dev/events.js';
 import { useAzurite } from '../support/azurite.js';
@@ -170,7 +170,7 @@ describe('Functions end to end', () => {
     // The sweep's inventory took a handful of requests: cheaper than reading the scope by id.
     const paths = transport.requests.slice(before).map((r) => r.path.toLowerCase());
     expect(paths.filter((p) => p.includes('/resourcegroups/'))).toEqual([]);
-    expect(paths.length).toBeLessThanOrEqual(8);
+    expect(paths.length).toBeLessThanOrEqual(INVENTORY_TYPES.length);
   });
 
   it('resolves the findings of a deleted NSG', async () => {
