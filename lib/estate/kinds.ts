@@ -25,6 +25,12 @@ const ESTATE_KINDS = [
   'publicIPAddress',
   'scaleSetPublicIPAddress',
   'loadBalancer',
+  'applicationGateway',
+  'subnetServiceAssociationLink',
+  'subnetResourceNavigationLink',
+  'apiManagementService',
+  'domainService',
+  'managedCluster',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

@@ -33,6 +33,11 @@ import type {
   LoadBalancer,
   PublicIpAddress,
   ScaleSet,
+  ApplicationGateway,
+  ApiManagementService,
+  DomainService,
+  ManagedCluster,
+  SubnetLink,
   SourceSummary,
   Subnet,
   VirtualNetwork,
@@ -40,6 +45,15 @@ import type {
 } from './model.js';
 import { flatten, isObject, scanDocument, type JsonObject } from './shape.js';
 import { readLoadBalancer, readPublicIp, readScaleSet, type FieldReader } from './load-paths.js';
+import {
+  readApiManagementService,
+  readApplicationGateway,
+  readDelegations,
+  readDomainService,
+  readManagedCluster,
+  readSubnetLinks,
+  subnetLink,
+} from './load-services.js';
 
 /** One parsed input: `source` names it in reports (a file path, a URL, `template:...`). */
 export interface EstateDocument {
@@ -111,6 +125,12 @@ interface Builder {
   scaleSets: Map<string, ScaleSet>;
   publicIps: Map<string, PublicIpAddress>;
   loadBalancers: Map<string, LoadBalancer>;
+  applicationGateways: Map<string, ApplicationGateway>;
+  apiManagementServices: Map<string, ApiManagementService>;
+  domainServices: Map<string, DomainService>;
+  managedClusters: Map<string, ManagedCluster>;
+  /** Links read as resources of their own: later copies of the same link win. */
+  subnetLinks: Map<string, { subnetKey: string; link: SubnetLink }>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -137,6 +157,11 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     scaleSets: new Map(),
     publicIps: new Map(),
     loadBalancers: new Map(),
+    applicationGateways: new Map(),
+    apiManagementServices: new Map(),
+    domainServices: new Map(),
+    managedClusters: new Map(),
+    subnetLinks: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -457,6 +482,32 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.loadBalancers.set(loadBalancer.key, loadBalancer);
       return;
     }
+    case 'applicationGateway': {
+      const gateway = readApplicationGateway(flat, base(flat, id, origin), FIELDS);
+      builder.applicationGateways.set(gateway.key, gateway);
+      return;
+    }
+    case 'apiManagementService': {
+      const service = readApiManagementService(flat, base(flat, id, origin), FIELDS);
+      builder.apiManagementServices.set(service.key, service);
+      return;
+    }
+    case 'domainService': {
+      const service = readDomainService(flat, base(flat, id, origin), FIELDS);
+      builder.domainServices.set(service.key, service);
+      return;
+    }
+    case 'managedCluster': {
+      const cluster = readManagedCluster(flat, base(flat, id, origin), FIELDS);
+      builder.managedClusters.set(cluster.key, cluster);
+      return;
+    }
+    case 'subnetServiceAssociationLink':
+    case 'subnetResourceNavigationLink': {
+      const link = subnetLink(flat, kind === 'subnetServiceAssociationLink' ? 'serviceAssociationLink' : 'resourceNavigationLink', id);
+      builder.subnetLinks.set(normalizeId(id), { subnetKey: normalizeId(parentOf(id)), link });
+      return;
+    }
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -597,6 +648,10 @@ function subnetChild(raw: JsonObject, vnetId: string, field: string, origin: Ori
   if (routeTable) subnet.routeTable = routeTable;
   const policies = privateEndpointPolicies(flat['privateEndpointNetworkPolicies'], prefix('privateEndpointNetworkPolicies'));
   if (policies) subnet.privateEndpointNetworkPolicies = policies;
+  const delegations = readDelegations(flat, prefix, FIELDS);
+  if (delegations) subnet.delegations = delegations;
+  const links = readSubnetLinks(flat, prefix, FIELDS);
+  if (links) subnet.links = links;
   return { key: subnet.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: subnet };
 }
 
@@ -929,10 +984,25 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     scaleSets: byKey(builder.scaleSets),
     publicIpAddresses: byKey(builder.publicIps),
     loadBalancers: byKey(builder.loadBalancers),
+    applicationGateways: byKey(builder.applicationGateways),
+    apiManagementServices: byKey(builder.apiManagementServices),
+    domainServices: byKey(builder.domainServices),
+    managedClusters: byKey(builder.managedClusters),
+    subnetLinks: linksBySubnet(builder.subnetLinks),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,
   };
+}
+
+function linksBySubnet(links: ReadonlyMap<string, { subnetKey: string; link: SubnetLink }>): Map<string, SubnetLink[]> {
+  const bySubnet = new Map<string, SubnetLink[]>();
+  for (const { subnetKey, link } of links.values()) {
+    const list = bySubnet.get(subnetKey);
+    if (list) list.push(link);
+    else bySubnet.set(subnetKey, [link]);
+  }
+  return byKey(bySubnet);
 }
 
 function byKey<T>(map: ReadonlyMap<string, T>): Map<string, T> {
