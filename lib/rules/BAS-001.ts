@@ -1,5 +1,6 @@
 import { policyRule } from './support/policy-rule.js';
 import { DOCS, bicepRule } from './support/remediation.js';
+import { BASTION_FLOWS } from './services/bastion.js';
 
 const REQUIRED = [
   bicepRule({ name: 'AllowHttpsInbound', priority: 120, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', source: 'Internet', destination: '*', ports: '443' }),
@@ -34,16 +35,6 @@ export const rule = policyRule(
     title: 'The AzureBastionSubnet NSG blocks a flow Azure Bastion requires',
     message: 'The NSG blocks a flow Azure Bastion requires',
     scope: { subnets: ['AzureBastionSubnet'] },
-    allow: [
-      // Users' browsers: public addresses other than the platform's own (counted by the next two).
-      { label: 'inbound TCP 443 from the Internet', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'Internet', except: ['GatewayManager', 'AzureLoadBalancer'], when: 'some' },
-      { label: 'inbound TCP 443 from GatewayManager', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'GatewayManager' },
-      { label: 'inbound TCP 8080,5701 from VirtualNetwork', direction: 'inbound', protocol: 'tcp', ports: [8080, 5701], from: 'VirtualNetwork' },
-      { label: 'inbound TCP 443 from AzureLoadBalancer', direction: 'inbound', protocol: 'tcp', ports: 443, from: 'AzureLoadBalancer' },
-      { label: 'outbound TCP 22,3389 to VirtualNetwork', direction: 'outbound', protocol: 'tcp', ports: [22, 3389], to: 'VirtualNetwork' },
-      { label: 'outbound TCP 8080,5701 to VirtualNetwork', direction: 'outbound', protocol: 'tcp', ports: [8080, 5701], to: 'VirtualNetwork' },
-      { label: 'outbound TCP 443 to AzureCloud', direction: 'outbound', protocol: 'tcp', ports: 443, to: 'AzureCloud' },
-      { label: 'outbound TCP 80 to the Internet', direction: 'outbound', protocol: 'tcp', ports: 80, to: 'Internet' },
-    ],
+    allow: BASTION_FLOWS,
   },
 );
