@@ -29,6 +29,7 @@ export const sqlManagedInstance: ServiceRequirements = {
   service: 'sqlManagedInstance',
   document: SERVICES.sqlManagedInstance.document,
   flows,
+  writtenByIntentPolicy: true,
   prescribed: [
     { direction: 'outbound', ports: 443, to: 'Storage' },
     // The rules of the architecture before November 2022.

@@ -23,6 +23,12 @@ export interface ServiceRequirements {
   flows(context: ServiceContext): FlowSetSpec[];
   /** Rules the documented rule set holds though the service does not require them (optional features). */
   prescribed: FlowSetSpec[];
+  /**
+   * The service's network intent policy writes the required rules into the NSG (SQL Managed
+   * Instance): an NSG that holds none of them yet (a template, before deployment) gets them from
+   * Azure and is not judged; one that holds them is judged as exported.
+   */
+  writtenByIntentPolicy?: boolean;
   /** A context the catalogue renders the flows with. */
   example: ServiceContext;
 }

@@ -3,7 +3,8 @@
  * resources in `only` while judging them with the whole estate as context. Pure.
  */
 import type { Estate } from '../../estate/model.js';
-import { errorMessage, parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
+import { errorMessage, isRecord, parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
+import { intentPolicyAuthor, serviceOwningNsg } from '../../estate/services.js';
 import type { FlowPolicy } from '../../policy/model.js';
 import { RULES } from '../catalogue.js';
 import { SEVERITIES, type Finding, type ResourceError } from '../../verdicts/finding.js';
@@ -81,6 +82,25 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * A finding whose deciding rule a service wrote names the service as its author: AKS writes the
+ * rules of LoadBalancer services into its node-pool NSG, SQL Managed Instance and Databricks write
+ * their intent-policy rules. The finding stays (the exposure is real); the fix is the service's
+ * configuration, not an edit of the rule, which the service would write back.
+ */
+function withAuthor(estate: Estate, finding: Finding): Finding {
+  const rule = finding.evidence['rule'];
+  if (!isRecord(rule) || typeof rule['nsg'] !== 'string' || typeof rule['name'] !== 'string' || rule['isDefault'] === true) return finding;
+  const author = intentPolicyAuthor(rule['name']) ?? serviceOwningNsg(estate, rule['nsg']);
+  if (!author) return finding;
+  const how = author.kind === 'kubernetes' ? 'AKS writes the rules of Kubernetes LoadBalancer services there: change the Service, not the rule' : 'its network intent policy keeps it';
+  return {
+    ...finding,
+    message: `${finding.message} (rule written by ${author.name}: ${how})`,
+    evidence: { ...finding.evidence, author: { service: author.name, recognisedBy: author.recognisedBy, ...(author.document ? { document: author.document } : {}) } },
+  };
+}
+
 export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): EvaluateOutput {
   const errors: ResourceError[] = [];
   const tags = serviceTagsOf(options.serviceTags);
@@ -118,7 +138,7 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
   }
   errors.push(...view.errors());
   const unique = new Map<string, Finding>();
-  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
+  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, withAuthor(estate, finding));
   const unjudged = [...unjudgedByKey.values()].map((u) => ({ resourceId: u.id, kind: u.kind, reasons: u.reasons }));
   return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId), unjudged };
 }

@@ -7,7 +7,7 @@
  */
 import { normalizeId } from '../../arm/index.js';
 import type { Estate } from '../../estate/model.js';
-import { servicesOfSubnet, type ServiceUse } from '../../estate/services.js';
+import { intentPolicyAuthor, servicesOfSubnet, type ServiceUse } from '../../estate/services.js';
 import { formatPorts, portIntersect, portIsAll, portIsEmpty, type SecurityRule } from '../../nsg/index.js';
 import type { AttachmentPoint } from '../../estate/relations.js';
 import { SERVICE_REQUIREMENTS } from '../services/index.js';
@@ -66,6 +66,7 @@ export function serviceRule(meta: Omit<RuleMeta, 'policy' | 'category'>, require
         const subnetId = point.point.subnetId;
         const use = subnetId ? serviceAt(view.estate, subnetId, requirements.service) : undefined;
         if (!use) continue;
+        if (requirements.writtenByIntentPolicy && !holdsIntentPolicyRules(point, requirements.service)) continue;
         const spec = specOf(serviceContext(view.estate, point, use));
         if ((spec.allow ?? []).length === 0) continue;
         const key = `${JSON.stringify(spec.allow)}|${use.recognisedBy}`;
@@ -124,6 +125,11 @@ export function prescribingService(documented: readonly { use: ServiceUse; flows
     }
   }
   return undefined;
+}
+
+/** Some NSG at the point holds rules the service's network intent policy wrote. */
+function holdsIntentPolicyRules(point: EffectivePoint, kind: ServiceUse['kind']): boolean {
+  return point.nsgs.some((n) => [...n.nsg.inbound, ...n.nsg.outbound].some((r) => intentPolicyAuthor(r.name)?.kind === kind));
 }
 
 /** The service and its document in the evidence; the remediation is the exact rule that lets the flow through. */
