@@ -4,14 +4,14 @@
  */
 import type { Estate } from '../../estate/model.js';
 import { errorMessage, isRecord, parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
-import { intentPolicyAuthor, serviceOwningNsg } from '../../estate/services.js';
+import { intentPolicyAuthor, serviceOwningNsg, servicesOfSubnet } from '../../estate/services.js';
 import type { FlowPolicy } from '../../policy/model.js';
 import { RULES } from '../catalogue.js';
 import { SEVERITIES, type Finding, type ResourceError } from '../../verdicts/finding.js';
 import { normalizeId } from '../../arm/index.js';
 import { ruleFromPolicy } from './policy-rule.js';
 import type { Rule } from './types.js';
-import { createEstateView, type RuleSettings } from '../../verdicts/view.js';
+import { createEstateView, type EstateView, type RuleSettings } from '../../verdicts/view.js';
 
 export interface EvaluateOptions {
   /** Normalised ids of the NSGs, subnets and NICs to judge and report on; absent: every resource. */
@@ -101,6 +101,33 @@ function withAuthor(estate: Estate, finding: Finding): Finding {
   };
 }
 
+/** Attachment point id (normalised) → its subnet's id, for naming the service a finding sits with. */
+function subnetsOfPoints(view: EstateView): (id: string) => string | undefined {
+  let byId: Map<string, string> | undefined;
+  return (id) => {
+    if (!byId) {
+      byId = new Map();
+      for (const p of view.relations.attachments) if (p.subnetId) byId.set(p.key, p.subnetId);
+    }
+    const key = normalizeId(id);
+    return view.estate.subnets.has(key) ? key : byId.get(key);
+  };
+}
+
+/** A finding on a service's subnet says which service, and where its requirements are documented. */
+function withService(estate: Estate, subnetOf: (id: string) => string | undefined, finding: Finding): Finding {
+  if (finding.evidence['service'] !== undefined) return finding;
+  const ids = [finding.resourceId, ...(finding.evidence.attachments ?? [])];
+  for (const id of ids) {
+    const subnet = subnetOf(id);
+    const uses = subnet ? servicesOfSubnet(estate, subnet) : [];
+    const use = uses.find((u) => u.document !== undefined) ?? uses[0];
+    if (!use) continue;
+    return { ...finding, evidence: { ...finding.evidence, service: { name: use.name, document: use.document ?? '', recognisedBy: use.recognisedBy } } };
+  }
+  return finding;
+}
+
 export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): EvaluateOutput {
   const errors: ResourceError[] = [];
   const tags = serviceTagsOf(options.serviceTags);
@@ -138,7 +165,8 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
   }
   errors.push(...view.errors());
   const unique = new Map<string, Finding>();
-  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, withAuthor(estate, finding));
+  const subnetOf = subnetsOfPoints(view);
+  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, withService(estate, subnetOf, withAuthor(estate, finding)));
   const unjudged = [...unjudgedByKey.values()].map((u) => ({ resourceId: u.id, kind: u.kind, reasons: u.reasons }));
   return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId), unjudged };
 }
