@@ -1,6 +1,8 @@
 import { policyRule } from './support/policy-rule.js';
 import { DOCS, bicepRule } from './support/remediation.js';
 import { BASTION_FLOWS } from './services/bastion.js';
+import { coveredDocumentedRules } from './support/service-rule.js';
+import type { Rule } from './support/types.js';
 
 const REQUIRED = [
   bicepRule({ name: 'AllowHttpsInbound', priority: 120, direction: 'Inbound', access: 'Allow', protocol: 'Tcp', source: 'Internet', destination: '*', ports: '443' }),
@@ -13,7 +15,7 @@ const REQUIRED = [
   bicepRule({ name: 'AllowHttpOutbound', priority: 130, direction: 'Outbound', access: 'Allow', protocol: '*', source: '*', destination: 'Internet', ports: '80' }),
 ];
 
-export const rule = policyRule(
+const base = policyRule(
   {
     id: 'BAS-001',
     title: 'The AzureBastionSubnet NSG blocks a flow Azure Bastion requires',
@@ -38,3 +40,16 @@ export const rule = policyRule(
     allow: BASTION_FLOWS,
   },
 );
+
+/**
+ * BAS-001, with the documented rules an Internet-wide 443 rule covers named in the evidence of
+ * its findings (NSG-013 does not report them: they are the documented rule set).
+ */
+export const rule: Rule = {
+  meta: base.meta,
+  evaluate: (view) =>
+    base.evaluate(view).map((finding) => {
+      const covered = coveredDocumentedRules(view, finding.resourceId);
+      return covered.length === 0 ? finding : { ...finding, evidence: { ...finding.evidence, documentedRulesCovered: covered } };
+    }),
+};

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { evaluateEstate } from '../../lib/rules/index.js';
-import { GROUP, SUBSCRIPTION, applicationGateway, nsg, publicIp, vnet, type Json, type RuleSpec } from './fixtures/build.js';
+import { GROUP, SUBSCRIPTION, applicationGateway, bastion, nsg, publicIp, vnet, type Json, type RuleSpec } from './fixtures/build.js';
+import { BASTION_RULES } from './fixtures/BAS-001.js';
 import { APPGW_V2_RULES } from './fixtures/SVC-001.js';
 import { checkFinding, estateOf } from './support.js';
 
@@ -124,5 +125,20 @@ describe('intent-policy rules', () => {
       ]),
     ]);
     expect(findings.filter((f) => f.ruleId === 'NSG-013').map((f) => f.scope)).toEqual(['MyShadowedRule']);
+  });
+});
+
+describe('Bastion', () => {
+  it('BAS-001 names, in its evidence, the documented rules the Internet-wide 443 rule covers (NSG-013 leaves them)', () => {
+    const findings = verdicts([
+      vnet('vnet-hub', ['10.0.0.0/16'], [{ name: 'AzureBastionSubnet', prefix: '10.0.1.0/26', nsg: 'nsg-bastion' }]),
+      nsg('nsg-bastion', BASTION_RULES.filter((r) => r.name !== 'AllowAzureCloudOutbound')),
+      bastion('bas-hub', 'vnet-hub'),
+    ]);
+    expect(findings.map((f) => [f.ruleId, f.scope])).toEqual([['BAS-001', 'outbound TCP 443 to AzureCloud|DenyAllOutbound']]);
+    expect(findings[0]?.evidence['documentedRulesCovered']).toEqual([
+      "rule AllowGatewayManagerInbound (priority 130) of Azure Bastion's documented rule set decides no flow: rule AllowHttpsInbound (priority 120) covers it; it takes effect once that rule is narrowed",
+      "rule AllowAzureLoadBalancerInbound (priority 140) of Azure Bastion's documented rule set decides no flow: rule AllowHttpsInbound (priority 120) covers it; it takes effect once that rule is narrowed",
+    ]);
   });
 });

@@ -8,13 +8,14 @@
 import { normalizeId } from '../../arm/index.js';
 import type { Estate } from '../../estate/model.js';
 import { intentPolicyAuthor, servicesOfSubnet, type ServiceUse } from '../../estate/services.js';
-import { formatPorts, portIntersect, portIsAll, portIsEmpty, type SecurityRule } from '../../nsg/index.js';
+import { formatPorts, portIntersect, portIsAll, portIsEmpty, shadowedRules, type SecurityRule } from '../../nsg/index.js';
 import type { AttachmentPoint } from '../../estate/relations.js';
 import { SERVICE_REQUIREMENTS } from '../services/index.js';
 import { evaluatePolicy } from '../../policy/evaluate.js';
 import type { AllowAssertion, FlowAssertion, FlowPolicy, PolicySpec } from '../../policy/model.js';
 import { builtinPolicy } from '../../policy/parse.js';
-import { fillRemediation } from '../../verdicts/describe.js';
+import { describeRule, fillRemediation } from '../../verdicts/describe.js';
+import { attachmentsOfNsg } from '../../estate/relations.js';
 import type { Finding, Remediation } from '../../verdicts/finding.js';
 import type { EffectivePoint, EstateView } from '../../verdicts/view.js';
 import type { ServiceContext, ServiceRequirements } from '../services/types.js';
@@ -132,15 +133,38 @@ function holdsIntentPolicyRules(point: EffectivePoint, kind: ServiceUse['kind'])
   return point.nsgs.some((n) => [...n.nsg.inbound, ...n.nsg.outbound].some((r) => intentPolicyAuthor(r.name)?.kind === kind));
 }
 
+/**
+ * Rules of a service's documented rule set in this NSG that decide no flow because an earlier,
+ * broader rule covers them (Bastion's GatewayManager rule behind an Internet-wide 443 rule): said in
+ * the evidence of the service's findings instead of being reported as shadowed (NSG-013).
+ */
+export function coveredDocumentedRules(view: EstateView, nsgId: string): string[] {
+  const key = normalizeId(nsgId);
+  const judged = view.nsg(key);
+  if (!judged) return [];
+  const documented = attachmentsOfNsg(view.relations, nsgId).flatMap((p) => documentedFlows(view.estate, p));
+  if (documented.length === 0) return [];
+  const out: string[] = [];
+  for (const decision of shadowedRules(judged.nsg, view.nsgContext(key).ctx)) {
+    if (decision.decides || decision.reason !== 'shadowed') continue;
+    const rule = (decision.rule.direction === 'Inbound' ? judged.nsg.inbound : judged.nsg.outbound).find((r) => r.name === decision.rule.rule);
+    const use = rule ? prescribingService(documented, rule) : undefined;
+    if (!use) continue;
+    out.push(`${describeRule(decision.rule)} of ${use.name}'s documented rule set decides no flow: ${decision.shadowedBy.map(describeRule).join(', ')} covers it; it takes effect once that rule is narrowed`);
+  }
+  return out;
+}
+
 /** The service and its document in the evidence; the remediation is the exact rule that lets the flow through. */
 function withService(finding: Finding, use: ServiceUse, policy: FlowPolicy, view: EstateView): Finding {
   const label = finding.evidence['assertion'];
   const assertion = policy.assertions.find((a): a is AllowAssertion => a.expect === 'allow' && a.label === label);
   const blamed = finding.evidence['rule'] as { priority?: unknown; direction?: unknown } | undefined;
   const remediation = assertion && typeof blamed?.priority === 'number' ? requiredRule(view, finding.resourceId, assertion, blamed.priority) : finding.remediation;
+  const covered = coveredDocumentedRules(view, finding.resourceId);
   return {
     ...finding,
-    evidence: { ...finding.evidence, service: { name: use.name, document: use.document ?? '', recognisedBy: use.recognisedBy, ...(use.resourceId ? { resource: use.resourceId } : {}) } },
+    evidence: { ...finding.evidence, ...(covered.length > 0 ? { documentedRulesCovered: covered } : {}), service: { name: use.name, document: use.document ?? '', recognisedBy: use.recognisedBy, ...(use.resourceId ? { resource: use.resourceId } : {}) } },
     remediation,
   };
 }
