@@ -24,6 +24,7 @@ import { rule as SVC_002 } from './SVC-002.js';
 import { rule as SVC_003 } from './SVC-003.js';
 import { rule as SVC_004 } from './SVC-004.js';
 import { rule as SVC_005 } from './SVC-005.js';
+import { rule as SVC_006 } from './SVC-006.js';
 import type { Rule } from './support/types.js';
 
 export const RULES: readonly Rule[] = [
@@ -49,4 +50,5 @@ export const RULES: readonly Rule[] = [
   SVC_003,
   SVC_004,
   SVC_005,
+  SVC_006,
 ];

@@ -271,7 +271,7 @@ describe('nsgwatch scan: usage and input errors (exit 2)', () => {
 
   it('--progress reports on stderr', async () => {
     const { err } = await scan([...SAMPLES, '--progress', '--format', 'json']);
-    expect(err).toMatch(/^nsgwatch scan: read 4 input\(s\)\nnsgwatch scan: evaluating 8 NSGs, 8 subnets, 6 NICs\nnsgwatch scan: rule 1\/22: NSG-001\n/);
+    expect(err).toMatch(/^nsgwatch scan: read 4 input\(s\)\nnsgwatch scan: evaluating 8 NSGs, 8 subnets, 6 NICs\nnsgwatch scan: rule 1\/23: NSG-001\n/);
   });
 });
 

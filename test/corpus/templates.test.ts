@@ -126,6 +126,15 @@ describe('ARM quickstart templates that deploy services into subnets', () => {
     expect(finding?.evidence['service']).toMatchObject({ name: 'Microsoft Entra Domain Services', recognisedBy: 'Entra Domain Services contoso.com' });
   });
 
+  it('101-databricks...-with-nat-gateway: both subnets are delegated to Databricks and its NSG keeps the default rules, so SVC-006 passes', async () => {
+    const { estate, out } = await scan('101-databricks-all-in-one-template-for-vnet-injection-with-nat-gateway');
+    expect([...estate.subnets.values()].map((s) => [s.name, s.delegations])).toEqual([
+      ['private-subnet', ['Microsoft.Databricks/workspaces']],
+      ['public-subnet', ['Microsoft.Databricks/workspaces']],
+    ]);
+    expect(verdicts(out, 'SVC-006')).toEqual([]);
+  });
+
   it.each(['101-sqlmi-new-vnet', '201-sqlmi-new-vnet-w-jumpbox', '101-sql-managed-instance-azure-environment'])(
     '%s: the SQL Managed Instance subnet NSG holds none of the intent policy\'s rules yet (Azure adds them): SVC-003 does not judge it',
     async (name) => {
