@@ -58,6 +58,19 @@ const KINDS = {
   inboundNatRule: { type: 'Microsoft.Network/loadBalancers/inboundNatRules', parent: 'loadBalancer' },
   inboundNatPool: { type: 'Microsoft.Network/loadBalancers/inboundNatPools', parent: 'loadBalancer' },
   outboundRule: { type: 'Microsoft.Network/loadBalancers/outboundRules', parent: 'loadBalancer' },
+  // Services that own or use a subnet (their documented NSG requirements are checked there):
+  // https://learn.microsoft.com/rest/api/application-gateway/application-gateways/get,
+  // https://learn.microsoft.com/rest/api/virtualnetwork/service-association-links/get,
+  // https://learn.microsoft.com/rest/api/virtualnetwork/resource-navigation-links/list
+  applicationGateway: { type: 'Microsoft.Network/applicationGateways' },
+  subnetServiceAssociationLink: { type: 'Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks', parent: 'subnet' },
+  subnetResourceNavigationLink: { type: 'Microsoft.Network/virtualNetworks/subnets/resourceNavigationLinks', parent: 'subnet' },
+  // https://learn.microsoft.com/rest/api/apimanagement/api-management-service/get (virtualNetworkConfiguration)
+  apiManagementService: { type: 'Microsoft.ApiManagement/service' },
+  // https://learn.microsoft.com/rest/api/aad-domainservices/domain-services/get (replicaSets[].subnetId)
+  domainService: { type: 'Microsoft.AAD/domainServices' },
+  // https://learn.microsoft.com/rest/api/aks/managed-clusters/get (nodeResourceGroup, agentPoolProfiles[].vnetSubnetID)
+  managedCluster: { type: 'Microsoft.ContainerService/managedClusters' },
 } as const satisfies Record<string, KindSpec>;
 
 export type ResourceKind = keyof typeof KINDS;

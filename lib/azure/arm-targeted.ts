@@ -292,6 +292,11 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'bastionHost':
       for (const config of arrayField(resource, 'ipConfigurations')) out.push(...optional(referenceId(config, 'subnet')));
       break;
+    case 'applicationGateway':
+      // Its own subnet (whose NSG must let its documented flows in) and its public frontends.
+      for (const config of arrayField(resource, 'gatewayIPConfigurations')) out.push(...optional(referenceId(config, 'subnet')));
+      for (const frontend of arrayField(resource, 'frontendIPConfigurations')) out.push(...optional(referenceId(frontend, 'publicIPAddress')));
+      break;
     case 'applicationSecurityGroup':
       // An ASG does not list its members: they are found from the NICs that name it.
       break;
@@ -313,6 +318,8 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'inboundNatRule':
     case 'inboundNatPool':
     case 'outboundRule':
+    case 'subnetServiceAssociationLink':
+    case 'subnetResourceNavigationLink':
       break;
     default:
       return assertNever(visit.top.kind);

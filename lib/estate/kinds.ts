@@ -32,6 +32,12 @@ const ESTATE_KINDS = [
   'inboundNatRule',
   'outboundRule',
   'networkInterfaceEffectiveRouteTable',
+  'applicationGateway',
+  'subnetServiceAssociationLink',
+  'subnetResourceNavigationLink',
+  'apiManagementService',
+  'domainService',
+  'managedCluster',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

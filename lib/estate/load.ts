@@ -34,6 +34,11 @@ import type {
   LoadBalancer,
   PublicIpAddress,
   ScaleSet,
+  ApplicationGateway,
+  ApiManagementService,
+  DomainService,
+  ManagedCluster,
+  SubnetLink,
   SourceSummary,
   Subnet,
   VirtualNetwork,
@@ -41,6 +46,15 @@ import type {
 } from './model.js';
 import { flatten, isObject, scanDocument, type JsonObject } from './shape.js';
 import { readLoadBalancer, readPublicIp, readScaleSet, type FieldReader } from './load-paths.js';
+import {
+  readApiManagementService,
+  readApplicationGateway,
+  readDelegations,
+  readDomainService,
+  readManagedCluster,
+  readSubnetLinks,
+  subnetLink,
+} from './load-services.js';
 
 /** One parsed input: `source` names it in reports (a file path, a URL, `template:...`). */
 export interface EstateDocument {
@@ -117,6 +131,12 @@ interface Builder {
   loadBalancerParts: LoadBalancerPartRecord[];
   /** Load balancer key → the part lists its record held inline (what it says it has). */
   loadBalancerInline: Map<string, Set<LoadBalancerSegment>>;
+  applicationGateways: Map<string, ApplicationGateway>;
+  apiManagementServices: Map<string, ApiManagementService>;
+  domainServices: Map<string, DomainService>;
+  managedClusters: Map<string, ManagedCluster>;
+  /** Links read as resources of their own: later copies of the same link win. */
+  subnetLinks: Map<string, { subnetKey: string; link: SubnetLink }>;
   subnets: Child<Subnet>[];
   peerings: Child<VirtualNetworkPeering>[];
   rules: Child<JsonObject>[];
@@ -146,6 +166,11 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     effectiveRoutes: new Map(),
     loadBalancerParts: [],
     loadBalancerInline: new Map(),
+    applicationGateways: new Map(),
+    apiManagementServices: new Map(),
+    domainServices: new Map(),
+    managedClusters: new Map(),
+    subnetLinks: new Map(),
     subnets: [],
     peerings: [],
     rules: [],
@@ -529,6 +554,32 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.loadBalancerParts.push({ parentId: parentIdText, parentKey: normalizeId(parentIdText), segment, parsed, sequence: origin.sequence });
       return;
     }
+    case 'applicationGateway': {
+      const gateway = readApplicationGateway(flat, base(flat, id, origin), FIELDS);
+      builder.applicationGateways.set(gateway.key, gateway);
+      return;
+    }
+    case 'apiManagementService': {
+      const service = readApiManagementService(flat, base(flat, id, origin), FIELDS);
+      builder.apiManagementServices.set(service.key, service);
+      return;
+    }
+    case 'domainService': {
+      const service = readDomainService(flat, base(flat, id, origin), FIELDS);
+      builder.domainServices.set(service.key, service);
+      return;
+    }
+    case 'managedCluster': {
+      const cluster = readManagedCluster(flat, base(flat, id, origin), FIELDS);
+      builder.managedClusters.set(cluster.key, cluster);
+      return;
+    }
+    case 'subnetServiceAssociationLink':
+    case 'subnetResourceNavigationLink': {
+      const link = subnetLink(flat, kind === 'subnetServiceAssociationLink' ? 'serviceAssociationLink' : 'resourceNavigationLink', id);
+      builder.subnetLinks.set(normalizeId(id), { subnetKey: normalizeId(parentOf(id)), link });
+      return;
+    }
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -669,6 +720,10 @@ function subnetChild(raw: JsonObject, vnetId: string, field: string, origin: Ori
   if (routeTable) subnet.routeTable = routeTable;
   const policies = privateEndpointPolicies(flat['privateEndpointNetworkPolicies'], prefix('privateEndpointNetworkPolicies'));
   if (policies) subnet.privateEndpointNetworkPolicies = policies;
+  const delegations = readDelegations(flat, prefix, FIELDS);
+  if (delegations) subnet.delegations = delegations;
+  const links = readSubnetLinks(flat, prefix, FIELDS);
+  if (links) subnet.links = links;
   return { key: subnet.key, parentKey: normalizeId(vnetId), parentId: vnetId, sequence: origin.sequence, source: origin.source, value: subnet };
 }
 
@@ -1005,6 +1060,11 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     publicIpAddresses: byKey(builder.publicIps),
     loadBalancers: byKey(builder.loadBalancers),
     ...(builder.effectiveRoutes.size > 0 ? { effectiveRouteTables: byKey(builder.effectiveRoutes) } : {}),
+    applicationGateways: byKey(builder.applicationGateways),
+    apiManagementServices: byKey(builder.apiManagementServices),
+    domainServices: byKey(builder.domainServices),
+    managedClusters: byKey(builder.managedClusters),
+    subnetLinks: linksBySubnet(builder.subnetLinks),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,
@@ -1059,6 +1119,16 @@ function mergeLoadBalancerParts(builder: Builder): void {
     into(lb.inboundNatRules, part.parsed.inboundNatRules);
     into(lb.outboundRules, part.parsed.outboundRules);
   }
+}
+
+function linksBySubnet(links: ReadonlyMap<string, { subnetKey: string; link: SubnetLink }>): Map<string, SubnetLink[]> {
+  const bySubnet = new Map<string, SubnetLink[]>();
+  for (const { subnetKey, link } of links.values()) {
+    const list = bySubnet.get(subnetKey);
+    if (list) list.push(link);
+    else bySubnet.set(subnetKey, [link]);
+  }
+  return byKey(bySubnet);
 }
 
 function byKey<T>(map: ReadonlyMap<string, T>): Map<string, T> {

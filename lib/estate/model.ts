@@ -46,6 +46,24 @@ export interface Subnet extends ResourceBase {
   routeTable?: ArmReference;
   /** Whether the subnet's NSG and route table apply to its private endpoints; absent means Azure's default, Disabled. */
   privateEndpointNetworkPolicies?: PrivateEndpointNetworkPolicies;
+  /** The services the subnet is delegated to (`delegations[].serviceName`, e.g. `Microsoft.Sql/managedInstances`). */
+  delegations?: string[];
+  /** Service association and resource navigation links the subnet lists inline. */
+  links?: SubnetLink[];
+}
+
+/**
+ * A link a service keeps on a subnet it uses: a service association link (the subnet is
+ * reserved for the linked type) or a resource navigation link (a resource of that type sits in it).
+ * https://learn.microsoft.com/rest/api/virtualnetwork/service-association-links/get
+ */
+export interface SubnetLink {
+  kind: 'serviceAssociationLink' | 'resourceNavigationLink';
+  name: string;
+  /** `linkedResourceType`, e.g. `Microsoft.ContainerInstance/containerGroups`; undefined when the input does not say. */
+  linkedResourceType: string | undefined;
+  /** `link`: the linked resource's id, when given. */
+  link: string | undefined;
 }
 
 /**
@@ -306,7 +324,69 @@ export interface LoadBalancer extends ResourceBase {
   outboundRules: OutboundRule[];
 }
 
+// --- Services deployed in (or owning) a subnet ---
+
+export type ApplicationGatewayGeneration = 'v1' | 'v2';
+
+export interface ApplicationGatewayFrontend {
+  id: string;
+  key: string;
+  name: string;
+  /** A public frontend's public IP; undefined for a private frontend. */
+  publicIpAddress: ArmReference | undefined;
+  privateIpAddress: string | undefined;
+}
+
+export interface ApplicationGatewayListener {
+  name: string;
+  frontend: ArmReference | undefined;
+  /** The frontend port's number; undefined when the listener's port is not in the resource. */
+  port: number | undefined;
+  /** `Http`, `Https`, `Tcp`, `Tls` as ARM spells them. */
+  protocol: string | undefined;
+}
+
+/** An Application Gateway: its own subnet (gateway IP configurations), frontends and listeners. */
+export interface ApplicationGateway extends ResourceBase {
+  kind: 'applicationGateway';
+  /** `sku.name` and `sku.tier` (`Standard_v2`, `WAF_v2`, `Standard`, `WAF`, `Basic`). */
+  skuName: string | undefined;
+  skuTier: string | undefined;
+  /** v2 for Standard_v2, WAF_v2 and Basic; v1 for Standard and WAF; undefined when the SKU is not given. */
+  generation: ApplicationGatewayGeneration | undefined;
+  /** Subnets of its gateway IP configurations. */
+  subnets: ArmReference[];
+  frontends: ApplicationGatewayFrontend[];
+  /** `httpListeners` and (v2 layer-4) `listeners`. */
+  listeners: ApplicationGatewayListener[];
+}
+
+/** API Management deployed in a virtual network (`virtualNetworkConfiguration.subnetResourceId`). */
+export interface ApiManagementService extends ResourceBase {
+  kind: 'apiManagementService';
+  subnet: ArmReference | undefined;
+  /** `External`, `Internal` or `None`; undefined when the input does not say. */
+  virtualNetworkType: 'External' | 'Internal' | 'None' | undefined;
+}
+
+/** Microsoft Entra Domain Services: the subnets of its replica sets (or the older `subnetId`). */
+export interface DomainService extends ResourceBase {
+  kind: 'domainService';
+  subnets: ArmReference[];
+}
+
+/** An AKS cluster: its node resource group and its node pools' subnets. */
+export interface ManagedCluster extends ResourceBase {
+  kind: 'managedCluster';
+  nodeResourceGroup: string | undefined;
+  subnets: ArmReference[];
+}
+
 export type EstateResource =
+  | ApplicationGateway
+  | ApiManagementService
+  | DomainService
+  | ManagedCluster
   | ScaleSet
   | PublicIpAddress
   | LoadBalancer
@@ -344,6 +424,12 @@ export interface EstateResources {
   loadBalancers: ReadonlyMap<string, LoadBalancer>;
   /** NIC key → its effective routes, where they were read. */
   effectiveRouteTables?: ReadonlyMap<string, EffectiveRouteTable>;
+  applicationGateways: ReadonlyMap<string, ApplicationGateway>;
+  apiManagementServices: ReadonlyMap<string, ApiManagementService>;
+  domainServices: ReadonlyMap<string, DomainService>;
+  managedClusters: ReadonlyMap<string, ManagedCluster>;
+  /** Service association and resource navigation links read as resources of their own, by subnet key. */
+  subnetLinks: ReadonlyMap<string, SubnetLink[]>;
 }
 
 /** What one input contributed: how many resources of each kind, and what was ignored. */

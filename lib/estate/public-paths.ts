@@ -4,11 +4,14 @@
  * rule from the Internet is an exposure only where a public path exists: a public IP on the NIC's
  * IP configuration, or a public load-balancer frontend whose load-balancing rule, inbound NAT rule
  * or NAT pool sends traffic to it (frontend port → backend port; with floating IP the NSG sees the
- * frontend address as the destination).
+ * frontend address as the destination), or another public entry named as such: an Application
+ * Gateway's public frontend, which carries its listeners' ports into the gateway's own subnet (its
+ * backends see the gateway's subnet addresses as the source, not the Internet).
  *
  * https://learn.microsoft.com/azure/virtual-network/network-security-group-how-it-works
  * https://learn.microsoft.com/azure/load-balancer/load-balancer-floating-ip
  * https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses#sku
+ * https://learn.microsoft.com/azure/application-gateway/application-gateway-components#frontend-ip-addresses
  *
  * Pure: reads the estate, answers per attachment point; where the estate lacks what would tell
  * the path, the answer is `unknown` with the reason (the rules then treat it as exposed and say so).
@@ -16,6 +19,7 @@
 import { nameOfId, normalizeId, parentId, topLevelId } from '../arm/index.js';
 import { assertNever } from '../nsg/index.js';
 import type {
+  ApplicationGateway,
   ArmReference,
   Estate,
   LoadBalancer,
@@ -55,7 +59,19 @@ export interface LoadBalancerEntry {
   floatingIp: boolean;
 }
 
-export type PublicEntry = PublicIpEntry | LoadBalancerEntry;
+/** An Application Gateway's public frontend: its listeners' ports reach the gateway in its subnet. */
+export interface ApplicationGatewayEntry {
+  kind: 'applicationGateway';
+  gatewayId: string;
+  gatewayName: string;
+  frontendName: string;
+  /** The frontend's public address, when known. */
+  address: string | undefined;
+  /** The listeners on this frontend and their ports (TCP; the NSG sees them unchanged). */
+  listeners: { name: string; port: number }[];
+}
+
+export type PublicEntry = PublicIpEntry | LoadBalancerEntry | ApplicationGatewayEntry;
 
 export type PublicPath =
   /** Entries that can carry Internet traffic to the point (none: no public path, the point is latent). */
@@ -94,6 +110,7 @@ export function publicPathOf(estate: Estate, point: AttachmentPoint): PublicPath
 
 /** What points look up in the estate, indexed once: public IPs by the IP configuration they name, pools by member. */
 interface PathIndex {
+  gatewaysBySubnet: Map<string, ApplicationGateway[]>;
   publicIpsByConfig: Map<string, PublicIpAddress[]>;
   poolsByConfig: Map<string, { lb: LoadBalancer; pool: ArmReference }[]>;
   poolsByAddress: Map<string, { lb: LoadBalancer; pool: ArmReference }[]>;
@@ -104,13 +121,14 @@ const indexes = new WeakMap<Estate, PathIndex>();
 function indexOf(estate: Estate): PathIndex {
   let index = indexes.get(estate);
   if (index) return index;
-  index = { publicIpsByConfig: new Map(), poolsByConfig: new Map(), poolsByAddress: new Map() };
+  index = { gatewaysBySubnet: new Map(), publicIpsByConfig: new Map(), poolsByConfig: new Map(), poolsByAddress: new Map() };
   const push = <V>(map: Map<string, V[]>, key: string, value: V) => {
     const list = map.get(key);
     if (list) list.push(value);
     else map.set(key, [value]);
   };
   for (const ip of estate.publicIpAddresses.values()) if (ip.ipConfiguration) push(index.publicIpsByConfig, ip.ipConfiguration.key, ip);
+  for (const gateway of estate.applicationGateways.values()) for (const subnet of gateway.subnets) push(index.gatewaysBySubnet, subnet.key, gateway);
   for (const lb of estate.loadBalancers.values()) {
     for (const pool of lb.backendPools) {
       const member = { lb, pool: { id: pool.id, key: pool.key } };
@@ -128,6 +146,8 @@ function holdsPathInventory(estate: Estate): boolean {
 }
 
 function computePath(estate: Estate, point: AttachmentPoint): PublicPath {
+  const gateways = point.kind === 'subnet' ? (indexOf(estate).gatewaysBySubnet.get(point.key) ?? []) : [];
+  if (gateways.length > 0) return gatewayPath(estate, point, gateways);
   const source = sourceOf(estate, point);
   if (source.kind === 'unattached') return { state: 'unattached' };
   if (source.kind === 'unknown') return { state: 'unknown', reason: source.reason };
@@ -227,6 +247,33 @@ function computePath(estate: Estate, point: AttachmentPoint): PublicPath {
   return { state: 'known', entries, notes };
 }
 
+/** An Application Gateway subnet: reached from the Internet only through the gateways' public frontends, on their listeners' ports. */
+function gatewayPath(estate: Estate, point: AttachmentPoint, gateways: readonly ApplicationGateway[]): PublicPath {
+  const entries: PublicEntry[] = [];
+  const notes: string[] = [];
+  for (const gateway of gateways) {
+    for (const frontend of gateway.frontends) {
+      if (!frontend.publicIpAddress) continue;
+      const listeners = gateway.listeners
+        .filter((l) => l.frontend?.key === frontend.key || (l.frontend === undefined && gateway.frontends.length === 1))
+        .flatMap((l) => (l.port === undefined ? [] : [{ name: l.name, port: l.port }]));
+      const unknown = gateway.listeners.filter((l) => l.frontend?.key === frontend.key && l.port === undefined);
+      for (const l of unknown) notes.push(`listener ${l.name} of application gateway ${gateway.name} names a frontend port the gateway does not list`);
+      if (listeners.length === 0) continue;
+      entries.push({
+        kind: 'applicationGateway',
+        gatewayId: gateway.id,
+        gatewayName: gateway.name,
+        frontendName: frontend.name,
+        address: estate.publicIpAddresses.get(frontend.publicIpAddress.key)?.ipAddress,
+        listeners,
+      });
+    }
+  }
+  if (entries.length === 0) notes.push(`no application gateway in ${point.name} has a listener on a public frontend`);
+  return { state: 'known', entries, notes };
+}
+
 function publicFrontend(estate: Estate, lb: LoadBalancer, ref: ArmReference | undefined): { frontend: LoadBalancerFrontend; address: string | undefined } | undefined {
   const frontend = lb.frontends.find((f) => f.key === ref?.key) ?? (ref === undefined && lb.frontends.length === 1 ? lb.frontends[0] : undefined);
   if (!frontend?.publicIpAddress) return undefined;
@@ -315,6 +362,12 @@ export function describeEntry(entry: PublicEntry): string {
       const ports = entry.backendPort === undefined ? 'every port' : `${portsText(entry.frontendPorts)} → ${entry.backendPort}`;
       const at = entry.address ?? `frontend ${entry.frontendName}`;
       return `load balancer ${entry.loadBalancerName} ${at} ${entry.protocol === 'All' ? '' : `${entry.protocol.toUpperCase()} `}${ports} (${what} ${entry.ruleName}${entry.floatingIp ? ', floating IP' : ''})`;
+    }
+    case 'applicationGateway': {
+      const at = entry.address ?? `frontend ${entry.frontendName}`;
+      const ports = [...new Set(entry.listeners.map((l) => l.port))].join(', ');
+      const names = entry.listeners.map((l) => l.name).join(', ');
+      return `application gateway ${entry.gatewayName} ${at} TCP ${ports} (listener${entry.listeners.length > 1 ? 's' : ''} ${names})`;
     }
     default:
       return assertNever(entry, 'public entry');

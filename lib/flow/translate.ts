@@ -30,6 +30,12 @@ export function translateInbound(estate: Estate, point: AttachmentPoint, flow: F
       if (!privateIp) return { kind: 'unreachable', reason: `the private address of ${point.name} is not known, so ${describeEntry(entry)} cannot be translated` };
       return { kind: 'translated', through: entry, flow: { ...flow, destinationIp: privateIp }, description: `${before} → ${privateIp}${port === undefined ? '' : `:${port}`} through ${describeEntry(entry)}` };
     }
+    if (entry.kind === 'applicationGateway') {
+      // The gateway terminates the connection on its listener port; the NSG of its subnet sees that port.
+      if (flow.protocol !== 'Tcp' || port === undefined || !entry.listeners.some((l) => l.port === port)) continue;
+      const to = privateIp ?? flow.destinationIp;
+      return { kind: 'translated', through: entry, flow: { ...flow, destinationIp: to }, description: `${before} → the gateway's instances in ${point.name} through ${describeEntry(entry)}` };
+    }
     if (flow.protocol !== 'Tcp' && flow.protocol !== 'Udp') continue;
     if (entry.protocol !== 'All' && entry.protocol !== flow.protocol) continue;
     if (port === undefined || port < entry.frontendPorts.from || port > entry.frontendPorts.to) continue;

@@ -11,6 +11,7 @@ const CATEGORY: Record<RuleCategory, string> = {
   hygiene: 'Hygiene',
   nat: 'NAT gateway',
   bastion: 'Azure Bastion',
+  service: 'Service-owned subnet',
   policy: 'Policy',
 };
 

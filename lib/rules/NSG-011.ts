@@ -1,4 +1,5 @@
 import { guardsOfNetworkInterface } from '../estate/relations.js';
+import { serviceOwningNsg } from '../estate/services.js';
 import { fillRemediation, findingOn } from '../verdicts/describe.js';
 import type { Finding } from '../verdicts/finding.js';
 import { DOCS } from './support/remediation.js';
@@ -11,7 +12,7 @@ const meta: RuleMeta = {
   severity: 'low',
   category: 'hygiene',
   description:
-    'Fires for a network interface that has its own NSG while the subnet it sits in has an NSG as well (present in the estate or referenced). Reported on the NIC.',
+    'Fires for a network interface that has its own NSG while the subnet it sits in has an NSG as well (present in the estate or referenced). Reported on the NIC. Not for an NSG a service puts on its NICs by design (AKS\'s node-pool NSG in its node resource group).',
   rationale:
     'Traffic must then pass both NSGs (inbound: subnet then NIC; outbound: NIC then subnet), which makes the effective policy hard to read and easy to break. The NSG overview advises associating an NSG to a subnet or to a network interface, not both, unless there is a specific reason.',
   remediation: {
@@ -36,6 +37,8 @@ export const rule: Rule = {
     const findings: Finding[] = [];
     for (const nic of view.estate.networkInterfaces.values()) {
       if (!view.wants(nic.key) || nic.partial || !nic.networkSecurityGroup) continue;
+      // AKS puts its node-pool NSG on every node NIC by design: not a finding per node.
+      if (serviceOwningNsg(view.estate, nic.networkSecurityGroup.id)) continue;
       const points = guardsOfNetworkInterface(view.relations, nic.id);
       const doubled = points.filter((p) => p.subnetNsg.state === 'present' || p.subnetNsg.state === 'missing');
       if (doubled.length === 0) continue;

@@ -1,4 +1,5 @@
 import { attachmentsOfNsg } from '../estate/relations.js';
+import { serviceOwningNsg } from '../estate/services.js';
 import { fillRemediation, findingOn } from '../verdicts/describe.js';
 import type { Finding } from '../verdicts/finding.js';
 import { DOCS } from './support/remediation.js';
@@ -10,7 +11,7 @@ const meta: RuleMeta = {
   severity: 'info',
   category: 'hygiene',
   description:
-    'Fires for an NSG that no subnet or network interface in the estate uses and that lists no association itself. NSGs assembled from standalone rule resources only are not judged (their associations are unknown).',
+    'Fires for an NSG that no subnet or network interface in the estate uses and that lists no association itself. NSGs assembled from standalone rule resources only are not judged (their associations are unknown), nor an NSG a service owns (AKS\'s node-pool NSG).',
   rationale:
     'An unassociated NSG protects nothing; it is clutter at best, and at worst someone believes a resource is protected by it. Associate it where it was meant to apply, or delete it.',
   remediation: {
@@ -28,6 +29,8 @@ export const rule: Rule = {
     const partial = view.partiallyJudged();
     for (const resource of view.wantedNsgs()) {
       if (resource.partial || !view.nsg(resource.key) || partial.has(resource.key)) continue;
+      // A service's own NSG (AKS's node-pool NSG) is associated by the service as its nodes come and go.
+      if (serviceOwningNsg(view.estate, resource.id)) continue;
       if (attachmentsOfNsg(view.relations, resource.id).some((p) => p.kind !== 'unattached')) continue;
       findings.push(
         findingOn(meta, resource, {

@@ -2,6 +2,9 @@ import { shadowedRules, termGap, type EvaluationContext, type RuleDecision, type
 import { decidingRule, describeRule, fillRemediation, joinWords, findingOn } from '../verdicts/describe.js';
 import type { Finding } from '../verdicts/finding.js';
 import { DELETE_RULE, DOCS } from './support/remediation.js';
+import { attachmentsOfNsg } from '../estate/relations.js';
+import { intentPolicyAuthor, serviceOwningNsg } from '../estate/services.js';
+import { documentedFlows, prescribingService } from './support/service-rule.js';
 import type { Rule, RuleMeta } from './support/types.js';
 
 const meta: RuleMeta = {
@@ -12,7 +15,7 @@ const meta: RuleMeta = {
   description:
     'Fires for a custom rule that decides no flow at all: rules processed before it (by priority, default rules included) decide every flow it matches, or it can match no flow (ICMP with ports, IPv4 sources with only IPv6 destinations, ...). Decided exactly on address, port and protocol sets in the context of the NSG\'s virtual network. A rule whose application security groups have no known members is not reported (its members may lie outside the estate).',
   rationale:
-    'A shadowed rule looks like it does something but never does: an Allow that never applies hides a broken intent (the NAT-gateway remediation that puts Deny-all at 100 before its Allow at 200 is one), a Deny that never applies gives false comfort. A redundancy kept on purpose (Bastion\'s GatewayManager rule behind an Internet-wide 443 rule, which starts to matter once 443 is narrowed to chosen addresses) is a finding to suppress, not to fix.',
+    'A shadowed rule looks like it does something but never does: an Allow that never applies hides a broken intent (the NAT-gateway remediation that puts Deny-all at 100 before its Allow at 200 is one), a Deny that never applies gives false comfort. A redundancy kept on purpose is not reported: a rule of a service\'s documented rule set on the service\'s subnet (Bastion\'s GatewayManager and AzureLoadBalancer rules behind an Internet-wide 443 rule, which start to matter once 443 is narrowed to chosen addresses; Entra Domain Services\' CorpNetSaw rule), a rule a network intent policy writes (SQL Managed Instance, Databricks), and every rule of an NSG a service owns (AKS\'s node-pool NSG).',
   remediation: {
     az: DELETE_RULE,
     bicep: '// Remove <rule-name> from <nsg-name>, or give it a priority (lower number) before the rules that shadow it',
@@ -30,12 +33,16 @@ export const rule: Rule = {
     const findings: Finding[] = [];
     for (const resource of view.wantedNsgs()) {
       const judged = view.nsg(resource.key);
-      if (!judged) continue;
+      // An NSG a service writes (AKS's node-pool NSG) is the service's to keep.
+      if (!judged || serviceOwningNsg(view.estate, resource.id)) continue;
       const { ctx, notes } = view.nsgContext(resource.key);
+      const documented = attachmentsOfNsg(view.relations, resource.id).flatMap((p) => documentedFlows(view.estate, p));
       for (const decision of shadowedRules(judged.nsg, ctx)) {
         if (decision.decides) continue;
         const parsed = ruleOf(decision.rule.direction === 'Inbound' ? judged.nsg.inbound : judged.nsg.outbound, decision.rule.rule);
         if (decision.reason === 'matchesNothing' && parsed && namesUnknownAsg(parsed, ctx)) continue;
+        // Rules a network intent policy writes, or that a service's documented rule set prescribes, stay.
+        if (intentPolicyAuthor(decision.rule.rule) || (parsed && prescribingService(documented, parsed))) continue;
         findings.push(findingOf(resource.id, resource.name, decision, notes));
       }
     }

@@ -19,6 +19,12 @@ import { rule as NSG_011 } from './NSG-011.js';
 import { rule as NSG_012 } from './NSG-012.js';
 import { rule as NSG_013 } from './NSG-013.js';
 import { rule as NSG_014 } from './NSG-014.js';
+import { rule as SVC_001 } from './SVC-001.js';
+import { rule as SVC_002 } from './SVC-002.js';
+import { rule as SVC_003 } from './SVC-003.js';
+import { rule as SVC_004 } from './SVC-004.js';
+import { rule as SVC_005 } from './SVC-005.js';
+import { rule as SVC_006 } from './SVC-006.js';
 import type { Rule } from './support/types.js';
 
 export const RULES: readonly Rule[] = [
@@ -39,4 +45,10 @@ export const RULES: readonly Rule[] = [
   BAS_001,
   BAS_002,
   BAS_003,
+  SVC_001,
+  SVC_002,
+  SVC_003,
+  SVC_004,
+  SVC_005,
+  SVC_006,
 ];

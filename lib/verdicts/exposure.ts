@@ -55,6 +55,9 @@ function carries(entry: PublicEntry, protocol: FlowProtocol, ports: PortSet | nu
       // With floating IP the NSG sees the frontend port; otherwise the backend port.
       return entry.floatingIp ? portContains(ports, entry.frontendPorts.from) || portContains(ports, entry.backendPort) : portContains(ports, entry.backendPort);
     }
+    case 'applicationGateway':
+      // Listeners take TCP (HTTP, HTTPS, TLS, TCP); the NSG on the gateway's subnet sees the listener port.
+      return protocol === 'Tcp' && (ports === null || entry.listeners.some((l) => portContains(ports, l.port)));
     default:
       return assertNever(entry, 'public entry');
   }
@@ -75,7 +78,7 @@ export function pathVerdict(view: EstateView, point: EffectivePoint, protocol: F
       const notes: string[] = [];
       const through = path.entries.filter((entry) => {
         if (!carries(entry, protocol, ports)) return false;
-        if (entry.kind === 'publicIp' || !entry.floatingIp) return true;
+        if (entry.kind === 'publicIp' || entry.kind === 'applicationGateway' || !entry.floatingIp) return true;
         // Floating IP: the destination the NSG sees stays the frontend address.
         if (entry.address === undefined || !parseIp(entry.address)) {
           notes.push(`${describeEntry(entry)} uses floating IP and its address is not known: judged as if the NSG allowed it`);

@@ -13,7 +13,7 @@ describe('the built CLI: node bin/nsgwatch.js scan', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     const json = JSON.parse(result.stdout) as { findings: { ruleId: string }[]; summary: { findings: number } };
-    expect(json.summary.findings).toBe(19);
+    expect(json.summary.findings).toBe(17);
     expect(new Set(json.findings.map((f) => f.ruleId))).toEqual(new Set(['NAT-001', 'NSG-001', 'NSG-005', 'BAS-002', 'NSG-003', 'NSG-010', 'BAS-003', 'NSG-004', 'NSG-011', 'NSG-013', 'NSG-012']));
   });
 

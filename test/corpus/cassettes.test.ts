@@ -35,10 +35,9 @@ describe('the 43-NSG estate', () => {
     expect(on('nessus')).toEqual([['NSG-012', '']]);
   });
 
-  it('SQL managed instance NSG 3: rule 109 repeats rule 104 (same source 10.195.2.0/24, any protocol, any port) and is shadowed', () => {
+  it('SQL managed instance NSG 3: rule 109 repeats rule 104 (same source, any protocol, any port), both written by the intent policy: not NSG-013 (the service keeps them)', () => {
     const findings = out.findings.filter((f) => f.resourceName === 'nsg-dbm-agent-integration-sql-managed-instance-3');
-    expect(findings.map((f) => [f.ruleId, f.scope])).toEqual([['NSG-013', 'Microsoft.Sql-managedInstances_UseOnly_mi-internal-in-10-0-0-0-24-v10']]);
-    expect(findings[0]?.message).toMatch(/is shadowed: rule Microsoft\.Sql-managedInstances_UseOnly_mi-internal-in-10-195-2-0-24-v10 \(priority 104\)/);
+    expect(findings.map((f) => [f.ruleId, f.scope])).toEqual([]);
   });
 
   it('an ASG rule whose members are not recorded is not called shadowed (kube-nodes allows everything from an ASG)', () => {

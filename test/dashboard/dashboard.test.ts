@@ -21,6 +21,9 @@ import { createDashboardAssets } from '../../lib/dashboard/assets.js';
 import { startDevServer, type DevServer } from '../../lib/dev/server.js';
 import { fileSource } from '../../lib/pipeline/file-source.js';
 import { startTestIssuer, type TestIssuer, type TestUser } from '../api/issuer.js';
+import { loadEstate } from '../../lib/estate/load.js';
+import { evaluateEstate, RULES } from '../../lib/rules/index.js';
+import { fixtures as SVC_001 } from '../rules/fixtures/SVC-001.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -86,6 +89,12 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
       remediation: { az: `az network nsg rule delete -g rg-nsgwatch-demo --nsg-name nsg-shared -n AllowRdpFromInternet # ${HOSTILE}`, bicep: `// ${HOSTILE}` },
     };
     await runtime.store.applyEvaluation({ read: [id.toLowerCase()], findings: [hostile], errors: [], unreadable: [], deleted: [] }, { changedBy: `mallory${HOSTILE}@contoso.com`, eventId: 'evt-markup' });
+    // A finding on a service-owned subnet, as the engine reports it: an Application Gateway subnet
+    // NSG without the GatewayManager rule (the SVC-001 fixture).
+    const gateway = loadEstate([{ source: 'fixture', json: SVC_001.bad[0]?.resources ?? [] }]);
+    const service = evaluateEstate(gateway, { rules: RULES.filter((r) => r.meta.id === 'SVC-001') });
+    expect(service.findings).toHaveLength(1);
+    await runtime.store.applyEvaluation({ read: service.judged, findings: service.findings, errors: [], unreadable: [], deleted: [] }, { eventId: 'evt-service' });
 
     ({ browser, page } = await openBrowser(path.join(scratch, 'profile'), consoleErrors));
     page.on('dialog', (dialog) => {
@@ -166,6 +175,23 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(await detail.locator('.timeline li').count()).toBeGreaterThan(0);
     expect(text).toContain('Opened');
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-detail.png'), fullPage: true });
+  });
+
+  it('shows the service and the document of its requirements on a finding of a service-owned subnet', async () => {
+    await page.fill('#filter-text', 'Azure Application Gateway requires');
+    await page.locator('#findings-body tr.finding-row').first().click();
+    const detail = page.locator('#detail');
+    await detail.locator('.detail-evidence .service').waitFor();
+    expect(await detail.locator('.service-name').textContent()).toBe('Azure Application Gateway');
+    expect(await detail.locator('.service-document').textContent()).toBe('https://learn.microsoft.com/azure/application-gateway/configuration-infrastructure#network-security-groups');
+    const text = (await detail.textContent()) ?? '';
+    expect(text).toContain('recognised by application gateway agw (Standard_v2)');
+    expect(text).toContain('--name Allow-GatewayManager-In --priority 4095');
+    expect(consoleErrors).toEqual([]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-service.png'), fullPage: true });
+    await page.fill('#filter-text', 'rule description');
+    await page.locator('#findings-body tr.finding-row').first().click();
+    await detail.locator('.detail-evidence').waitFor();
   });
 
   it('keeps markup from the data inert: shown as text, never run', async () => {

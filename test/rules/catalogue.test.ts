@@ -30,6 +30,13 @@ const DESIGN: Record<string, string> = {
   'BAS-001': 'high',
   'BAS-002': 'medium',
   'BAS-003': 'low',
+  // Service-owned subnets (DESIGN §4, after the table): one rule per service.
+  'SVC-001': 'high',
+  'SVC-002': 'high',
+  'SVC-003': 'high',
+  'SVC-004': 'high',
+  'SVC-005': 'medium',
+  'SVC-006': 'high',
 };
 
 describe('the rule catalogue', () => {
@@ -87,7 +94,7 @@ describe('the rule catalogue', () => {
 
   it('writes the exposure rules as flow policies, in the users\' format', () => {
     const asPolicies = RULES.filter((r) => r.meta.policy).map((r) => r.meta.id);
-    expect(asPolicies).toEqual(['NSG-001', 'NSG-002', 'NSG-003', 'NSG-004', 'NSG-005', 'NSG-006', 'NSG-007', 'NSG-014', 'BAS-001']);
+    expect(asPolicies).toEqual(['NSG-001', 'NSG-002', 'NSG-003', 'NSG-004', 'NSG-005', 'NSG-006', 'NSG-007', 'NSG-014', 'BAS-001', 'SVC-001', 'SVC-002', 'SVC-003', 'SVC-004', 'SVC-005', 'SVC-006']);
     for (const rule of RULES) {
       if (!rule.meta.policy) continue;
       expect(rule.meta.policy.compiled.id).toBe(rule.meta.id);

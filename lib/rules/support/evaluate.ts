@@ -3,14 +3,15 @@
  * resources in `only` while judging them with the whole estate as context. Pure.
  */
 import type { Estate } from '../../estate/model.js';
-import { errorMessage, parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
+import { errorMessage, isRecord, parseServiceTags, type ServiceTagData } from '../../nsg/index.js';
+import { intentPolicyAuthor, serviceOwningNsg, servicesOfSubnet } from '../../estate/services.js';
 import type { FlowPolicy } from '../../policy/model.js';
 import { RULES } from '../catalogue.js';
 import { SEVERITIES, type Finding, type ResourceError } from '../../verdicts/finding.js';
 import { normalizeId } from '../../arm/index.js';
 import { ruleFromPolicy } from './policy-rule.js';
 import type { Rule } from './types.js';
-import { createEstateView, type RuleSettings } from '../../verdicts/view.js';
+import { createEstateView, type EstateView, type RuleSettings } from '../../verdicts/view.js';
 
 export interface EvaluateOptions {
   /** Normalised ids of the NSGs, subnets and NICs to judge and report on; absent: every resource. */
@@ -81,6 +82,52 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * A finding whose deciding rule a service wrote names the service as its author: AKS writes the
+ * rules of LoadBalancer services into its node-pool NSG, SQL Managed Instance and Databricks write
+ * their intent-policy rules. The finding stays (the exposure is real); the fix is the service's
+ * configuration, not an edit of the rule, which the service would write back.
+ */
+function withAuthor(estate: Estate, finding: Finding): Finding {
+  const rule = finding.evidence['rule'];
+  if (!isRecord(rule) || typeof rule['nsg'] !== 'string' || typeof rule['name'] !== 'string' || rule['isDefault'] === true) return finding;
+  const author = intentPolicyAuthor(rule['name']) ?? serviceOwningNsg(estate, rule['nsg']);
+  if (!author) return finding;
+  const how = author.kind === 'kubernetes' ? 'AKS writes the rules of Kubernetes LoadBalancer services there: change the Service, not the rule' : 'its network intent policy keeps it';
+  return {
+    ...finding,
+    message: `${finding.message} (rule written by ${author.name}: ${how})`,
+    evidence: { ...finding.evidence, author: { service: author.name, recognisedBy: author.recognisedBy, ...(author.document ? { document: author.document } : {}) } },
+  };
+}
+
+/** Attachment point id (normalised) → its subnet's id, for naming the service a finding sits with. */
+function subnetsOfPoints(view: EstateView): (id: string) => string | undefined {
+  let byId: Map<string, string> | undefined;
+  return (id) => {
+    if (!byId) {
+      byId = new Map();
+      for (const p of view.relations.attachments) if (p.subnetId) byId.set(p.key, p.subnetId);
+    }
+    const key = normalizeId(id);
+    return view.estate.subnets.has(key) ? key : byId.get(key);
+  };
+}
+
+/** A finding on a service's subnet says which service, and where its requirements are documented. */
+function withService(estate: Estate, subnetOf: (id: string) => string | undefined, finding: Finding): Finding {
+  if (finding.evidence['service'] !== undefined) return finding;
+  const ids = [finding.resourceId, ...(finding.evidence.attachments ?? [])];
+  for (const id of ids) {
+    const subnet = subnetOf(id);
+    const uses = subnet ? servicesOfSubnet(estate, subnet) : [];
+    const use = uses.find((u) => u.document !== undefined) ?? uses[0];
+    if (!use) continue;
+    return { ...finding, evidence: { ...finding.evidence, service: { name: use.name, document: use.document ?? '', recognisedBy: use.recognisedBy } } };
+  }
+  return finding;
+}
+
 export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): EvaluateOutput {
   const errors: ResourceError[] = [];
   const tags = serviceTagsOf(options.serviceTags);
@@ -118,7 +165,8 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
   }
   errors.push(...view.errors());
   const unique = new Map<string, Finding>();
-  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, finding);
+  const subnetOf = subnetsOfPoints(view);
+  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, withService(estate, subnetOf, withAuthor(estate, finding)));
   const unjudged = [...unjudgedByKey.values()].map((u) => ({ resourceId: u.id, kind: u.kind, reasons: u.reasons }));
   return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId), unjudged };
 }

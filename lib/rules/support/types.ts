@@ -4,7 +4,7 @@ import type { Finding, Remediation, Severity } from '../../verdicts/finding.js';
 import type { EstateView } from '../../verdicts/view.js';
 
 /** Where a rule comes from in the catalogue's grouping. */
-export type RuleCategory = 'exposure' | 'coverage' | 'hygiene' | 'nat' | 'bastion' | 'policy';
+export type RuleCategory = 'exposure' | 'coverage' | 'hygiene' | 'nat' | 'bastion' | 'service' | 'policy';
 
 export interface RuleMeta {
   id: string;

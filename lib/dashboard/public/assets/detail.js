@@ -2,7 +2,7 @@
 import { el, formatDateTime, nameOfId, resourceTrail, severityBadge, statusBadge } from './dom.js';
 
 /** Evidence keys shown in their own sections; anything else is listed as extra evidence. */
-const KNOWN_EVIDENCE = new Set(['witness', 'decidedBy', 'attachments', 'unresolvedTags', 'assumptions', 'remote', 'ports', 'publicPath']);
+const KNOWN_EVIDENCE = new Set(['witness', 'decidedBy', 'attachments', 'unresolvedTags', 'assumptions', 'remote', 'ports', 'publicPath', 'service', 'author']);
 const COUNT = new Intl.NumberFormat();
 
 const KIND_LABELS = {
@@ -57,6 +57,10 @@ function section(title, name, ...content) {
 
 function evidenceView(evidence, trimmed) {
   const parts = [];
+  if (evidence.service && typeof evidence.service === 'object') parts.push(serviceView(evidence.service));
+  if (evidence.author && typeof evidence.author === 'object') {
+    parts.push(el('p', { class: 'note author' }, 'The deciding rule was written by ', el('strong', {}, String(evidence.author.service ?? '')), evidence.author.recognisedBy ? ` (${String(evidence.author.recognisedBy)})` : ''));
+  }
   if (evidence.witness) parts.push(witnessView(evidence.witness));
   if (Array.isArray(evidence.decidedBy) && evidence.decidedBy.length > 0) {
     parts.push(el('h4', {}, 'Deciding rules'),
@@ -89,6 +93,15 @@ function evidenceView(evidence, trimmed) {
   if (trimmed) parts.push(el('p', { class: 'muted' }, `Evidence was shortened to fit storage (${trimmed.droppedItems} items left out).`));
   if (parts.length === 0) parts.push(el('p', { class: 'muted' }, 'This finding carries no flow evidence (it is about configuration, not traffic).'));
   return parts;
+}
+
+/** The service that owns or uses the subnet, how it was recognised, and the document of its requirements (as text, like every URL from data). */
+function serviceView(service) {
+  return el('div', { class: 'service' },
+    el('h4', {}, 'Service-owned subnet'),
+    el('p', {}, el('strong', { class: 'service-name' }, String(service.name ?? '')), service.recognisedBy ? ` — recognised by ${String(service.recognisedBy)}` : ''),
+    service.document ? el('p', { class: 'muted' }, 'Documented requirements: ', el('code', { class: 'service-document' }, String(service.document))) : null,
+  );
 }
 
 /** How the Internet gets there: exposed through a public IP or load-balancer rule, latent (no public path), or assumed. */
