@@ -254,6 +254,14 @@ function referencesOf(visit: Visit, resource: unknown): string[] {
     case 'inboundNatPool':
     case 'outboundRule':
       break;
+    // Security admin rules are read per network (the effective security admin rules list), not by reference.
+    case 'networkManager':
+    case 'securityAdminConfiguration':
+    case 'adminRuleCollection':
+    case 'adminRule':
+    case 'networkGroup':
+    case 'networkGroupStaticMember':
+      break;
     default:
       return assertNever(visit.top.kind);
   }

@@ -25,6 +25,12 @@ const ESTATE_KINDS = [
   'publicIPAddress',
   'scaleSetPublicIPAddress',
   'loadBalancer',
+  'networkManager',
+  'securityAdminConfiguration',
+  'adminRuleCollection',
+  'adminRule',
+  'networkGroup',
+  'networkGroupStaticMember',
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

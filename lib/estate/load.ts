@@ -40,6 +40,7 @@ import type {
 } from './model.js';
 import { flatten, isObject, scanDocument, type JsonObject } from './shape.js';
 import { readLoadBalancer, readPublicIp, readScaleSet, type FieldReader } from './load-paths.js';
+import { readAdminLists, readSecurityAdminResource, securityAdminEstate, type SecurityAdminParts } from './security-admin.js';
 
 /** One parsed input: `source` names it in reports (a file path, a URL, `template:...`). */
 export interface EstateDocument {
@@ -116,6 +117,7 @@ interface Builder {
   rules: Child<JsonObject>[];
   defaultRules: Child<JsonObject>[];
   ipConfigurations: Child<NicIpConfiguration>[];
+  securityAdmin: SecurityAdminParts;
 }
 
 export function loadEstate(documents: readonly EstateDocument[]): Estate {
@@ -142,11 +144,18 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     rules: [],
     defaultRules: [],
     ipConfigurations: [],
+    securityAdmin: { resources: [], deployments: [], effective: [], active: [] },
   };
   const sources: SourceSummary[] = [];
   let sequence = 0;
   for (const document of documents) {
-    const scan = scanDocument(document.json);
+    // Lists whose subject is outside their body (deployment status, effective admin rules) first.
+    const lists = readAdminLists(document.json, document.source, sequence + 1);
+    builder.errors.push(...lists.errors);
+    builder.securityAdmin.deployments.push(...lists.deployments);
+    builder.securityAdmin.effective.push(...lists.effective);
+    builder.securityAdmin.active.push(...lists.active);
+    const scan = scanDocument(document.json, lists.taken);
     const summary: SourceSummary = {
       source: document.source,
       resources: scan.resources.length,
@@ -292,7 +301,8 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
         peerings?.map((p, i) => guardedChild(builder, p, id, 'virtualNetworkPeerings', i, origin, peeringChild)) ?? [];
       builder.subnets.push(...subnetChildren);
       builder.peerings.push(...peeringChildren);
-      const vnet: VirtualNetwork = { ...base(flat, id, origin), kind, addressPrefixes: addressSpace(flat) };
+      const location = optionalString(flat, 'location');
+      const vnet: VirtualNetwork = { ...base(flat, id, origin), kind, addressPrefixes: addressSpace(flat), ...(location ? { location: location.replace(/\s+/g, '').toLowerCase() } : {}) };
       builder.vnets.set(vnet.key, {
         vnet,
         subnets: snapshot(origin, subnets && subnetChildren),
@@ -457,6 +467,14 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.loadBalancers.set(loadBalancer.key, loadBalancer);
       return;
     }
+    case 'networkManager':
+    case 'securityAdminConfiguration':
+    case 'adminRuleCollection':
+    case 'adminRule':
+    case 'networkGroup':
+    case 'networkGroupStaticMember':
+      builder.securityAdmin.resources.push(readSecurityAdminResource(kind, flat, base(flat, id, origin), flat, FIELDS));
+      return;
     default:
       return assertNever(kind, 'resource kind');
   }
@@ -880,7 +898,8 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
 
   // A resource that failed in one input and was read valid from another is not invalid.
-  const valid = [virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs, builder.privateEndpoints, builder.routeTables, builder.gateways, builder.connections, builder.localGateways];
+  const adminKeys = new Set(builder.securityAdmin.resources.map((r) => r.key));
+  const valid = [adminKeys, virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs, builder.privateEndpoints, builder.routeTables, builder.gateways, builder.connections, builder.localGateways];
   const validConfigs = new Set([...networkInterfaces.values()].flatMap((n) => n.ipConfigurations.map((c) => c.key)));
   for (const key of [...invalid.keys()]) {
     if (valid.some((map) => map.has(key)) || validConfigs.has(key)) invalid.delete(key);
@@ -910,6 +929,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     routeTables.set(key, pending.table);
   }
 
+  const securityAdmin = securityAdminEstate(builder.securityAdmin);
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
   // down to the order of the NICs a message names) however they were read.
   return {
@@ -929,6 +949,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     scaleSets: byKey(builder.scaleSets),
     publicIpAddresses: byKey(builder.publicIps),
     loadBalancers: byKey(builder.loadBalancers),
+    ...(securityAdmin ? { securityAdmin } : {}),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,
