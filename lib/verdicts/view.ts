@@ -28,6 +28,7 @@ import {
 } from '../nsg/index.js';
 import { createAnalyses } from './analyses.js';
 import { createContextCache, createNsgCache } from './caches.js';
+import { createAdminCache, type AdminAt } from './admin.js';
 import { effectivePointOf } from './points.js';
 import { invalidInputs, type UnjudgedResource } from './unjudged.js';
 import { type ResourceError } from './finding.js';
@@ -103,6 +104,8 @@ export interface EstateView {
   subnetAlone(subnet: Subnet): EffectivePoint | undefined;
   /** The engine context of a virtual network scope, with the notes the estate adds. */
   contextFor(scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] };
+  /** The security admin rules of a virtual network scope, as a layer in a context (DESIGN §3 "Composition"). */
+  adminRules(scope: VirtualNetworkScope, ctx: EvaluationContext): AdminAt;
   /** An NSG judged on its own (shadowing): the one VirtualNetwork it sees, else the default. */
   nsgContext(key: string): { ctx: EvaluationContext; notes: string[] };
   /** Names and CIDRs (as a policy writes them) resolved in a context, minus `except`. */
@@ -147,7 +150,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   const localByPair = new Map<string, AddressSet>();
 
   const invalid = invalidInputs(estate);
-  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor, invalid.problemsAt);
+  const admin = createAdminCache(estate);
+  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor, invalid.problemsAt, admin.adminAt);
 
   const points = (): EffectivePoint[] => {
     if (built) return built;
@@ -186,7 +190,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
 
   const { remote, analyze, broadPorts } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS);
 
-  const errors = (): ResourceError[] => parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors));
+  const errors = (): ResourceError[] => [...parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors)), ...admin.errors()];
 
   return {
     estate,
@@ -205,6 +209,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     points,
     subnetAlone,
     contextFor,
+    adminRules: admin.adminAt,
     nsgContext,
     remote,
     analyze,
