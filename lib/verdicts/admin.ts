@@ -34,6 +34,11 @@ export interface AdminCache {
   adminAt(scope: VirtualNetworkScope, ctx: EvaluationContext): AdminAt;
   /** Every admin rule of the estate that failed validation. */
   errors(): ResourceError[];
+  /**
+   * Normalised ids of the admin rules whose verdicts are complete: valid, and in no network (of
+   * those judged so far) whose admin rules are not all known. Findings on them may resolve.
+   */
+  judgedRules(): string[];
 }
 
 interface NetworkSet {
@@ -61,6 +66,7 @@ export function createAdminCache(estate: Estate): AdminCache {
     return result;
   };
   const networks = new Map<string, NetworkSet>();
+  const incomplete = new Set<string>();
   const networkSet = (network: VirtualNetwork | undefined, key: string): NetworkSet => {
     let entry = networks.get(key);
     if (entry) return entry;
@@ -73,6 +79,7 @@ export function createAdminCache(estate: Estate): AdminCache {
       else unjudged.push(`security admin rule ${applied.name} (collection ${applied.collection.name}) failed validation`);
     }
     const ids = rules.map((r) => normalizeId(r.id)).sort();
+    if (unjudged.length > 0) for (const id of ids) incomplete.add(id);
     entry = {
       set: rules.length > 0 ? adminRuleSet(`${network?.id ?? key}#securityAdminRules`, `security admin rules of ${network?.name ?? key}`, rules) : undefined,
       key: rules.length > 0 ? ids.join(',') : '-',
@@ -96,14 +103,17 @@ export function createAdminCache(estate: Estate): AdminCache {
     byCtx.set(key, at);
     return at;
   };
-  const errors = (): ResourceError[] => {
+  const allRules = (): AppliedAdminRule[] => {
     const admin = estate.securityAdmin;
     if (!admin) return [];
-    const all: AppliedAdminRule[] = [
+    return [
       ...[...admin.rules.values()].map((r) => appliedRule(r.id, r.ruleKind, r.raw)),
       ...[...admin.effective.values()].flatMap((list) => list.rules.map((r) => appliedRule(r.id, r.ruleKind, r.raw))),
       ...admin.active.map((entry) => appliedRule(entry.rule.id, entry.rule.ruleKind, entry.rule.raw)),
     ];
+  };
+  const errors = (): ResourceError[] => {
+    const all = allRules();
     const seen = new Set<string>();
     const out: ResourceError[] = [];
     for (const applied of all) {
@@ -118,5 +128,6 @@ export function createAdminCache(estate: Estate): AdminCache {
     }
     return out;
   };
-  return { adminAt, errors };
+  const judgedRules = (): string[] => [...new Set(allRules().filter((r) => parse(r).ok && !incomplete.has(r.key)).map((r) => r.key))];
+  return { adminAt, errors, judgedRules };
 }

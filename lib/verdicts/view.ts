@@ -121,6 +121,8 @@ export interface EstateView {
    * intersected over the NSGs. An upper bound, so broad exposures outside it cannot exist.
    */
   broadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
+  /** Security admin rules whose verdicts are complete (findings on them may resolve). */
+  judgedAdminRules(): string[];
   /** Validation failures of the NSGs parsed so far. */
   errors(): ResourceError[];
   /** NSGs that take part at a blocked point: their verdicts there are unknown. */
@@ -210,6 +212,10 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     subnetAlone,
     contextFor,
     adminRules: admin.adminAt,
+    judgedAdminRules: () => {
+      points();
+      return admin.judgedRules().filter(wants);
+    },
     nsgContext,
     remote,
     analyze,
