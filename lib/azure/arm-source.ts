@@ -5,7 +5,9 @@
  */
 import { SETTINGS } from '../config/names.js';
 import type { EstateSource, InventoryRead, ReadFailure } from '../pipeline/types.js';
-import { defaultArmReader, type ArmReader, type ReadFailure as ArmReadFailure } from './arm.js';
+import { defaultArmReader, type ArmReader, type ReadFailure as ArmReadFailure, type ReadLane } from './arm.js';
+import { forEachLimited } from './arm-rest.js';
+import { field } from '../estate/fields.js';
 import { assertNever } from '../nsg/index.js';
 
 export interface ArmSourceOptions {
@@ -31,11 +33,13 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
     kind: 'arm',
     subscriptions: () => Promise.resolve([...subscriptions]),
     async readInventory(subscriptionId, readOptions): Promise<InventoryRead> {
-      const inventory = await reader().readInventory(subscriptionId, { lane: readOptions?.priority ?? 'sweep' });
+      const lane = readOptions?.priority ?? 'sweep';
+      const inventory = await reader().readInventory(subscriptionId, { lane });
+      const admin = await adminRulesOf(reader(), inventory.resources, lane);
       return {
-        documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: inventory.resources }],
-        failures: inventory.failures.map(failureOf),
-        reads: inventory.reads,
+        documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: [...inventory.resources, ...admin.documents] }],
+        failures: [...inventory.failures, ...admin.failures].map(failureOf),
+        reads: inventory.reads + admin.reads,
       };
     },
     // Targeted reads serve events: they draw on the event lane of the read budget.
@@ -43,17 +47,25 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
       async readResources(ids, readOptions) {
         const read = await reader().readScopeResources(ids, { lane: 'event', maxDepth: readOptions.depth, maxResources: readOptions.maxResources });
         const failures = read.failures.filter((f) => f.cause !== 'scope-limit');
+        const admin = await adminRulesOf(reader(), read.resources, 'event');
         return {
-          resources: read.resources,
+          resources: [...read.resources, ...admin.documents],
           deleted: read.deleted,
-          failures: failures.map(failureOf),
+          failures: [...failures, ...admin.failures].map(failureOf),
           limited: failures.length < read.failures.length,
-          reads: read.reads,
+          reads: read.reads + admin.reads,
         };
       },
       async listResources(subscriptionId, type) {
         const read = await reader().listResources(subscriptionId, type, { lane: 'event' });
-        return { resources: read.resources, deleted: [], failures: read.failure ? [failureOf(read.failure)] : [], limited: false, reads: read.reads };
+        const admin = await adminRulesOf(reader(), read.resources, 'event');
+        return {
+          resources: [...read.resources, ...admin.documents],
+          deleted: [],
+          failures: [...(read.failure ? [read.failure] : []), ...admin.failures].map(failureOf),
+          limited: false,
+          reads: read.reads + admin.reads,
+        };
       },
     },
     async serviceTags(subscriptionId) {
@@ -78,3 +90,28 @@ function failureOf(failure: ArmReadFailure): ReadFailure {
   return { target: failure.target, reason: failure.message };
 }
 
+
+/**
+ * The effective security admin rules of every virtual network read (DESIGN §3 "Composition"): one
+ * list per network, a few at a time, on the same lane and budget. A list that fails leaves the
+ * evaluation failed (its networks' verdicts cannot be known), never judged without it.
+ */
+async function adminRulesOf(reader: ArmReader, resources: readonly unknown[], lane: ReadLane): Promise<{ documents: unknown[]; failures: ArmReadFailure[]; reads: number }> {
+  const networks = resources.flatMap((r) => {
+    const type = field(r, 'type');
+    const id = field(r, 'id');
+    return typeof type === 'string' && type.toLowerCase() === 'microsoft.network/virtualnetworks' && typeof id === 'string' ? [id] : [];
+  });
+  const documents: unknown[] = [];
+  const failures: ArmReadFailure[] = [];
+  let reads = 0;
+  await forEachLimited(networks, ADMIN_READ_CONCURRENCY, async (id) => {
+    const read = await reader.readEffectiveAdminRules(id, { lane });
+    reads += read.reads;
+    if (read.status === 'read') documents.push(read.document);
+    else if (read.status === 'failed') failures.push(read.failure);
+  });
+  return { documents, failures, reads };
+}
+
+const ADMIN_READ_CONCURRENCY = 8;

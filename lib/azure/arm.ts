@@ -26,6 +26,7 @@ import {
 } from './arm-policy.js';
 import { bodyOf, failureFrom, forEachLimited, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
 import { createTargetedReads } from './arm-targeted.js';
+import { readEffectiveAdminRules, type EffectiveAdminRulesRead } from './arm-admin.js';
 import {
   DEFAULT_READ_BUDGET,
   createReadBudgets,
@@ -45,6 +46,7 @@ import {
 
 export type { ReadFailure, ReadFailureCause } from './arm-errors.js';
 export type { ReadLane } from './budget.js';
+export type { EffectiveAdminRulesRead } from './arm-admin.js';
 
 export const ARM_ENDPOINT = 'https://management.azure.com';
 
@@ -110,6 +112,8 @@ export interface ArmReader {
   readResource(id: string, options?: { lane?: ReadLane }): Promise<ResourceRead>;
   readScopeResources(ids: readonly string[], options?: ScopeReadOptions): Promise<ScopeRead>;
   readServiceTags(subscriptionId: string, location: string): Promise<ServiceTagsRead>;
+  /** The security admin rules that apply to one virtual network (its effective security admin rules list). */
+  readEffectiveAdminRules(virtualNetworkId: string, options?: { lane?: ReadLane }): Promise<EffectiveAdminRulesRead>;
   /** The SDK client for a subscription (built on first use; all share one pipeline). */
   client(subscriptionId: string): NetworkManagementClient;
 }
@@ -334,6 +338,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     readResource,
     readScopeResources,
     readServiceTags: (subscriptionId, location) => serviceTags.read(subscriptionId, location),
+    readEffectiveAdminRules: (virtualNetworkId, readOptions) => readEffectiveAdminRules(client, virtualNetworkId, readOptions?.lane ?? 'event'),
   };
 }
 

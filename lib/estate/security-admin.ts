@@ -211,9 +211,18 @@ export function readAdminLists(json: unknown, source: string, sequence: number):
     if (!isObject(value)) return;
     const inner = hintsOf(value, hints);
     if (Array.isArray(value['value'])) {
+      const explicit = idField(value, 'virtualNetworkId');
+      // An empty effective list for a named network: no admin rule applies to it (and none is guessed from exports).
+      if (value['value'].length === 0 && explicit !== undefined && parseResourceId(explicit)) {
+        out.effective.push({ virtualNetwork: ref(explicit), rules: [], truncated: typeof value['skipToken'] === 'string' && value['skipToken'] !== '', origin });
+        out.taken.add(value);
+        return;
+      }
       visit(value['value'], inner, depth + 1, value);
       return;
     }
+    // A resource is not a container of lists: the walk stays out of it (large exports stay cheap).
+    if (typeof value['type'] === 'string' || typeof value['id'] === 'string') return;
     for (const [key, item] of Object.entries(value)) {
       if (key === 'parameters' || typeof item !== 'object' || item === null) continue;
       visit(item, inner, depth + 1, undefined);

@@ -56,7 +56,7 @@ export interface ManagerSpec {
   /** Static members: group name → virtual network names. */
   members: Record<string, string[]>;
   /** Regions the configuration is committed to; undefined: no deployment status in the input. */
-  committedTo?: string[];
+  committedTo?: string[] | undefined;
   deploymentStatus?: string;
 }
 

@@ -15,7 +15,7 @@ import { createFlowVerifier } from '../../lib/flow/verifier.js';
 import { evaluatePolicy } from '../../lib/policy/evaluate.js';
 import { builtinPolicy } from '../../lib/policy/parse.js';
 import { createEstateView } from '../../lib/verdicts/view.js';
-import { ids, nic, nsg, vnet, type Json, type RuleSpec } from '../rules/fixtures/build.js';
+import { nic, nsg, vnet, type Json, type RuleSpec } from '../rules/fixtures/build.js';
 import { managerDocuments, type AdminRuleSpec } from '../support/network-manager.js';
 import { mulberry32 } from '../support/random.js';
 
