@@ -40,6 +40,7 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
         documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: [...inventory.resources, ...admin.documents] }],
         failures: [...inventory.failures, ...admin.failures].map(failureOf),
         reads: inventory.reads + admin.reads,
+        perNetworkReads: admin.reads,
       };
     },
     // Targeted reads serve events: they draw on the event lane of the read budget.

@@ -432,7 +432,7 @@ export function securityAdminRelations(estate: Estate): (network: VirtualNetwork
     const name = network?.name ?? nameOfId(key);
     const listed = state.effective.get(key);
     if (listed) {
-      const notes = [`security admin rules of virtual network ${name}: its effective security admin rules list (${listed.origin.source})`];
+      const notes = listed.rules.length > 0 ? [`the security admin rules of virtual network ${name} are its effective security admin rules list`] : [];
       const unknown = listed.truncated ? [`the effective security admin rules list of virtual network ${name} carries a skipToken: its later pages are not in the input`] : [];
       return { rules: listed.rules.map((r) => appliedRule(r.id, r.ruleKind, r.raw)), notes, unknown };
     }

@@ -64,6 +64,11 @@ export interface InventoryRead {
   failures: ReadFailure[];
   /** How many reads (ARM calls, files) it took. */
   reads: number;
+  /**
+   * Of those, the reads a targeted read makes as well, one per virtual network (its effective
+   * security admin rules): they do not count towards "a small inventory".
+   */
+  perNetworkReads?: number;
 }
 
 export interface ReadFailure {
