@@ -35,7 +35,7 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
     async readInventory(subscriptionId, readOptions): Promise<InventoryRead> {
       const lane = readOptions?.priority ?? 'sweep';
       const inventory = await reader().readInventory(subscriptionId, { lane });
-      const admin = await adminRulesOf(reader(), inventory.resources, lane);
+      const admin = await adminRulesOf(reader(), listedNetworks(inventory.resources), lane);
       return {
         documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: [...inventory.resources, ...admin.documents] }],
         failures: [...inventory.failures, ...admin.failures].map(failureOf),
@@ -48,25 +48,21 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
       async readResources(ids, readOptions) {
         const read = await reader().readScopeResources(ids, { lane: 'event', maxDepth: readOptions.depth, maxResources: readOptions.maxResources });
         const failures = read.failures.filter((f) => f.cause !== 'scope-limit');
-        const admin = await adminRulesOf(reader(), read.resources, 'event');
         return {
-          resources: [...read.resources, ...admin.documents],
+          resources: read.resources,
           deleted: read.deleted,
-          failures: [...failures, ...admin.failures].map(failureOf),
+          failures: failures.map(failureOf),
           limited: failures.length < read.failures.length,
-          reads: read.reads + admin.reads,
+          reads: read.reads,
         };
       },
       async listResources(subscriptionId, type) {
         const read = await reader().listResources(subscriptionId, type, { lane: 'event' });
-        const admin = await adminRulesOf(reader(), read.resources, 'event');
-        return {
-          resources: [...read.resources, ...admin.documents],
-          deleted: [],
-          failures: [...(read.failure ? [read.failure] : []), ...admin.failures].map(failureOf),
-          limited: false,
-          reads: read.reads + admin.reads,
-        };
+        return { resources: read.resources, deleted: [], failures: read.failure ? [failureOf(read.failure)] : [], limited: false, reads: read.reads };
+      },
+      async readNetworkDocuments(virtualNetworkIds) {
+        const admin = await adminRulesOf(reader(), virtualNetworkIds, 'event');
+        return { documents: admin.documents, failures: admin.failures.map(failureOf), reads: admin.reads };
       },
     },
     async serviceTags(subscriptionId) {
@@ -97,12 +93,7 @@ function failureOf(failure: ArmReadFailure): ReadFailure {
  * list per network, a few at a time, on the same lane and budget. A list that fails leaves the
  * evaluation failed (its networks' verdicts cannot be known), never judged without it.
  */
-async function adminRulesOf(reader: ArmReader, resources: readonly unknown[], lane: ReadLane): Promise<{ documents: unknown[]; failures: ArmReadFailure[]; reads: number }> {
-  const networks = resources.flatMap((r) => {
-    const type = field(r, 'type');
-    const id = field(r, 'id');
-    return typeof type === 'string' && type.toLowerCase() === 'microsoft.network/virtualnetworks' && typeof id === 'string' ? [id] : [];
-  });
+async function adminRulesOf(reader: ArmReader, networks: readonly string[], lane: ReadLane): Promise<{ documents: unknown[]; failures: ArmReadFailure[]; reads: number }> {
   const documents: unknown[] = [];
   const failures: ArmReadFailure[] = [];
   let reads = 0;
@@ -116,3 +107,12 @@ async function adminRulesOf(reader: ArmReader, resources: readonly unknown[], la
 }
 
 const ADMIN_READ_CONCURRENCY = 8;
+
+/** The virtual networks an inventory lists. */
+function listedNetworks(resources: readonly unknown[]): string[] {
+  return resources.flatMap((r) => {
+    const type = field(r, 'type');
+    const id = field(r, 'id');
+    return typeof type === 'string' && type.toLowerCase() === 'microsoft.network/virtualnetworks' && typeof id === 'string' ? [id] : [];
+  });
+}

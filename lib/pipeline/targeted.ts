@@ -114,7 +114,16 @@ export async function readScopeEstate(
 
     pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
     if (pending.length === 0 && listed.length === 0) {
-      if (members.size === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+      if (members.size === 0) {
+        // The security admin rules of the networks the points sit in (DESIGN §3 "Composition").
+        const networks = networksOf(estate);
+        if (!source.readNetworkDocuments || networks.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+        const extra = await source.readNetworkDocuments(networks);
+        reads += extra.reads;
+        if (extra.failures.length > 0) return { kind: 'failed', failures: extra.failures, reads };
+        const withAdmin = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...extra.documents] }]);
+        return { kind: 'read', estate: withAdmin, affected: needs.affected, reads, rounds: round };
+      }
       // Complete but for the members: one more round with them, which must ask for nothing more.
       for (const [key, member] of members) read.set(key, member);
       members.clear();
@@ -178,4 +187,19 @@ function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: Context
       if ((needs.unattachedNsgs && nsg.unattached) || nsg.asgs.some((a) => needs.nsgsNamingAsgs.has(a))) yield nsg;
     }
   }
+}
+
+/** The virtual networks of an estate's attachment points: its networks, its subnets' and its NICs' subnets' networks. */
+function networksOf(estate: Estate): string[] {
+  const found = new Map<string, string>();
+  const add = (id: string | undefined) => {
+    if (id !== undefined && !found.has(normalizeId(id))) found.set(normalizeId(id), id);
+  };
+  for (const vnet of estate.virtualNetworks.values()) add(vnet.id);
+  for (const subnet of estate.subnets.values()) add(subnet.virtualNetwork.id);
+  for (const nic of estate.networkInterfaces.values()) for (const config of nic.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
+  for (const scaleSet of estate.scaleSets.values()) {
+    for (const nicConfig of scaleSet.networkInterfaceConfigurations) for (const config of nicConfig.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
+  }
+  return [...found.values()];
 }

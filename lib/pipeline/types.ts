@@ -34,6 +34,11 @@ export interface TargetedReads {
   readResources(ids: readonly string[], options: { depth: number; maxResources: number }): Promise<ResourcesRead>;
   /** Every resource of one type in a subscription. */
   listResources(subscriptionId: string, type: ListedType): Promise<ResourcesRead>;
+  /**
+   * What each virtual network adds that no resource holds: its effective security admin rules
+   * (documents lib/estate loads). Read once the context is complete, for the networks of its points.
+   */
+  readNetworkDocuments?(virtualNetworkIds: readonly string[]): Promise<{ documents: unknown[]; failures: ReadFailure[]; reads: number }>;
 }
 
 export type ListedType =
