@@ -35,6 +35,7 @@ var watchedResourceTypes = [
   'Microsoft.Network/loadBalancers/inboundNatRules'
   'Microsoft.Compute/virtualMachineScaleSets'
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines'
+  'Microsoft.Network/networkManagers'
 ]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {

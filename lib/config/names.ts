@@ -183,6 +183,10 @@ export const WATCHED_RESOURCE_TYPES = [
   // A scale set → its NSG and subnet (its instance NICs); instances come and go with scale-out.
   'Microsoft.Compute/virtualMachineScaleSets',
   'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
+  // Virtual Network Manager (DESIGN §3 "Composition"): security admin configurations, their rule
+  // collections and rules, network groups and static members, and the commit action, all under
+  // this prefix; a change re-judges the subscription (lib/azure/scopes.ts says why).
+  'Microsoft.Network/networkManagers',
 ] as const;
 
 /** Event Grid system event types the deployment subscribes to. */
