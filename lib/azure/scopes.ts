@@ -44,7 +44,7 @@ export interface Scope {
 
 type WatchedType = (typeof WATCHED_RESOURCE_TYPES)[number];
 
-const NETWORK_MANAGERS = 'Microsoft.Network/networkManagers' satisfies WatchedType;
+type NetworkManagers = Extract<WatchedType, 'Microsoft.Network/networkManagers'>;
 
 /**
  * The parts of a network manager whose changes move security admin rules: the manager (its commit
@@ -64,7 +64,7 @@ const SECURITY_ADMIN_TYPES = [
 ];
 
 /** How each watched type becomes a scope: its kind, and how many levels up the scope resource is. */
-const SCOPE_OF_TYPE: Record<Exclude<WatchedType, typeof NETWORK_MANAGERS>, { kind: ScopeKind; levelsUp: 0 | 1 }> = {
+const SCOPE_OF_TYPE: Record<Exclude<WatchedType, NetworkManagers>, { kind: ScopeKind; levelsUp: 0 | 1 }> = {
   'Microsoft.Network/networkSecurityGroups': { kind: 'nsg', levelsUp: 0 },
   'Microsoft.Network/networkSecurityGroups/securityRules': { kind: 'nsg', levelsUp: 1 },
   'Microsoft.Network/virtualNetworks': { kind: 'virtualNetwork', levelsUp: 0 },

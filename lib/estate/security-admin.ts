@@ -441,6 +441,7 @@ export function securityAdminRelations(estate: Estate): (network: VirtualNetwork
     const rules: AppliedAdminRule[] = [];
     const notes = new Set<string>();
     const unknown = new Set<string>();
+    let fromExports = false;
     for (const manager of managers) {
       const managerName = nameOfId(manager);
       const memberOfManager = [...groups].some((g) => g.startsWith(`${manager}/networkgroups/`));
@@ -484,12 +485,11 @@ export function securityAdminRelations(estate: Estate): (network: VirtualNetwork
           }
           const own = rulesOfCollection.get(collection.key) ?? [];
           for (const rule of own) rules.push(appliedRule(rule.id, rule.ruleKind, rule.raw));
+          fromExports = true;
         }
       }
       for (const id of committed) {
-        if (!state.configurations.has(id) && (memberOfManager || deployments.length > 0) && managers.has(manager)) {
-          if (memberOfManager) unknown.add(`security admin configuration ${nameOfId(id)}, committed to ${region} by network manager ${managerName}, is not in the input`);
-        }
+        if (memberOfManager && !state.configurations.has(id)) unknown.add(`security admin configuration ${nameOfId(id)}, committed to ${region} by network manager ${managerName}, is not in the input`);
       }
     }
     // What failed validation among the manager's resources: the rules that apply may be missing some.
@@ -498,7 +498,8 @@ export function securityAdminRelations(estate: Estate): (network: VirtualNetwork
       const touches = bad.references.includes(key) || (manager !== undefined && ([...groups].some((g) => g.startsWith(`${manager}/`)) || adminDeployments.some((d) => d.networkManager?.key === manager && d.region === region)));
       if (touches) unknown.add(`${bad.kind} ${nameOfId(bad.key)} failed validation`);
     }
-    if (rules.length > 0 || groups.size > 0) notes.add('security admin rules are taken as committed in the form the input holds them');
+    // A rule edited since the last commit is not in effect yet; the export cannot tell.
+    if (fromExports) notes.add('security admin rules are taken as committed in the form the input holds them');
     return { rules, notes: [...notes], unknown: [...unknown] };
   };
   return (network, key) => {
