@@ -11,7 +11,7 @@ import { boundedText } from '../nsg/describe-value.js';
 import { assertNever, type ResourceError } from '../nsg/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
 import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId, topLevelId, type ResourceKind } from '../arm/index.js';
-import type { EstateKind } from './kinds.js';
+import { isSecurityAdminKind, type EstateKind } from './kinds.js';
 import type {
   ApplicationSecurityGroup,
   ArmReference,
@@ -290,6 +290,10 @@ const FIELDS: FieldReader = {
 };
 
 function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKind, origin: Origin): void {
+  if (isSecurityAdminKind(kind)) {
+    builder.securityAdmin.resources.push(readSecurityAdminResource(kind, flat, base(flat, id, origin), flat, FIELDS));
+    return;
+  }
   switch (kind) {
     case 'virtualNetwork': {
       // Subnets and peerings are resources of their own: a bad one is reported alone.
@@ -467,14 +471,6 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
       builder.loadBalancers.set(loadBalancer.key, loadBalancer);
       return;
     }
-    case 'networkManager':
-    case 'securityAdminConfiguration':
-    case 'adminRuleCollection':
-    case 'adminRule':
-    case 'networkGroup':
-    case 'networkGroupStaticMember':
-      builder.securityAdmin.resources.push(readSecurityAdminResource(kind, flat, base(flat, id, origin), flat, FIELDS));
-      return;
     default:
       return assertNever(kind, 'resource kind');
   }

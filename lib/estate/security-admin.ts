@@ -41,9 +41,8 @@ import type {
 } from './model.js';
 import { isObject, type JsonObject } from './shape.js';
 import type { FieldReader } from './load-paths.js';
+import { isSecurityAdminKind, type SecurityAdminKind } from './kinds.js';
 import type { ResourceError } from '../nsg/index.js';
-
-export type SecurityAdminKind = 'networkManager' | 'securityAdminConfiguration' | 'adminRuleCollection' | 'adminRule' | 'networkGroup' | 'networkGroupStaticMember';
 
 export type SecurityAdminResource =
   | NetworkManager
@@ -54,15 +53,6 @@ export type SecurityAdminResource =
   | NetworkGroupStaticMember;
 
 type Base = Pick<NetworkManager, 'id' | 'key' | 'name' | 'subscriptionId' | 'resourceGroup' | 'tags' | 'origin'>;
-
-export const SECURITY_ADMIN_KINDS: ReadonlySet<string> = new Set<SecurityAdminKind>([
-  'networkManager',
-  'securityAdminConfiguration',
-  'adminRuleCollection',
-  'adminRule',
-  'networkGroup',
-  'networkGroupStaticMember',
-]);
 
 function ref(id: string): ArmReference {
   return { id, key: normalizeId(id) };
@@ -389,7 +379,7 @@ function managerOfKey(key: string): string | undefined {
  */
 export function securityAdminRelations(estate: Estate): (network: VirtualNetwork | undefined, networkKey: string) => NetworkAdminRules {
   const admin = estate.securityAdmin;
-  const invalidAdmin = [...(estate.invalid?.values() ?? [])].filter((bad) => SECURITY_ADMIN_KINDS.has(bad.kind));
+  const invalidAdmin = [...(estate.invalid?.values() ?? [])].filter((bad) => isSecurityAdminKind(bad.kind));
   if (!admin && invalidAdmin.length === 0) return () => NO_RULES;
   const state: SecurityAdminEstate = admin ?? {
     networkManagers: new Map(),

@@ -462,16 +462,7 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
     fingerprint: fingerprint(output.ruleId, resourceId, scope),
     title: output.title,
     message: `${policy.message}: ${detail}${paths?.clause ?? ''}`,
-    evidence: {
-      witness: toWitness(acc.witness),
-      decidedBy: acc.chain.map(decidingRule),
-      attachments: ids.slice(0, MAX_ATTACHMENTS),
-      ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
-      ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
-      ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
-      ...(paths ? { publicPath: paths.evidence } : {}),
-      policy: policy.id,
-      assertion: assertion.label,
+    evidence: evidenceOf(acc, policy, ids, paths, {
       rule: {
         nsg: resourceId,
         name: acc.blame.rule,
@@ -482,9 +473,7 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
         // The rule's own words help whoever reviews the finding (shown as text, never markup).
         ...(own?.description ? { description: own.description } : {}),
       },
-      ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
-      remote: addressEvidence(acc.remote),
-    },
+    }),
     remediation: fillRemediation(output.remediation, {
       nsgId: resourceId,
       ruleName: acc.blame.rule,
@@ -525,20 +514,9 @@ function adminFindingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulat
     fingerprint: fingerprint(output.ruleId, admin.id, scope),
     title: output.title,
     message: `${policy.message}: ${detail}${paths?.clause ?? ''}`,
-    evidence: {
-      witness: toWitness(acc.witness),
-      decidedBy: acc.chain.map(decidingRule),
-      attachments: ids.slice(0, MAX_ATTACHMENTS),
-      ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
-      ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
-      ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
-      ...(paths ? { publicPath: paths.evidence } : {}),
-      policy: policy.id,
-      assertion: assertion.label,
+    evidence: evidenceOf(acc, policy, ids, paths, {
       adminRule: { ...admin, name: acc.blame.rule, priority: acc.blame.priority, direction: acc.blame.direction, decides: admin.action === 'Deny' ? 'blocks' : 'allows' },
-      ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
-      remote: addressEvidence(acc.remote),
-    },
+    }),
     remediation: {
       // Allow hands the flow to the NSGs again; the change takes effect once committed to the region.
       az: `${command}\naz network manager post-commit --resource-group ${parsed?.resourceGroup ?? '<resource-group>'} --network-manager-name ${names[0] ?? '<network-manager>'} --commit-type SecurityAdmin --configuration-ids ${admin.configuration} --target-locations <region>`,
@@ -555,5 +533,23 @@ function adminFindingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulat
         `}`,
       ].join('\n'),
     },
+  };
+}
+
+/** A finding's evidence: the witness, the deciding chain, where, what it rests on, and the rule reported (`own`). */
+function evidenceOf(acc: Accumulated, policy: FlowPolicy, ids: readonly string[], paths: ReturnType<typeof summarizePaths> | undefined, own: Record<string, unknown>): Finding['evidence'] {
+  return {
+    witness: toWitness(acc.witness),
+    decidedBy: acc.chain.map(decidingRule),
+    attachments: ids.slice(0, MAX_ATTACHMENTS),
+    ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
+    ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
+    ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
+    ...(paths ? { publicPath: paths.evidence } : {}),
+    policy: policy.id,
+    assertion: acc.assertion.label,
+    ...own,
+    ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
+    remote: addressEvidence(acc.remote),
   };
 }
