@@ -302,7 +302,8 @@ export type EstateResource =
   | RouteTable
   | VirtualNetworkGateway
   | GatewayConnection
-  | LocalNetworkGateway;
+  | LocalNetworkGateway
+  | AdminRuleResource;
 
 /** Maps are keyed by normalised id, in order of that key (whatever order the inputs had). */
 export interface EstateResources {

@@ -80,7 +80,8 @@ export function parseAdminRule(raw: unknown): AdminRuleParseResult {
         const kind = typeof type === 'string' ? PREFIX_TYPES[type.trim().toLowerCase()] : undefined;
         if (!kind) return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}].addressPrefixType ${JSON.stringify(type)} is neither IPPrefix nor ServiceTag`);
         const isTag = read.term.kind === 'tag';
-        if (kind === 'ServiceTag' && !isTag) return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}] is a ServiceTag but '${prefix}' is not a service tag name`);
+        // `*` and `Any` mean every address whichever type names them.
+        if (kind === 'ServiceTag' && !isTag && read.term.kind !== 'any') return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}] is a ServiceTag but '${prefix}' is not a service tag name`);
         if (kind === 'IPPrefix' && isTag) return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}] is an IPPrefix but '${prefix}' is a service tag name`);
       }
       terms.push(read.term);
