@@ -98,7 +98,7 @@ export type ScopesResult = { ok: true; scopes: Scope[] } | { ok: false; error: S
  * The scopes a change asks to re-evaluate: one for a watched type, none for anything else
  * (decided from the type alone). Deletions map the same way; the evaluation finds the resource gone.
  */
-export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'resourceType'>): ScopesResult {
+export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'resourceType'> & Partial<Pick<ResourceChange, 'operation'>>): ScopesResult {
   const adminChange = SECURITY_ADMIN_TYPES.includes(change.resourceType.toLowerCase());
   const mapping = adminChange ? { kind: 'subscription' as const, levelsUp: 0 as const } : SCOPE_BY_LOWER_TYPE.get(change.resourceType.toLowerCase());
   if (mapping === undefined) return { ok: true, scopes: [] };
@@ -127,7 +127,12 @@ export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'res
   }
   // A security admin change reaches the networks of the groups it names, which no event says and
   // Azure Policy (dynamic membership) may change unseen: the whole subscription is re-judged.
-  if (adminChange) return { ok: true, scopes: [subscriptionScope(parsed.value.subscriptionId)] };
+  // A deleted admin rule is named, so that its findings resolve (writes coalesce into one sweep).
+  if (adminChange) {
+    const scope = subscriptionScope(parsed.value.subscriptionId);
+    const deletedRule = change.operation === 'delete' && parsed.value.resourceType.toLowerCase() === SECURITY_ADMIN_TYPES[3];
+    return { ok: true, scopes: [deletedRule ? { ...scope, id: normalizeId(change.resourceId) } : scope] };
+  }
   const segments = parsed.value.segments.slice(0, parsed.value.segments.length - 2 * mapping.levelsUp);
   return {
     ok: true,
