@@ -67,6 +67,7 @@ export function createAdminCache(estate: Estate): AdminCache {
   };
   const networks = new Map<string, NetworkSet>();
   const incomplete = new Set<string>();
+  const setKeys = new Map<string, string>();
   const networkSet = (network: VirtualNetwork | undefined, key: string): NetworkSet => {
     let entry = networks.get(key);
     if (entry) return entry;
@@ -80,9 +81,13 @@ export function createAdminCache(estate: Estate): AdminCache {
     }
     const ids = rules.map((r) => normalizeId(r.id)).sort();
     if (unjudged.length > 0) for (const id of ids) incomplete.add(id);
+    // Points share analyses by key: a short name per distinct rule set keeps the analysis keys small.
+    const setKey = ids.join(',');
+    let short = setKeys.get(setKey);
+    if (short === undefined) setKeys.set(setKey, (short = `a${setKeys.size}`));
     entry = {
       set: rules.length > 0 ? adminRuleSet(`${network?.id ?? key}#securityAdminRules`, `security admin rules of ${network?.name ?? key}`, rules) : undefined,
-      key: rules.length > 0 ? ids.join(',') : '-',
+      key: rules.length > 0 ? short : '-',
       notes: applies.notes,
       unjudged,
     };
