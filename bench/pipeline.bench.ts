@@ -20,13 +20,20 @@ import { createPipeline } from '../lib/pipeline/pipeline.js';
 import { createFindingsStore } from '../lib/store/index.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../test/support/arm-transport.js';
 import { syntheticEstate } from '../test/support/arm-estate.js';
+import { benchManager, effectiveItems } from '../test/support/network-manager.js';
 
 const actor = { name: 'Bench', upn: 'bench@contoso.example', objectId: '00000000-0000-0000-0000-000000000001' };
 
 async function runtimeFor(size: { nsgs: number; vnets: number; nics: number; loadBalancers?: number }, connectionString: string, prefix: string) {
   const estate = syntheticEstate({ ...size, seed: 7 });
   const transport = createArmTransport();
-  serveEstate(transport, createArmEstate(estate.resources), { pageSize: 100, immutable: true });
+  // One network manager (3 collections, 50 admin rules) over every network: each network's effective list.
+  const networks = estate.resources.filter((r) => r['type'] === 'Microsoft.Network/virtualNetworks').map((r) => String(r['id']));
+  const manager = benchManager(networks);
+  const items = effectiveItems(manager);
+  const groupOf = new Map(Object.entries(manager.members).flatMap(([group, ids]) => ids.map((id) => [id.toLowerCase(), group] as const)));
+  const effectiveAdminRules = (vnetId: string) => items.filter((item) => JSON.stringify(item['ruleCollectionAppliesToGroups']).includes(`/networkGroups/${groupOf.get(vnetId.toLowerCase()) ?? '-'}"`));
+  serveEstate(transport, createArmEstate(estate.resources), { pageSize: 100, immutable: true, effectiveAdminRules });
   const reader = createArmReader({
     credential: testCredential(),
     httpClient: transport,
@@ -103,9 +110,14 @@ export async function run(): Promise<Measurement[]> {
       // PUT of the load balancer), so the event names the load balancer; its pool's NICs, whose
       // public path it changes, are re-judged.
       if (lbIds.length > 0) changes.push({ label: 'load-balancer rule write', resourceId: (i) => lbIds[i % lbIds.length] ?? '' });
+      // A security admin rule written: its groups' networks are not in the event, so the subscription is re-judged.
+      const managerId = `/subscriptions/${estate.subscriptionId}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
+      changes.push({ label: 'security admin rule write', resourceId: (i) => `${managerId}/securityAdminConfigurations/secadmin/ruleCollections/c-0/rules/deny-${(i % 10) * 5}` });
       for (const change of changes) {
         const times: number[] = [];
-        for (let i = 0; i < 210; i++) {
+        // A security admin change re-judges the whole subscription: fewer rounds of it.
+        const rounds = change.label === 'security admin rule write' ? 60 : 210;
+        for (let i = 0; i < rounds; i++) {
           const event = eventGridEvent({ resourceId: change.resourceId(i), operation: 'write', actor, tenantId: actor.objectId, time: new Date() });
           const t0 = performance.now();
           await handleResourceEvents(event, rt);
@@ -124,7 +136,9 @@ export async function run(): Promise<Measurement[]> {
         const label = `${change.label}, ${size.nsgs} NSGs / ${size.nics} NICs`;
         out.push(
           { name: `event → findings stored, ${label}: p50`, value: p50, unit: 'ms' },
-          { name: `event → findings stored, ${label}: p95`, value: p95, unit: 'ms', target: '≤ 50 ms', ok: p95 <= 50 },
+          change.label === 'security admin rule write'
+            ? { name: `event → findings stored, ${label} (the subscription re-judged): p95`, value: p95, unit: 'ms' }
+            : { name: `event → findings stored, ${label}: p95`, value: p95, unit: 'ms', target: '≤ 50 ms', ok: p95 <= 50 },
         );
       }
     });

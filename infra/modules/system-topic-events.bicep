@@ -37,6 +37,7 @@ var watchedResourceTypes = [
   'Microsoft.Network/connections'
   'Microsoft.Network/localNetworkGateways'
   'Microsoft.Network/privateEndpoints'
+  'Microsoft.Network/networkManagers'
 ]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {

@@ -7,7 +7,7 @@ import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { parseFlow, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
 import { createFlowVerifier, type FlowVerifier } from '../flow/verifier.js';
-import { normalizeId } from '../arm/index.js';
+import { nameOfId, normalizeId } from '../arm/index.js';
 import type { EstateSource } from '../pipeline/types.js';
 import type { FlowAnswer, FlowChecker, FlowQuery } from './types.js';
 
@@ -79,7 +79,12 @@ function answer(snap: Snapshot, query: FlowQuery): FlowAnswer {
   const notes = [...new Set([...snap.notes, ...verdict.notes])];
   return {
     access: verdict.access,
-    decidedBy: verdict.decidedBy.map((d) => ({ nsg: d.nsgName, rule: d.rule, priority: d.priority })),
+    decidedBy: verdict.decidedBy.map((d) => ({
+      nsg: d.nsgName,
+      rule: d.rule,
+      priority: d.priority,
+      ...(d.admin ? { admin: { manager: nameOfId(d.admin.manager), configuration: nameOfId(d.admin.configuration), collection: nameOfId(d.admin.collection), action: d.admin.action } } : {}),
+    })),
     ...(notes.length > 0 ? { notes } : {}),
   };
 }

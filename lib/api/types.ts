@@ -27,6 +27,8 @@ export interface FlowDecidedBy {
   nsg: string;
   rule: string;
   priority: number;
+  /** A security admin rule: manager, configuration, collection (names) and its action. */
+  admin?: { manager: string; configuration: string; collection: string; action: 'Allow' | 'Deny' | 'AlwaysAllow' };
 }
 
 /** The answer to one flow question: a verdict, or why the question could not be answered. */

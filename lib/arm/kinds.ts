@@ -71,6 +71,15 @@ const KINDS = {
   domainService: { type: 'Microsoft.AAD/domainServices' },
   // https://learn.microsoft.com/rest/api/aks/managed-clusters/get (nodeResourceGroup, agentPoolProfiles[].vnetSubnetID)
   managedCluster: { type: 'Microsoft.ContainerService/managedClusters' },
+  // Virtual Network Manager: security admin rules are evaluated before every NSG, in the networks
+  // of the groups their rule collections apply to, once committed to the network's region.
+  // https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins
+  networkManager: { type: 'Microsoft.Network/networkManagers' },
+  securityAdminConfiguration: { type: 'Microsoft.Network/networkManagers/securityAdminConfigurations', parent: 'networkManager' },
+  adminRuleCollection: { type: 'Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections', parent: 'securityAdminConfiguration' },
+  adminRule: { type: 'Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules', parent: 'adminRuleCollection' },
+  networkGroup: { type: 'Microsoft.Network/networkManagers/networkGroups', parent: 'networkManager' },
+  networkGroupStaticMember: { type: 'Microsoft.Network/networkManagers/networkGroups/staticMembers', parent: 'networkGroup' },
 } as const satisfies Record<string, KindSpec>;
 
 export type ResourceKind = keyof typeof KINDS;

@@ -5,7 +5,9 @@
  */
 import { SETTINGS } from '../config/names.js';
 import type { EstateSource, InventoryRead, ReadFailure } from '../pipeline/types.js';
-import { defaultArmReader, type ArmReader, type ReadFailure as ArmReadFailure } from './arm.js';
+import { defaultArmReader, type ArmReader, type ReadFailure as ArmReadFailure, type ReadLane } from './arm.js';
+import { forEachLimited } from './arm-rest.js';
+import { field } from '../estate/fields.js';
 import { assertNever } from '../nsg/index.js';
 
 export interface ArmSourceOptions {
@@ -31,11 +33,14 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
     kind: 'arm',
     subscriptions: () => Promise.resolve([...subscriptions]),
     async readInventory(subscriptionId, readOptions): Promise<InventoryRead> {
-      const inventory = await reader().readInventory(subscriptionId, { lane: readOptions?.priority ?? 'sweep' });
+      const lane = readOptions?.priority ?? 'sweep';
+      const inventory = await reader().readInventory(subscriptionId, { lane });
+      const admin = await adminRulesOf(reader(), listedNetworks(inventory.resources), lane);
       return {
-        documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: inventory.resources }],
-        failures: inventory.failures.map(failureOf),
-        reads: inventory.reads,
+        documents: [{ source: `arm:/subscriptions/${subscriptionId}`, json: [...inventory.resources, ...admin.documents] }],
+        failures: [...inventory.failures, ...admin.failures].map(failureOf),
+        reads: inventory.reads + admin.reads,
+        perNetworkReads: admin.reads,
       };
     },
     // Targeted reads serve events: they draw on the event lane of the read budget.
@@ -58,6 +63,10 @@ export function armSource(options: ArmSourceOptions = {}): EstateSource {
       async listResources(subscriptionId, type) {
         const read = await reader().listResources(subscriptionId, type, { lane: 'event' });
         return { resources: read.resources, deleted: [], failures: read.failure ? [failureOf(read.failure)] : [], limited: false, reads: read.reads };
+      },
+      async readNetworkDocuments(virtualNetworkIds) {
+        const admin = await adminRulesOf(reader(), virtualNetworkIds, 'event');
+        return { documents: admin.documents, failures: admin.failures.map(failureOf), reads: admin.reads };
       },
     },
     async serviceTags(subscriptionId) {
@@ -82,3 +91,32 @@ function failureOf(failure: ArmReadFailure): ReadFailure {
   return { target: failure.target, reason: failure.message };
 }
 
+
+/**
+ * The effective security admin rules of every virtual network read (DESIGN §3 "Composition"): one
+ * list per network, a few at a time, on the same lane and budget. A list that fails leaves the
+ * evaluation failed (its networks' verdicts cannot be known), never judged without it.
+ */
+async function adminRulesOf(reader: ArmReader, networks: readonly string[], lane: ReadLane): Promise<{ documents: unknown[]; failures: ArmReadFailure[]; reads: number }> {
+  const documents: unknown[] = [];
+  const failures: ArmReadFailure[] = [];
+  let reads = 0;
+  await forEachLimited(networks, ADMIN_READ_CONCURRENCY, async (id) => {
+    const read = await reader.readEffectiveAdminRules(id, { lane });
+    reads += read.reads;
+    if (read.status === 'read') documents.push(read.document);
+    else if (read.status === 'failed') failures.push(read.failure);
+  });
+  return { documents, failures, reads };
+}
+
+const ADMIN_READ_CONCURRENCY = 8;
+
+/** The virtual networks an inventory lists. */
+function listedNetworks(resources: readonly unknown[]): string[] {
+  return resources.flatMap((r) => {
+    const type = field(r, 'type');
+    const id = field(r, 'id');
+    return typeof type === 'string' && type.toLowerCase() === 'microsoft.network/virtualnetworks' && typeof id === 'string' ? [id] : [];
+  });
+}

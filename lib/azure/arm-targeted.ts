@@ -6,6 +6,7 @@
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { armTypeOf, isTopLevel, kindOfId, normalizeId, parentId, parseNetworkRef, topLevelRef, type NetworkRef } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
+import { isSecurityAdminKind } from '../estate/kinds.js';
 import { assertNever } from '../nsg/index.js';
 import type { ArmReader, ListRead, ResourceRead, ScopeRead, ScopeReadOptions } from './arm.js';
 import type { ReadFailure } from './arm-errors.js';
@@ -237,6 +238,8 @@ function visitOf(ref: NetworkRef, requestedId: string, depth: number): Visit {
 /** The ids a resource points at that bear on its verdict (DESIGN §3: composition, ASGs, VNet). */
 function referencesOf(visit: Visit, resource: unknown): string[] {
   const out: string[] = [];
+  // Security admin rules are read per network (its effective security admin rules list), not by reference.
+  if (isSecurityAdminKind(visit.top.kind)) return out;
   switch (visit.top.kind) {
     case 'networkSecurityGroup':
       out.push(...referenceIds(resource, 'subnets'), ...referenceIds(resource, 'networkInterfaces'), ...asgIdsNamedBy(resource));

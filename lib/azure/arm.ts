@@ -28,6 +28,7 @@ import {
 } from './arm-policy.js';
 import { bodyOf, failureFrom, forEachLimited, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
 import { createTargetedReads } from './arm-targeted.js';
+import { readEffectiveAdminRules, type EffectiveAdminRulesRead } from './arm-admin.js';
 import {
   DEFAULT_READ_BUDGET,
   createReadBudgets,
@@ -47,6 +48,7 @@ import {
 
 export type { ReadFailure, ReadFailureCause } from './arm-errors.js';
 export type { ReadLane } from './budget.js';
+export type { EffectiveAdminRulesRead } from './arm-admin.js';
 
 export const ARM_ENDPOINT = 'https://management.azure.com';
 
@@ -117,6 +119,8 @@ export interface ArmReader {
    * effectiveRouteProbes); a read refused (403, a VM not running) is left out, any other failure reported.
    */
   readLearnedRoutes(resources: readonly unknown[], options?: { lane?: ReadLane }): Promise<ListRead>;
+  /** The security admin rules that apply to one virtual network (its effective security admin rules list). */
+  readEffectiveAdminRules(virtualNetworkId: string, options?: { lane?: ReadLane }): Promise<EffectiveAdminRulesRead>;
   /** The SDK client for a subscription (built on first use; all share one pipeline). */
   client(subscriptionId: string): NetworkManagementClient;
 }
@@ -535,6 +539,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     readScopeResources,
     readServiceTags: (subscriptionId, location) => serviceTags.read(subscriptionId, location),
     readLearnedRoutes: (resources, learnedOptions = {}) => readEffectiveRoutes(resources, learnedOptions.lane ?? 'event'),
+    readEffectiveAdminRules: (virtualNetworkId, readOptions) => readEffectiveAdminRules(client, virtualNetworkId, readOptions?.lane ?? 'event'),
   };
 }
 

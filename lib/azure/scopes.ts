@@ -54,8 +54,27 @@ export interface Scope {
 
 type WatchedType = (typeof WATCHED_RESOURCE_TYPES)[number];
 
+type NetworkManagers = Extract<WatchedType, 'Microsoft.Network/networkManagers'>;
+
+/**
+ * The parts of a network manager whose changes move security admin rules: the manager (its commit
+ * action deploys configurations to regions), its security admin configurations with their rule
+ * collections and rules, and its network groups with their static members
+ * (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins,
+ * https://learn.microsoft.com/azure/virtual-network-manager/concept-deployments). Connectivity,
+ * routing and other configurations do not change what an NSG verdict rests on.
+ */
+const SECURITY_ADMIN_TYPES = [
+  'microsoft.network/networkmanagers',
+  'microsoft.network/networkmanagers/securityadminconfigurations',
+  'microsoft.network/networkmanagers/securityadminconfigurations/rulecollections',
+  'microsoft.network/networkmanagers/securityadminconfigurations/rulecollections/rules',
+  'microsoft.network/networkmanagers/networkgroups',
+  'microsoft.network/networkmanagers/networkgroups/staticmembers',
+];
+
 /** How each watched type becomes a scope: its kind, and how many levels up the scope resource is. */
-const SCOPE_OF_TYPE: Record<WatchedType, { kind: ScopeKind; levelsUp: 0 | 1 }> = {
+const SCOPE_OF_TYPE: Record<Exclude<WatchedType, NetworkManagers>, { kind: ScopeKind; levelsUp: 0 | 1 }> = {
   'Microsoft.Network/networkSecurityGroups': { kind: 'nsg', levelsUp: 0 },
   'Microsoft.Network/networkSecurityGroups/securityRules': { kind: 'nsg', levelsUp: 1 },
   'Microsoft.Network/virtualNetworks': { kind: 'virtualNetwork', levelsUp: 0 },
@@ -96,8 +115,9 @@ export type ScopesResult = { ok: true; scopes: Scope[] } | { ok: false; error: S
  * The scopes a change asks to re-evaluate: one for a watched type, none for anything else
  * (decided from the type alone). Deletions map the same way; the evaluation finds the resource gone.
  */
-export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'resourceType'>): ScopesResult {
-  const mapping = SCOPE_BY_LOWER_TYPE.get(change.resourceType.toLowerCase());
+export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'resourceType'> & Partial<Pick<ResourceChange, 'operation'>>): ScopesResult {
+  const adminChange = SECURITY_ADMIN_TYPES.includes(change.resourceType.toLowerCase());
+  const mapping = adminChange ? { kind: 'subscription' as const, levelsUp: 0 as const } : SCOPE_BY_LOWER_TYPE.get(change.resourceType.toLowerCase());
   if (mapping === undefined) return { ok: true, scopes: [] };
   const parsed = parseArmId(change.resourceId);
   if (!parsed.ok) {
@@ -122,6 +142,14 @@ export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'res
       },
     };
   }
+  // A security admin change reaches the networks of the groups it names, which no event says and
+  // Azure Policy (dynamic membership) may change unseen: the whole subscription is re-judged.
+  // A deleted admin rule is named, so that its findings resolve (writes coalesce into one sweep).
+  if (adminChange) {
+    const scope = subscriptionScope(parsed.value.subscriptionId);
+    const deletedRule = change.operation === 'delete' && parsed.value.resourceType.toLowerCase() === SECURITY_ADMIN_TYPES[3];
+    return { ok: true, scopes: [deletedRule ? { ...scope, id: normalizeId(change.resourceId) } : scope] };
+  }
   const segments = parsed.value.segments.slice(0, parsed.value.segments.length - 2 * mapping.levelsUp);
   return {
     ok: true,
@@ -137,7 +165,7 @@ export function subscriptionScope(subscriptionId: string): Scope {
 
 /** True when `resourceType` is one nsgwatch watches (case-insensitive). */
 export function isWatchedType(resourceType: string): boolean {
-  return SCOPE_BY_LOWER_TYPE.has(resourceType.toLowerCase());
+  return SCOPE_BY_LOWER_TYPE.has(resourceType.toLowerCase()) || SECURITY_ADMIN_TYPES.includes(resourceType.toLowerCase());
 }
 
 /** Read a scope back from JSON (a queue message); undefined when it is not one. */

@@ -9,6 +9,7 @@ import { loadEstateFiles, readJsonFile } from '../local/files.js';
 import { createFlowVerifier, type FlowAnswer, type FlowQuery, type FlowVerifier } from '../flow/verifier.js';
 import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
 import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
+import { nameOfId } from '../arm/index.js';
 
 export const FLOW_HELP = `usage: nsgwatch flow [FILE ...] (--nsg NAME_OR_ID | --nic NAME_OR_ID)
                      --direction inbound|outbound --protocol tcp|udp|icmp|esp|ah
@@ -132,7 +133,11 @@ export async function flowCommand(argv: string[], io: CliIo): Promise<number> {
 
 /** The JSON result of DESIGN §5: `{ access, decidedBy: [{ nsg, rule, priority }] }`. */
 function contractShape(result: Extract<FlowAnswer, { ok: true }>) {
-  return { access: result.access, decidedBy: result.decidedBy.map((s) => ({ nsg: s.nsg, rule: s.rule, priority: s.priority })) };
+  return {
+    access: result.access,
+    // A security admin rule names its network manager where an NSG rule names its NSG, and says where it sits.
+    decidedBy: result.decidedBy.map((s) => (s.admin ? { nsg: s.admin.manager, rule: s.rule, priority: s.priority, admin: s.admin } : { nsg: s.nsg, rule: s.rule, priority: s.priority })),
+  };
 }
 
 async function answerQueries(verifier: FlowVerifier, path: string, io: CliIo): Promise<number> {
@@ -187,12 +192,16 @@ function humanAnswer(result: Extract<FlowAnswer, { ok: true }>): string {
     lines.push('decided by: no NSG (nothing guards it, so everything passes)');
   } else {
     lines.push('decided by:');
-    const rows = result.decidedBy.map((s) => [
-      s.layer === 'nsg' ? s.nsgName : `${s.nsgName} (${s.layer === 'subnet' ? 'subnet NSG' : 'NIC NSG'})`,
-      s.rule,
-      `priority ${s.priority}`,
-      s.access,
-    ]);
+    const rows = result.decidedBy.map((s) =>
+      s.admin
+        ? [
+            `security admin rules (network manager ${nameOfId(s.admin.manager)}, configuration ${nameOfId(s.admin.configuration)}, collection ${nameOfId(s.admin.collection)})`,
+            s.rule,
+            `priority ${s.priority}`,
+            s.admin.action,
+          ]
+        : [s.layer === 'nsg' ? s.nsgName : `${s.nsgName} (${s.layer === 'subnet' ? 'subnet NSG' : 'NIC NSG'})`, s.rule, `priority ${s.priority}`, s.access],
+    );
     const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
     for (const row of rows) lines.push(`  ${row.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  ')}`);
   }

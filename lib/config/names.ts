@@ -192,6 +192,10 @@ export const WATCHED_RESOURCE_TYPES = [
   'Microsoft.Network/localNetworkGateways',
   // Whether a subnet's NSG filters an endpoint, and that it is not a VM.
   'Microsoft.Network/privateEndpoints',
+  // Virtual Network Manager (DESIGN §3 "Composition"): security admin configurations, their rule
+  // collections and rules, network groups and static members, and the commit action, all under
+  // this prefix; a change re-judges the subscription (lib/azure/scopes.ts says why).
+  'Microsoft.Network/networkManagers',
 ] as const;
 
 /**

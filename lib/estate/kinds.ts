@@ -1,6 +1,24 @@
 /** The resource kinds the estate models; every other type in an input is counted and skipped. */
 import { kindOfId as armKindOfId, kindOfType as armKindOfType, type ResourceKind } from '../arm/index.js';
 
+/** Virtual Network Manager resources: what decides a network's security admin rules (lib/estate/security-admin.ts). */
+export const SECURITY_ADMIN_KINDS = [
+  'networkManager',
+  'securityAdminConfiguration',
+  'adminRuleCollection',
+  'adminRule',
+  'networkGroup',
+  'networkGroupStaticMember',
+] as const satisfies readonly ResourceKind[];
+
+export type SecurityAdminKind = (typeof SECURITY_ADMIN_KINDS)[number];
+
+const SECURITY_ADMIN: ReadonlySet<string> = new Set(SECURITY_ADMIN_KINDS);
+
+export function isSecurityAdminKind(kind: string): kind is SecurityAdminKind {
+  return SECURITY_ADMIN.has(kind);
+}
+
 const ESTATE_KINDS = [
   'virtualNetwork',
   'subnet',
@@ -38,6 +56,7 @@ const ESTATE_KINDS = [
   'apiManagementService',
   'domainService',
   'managedCluster',
+  ...SECURITY_ADMIN_KINDS,
 ] as const satisfies readonly ResourceKind[];
 
 export type EstateKind = (typeof ESTATE_KINDS)[number];

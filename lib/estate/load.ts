@@ -11,7 +11,7 @@ import { boundedText } from '../nsg/describe-value.js';
 import { assertNever, type ResourceError } from '../nsg/index.js';
 import { addressProblem, prefixProblem } from './addresses.js';
 import { armTypeOf, childId, kindOfId, nameOfId, normalizeId, parentId, parseResourceId, topLevelId, type ResourceKind } from '../arm/index.js';
-import type { EstateKind } from './kinds.js';
+import { isSecurityAdminKind, type EstateKind } from './kinds.js';
 import type {
   ApplicationSecurityGroup,
   ArmReference,
@@ -55,6 +55,7 @@ import {
   readSubnetLinks,
   subnetLink,
 } from './load-services.js';
+import { readAdminLists, readSecurityAdminResource, securityAdminEstate, type SecurityAdminParts } from './security-admin.js';
 
 /** One parsed input: `source` names it in reports (a file path, a URL, `template:...`). */
 export interface EstateDocument {
@@ -142,6 +143,7 @@ interface Builder {
   rules: Child<JsonObject>[];
   defaultRules: Child<JsonObject>[];
   ipConfigurations: Child<NicIpConfiguration>[];
+  securityAdmin: SecurityAdminParts;
 }
 
 export function loadEstate(documents: readonly EstateDocument[]): Estate {
@@ -176,11 +178,18 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     rules: [],
     defaultRules: [],
     ipConfigurations: [],
+    securityAdmin: { resources: [], deployments: [], effective: [], active: [] },
   };
   const sources: SourceSummary[] = [];
   let sequence = 0;
   for (const document of documents) {
-    const scan = scanDocument(document.json);
+    // Lists whose subject is outside their body (deployment status, effective admin rules) first.
+    const lists = readAdminLists(document.json, document.source, sequence + 1);
+    builder.errors.push(...lists.errors);
+    builder.securityAdmin.deployments.push(...lists.deployments);
+    builder.securityAdmin.effective.push(...lists.effective);
+    builder.securityAdmin.active.push(...lists.active);
+    const scan = scanDocument(document.json, lists.taken);
     const summary: SourceSummary = {
       source: document.source,
       resources: scan.resources.length,
@@ -355,6 +364,10 @@ const FIELDS: FieldReader = {
 };
 
 function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKind, origin: Origin): void {
+  if (isSecurityAdminKind(kind)) {
+    builder.securityAdmin.resources.push(readSecurityAdminResource(kind, flat, base(flat, id, origin), flat, FIELDS));
+    return;
+  }
   switch (kind) {
     case 'virtualNetwork': {
       // Subnets and peerings are resources of their own: a bad one is reported alone.
@@ -366,7 +379,8 @@ function addValid(builder: Builder, flat: JsonObject, id: string, kind: EstateKi
         peerings?.map((p, i) => guardedChild(builder, p, id, 'virtualNetworkPeerings', i, origin, peeringChild)) ?? [];
       builder.subnets.push(...subnetChildren);
       builder.peerings.push(...peeringChildren);
-      const vnet: VirtualNetwork = { ...base(flat, id, origin), kind, addressPrefixes: addressSpace(flat) };
+      const location = optionalString(flat, 'location');
+      const vnet: VirtualNetwork = { ...base(flat, id, origin), kind, addressPrefixes: addressSpace(flat), ...(location ? { location: location.replace(/\s+/g, '').toLowerCase() } : {}) };
       builder.vnets.set(vnet.key, {
         vnet,
         subnets: snapshot(origin, subnets && subnetChildren),
@@ -1008,7 +1022,8 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
 
   // A resource that failed in one input and was read valid from another is not invalid.
-  const valid = [virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs, builder.privateEndpoints, builder.routeTables, builder.gateways, builder.connections, builder.localGateways];
+  const adminKeys = new Set(builder.securityAdmin.resources.map((r) => r.key));
+  const valid = [adminKeys, virtualNetworks, subnets, peerings, networkSecurityGroups, networkInterfaces, builder.natGateways, builder.bastionHosts, builder.asgs, builder.privateEndpoints, builder.routeTables, builder.gateways, builder.connections, builder.localGateways];
   const validConfigs = new Set([...networkInterfaces.values()].flatMap((n) => n.ipConfigurations.map((c) => c.key)));
   for (const key of [...invalid.keys()]) {
     if (valid.some((map) => map.has(key)) || validConfigs.has(key)) invalid.delete(key);
@@ -1040,6 +1055,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
 
   mergeLoadBalancerParts(builder);
 
+  const securityAdmin = securityAdminEstate(builder.securityAdmin);
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
   // down to the order of the NICs a message names) however they were read.
   return {
@@ -1065,6 +1081,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     domainServices: byKey(builder.domainServices),
     managedClusters: byKey(builder.managedClusters),
     subnetLinks: linksBySubnet(builder.subnetLinks),
+    ...(securityAdmin ? { securityAdmin } : {}),
     errors: builder.errors,
     invalid: byKey(invalid),
     sources,

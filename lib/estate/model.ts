@@ -31,6 +31,8 @@ interface ResourceBase {
 export interface VirtualNetwork extends ResourceBase {
   kind: 'virtualNetwork';
   addressPrefixes: string[];
+  /** The region (`location`, lower case, no spaces): security admin rules are committed per region. */
+  location?: string;
 }
 
 export interface Subnet extends ResourceBase {
@@ -402,7 +404,8 @@ export type EstateResource =
   | RouteTable
   | VirtualNetworkGateway
   | GatewayConnection
-  | LocalNetworkGateway;
+  | LocalNetworkGateway
+  | AdminRuleResource;
 
 /** Maps are keyed by normalised id, in order of that key (whatever order the inputs had). */
 export interface EstateResources {
@@ -462,7 +465,105 @@ export interface InvalidResource {
   references: string[];
 }
 
+// --- Virtual Network Manager security admin rules (DESIGN §3 "Composition") ---
+
+export interface NetworkManager extends ResourceBase {
+  kind: 'networkManager';
+}
+
+export interface SecurityAdminConfiguration extends ResourceBase {
+  kind: 'securityAdminConfiguration';
+  networkManager: ArmReference;
+}
+
+export interface AdminRuleCollection extends ResourceBase {
+  kind: 'adminRuleCollection';
+  configuration: ArmReference;
+  /** `appliesToGroups[].networkGroupId`: the network groups whose networks the rules apply to. */
+  appliesToGroups: ArmReference[];
+}
+
+/** A security admin rule (`kind` Custom) or default admin rule (`kind` Default), kept for the engine to parse. */
+export interface AdminRuleResource extends ResourceBase {
+  kind: 'adminRule';
+  collection: ArmReference;
+  ruleKind: 'Custom' | 'Default';
+  /** The rule as ARM gives it (the engine's parseAdminRule reads it and names its bad fields). */
+  raw: Record<string, unknown>;
+}
+
+export interface NetworkGroup extends ResourceBase {
+  kind: 'networkGroup';
+  networkManager: ArmReference;
+  /** `VirtualNetwork` or `Subnet`; undefined when the input does not say. */
+  memberType: string | undefined;
+}
+
+export interface NetworkGroupStaticMember extends ResourceBase {
+  kind: 'networkGroupStaticMember';
+  group: ArmReference;
+  /** `resourceId`: the member virtual network (or subnet). */
+  member: ArmReference;
+}
+
+/** One entry of a network manager's deployment status list: what is committed to a region. */
+export interface AdminDeployment {
+  /** The manager, when the entry or its document says which. */
+  networkManager: ArmReference | undefined;
+  region: string;
+  /** `AdminPolicy` or `Connectivity` (or another type ARM adds). */
+  deploymentType: string;
+  /** `NotStarted`, `Deploying`, `Deployed`, `Failed`. */
+  deploymentStatus: string | undefined;
+  /** Normalised configuration ids (or bare names, when the entry gives names and no manager is known). */
+  configurations: string[];
+  commitTime: string | undefined;
+  origin: Origin;
+}
+
+/** A rule of a per-network effective (or per-region active) security admin rules list. */
+export interface ListedAdminRule {
+  /** The rule's id (manager, configuration, collection and rule are read from it). */
+  id: string;
+  key: string;
+  ruleKind: 'Custom' | 'Default';
+  raw: Record<string, unknown>;
+  appliesToGroups: ArmReference[];
+}
+
+/** A virtual network's effective security admin rules list: exactly the rules that apply to it. */
+export interface EffectiveAdminRules {
+  virtualNetwork: ArmReference;
+  rules: ListedAdminRule[];
+  /** The response carried a skipToken: later pages are not in the input. */
+  truncated: boolean;
+  origin: Origin;
+}
+
+/** A network manager's active security admin rules list: the rules committed to each region. */
+export interface ActiveAdminRules {
+  region: string;
+  rule: ListedAdminRule;
+  commitTime: string | undefined;
+  origin: Origin;
+}
+
+export interface SecurityAdminEstate {
+  networkManagers: ReadonlyMap<string, NetworkManager>;
+  configurations: ReadonlyMap<string, SecurityAdminConfiguration>;
+  collections: ReadonlyMap<string, AdminRuleCollection>;
+  rules: ReadonlyMap<string, AdminRuleResource>;
+  groups: ReadonlyMap<string, NetworkGroup>;
+  staticMembers: ReadonlyMap<string, NetworkGroupStaticMember>;
+  deployments: readonly AdminDeployment[];
+  active: readonly ActiveAdminRules[];
+  /** By the network's key. */
+  effective: ReadonlyMap<string, EffectiveAdminRules>;
+}
+
 export interface Estate extends EstateResources {
+  /** Virtual Network Manager resources and lists; absent when the input holds none. */
+  securityAdmin?: SecurityAdminEstate;
   /** Resources that failed validation (reported, left out) — the rest of the estate goes on. */
   errors: ResourceError[];
   /** What failed validation and has no valid copy, by key: verdicts that need it are not judged. */

@@ -36,17 +36,19 @@ const MAX_CONTAINER_DEPTH = 12;
  * `{ value: [...] }`, Resource Graph `{ data: [...] }` or `{ data: { columns, rows } }`, and query
  * outputs that group resources under other keys (`az network nsg show --query '{...}'`).
  */
-export function scanDocument(json: unknown): DocumentScan {
+export function scanDocument(json: unknown, skip?: ReadonlySet<object>): DocumentScan {
   const scan: DocumentScan = { resources: [], nextLinks: 0, emptyLists: 0 };
-  visit(json, scan, 0);
+  visit(json, scan, 0, skip);
   return scan;
 }
 
-function visit(value: unknown, scan: DocumentScan, depth: number): void {
+function visit(value: unknown, scan: DocumentScan, depth: number, skip: ReadonlySet<object> | undefined): void {
   if (depth > MAX_CONTAINER_DEPTH) return;
+  // Lists read elsewhere (lib/estate/security-admin.ts) are not resources of their own here.
+  if (skip !== undefined && typeof value === 'object' && value !== null && skip.has(value)) return;
   if (Array.isArray(value)) {
     if (value.length === 0 && depth <= 1) scan.emptyLists += 1;
-    for (const item of value) visit(item, scan, depth + 1);
+    for (const item of value) visit(item, scan, depth + 1, skip);
     return;
   }
   if (!isObject(value)) return;
@@ -58,12 +60,12 @@ function visit(value: unknown, scan: DocumentScan, depth: number): void {
   if (typeof value['nextLink'] === 'string' && value['nextLink'] !== '') scan.nextLinks += 1;
   const data = value['data'];
   if (isObject(data) && Array.isArray(data['columns']) && Array.isArray(data['rows'])) {
-    visit(tableRows(data['columns'], data['rows']), scan, depth + 1);
+    visit(tableRows(data['columns'], data['rows']), scan, depth + 1, skip);
     return;
   }
   // A container, not a resource: look inside (list responses, Resource Graph, query outputs).
   for (const inner of Object.values(value)) {
-    if (typeof inner === 'object' && inner !== null) visit(inner, scan, depth + 1);
+    if (typeof inner === 'object' && inner !== null) visit(inner, scan, depth + 1, skip);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type Layers,
   type RuleRef,
   type ServiceTagData,
+  type AdminRuleOrigin,
 } from '../nsg/index.js';
 import { createEstateView, type EstateView } from '../verdicts/view.js';
 import { translateInbound } from './translate.js';
@@ -51,8 +52,10 @@ export interface DecidingStep {
   rule: string;
   priority: number;
   access: Access;
-  /** Where the NSG sits for this question. */
-  layer: 'nsg' | 'subnet' | 'nic';
+  /** Where the NSG sits for this question; `admin` for a Virtual Network Manager security admin rule. */
+  layer: 'nsg' | 'subnet' | 'nic' | 'admin';
+  /** A security admin rule: its manager, configuration and collection (ARM ids) and action. */
+  admin?: AdminRuleOrigin;
 }
 
 export type FlowAnswer =
@@ -116,8 +119,13 @@ export function createFlowVerifier(estate: Estate, options: { serviceTags?: Serv
     const translation = translateInbound(estate, point.value, flow.flow);
     if (translation.kind === 'unreachable') return { ok: false, error: translation.reason };
     const asked = translation.kind === 'translated' ? translation.flow : flow.flow;
-    const layers: { subnet?: Layer; nic?: Layer } = {};
+    const layers: { subnet?: Layer; nic?: Layer; admin?: Layer } = {};
     const notes: string[] = [];
+    // Security admin rules come before both NSGs (DESIGN §3 "Composition").
+    const admin = view.adminRules(point.value.virtualNetwork, view.contextFor(point.value.virtualNetwork).ctx);
+    if (admin.unjudged.length > 0) return { ok: false, error: `the security admin rules of NIC ${found.value.name}'s virtual network are not known: ${admin.unjudged.join('; ')}` };
+    if (admin.layer) layers.admin = admin.layer;
+    notes.push(...admin.notes);
     const endpoint = point.value.privateEndpoint;
     if (endpoint?.subnetNsgApplies === false) {
       notes.push(`NIC ${found.value.name} belongs to private endpoint ${endpoint.name}; its subnet's privateEndpointNetworkPolicies is ${endpoint.policies ?? 'Disabled'}, so the subnet's NSG does not filter it`);
@@ -156,8 +164,10 @@ function answer(
     // The engine rejects flows it cannot place (e.g. an address family no rule set can hold).
     return { ok: false, error: errorMessage(error) };
   }
-  const decidedBy = decision.decidedBy.map((ref, i) => step(ref, layerOf(ref.nsg, i)));
-  const consulted = [layers.subnet, layers.nic].filter((l): l is Layer => l !== undefined);
+  // decidedBy: the admin rule first when one matched, then the NSGs in processing order.
+  const offset = decision.decidedBy[0]?.admin ? 1 : 0;
+  const decidedBy = decision.decidedBy.map((ref, i) => (ref.admin ? step(ref, 'admin') : step(ref, layerOf(ref.nsg, i - offset))));
+  const consulted = [layers.admin, layers.subnet, layers.nic].filter((l): l is Layer => l !== undefined);
   return {
     ok: true,
     access: decision.access,
@@ -169,7 +179,7 @@ function answer(
 }
 
 function step(ref: RuleRef, layer: DecidingStep['layer']): DecidingStep {
-  return { nsg: ref.nsg, nsgName: ref.nsgName, rule: ref.rule, priority: ref.priority, access: ref.access, layer };
+  return { nsg: ref.nsg, nsgName: ref.nsgName, rule: ref.rule, priority: ref.priority, access: ref.access, layer, ...(ref.admin ? { admin: ref.admin } : {}) };
 }
 
 /**

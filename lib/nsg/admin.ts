@@ -9,7 +9,7 @@
  * An admin rule set is held as an `Nsg` whose rules carry their action beside them, so the
  * compiler, the first-match and the region partition are the same code as for NSGs.
  */
-import type { AddressTerm, Direction, Nsg, PortSet, ResourceError, RuleProtocol, SecurityRule } from './types.js';
+import type { AddressTerm, AdminRuleOrigin, Direction, Nsg, PortSet, ResourceError, RuleProtocol, SecurityRule } from './types.js';
 import { parsePorts, ALL_PORTS } from './ports.js';
 import { readAddressTerm } from './terms.js';
 import { isRecord } from './values.js';
@@ -18,6 +18,8 @@ export type AdminAction = 'Allow' | 'Deny' | 'AlwaysAllow';
 
 export interface AdminRule extends SecurityRule {
   readonly action: AdminAction;
+  /** Where the rule comes from (network manager, configuration, collection ids); decisions name it. */
+  readonly origin?: Omit<AdminRuleOrigin, 'action'>;
 }
 
 /** The admin rules that apply at one attachment point (one network), in processing order. */
@@ -30,6 +32,7 @@ export type AdminRuleParseResult = { ok: true; rule: AdminRule } | { ok: false; 
 
 const ACTIONS: Readonly<Record<string, AdminAction>> = { allow: 'Allow', deny: 'Deny', alwaysallow: 'AlwaysAllow' };
 const DIRECTIONS: Readonly<Record<string, Direction>> = { inbound: 'Inbound', outbound: 'Outbound' };
+const PREFIX_TYPES: Readonly<Record<string, 'IPPrefix' | 'ServiceTag'>> = { ipprefix: 'IPPrefix', servicetag: 'ServiceTag' };
 const PROTOCOLS: Readonly<Record<string, RuleProtocol>> = { tcp: 'Tcp', udp: 'Udp', icmp: 'Icmp', esp: 'Esp', ah: 'Ah', any: '*', '*': '*' };
 
 /**
@@ -66,10 +69,21 @@ export function parseAdminRule(raw: unknown): AdminRuleParseResult {
     if (!Array.isArray(list) || list.length === 0) return fail(field, `${field} is missing or empty`);
     const terms: AddressTerm[] = [];
     list.forEach((item, i) => {
-      const prefix = isRecord(item) ? item['addressPrefix'] : undefined;
+      const prefix = isRecord(item) ? (item['addressPrefix'] ?? item['AddressPrefix']) : undefined;
       if (typeof prefix !== 'string') return fail(`${field}[${i}].addressPrefix`, `${field}[${i}] has no addressPrefix`);
       const read = readAddressTerm(prefix);
       if (!read.ok) return fail(`${field}[${i}].addressPrefix`, read.message);
+      if (read.term.kind === 'asg') return fail(`${field}[${i}].addressPrefix`, `${field}[${i}] names a resource; admin rules take IP prefixes and service tags`);
+      // addressPrefixType says what the prefix is: IPPrefix (addresses, `*`) or ServiceTag (a tag name).
+      const type = isRecord(item) ? (item['addressPrefixType'] ?? item['AddressPrefixType']) : undefined;
+      if (type !== undefined && type !== null) {
+        const kind = typeof type === 'string' ? PREFIX_TYPES[type.trim().toLowerCase()] : undefined;
+        if (!kind) return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}].addressPrefixType ${JSON.stringify(type)} is neither IPPrefix nor ServiceTag`);
+        const isTag = read.term.kind === 'tag';
+        // `*` and `Any` mean every address whichever type names them.
+        if (kind === 'ServiceTag' && !isTag && read.term.kind !== 'any') return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}] is a ServiceTag but '${prefix}' is not a service tag name`);
+        if (kind === 'IPPrefix' && isTag) return fail(`${field}[${i}].addressPrefixType`, `${field}[${i}] is an IPPrefix but '${prefix}' is a service tag name`);
+      }
       terms.push(read.term);
       return undefined;
     });

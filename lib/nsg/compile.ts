@@ -19,6 +19,7 @@ import { resolveTerms, termGap } from './terms.js';
 import { containsPoint } from './intervals.js';
 import { portIsAll } from './ports.js';
 import { assertNever } from './values.js';
+import type { AdminRule } from './admin.js';
 
 export interface CompiledRule {
   readonly rule: SecurityRule;
@@ -147,5 +148,10 @@ export function ruleRef(nsg: Nsg, rule: SecurityRule): RuleRef {
     access: rule.access,
     direction: rule.direction,
     isDefault: rule.isDefault,
+    ...(isAdminRule(rule) && rule.origin ? { admin: { ...rule.origin, action: rule.action } } : {}),
   };
+}
+
+function isAdminRule(rule: SecurityRule): rule is AdminRule {
+  return 'action' in rule;
 }

@@ -123,6 +123,18 @@ export interface RuleRef {
   readonly access: Access;
   readonly direction: Direction;
   readonly isDefault: boolean;
+  /** Set when the rule is a Virtual Network Manager security admin rule: where it comes from and its action. */
+  readonly admin?: AdminRuleOrigin;
+}
+
+/** A security admin rule's place: its network manager, configuration and rule collection (ARM ids), and its action. */
+export interface AdminRuleOrigin {
+  /** The admin rule's ARM id. */
+  readonly id: string;
+  readonly manager: string;
+  readonly configuration: string;
+  readonly collection: string;
+  readonly action: 'Allow' | 'Deny' | 'AlwaysAllow';
 }
 
 /** The verdict of one NSG on one flow. */

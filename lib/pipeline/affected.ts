@@ -155,6 +155,14 @@ export function affectedResources(
           if (resource.subscriptionId.toLowerCase() === scope.subscriptionId) reach.add(key);
         }
       }
+      // Findings on the security admin rules of a manager in this subscription (an AlwaysAllow that
+      // lets flows past the NSGs, a Deny that blocks a required one), judged from its networks here.
+      for (const key of adminRuleKeys(estate)) if (key.startsWith(`/subscriptions/${scope.subscriptionId}/`)) reach.add(key);
+      // A subscription re-judged for a deleted admin rule: the rule's findings resolve.
+      if (kindOfId(scope.id) === 'adminRule') {
+        reach.add(scope.id);
+        scopeDeleted = !adminRuleKeys(estate).has(scope.id);
+      }
       break;
     case 'nsg':
       scopeDeleted = !estate.networkSecurityGroups.has(scope.id);
@@ -436,4 +444,11 @@ function link(map: Map<string, Set<string>>, from: string, to: string): void {
   let set = map.get(from);
   if (!set) map.set(from, (set = new Set()));
   set.add(to);
+}
+
+/** The security admin rules the estate holds (exported, or in networks' effective lists), by key. */
+function adminRuleKeys(estate: Estate): Set<string> {
+  const admin = estate.securityAdmin;
+  if (!admin) return new Set();
+  return new Set([...admin.rules.keys(), ...[...admin.effective.values()].flatMap((list) => list.rules.map((r) => r.key)), ...admin.active.map((a) => a.rule.key)]);
 }

@@ -105,7 +105,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     const inventory = await options.source.readInventory(scope.subscriptionId, { priority });
     // A partial read could make present resources look absent: conclude nothing from it.
     if (inventory.failures.length > 0) return { kind: 'failed', reason: describeFailures(inventory.failures) };
-    inventoryCost.set(scope.subscriptionId, inventory.reads);
+    inventoryCost.set(scope.subscriptionId, inventory.reads - (inventory.perNetworkReads ?? 0));
     const estate = loadEstate(inventory.documents);
     return { kind: 'read', estate, affected: affectedResources(estate, scope, undefined, previous) };
   }

@@ -123,9 +123,15 @@ export async function readScopeEstate(
         const learned = await learnedRoutes(source, estate, [...read.values()]);
         reads += learned?.reads ?? 0;
         if (learned && learned.failures.length > 0) return { kind: 'failed', failures: learned.failures, reads };
-        if (!learned || learned.resources.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
-        const withRoutes = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...learned.resources] }]);
-        return { kind: 'read', estate: withRoutes, affected: needs.affected, reads, rounds: round };
+        // The security admin rules of the networks the points sit in (DESIGN §3 "Composition").
+        const networks = networksOf(estate);
+        const admin = source.readNetworkDocuments && networks.length > 0 ? await source.readNetworkDocuments(networks) : undefined;
+        reads += admin?.reads ?? 0;
+        if (admin && admin.failures.length > 0) return { kind: 'failed', failures: admin.failures, reads };
+        const extra = [...(learned?.resources ?? []), ...(admin?.documents ?? [])];
+        if (extra.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+        const complete = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...extra] }]);
+        return { kind: 'read', estate: complete, affected: needs.affected, reads, rounds: round };
       }
       // Complete but for the members: one more round with them, which must ask for nothing more.
       for (const [key, member] of members) read.set(key, member);
@@ -216,4 +222,19 @@ function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: Context
       if ((needs.unattachedNsgs && nsg.unattached) || nsg.asgs.some((a) => needs.nsgsNamingAsgs.has(a))) yield nsg;
     }
   }
+}
+
+/** The virtual networks of an estate's attachment points: its networks, its subnets' and its NICs' subnets' networks. */
+function networksOf(estate: Estate): string[] {
+  const found = new Map<string, string>();
+  const add = (id: string | undefined) => {
+    if (id !== undefined && !found.has(normalizeId(id))) found.set(normalizeId(id), id);
+  };
+  for (const vnet of estate.virtualNetworks.values()) add(vnet.id);
+  for (const subnet of estate.subnets.values()) add(subnet.virtualNetwork.id);
+  for (const nic of estate.networkInterfaces.values()) for (const config of nic.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
+  for (const scaleSet of estate.scaleSets.values()) {
+    for (const nicConfig of scaleSet.networkInterfaceConfigurations) for (const config of nicConfig.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
+  }
+  return [...found.values()];
 }

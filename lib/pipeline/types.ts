@@ -40,6 +40,11 @@ export interface TargetedReads {
    * out (VirtualNetwork keeps what ARM holds); other failures are failures.
    */
   readLearnedRoutes?(resources: readonly unknown[]): Promise<ResourcesRead>;
+  /**
+   * What each virtual network adds that no resource holds: its effective security admin rules
+   * (documents lib/estate loads). Read once the context is complete, for the networks of its points.
+   */
+  readNetworkDocuments?(virtualNetworkIds: readonly string[]): Promise<{ documents: unknown[]; failures: ReadFailure[]; reads: number }>;
 }
 
 export type ListedType =
@@ -70,6 +75,11 @@ export interface InventoryRead {
   failures: ReadFailure[];
   /** How many reads (ARM calls, files) it took. */
   reads: number;
+  /**
+   * Of those, the reads a targeted read makes as well, one per virtual network (its effective
+   * security admin rules): they do not count towards "a small inventory".
+   */
+  perNetworkReads?: number;
 }
 
 export interface ReadFailure {

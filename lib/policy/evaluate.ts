@@ -31,18 +31,20 @@ import {
   type RegionAnalysis,
   type RegionPart,
   type RuleRef,
+  type AdminRuleOrigin,
 } from '../nsg/index.js';
 import {
   addressEvidence,
   decidingRule,
   describeAddresses,
+  describeAdminRule,
   describeAttachments,
   describeProtocolPorts,
   describeRule,
   fillRemediation,
 } from '../verdicts/describe.js';
 import { fingerprint, type Finding, type Remediation, type Severity } from '../verdicts/finding.js';
-import { nameOfId, normalizeId } from '../arm/index.js';
+import { nameOfId, normalizeId, parseResourceId } from '../arm/index.js';
 import type { EffectivePoint, EstateView, PairAnalysis } from '../verdicts/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
 import { portSegments } from '../verdicts/segments.js';
@@ -158,7 +160,9 @@ function judgeDeny(
   const candidates: Candidate[] = [];
   for (const p of parts) {
     if (p.part.access !== 'Allow' || p.part.decidedBy.length === 0) continue;
-    const blame = p.part.decidedBy.filter((r) => r.access === 'Allow' && (assertion.decidedBy === 'any' || !r.isDefault));
+    // An admin rule's Allow passes the flow on to the NSGs: the NSG rule that then allows it is to blame.
+    // An AlwaysAllow lets it past every NSG: the admin rule is.
+    const blame = p.part.decidedBy.filter((r) => r.access === 'Allow' && r.admin?.action !== 'Allow' && (assertion.decidedBy === 'any' || !r.isDefault));
     if (blame.length === 0) continue;
     const ports = clipPorts(p.part, assertion.ports);
     if (ports === undefined) continue;
@@ -373,8 +377,7 @@ export function evaluatePolicy(
   }
   const findings: Finding[] = [];
   for (const acc of accumulated.values()) {
-    const nsgKey = normalizeId(acc.blame.nsg);
-    if (!view.wants(nsgKey)) continue;
+    if (!view.wants(blameKey(acc.blame))) continue;
     findings.push(findingOf(policy, output, acc, view));
   }
   return findings;
@@ -388,7 +391,7 @@ function accumulate(
   point: EffectivePoint,
   analysis: RegionAnalysis,
 ): Accumulated {
-  const key = `${index}|${normalizeId(v.blame.nsg)}|${v.blame.rule}`;
+  const key = `${index}|${blameKey(v.blame)}|${v.blame.rule}`;
   let acc = accumulated.get(key);
   if (!acc) {
     acc = {
@@ -421,7 +424,13 @@ function accumulate(
   return acc;
 }
 
+/** What a finding is reported on: the NSG of the blamed rule, or the security admin rule itself. */
+function blameKey(ref: RuleRef): string {
+  return normalizeId(ref.admin ? ref.admin.id : ref.nsg);
+}
+
 function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, view: EstateView): Finding {
+  if (acc.blame.admin) return adminFindingOf(policy, output, acc, acc.blame.admin);
   const nsgKey = normalizeId(acc.blame.nsg);
   const resource = view.estate.networkSecurityGroups.get(nsgKey);
   const nsgName = resource?.name ?? acc.blame.nsgName;
@@ -453,16 +462,7 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
     fingerprint: fingerprint(output.ruleId, resourceId, scope),
     title: output.title,
     message: `${policy.message}: ${detail}${paths?.clause ?? ''}`,
-    evidence: {
-      witness: toWitness(acc.witness),
-      decidedBy: acc.chain.map(decidingRule),
-      attachments: ids.slice(0, MAX_ATTACHMENTS),
-      ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
-      ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
-      ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
-      ...(paths ? { publicPath: paths.evidence } : {}),
-      policy: policy.id,
-      assertion: assertion.label,
+    evidence: evidenceOf(acc, policy, ids, paths, {
       rule: {
         nsg: resourceId,
         name: acc.blame.rule,
@@ -473,14 +473,83 @@ function findingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, v
         // The rule's own words help whoever reviews the finding (shown as text, never markup).
         ...(own?.description ? { description: own.description } : {}),
       },
-      ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
-      remote: addressEvidence(acc.remote),
-    },
+    }),
     remediation: fillRemediation(output.remediation, {
       nsgId: resourceId,
       ruleName: acc.blame.rule,
       ...(first?.point.subnetId ? { subnetId: first.point.subnetId } : {}),
       ...(first?.point.kind === 'networkInterface' ? { nicId: first.point.id } : {}),
     }),
+  };
+}
+
+/**
+ * A finding on a security admin rule: an AlwaysAllow that lets the flows past every NSG, or a Deny
+ * that blocks a required flow whatever the NSGs say
+ * (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins).
+ */
+function adminFindingOf(policy: FlowPolicy, output: PolicyOutput, acc: Accumulated, admin: AdminRuleOrigin): Finding {
+  const points = [...acc.points.values()];
+  const where = describeAttachments(points);
+  const portsText = describeProtocolPorts(new Map([...acc.ports].map(([p, set]) => [p, set ?? ALL_PORTS])));
+  const assertion = acc.assertion;
+  const side = assertion.direction === 'Inbound' ? 'from' : 'to';
+  const rule = describeAdminRule(acc.blame);
+  const detail =
+    assertion.expect === 'deny'
+      ? `${rule} lets ${assertion.direction === 'Inbound' ? 'in' : 'out'} ${portsText} ${side} ${describeAddresses(acc.remote, acc.ctx)} past every NSG, at ${where}`
+      : `${assertion.label} (${portsText} ${side} ${describeAddresses(acc.remote, acc.ctx)}) is denied by ${rule} whatever the NSGs allow, at ${where}`;
+  const ids = [...new Set(points.map((p) => p.point.id))];
+  const scope = policy.assertions.length > 1 ? `${assertion.label}|${acc.blame.rule}` : acc.blame.rule;
+  const paths = acc.paths.size > 0 ? summarizePaths([...acc.paths.values()]) : undefined;
+  const parsed = parseResourceId(admin.id);
+  const names = parsed?.names ?? [];
+  const command = `az network manager security-admin-config rule-collection rule update --resource-group ${parsed?.resourceGroup ?? '<resource-group>'} --network-manager-name ${names[0] ?? '<network-manager>'} --configuration-name ${names[1] ?? '<configuration>'} --rule-collection-name ${names[2] ?? '<rule-collection>'} --rule-name ${names[3] ?? acc.blame.rule} --access Allow`;
+  return {
+    ruleId: output.ruleId,
+    severity: paths?.state === 'latent' ? latentSeverity(output.severity) : output.severity,
+    resourceId: admin.id,
+    resourceName: acc.blame.rule,
+    scope,
+    fingerprint: fingerprint(output.ruleId, admin.id, scope),
+    title: output.title,
+    message: `${policy.message}: ${detail}${paths?.clause ?? ''}`,
+    evidence: evidenceOf(acc, policy, ids, paths, {
+      adminRule: { ...admin, name: acc.blame.rule, priority: acc.blame.priority, direction: acc.blame.direction, decides: admin.action === 'Deny' ? 'blocks' : 'allows' },
+    }),
+    remediation: {
+      // Allow hands the flow to the NSGs again; the change takes effect once committed to the region.
+      az: `${command}\naz network manager post-commit --resource-group ${parsed?.resourceGroup ?? '<resource-group>'} --network-manager-name ${names[0] ?? '<network-manager>'} --commit-type SecurityAdmin --configuration-ids ${admin.configuration} --target-locations <region>`,
+      bicep: [
+        `// Let the NSGs decide these flows: the admin rule's access Allow passes them on (commit the configuration afterwards)`,
+        `resource adminRule 'Microsoft.Network/networkManagers/securityAdminConfigurations/ruleCollections/rules@2024-07-01' = {`,
+        `  name: '${acc.blame.rule}'`,
+        `  kind: 'Custom'`,
+        `  properties: {`,
+        `    access: 'Allow'`,
+        `    direction: '${acc.blame.direction}'`,
+        `    priority: ${acc.blame.priority}`,
+        `  }`,
+        `}`,
+      ].join('\n'),
+    },
+  };
+}
+
+/** A finding's evidence: the witness, the deciding chain, where, what it rests on, and the rule reported (`own`). */
+function evidenceOf(acc: Accumulated, policy: FlowPolicy, ids: readonly string[], paths: ReturnType<typeof summarizePaths> | undefined, own: Record<string, unknown>): Finding['evidence'] {
+  return {
+    witness: toWitness(acc.witness),
+    decidedBy: acc.chain.map(decidingRule),
+    attachments: ids.slice(0, MAX_ATTACHMENTS),
+    ...(ids.length > MAX_ATTACHMENTS ? { attachmentCount: ids.length } : {}),
+    ...(acc.unresolvedTags.size > 0 ? { unresolvedTags: [...acc.unresolvedTags] } : {}),
+    ...(acc.notes.size > 0 ? { assumptions: [...acc.notes] } : {}),
+    ...(paths ? { publicPath: paths.evidence } : {}),
+    policy: policy.id,
+    assertion: acc.assertion.label,
+    ...own,
+    ports: Object.fromEntries([...acc.ports].map(([p, set]) => [p, set === null ? 'n/a' : describeProtocolPorts(new Map([[p, set]]))])),
+    remote: addressEvidence(acc.remote),
   };
 }

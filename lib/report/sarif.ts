@@ -124,7 +124,8 @@ function resourceOf(estate: Estate, id: string): EstateResource | undefined {
     estate.networkInterfaces.get(key) ??
     estate.virtualNetworks.get(key) ??
     estate.natGateways.get(key) ??
-    estate.bastionHosts.get(key)
+    estate.bastionHosts.get(key) ??
+    estate.securityAdmin?.rules.get(key)
   );
 }
 

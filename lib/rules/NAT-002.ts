@@ -77,7 +77,9 @@ export const rule: Rule = {
         const shared = view.analyze(point, 'Outbound', protocol, internet);
         const byRule = new Map<string, { ref: RuleRef; remote: AddressSet; witness: Flow }>();
         for (const part of shared.analysis.parts) {
-          const decider = part.decidedBy[0];
+          // The subnet NSG's rule, after any security admin rule that passed the flow on; an
+          // AlwaysAllow admin rule skips the NSG, which then decides nothing here.
+          const decider = part.decidedBy.find((r) => !r.admin);
           if (part.access !== 'Allow' || !decider) continue;
           if (addressIsEmpty(addressIntersect(part.local, point.local))) continue;
           const entry = byRule.get(decider.rule) ?? { ref: decider, remote: NO_ADDRESS, witness: part.witness };

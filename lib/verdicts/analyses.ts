@@ -3,6 +3,7 @@
  * share the work, and the remote sides (names and CIDRs as a policy writes them) they are asked for.
  */
 import {
+  actionOf,
   addressDifference,
   addressIntersect,
   addressIsEmpty,
@@ -33,6 +34,16 @@ import { portSegments } from './segments.js';
 import type { EffectivePoint, EstateView, PairAnalysis, RemoteSide } from './view.js';
 
 export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts'>;
+
+interface Allow {
+  ports: PortSet;
+  remote: AddressSet;
+}
+
+interface Allows {
+  allows: Allow[];
+  total: AddressSet;
+}
 
 /**
  * `points` builds every point first (so each pair knows all its local addresses); `pairLocal`
@@ -84,24 +95,43 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
   };
 
   const candidates = new Map<string, PortSet>();
-  const layerCandidates = new WeakMap<EvaluationContext, Map<string, PortSet>>();
-  /** One NSG's broad ports in a context: where its Allow rules' remote sides together are broad. */
-  const layerBroadPorts = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    let byLayer = layerCandidates.get(layer.ctx);
-    if (!byLayer) layerCandidates.set(layer.ctx, (byLayer = new Map()));
-    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}`;
+  const layerAllows = new WeakMap<EvaluationContext, Map<string, Allows>>();
+  /** A layer's Allow rules (AlwaysAllow ones alone, for admin rules) meeting the remote side, by destination ports. */
+  const allowsOf = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide, alwaysOnly: boolean): Allows => {
+    let byLayer = layerAllows.get(layer.ctx);
+    if (!byLayer) layerAllows.set(layer.ctx, (byLayer = new Map()));
+    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}|${alwaysOnly ? 'always' : 'allow'}`;
     const cached = byLayer.get(key);
     if (cached) return cached;
     const inbound = direction === 'Inbound';
-    const allows: { ports: PortSet; remote: AddressSet }[] = [];
+    const allows: Allow[] = [];
     let total: AddressSet = NO_ADDRESS;
     for (const rule of inbound ? layer.nsg.inbound : layer.nsg.outbound) {
       if (rule.access !== 'Allow' || (rule.protocol !== '*' && rule.protocol !== protocol)) continue;
+      if (alwaysOnly && actionOf(rule) !== 'AlwaysAllow') continue;
       const far = addressIntersect(resolveTerms(inbound ? rule.source : rule.destination, layer.ctx), side.set);
       if (addressIsEmpty(far)) continue;
       allows.push({ ports: rule.destinationPorts, remote: far });
       total = addressUnion(total, far);
     }
+    const entry = { allows, total };
+    byLayer.set(key, entry);
+    return entry;
+  };
+  const broadMemo = new WeakMap<EvaluationContext, Map<string, PortSet>>();
+  /**
+   * One NSG's broad ports in a context: where its Allow rules' remote sides, with the admin rules'
+   * AlwaysAllow ones (which let flows past every NSG), together are broad.
+   */
+  const layerBroadPorts = (layer: Layer, always: Allows | undefined, alwaysKey: string, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
+    let byLayer = broadMemo.get(layer.ctx);
+    if (!byLayer) broadMemo.set(layer.ctx, (byLayer = new Map()));
+    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}|${alwaysKey}`;
+    const cached = byLayer.get(key);
+    if (cached) return cached;
+    const own = allowsOf(layer, direction, protocol, side, false);
+    const allows = always ? [...own.allows, ...always.allows] : own.allows;
+    const total = always ? addressUnion(own.total, always.total) : own.total;
     let ports: PortSet = NO_PORTS;
     // Cheap first: if all the Allow rules together are not broad, no port can be.
     if (isBroad(total, layer.ctx)) {
@@ -118,8 +148,11 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     let ports = candidates.get(key);
     if (ports) return ports;
     ports = ALL_PORTS;
+    const admin = point.layers.admin;
+    const always = admin ? allowsOf(admin, direction, protocol, side, true) : undefined;
+    const alwaysKey = admin ? nsgKeyOf(admin) : '-';
     for (const layer of [point.layers.nic, point.layers.subnet]) {
-      if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, direction, protocol, side));
+      if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, always, alwaysKey, direction, protocol, side));
     }
     candidates.set(key, ports);
     return ports;

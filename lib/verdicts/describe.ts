@@ -190,7 +190,14 @@ export function describeRule(rule: { rule: string; priority: number }): string {
 }
 
 export function decidingRule(ref: RuleRef): DecidingRule {
-  return { nsg: ref.nsg, nsgName: ref.nsgName, rule: ref.rule, priority: ref.priority, access: ref.access };
+  return { nsg: ref.nsg, nsgName: ref.nsgName, rule: ref.rule, priority: ref.priority, access: ref.access, ...(ref.admin ? { admin: { ...ref.admin } } : {}) };
+}
+
+/** "security admin rule DenySsh (priority 10, Deny) of collection c, configuration k, network manager m" */
+export function describeAdminRule(ref: RuleRef): string {
+  const admin = ref.admin;
+  if (!admin) return describeRule(ref);
+  return `security admin rule ${ref.rule} (priority ${ref.priority}, ${admin.action}) of collection ${nameOfId(admin.collection)}, configuration ${nameOfId(admin.configuration)}, network manager ${nameOfId(admin.manager)}`;
 }
 
 /** The names a remediation's placeholders stand for; unknown ones keep their placeholder. */

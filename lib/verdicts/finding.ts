@@ -32,6 +32,11 @@ export interface DecidingRule {
   rule: string;
   priority: number;
   access: 'Allow' | 'Deny';
+  /**
+   * A Virtual Network Manager security admin rule: its manager, configuration and collection (ARM
+   * ids) and action. `AlwaysAllow` is what allows (the NSGs were skipped), `Deny` what blocks.
+   */
+  admin?: { id: string; manager: string; configuration: string; collection: string; action: 'Allow' | 'Deny' | 'AlwaysAllow' };
 }
 
 /** Evidence is JSON: the store serialises it and may trim it (never the witness). */

@@ -14,6 +14,7 @@ import {
   type Layer,
 } from '../nsg/index.js';
 import type { EffectivePoint, JudgedNsg, ParsedNsg } from './view.js';
+import type { AdminAt } from './admin.js';
 
 const ALL_IPS = addressesFromPrefixes(['0.0.0.0/0', '::/0']).set;
 
@@ -23,12 +24,18 @@ export function effectivePointOf(
   parse: (resource: NetworkSecurityGroup) => ParsedNsg,
   contextFor: (scope: VirtualNetworkScope) => { ctx: EvaluationContext; notes: string[] },
   problemsAt: (point: AttachmentPoint) => string[],
+  adminAt: (scope: VirtualNetworkScope, ctx: EvaluationContext) => AdminAt,
 ): EffectivePoint {
   const { ctx, notes } = contextFor(point.virtualNetwork);
   const pointNotes = [...notes];
-  const layers: { subnet?: Layer; nic?: Layer } = {};
+  const layers: { subnet?: Layer; nic?: Layer; admin?: Layer } = {};
   const nsgs: JudgedNsg[] = [];
   const unjudged = problemsAt(point);
+  // Security admin rules come before both NSGs (DESIGN §3 "Composition").
+  const admin = adminAt(point.virtualNetwork, ctx);
+  if (admin.layer) layers.admin = admin.layer;
+  pointNotes.push(...admin.notes);
+  unjudged.push(...admin.unjudged);
   for (const side of ['subnet', 'nic'] as const) {
     const slot: NsgSlot = side === 'subnet' ? point.subnetNsg : point.nicNsg;
     const where = point.kind === 'unattached' ? 'the NSG' : side === 'subnet' ? 'the subnet' : point.kind === 'scaleSet' ? 'the scale set' : 'the NIC';
@@ -66,7 +73,7 @@ export function effectivePointOf(
   }
   const local = localOf(point, pointNotes);
   const vnetKey = point.virtualNetwork.kind === 'known' ? point.virtualNetwork.key : '?';
-  const pairKey = `${layers.subnet ? nsgKeyOf(layers.subnet) : '-'}|${layers.nic ? nsgKeyOf(layers.nic) : '-'}|${vnetKey}`;
+  const pairKey = `${layers.subnet ? nsgKeyOf(layers.subnet) : '-'}|${layers.nic ? nsgKeyOf(layers.nic) : '-'}|${vnetKey}|${admin.key}`;
   return {
     point,
     key: `${point.kind}|${point.key}|${point.subnetId ? normalizeId(point.subnetId) : ''}`,

@@ -28,6 +28,7 @@ import {
 } from '../nsg/index.js';
 import { createAnalyses } from './analyses.js';
 import { createContextCache, createNsgCache } from './caches.js';
+import { createAdminCache, type AdminAt } from './admin.js';
 import { effectivePointOf } from './points.js';
 import { invalidInputs, type UnjudgedResource } from './unjudged.js';
 import { type ResourceError } from './finding.js';
@@ -103,6 +104,8 @@ export interface EstateView {
   subnetAlone(subnet: Subnet): EffectivePoint | undefined;
   /** The engine context of a virtual network scope, with the notes the estate adds. */
   contextFor(scope: VirtualNetworkScope): { ctx: EvaluationContext; notes: string[] };
+  /** The security admin rules of a virtual network scope, as a layer in a context (DESIGN §3 "Composition"). */
+  adminRules(scope: VirtualNetworkScope, ctx: EvaluationContext): AdminAt;
   /** An NSG judged on its own (shadowing): the one VirtualNetwork it sees, else the default. */
   nsgContext(key: string): { ctx: EvaluationContext; notes: string[] };
   /** Names and CIDRs (as a policy writes them) resolved in a context, minus `except`. */
@@ -118,6 +121,8 @@ export interface EstateView {
    * intersected over the NSGs. An upper bound, so broad exposures outside it cannot exist.
    */
   broadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
+  /** Security admin rules whose verdicts are complete (findings on them may resolve). */
+  judgedAdminRules(): string[];
   /** Validation failures of the NSGs parsed so far. */
   errors(): ResourceError[];
   /** NSGs that take part at a blocked point: their verdicts there are unknown. */
@@ -147,7 +152,8 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
   const localByPair = new Map<string, AddressSet>();
 
   const invalid = invalidInputs(estate);
-  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor, invalid.problemsAt);
+  const admin = createAdminCache(estate);
+  const effectivePoint = (point: AttachmentPoint): EffectivePoint => effectivePointOf(point, parse, contextFor, invalid.problemsAt, admin.adminAt);
 
   const points = (): EffectivePoint[] => {
     if (built) return built;
@@ -186,7 +192,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
 
   const { remote, analyze, broadPorts } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS);
 
-  const errors = (): ResourceError[] => parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors));
+  const errors = (): ResourceError[] => [...parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors)), ...admin.errors()];
 
   return {
     estate,
@@ -205,6 +211,11 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     points,
     subnetAlone,
     contextFor,
+    adminRules: admin.adminAt,
+    judgedAdminRules: () => {
+      points();
+      return admin.judgedRules().filter(wants);
+    },
     nsgContext,
     remote,
     analyze,

@@ -54,6 +54,8 @@ const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kin
   'Microsoft.Network/connections': { id: `${NET}/connections/hub-to-onprem`, kind: 'gatewayConnection', scope: `${NET}/connections/hub-to-onprem` },
   'Microsoft.Network/localNetworkGateways': { id: `${NET}/localNetworkGateways/onprem`, kind: 'localNetworkGateway', scope: `${NET}/localNetworkGateways/onprem` },
   'Microsoft.Network/privateEndpoints': { id: `${NET}/privateEndpoints/sql-pe`, kind: 'privateEndpoint', scope: `${NET}/privateEndpoints/sql-pe` },
+  // A security admin change re-judges the subscription: its groups' networks are not in the event.
+  'Microsoft.Network/networkManagers': { id: `${NET}/networkManagers/avnm`, kind: 'subscription', scope: `/subscriptions/${SUB}` },
 };
 
 /** Types that share a prefix with a watched one or sit next to them, and must be ignored. */
@@ -141,6 +143,37 @@ describe('scopesForChange: every watched type, every operation, both schemas', (
       }
     }
     expect([...keys]).toEqual([`nsg!subscriptions!${SUB}!resourcegroups!network-rg!providers!microsoft.network!networksecuritygroups!web-nsg`]);
+  });
+});
+
+describe('scopesForChange: Virtual Network Manager changes', () => {
+  const MANAGER = `${NET}/networkManagers/avnm`;
+  it.each([
+    `${MANAGER}/securityAdminConfigurations/guardrails`,
+    `${MANAGER}/securityAdminConfigurations/guardrails/ruleCollections/internet`,
+    `${MANAGER}/securityAdminConfigurations/guardrails/ruleCollections/internet/rules/deny-ssh`,
+    `${MANAGER}/networkGroups/prod`,
+    `${MANAGER}/networkGroups/prod/staticMembers/vnet-app`,
+  ])('a write or delete of %s re-judges the subscription', async (id) => {
+    for (const schema of SCHEMAS) {
+      for (const op of OPERATIONS.slice(0, 2)) {
+        const parsed = await change(rewrite(schema, op, id));
+        // A deleted rule is named in the scope, so that its findings resolve; everything else coalesces into one sweep.
+        const named = op.verb === 'delete' && id.includes('/rules/');
+        expect(scopesForChange(parsed)).toEqual({ ok: true, scopes: [{ kind: 'subscription', id: named ? id.toLowerCase() : `/subscriptions/${SUB}`, subscriptionId: SUB }] });
+      }
+    }
+  });
+
+  it('the commit action (a deployment of configurations to regions) re-judges the subscription', async () => {
+    const event = rewrite('event-grid-schema', { sample: 'resource_action_success', verb: 'commit/action', method: 'POST' } as unknown as (typeof OPERATIONS)[number], MANAGER);
+    const parsed = await change(event);
+    expect(parsed).toMatchObject({ operation: 'action', operationName: 'Microsoft.Network/networkManagers/commit/action', resourceType: 'Microsoft.Network/networkManagers' });
+    expect(scopesForChange(parsed)).toEqual({ ok: true, scopes: [{ kind: 'subscription', id: `/subscriptions/${SUB}`, subscriptionId: SUB }] });
+  });
+
+  it.each([`${MANAGER}/connectivityConfigurations/mesh`, `${MANAGER}/routingConfigurations/udr`, `${MANAGER}/securityUserConfigurations/users`])('%s does not move an NSG verdict: ignored', async (id) => {
+    expect(scopesForChange(await change(rewrite('event-grid-schema', OPERATIONS[0], id)))).toEqual({ ok: true, scopes: [] });
   });
 });
 

@@ -168,9 +168,12 @@ describe('Functions end to end', () => {
     expect(open.some((f) => f.ruleId === 'NSG-012' && f.resourceName === 'nsg-egress')).toBe(true);
     expect(open.some((f) => f.ruleId === 'NSG-010' && f.resourceName === 'snet-egress')).toBe(true);
     // The sweep's inventory took a handful of requests: cheaper than reading the scope by id.
-    const paths = transport.requests.slice(before).map((r) => r.path.toLowerCase());
-    expect(paths.filter((p) => p.includes('/resourcegroups/'))).toEqual([]);
-    expect(paths.length).toBeLessThanOrEqual(INVENTORY_TYPES.length);
+    // Lists only (GET), and each network's security admin rules (POST, one per virtual network).
+    const gets = transport.requests.slice(before).filter((r) => r.method === 'GET').map((r) => r.path.toLowerCase());
+    const posts = transport.requests.slice(before).filter((r) => r.method === 'POST').map((r) => r.path.toLowerCase());
+    expect(gets.filter((p) => p.includes('/resourcegroups/'))).toEqual([]);
+    expect(gets.length).toBeLessThanOrEqual(INVENTORY_TYPES.length);
+    expect(posts.every((p) => p.endsWith('/listnetworkmanagereffectivesecurityadminrules'))).toBe(true);
   });
 
   it('resolves the findings of a deleted NSG', async () => {

@@ -53,6 +53,9 @@ describe('parseAdminRule', () => {
     [{ access: 'Deny', priority: 10, destinations: [{ addressPrefix: '10.0.0.0/33' }] }, 'destinations[0].addressPrefix'],
     [{ access: 'Deny', priority: 10, destinationPortRanges: ['70000'] }, 'destinationPortRanges'],
     [{ access: 'Deny', priority: 10, protocol: 'Gre' }, 'protocol'],
+    [{ access: 'Deny', priority: 10, sources: [{ addressPrefixType: 'ServiceTag', addressPrefix: '10.0.0.0/8' }] }, 'sources[0].addressPrefixType'],
+    [{ access: 'Deny', priority: 10, sources: [{ addressPrefixType: 'IPPrefix', addressPrefix: 'Internet' }] }, 'sources[0].addressPrefixType'],
+    [{ access: 'Deny', priority: 10, destinations: [{ addressPrefixType: 'Fqdn', addressPrefix: '*' }] }, 'destinations[0].addressPrefixType'],
   ])('%j is an error naming the field %s', (properties, field) => {
     const result = parseAdminRule({ name: 'bad', properties: { direction: 'Inbound', protocol: 'Tcp', sources: [{ addressPrefix: '*' }], destinations: [{ addressPrefix: '*' }], ...properties } });
     expect(result.ok).toBe(false);

@@ -46,10 +46,26 @@ interface Served {
   full(): Promise<Estate>;
 }
 
+/**
+ * Security admin rules on every other network (as its effective list gives them): a Deny of SSH
+ * and an AlwaysAllow of RDP from the Internet, so targeted reads and sweeps must both take them.
+ */
+function adminRulesOf(virtualNetworkId: string): unknown[] {
+  if (!/[02468]$/.test(virtualNetworkId)) return [];
+  const manager = `${virtualNetworkId.split('/providers/')[0] ?? ''}/providers/Microsoft.Network/networkManagers/avnm`;
+  const rule = (name: string, access: string, port: string, priority: number) => ({
+    id: `${manager}/securityAdminConfigurations/sec/ruleCollections/guard/rules/${name}`,
+    kind: 'Custom',
+    ruleCollectionAppliesToGroups: [{ networkGroupId: `${manager}/networkGroups/all` }],
+    properties: { protocol: 'Tcp', sources: [{ addressPrefixType: 'ServiceTag', addressPrefix: 'Internet' }], destinations: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }], sourcePortRanges: ['0-65535'], destinationPortRanges: [port], access, priority, direction: 'Inbound' },
+  });
+  return [rule('deny-ssh', 'Deny', '22', 10), rule('always-rdp', 'AlwaysAllow', '3389', 20)];
+}
+
 function serve(resources: Record<string, unknown>[], subscriptionId: string): Served {
   const transport = createArmTransport();
   const estate = createArmEstate(resources);
-  serveEstate(transport, estate, { pageSize: 50 });
+  serveEstate(transport, estate, { pageSize: 50, effectiveAdminRules: adminRulesOf });
   const reader = createArmReader({
     credential: testCredential(),
     httpClient: transport,

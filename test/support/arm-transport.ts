@@ -31,6 +31,8 @@ export interface ArmRequest {
   /** Values of the `{name}` segments of the matched route. */
   params: Record<string, string>;
   headers: Record<string, string>;
+  /** The request body parsed as JSON (POST operations); undefined when there is none. */
+  body?: unknown;
 }
 
 export interface ArmReply {
@@ -121,7 +123,8 @@ export function createArmTransport(options: { clock?: { now(): number } } = {}):
     const segments = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
     const headers: Record<string, string> = {};
     for (const [name, value] of pipelineRequest.headers) headers[name.toLowerCase()] = value;
-    const request: ArmRequest = { method: pipelineRequest.method, url, segments, query: url.searchParams, params: {}, headers };
+    const text = typeof pipelineRequest.body === 'string' ? pipelineRequest.body : undefined;
+    const request: ArmRequest = { method: pipelineRequest.method, url, segments, query: url.searchParams, params: {}, headers, ...(text ? { body: JSON.parse(text) as unknown } : {}) };
     const record: RecordedRequest = {
       method: request.method,
       url: pipelineRequest.url,
@@ -392,6 +395,13 @@ export interface ServeOptions {
    * the transport's own cost stays out of what is measured. Tests that edit resources leave it off.
    */
   immutable?: boolean;
+  /**
+   * The effective security admin rules of a served virtual network (REST items of
+   * NetworkManagerEffectiveSecurityAdminRulesList); default none. Served paged by skipToken.
+   */
+  effectiveAdminRules?: (virtualNetworkId: string) => readonly unknown[];
+  /** Items per page of the effective admin rules list. */
+  adminPageSize?: number;
 }
 
 /**
@@ -457,6 +467,16 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
       return pagedReply(request, nics, pageSize);
     }),
   );
+  // The per-network effective security admin rules list: a POST whose body may carry the skipToken of the next page.
+  transport.on('POST', `${base}/virtualNetworks/{vnet}/listNetworkManagerEffectiveSecurityAdminRules`, (request) => {
+    const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
+    if (!estate.get(vnetId)) return notFound(request);
+    const items = options.effectiveAdminRules?.(vnetId) ?? [];
+    const size = options.adminPageSize ?? 100;
+    const token = typeof request.body === 'object' && request.body !== null ? (request.body as { skipToken?: unknown }).skipToken : undefined;
+    const offset = typeof token === 'string' ? Number(token) : 0;
+    return { status: 200, body: { value: items.slice(offset, offset + size), ...(offset + size < items.length ? { skipToken: String(offset + size) } : {}) } };
+  });
   transport.on('GET', `${base}/virtualNetworks/{vnet}/subnets/{subnet}`, (request) => {
     const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
     const vnet = estate.get(vnetId);

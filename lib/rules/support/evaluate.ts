@@ -160,6 +160,8 @@ export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): E
     for (const map of [estate.subnets, estate.networkInterfaces]) {
       for (const key of map.keys()) if (view.wants(key) && !unjudgedByKey.has(key)) judged.push(key);
     }
+    // Findings on a security admin rule (an AlwaysAllow that lets flows past the NSGs, a Deny that blocks a required one).
+    judged.push(...view.judgedAdminRules());
   } else {
     for (const resource of view.wantedNsgs()) view.nsg(resource.key);
   }
