@@ -128,14 +128,60 @@ function resourceOf(estate: Estate, id: string): EstateResource | undefined {
   );
 }
 
-/** The first line of the file that names the resource's id (1 when it does not appear, e.g. templates). */
-function lineOf(text: string | undefined, id: string): number {
-  if (!text) return 1;
-  const at = text.toLowerCase().indexOf(`"${id.toLowerCase()}"`);
-  if (at < 0) return 1;
-  let line = 1;
-  for (let i = 0; i < at; i += 1) if (text.charCodeAt(i) === 10) line += 1;
-  return line;
+/** A file's text as searched (lower case), where its lines start, and where each quoted id first appears. */
+interface IndexedText {
+  lower: string;
+  /** Offsets of the newlines in the text as read. */
+  newlines: number[];
+  /** Text between two consecutive quotes that starts with `/` → offset of the first such quote. */
+  quoted: Map<string, number>;
+}
+
+function indexText(text: string): IndexedText {
+  const lower = text.toLowerCase();
+  const newlines: number[] = [];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines.push(i);
+  const quoted = new Map<string, number>();
+  // `"id"` (an id holds no quote) is found exactly where a quote, the id and the next quote stand.
+  for (let q = lower.indexOf('"'); q >= 0; ) {
+    const next = lower.indexOf('"', q + 1);
+    if (next < 0) break;
+    if (lower.charCodeAt(q + 1) === 47) {
+      const token = lower.slice(q + 1, next);
+      if (!quoted.has(token)) quoted.set(token, q);
+    }
+    q = next;
+  }
+  return { lower, newlines, quoted };
+}
+
+/**
+ * The first line of a file that names a resource's id (1 when it does not appear, e.g. templates).
+ * Each file is indexed once, so a large report costs one pass per file, not one per finding.
+ */
+function lineFinder(contents: ReadonlyMap<string, string> | undefined): (source: string, id: string) => number {
+  const indexed = new Map<string, IndexedText | undefined>();
+  return (source, id) => {
+    let entry = indexed.get(source);
+    if (!indexed.has(source)) {
+      const text = contents?.get(source);
+      entry = text ? indexText(text) : undefined;
+      indexed.set(source, entry);
+    }
+    if (!entry) return 1;
+    const wanted = id.toLowerCase();
+    const at = wanted.startsWith('/') && !wanted.includes('"') ? (entry.quoted.get(wanted) ?? -1) : entry.lower.indexOf(`"${wanted}"`);
+    if (at < 0) return 1;
+    // The line of `at`: one more than the newlines before it.
+    let lo = 0;
+    let hi = entry.newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((entry.newlines[mid] as number) < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
 }
 
 function uriOf(path: string, cwd: string): string {
@@ -151,6 +197,7 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
   const rules = report.rules.map(sarifRule);
   const index = new Map(report.rules.map((r, i) => [r.id, i]));
   const files = new Set(report.files);
+  const lineOf = lineFinder(options.contents);
   const location = (finding: Finding) => {
     const resource = resourceOf(report.estate, finding.resourceId);
     const source = resource?.origin.source;
@@ -159,7 +206,7 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
       return {
         physicalLocation: {
           artifactLocation: { uri: uriOf(source, report.cwd) },
-          region: { startLine: lineOf(options.contents?.get(source), resource?.id ?? finding.resourceId) },
+          region: { startLine: lineOf(source, resource?.id ?? finding.resourceId) },
         },
         logicalLocations: [logical],
       };
