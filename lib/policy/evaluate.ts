@@ -46,6 +46,7 @@ import { nameOfId, normalizeId } from '../arm/index.js';
 import type { EffectivePoint, EstateView, PairAnalysis } from '../verdicts/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
 import { portSegments } from '../verdicts/segments.js';
+import { memoOf } from '../verdicts/analyses.js';
 import { latentSeverity, pathVerdict, summarizePaths, type PathVerdict } from '../verdicts/exposure.js';
 
 /** How the findings of a policy are labelled: the rule's own id and metadata for built-ins. */
@@ -330,7 +331,9 @@ export function evaluatePolicy(
   points: readonly EffectivePoint[] = view.points(),
 ): Finding[] {
   const accumulated = new Map<string, Accumulated>();
-  const verdicts = new Map<string, Violation[]>();
+  // By pair first, then by the rest of the question (see memoOf).
+  const verdicts = new Map<string, Map<string, Violation[]>>();
+  const nsgKeys = new Map<string, string>();
   for (const point of points) {
     if (point.blocked || point.nsgs.length === 0) continue;
     if (!point.nsgs.some((n) => view.wants(n.resource.key))) continue;
@@ -350,15 +353,18 @@ export function evaluatePolicy(
         }
         const shared = view.analyze(point, assertion.direction, protocol, side, ports);
         const at = partsAt(shared, point);
-        const key = `${index}|${protocol}|${point.pairKey}|${side.key}|${at.signature}`;
-        let violations = verdicts.get(key);
+        const byPair = memoOf(verdicts, point.pairKey);
+        const key = `${index}|${protocol}|${side.key}|${at.signature}`;
+        let violations = byPair.get(key);
         if (!violations) {
           violations =
             assertion.expect === 'deny' ? judgeDeny(assertion, protocol, at.parts, point.ctx) : judgeAllow(assertion, protocol, at.parts);
-          verdicts.set(key, violations);
+          byPair.set(key, violations);
         }
         for (const v of violations) {
-          const acc = accumulate(accumulated, assertion, index, v, point, shared.analysis);
+          let nsgKey = nsgKeys.get(v.blame.nsg);
+          if (nsgKey === undefined) nsgKeys.set(v.blame.nsg, (nsgKey = normalizeId(v.blame.nsg)));
+          const acc = accumulate(accumulated, assertion, index, v, nsgKey, point, shared.analysis);
           if (output.pathAware && assertion.direction === 'Inbound' && assertion.expect === 'deny') {
             const seen = acc.paths.get(point.key);
             // One exposed violation at a point makes the point exposed.
@@ -385,10 +391,12 @@ function accumulate(
   assertion: FlowAssertion,
   index: number,
   v: Violation,
+  /** The blamed rule's NSG, normalised. */
+  nsgKey: string,
   point: EffectivePoint,
   analysis: RegionAnalysis,
 ): Accumulated {
-  const key = `${index}|${normalizeId(v.blame.nsg)}|${v.blame.rule}`;
+  const key = `${index}|${nsgKey}|${v.blame.rule}`;
   let acc = accumulated.get(key);
   if (!acc) {
     acc = {

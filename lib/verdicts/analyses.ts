@@ -61,7 +61,9 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return { key, set };
   };
 
-  const analyses = new Map<string, (PairAnalysis & { ports: PortSet })[]>();
+  // Memos are keyed by the pair first (each point holds its pair key, so its hash is computed once),
+  // then by the short rest of the question: no long key is built per point and question.
+  const analyses = new Map<string, Map<string, (PairAnalysis & { ports: PortSet })[]>>();
   const analyze = (
     point: EffectivePoint,
     direction: Direction,
@@ -69,8 +71,10 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     side: RemoteSide,
     ports: PortSet = ALL_PORTS,
   ): PairAnalysis => {
-    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
-    const entries = analyses.get(key) ?? [];
+    const byPair = memoOf(analyses, point.pairKey);
+    const key = `${direction}|${protocol}|${side.key}`;
+    let entries = byPair.get(key);
+    if (!entries) byPair.set(key, (entries = []));
     const cached = entries.find((e) => portIsSubset(ports, e.ports) && addressIsSubset(point.local, e.local));
     if (cached) return cached;
     points();
@@ -79,17 +83,20 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     const analysis = analyzeRegion(point.layers, { direction, protocol, remote: side.set, local, destinationPorts: ports });
     const entry = { ports, local, analysis, spansLocal: analysis.parts.map((part) => addressIsSubset(local, part.local)) };
     entries.push(entry);
-    analyses.set(key, entries);
     return entry;
   };
 
-  const candidates = new Map<string, PortSet>();
-  const layerCandidates = new WeakMap<EvaluationContext, Map<string, PortSet>>();
+  const candidates = new Map<string, Map<string, PortSet>>();
+  const layerCandidates = new WeakMap<EvaluationContext, Map<string, Map<string, PortSet>>>();
+  const nsgKeys = new WeakMap<Layer['nsg'], string>();
   /** One NSG's broad ports in a context: where its Allow rules' remote sides together are broad. */
   const layerBroadPorts = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    let byLayer = layerCandidates.get(layer.ctx);
-    if (!byLayer) layerCandidates.set(layer.ctx, (byLayer = new Map()));
-    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}`;
+    let byCtx = layerCandidates.get(layer.ctx);
+    if (!byCtx) layerCandidates.set(layer.ctx, (byCtx = new Map()));
+    let nsgKey = nsgKeys.get(layer.nsg);
+    if (nsgKey === undefined) nsgKeys.set(layer.nsg, (nsgKey = nsgKeyOf(layer)));
+    const byLayer = memoOf(byCtx, nsgKey);
+    const key = `${direction}|${protocol}|${side.key}`;
     const cached = byLayer.get(key);
     if (cached) return cached;
     const inbound = direction === 'Inbound';
@@ -114,16 +121,24 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return ports;
   };
   const broadPorts = (point: EffectivePoint, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
-    let ports = candidates.get(key);
+    const byPair = memoOf(candidates, point.pairKey);
+    const key = `${direction}|${protocol}|${side.key}`;
+    let ports = byPair.get(key);
     if (ports) return ports;
     ports = ALL_PORTS;
     for (const layer of [point.layers.nic, point.layers.subnet]) {
       if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, direction, protocol, side));
     }
-    candidates.set(key, ports);
+    byPair.set(key, ports);
     return ports;
   };
 
   return { remote, analyze, broadPorts };
+}
+
+/** The inner map of a two-level memo, created on first use. */
+export function memoOf<K, V>(outer: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let inner = outer.get(key);
+  if (!inner) outer.set(key, (inner = new Map()));
+  return inner;
 }
