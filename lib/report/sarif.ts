@@ -193,7 +193,46 @@ export interface SarifOptions {
   contents?: ReadonlyMap<string, string>;
 }
 
+/** Stands for the results in the envelope's text, where {@link sarifChunks} writes them one by one. */
+const RESULTS_MARK = '\u0000nsgwatch-results\u0000';
+/** Results per chunk. */
+const BATCH = 200;
+
+/**
+ * The text of `JSON.stringify(sarifReport(report), null, 2)` and a newline, written as it is
+ * produced: the envelope is serialised once, and each chunk of results only when it is asked for.
+ */
+export function* sarifChunks(report: ScanReport, options: SarifOptions = {}): Generator<string> {
+  const { envelope, result } = sarifParts(report, options);
+  const findings = report.findings;
+  if (findings.length === 0) {
+    yield `${JSON.stringify(envelope([]), null, 2)}\n`;
+    return;
+  }
+  const text = JSON.stringify(envelope([RESULTS_MARK]), null, 2);
+  const mark = JSON.stringify(RESULTS_MARK);
+  const at = text.indexOf(mark);
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  // Nested values are indented by their depth: the results' own indent goes before each line.
+  const indent = text.slice(lineStart, at);
+  yield text.slice(0, at);
+  for (let start = 0; start < findings.length; start += BATCH) {
+    let chunk = '';
+    const end = Math.min(findings.length, start + BATCH);
+    for (let i = start; i < end; i += 1) {
+      chunk += `${i > 0 ? `,\n${indent}` : ''}${JSON.stringify(result(findings[i] as Finding), null, 2).replaceAll('\n', `\n${indent}`)}`;
+    }
+    yield chunk;
+  }
+  yield `${text.slice(at + mark.length)}\n`;
+}
+
 export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
+  const { envelope, result } = sarifParts(report, options);
+  return envelope(report.findings.map(result));
+}
+
+function sarifParts(report: ScanReport, options: SarifOptions) {
   const rules = report.rules.map(sarifRule);
   const index = new Map(report.rules.map((r, i) => [r.id, i]));
   const files = new Set(report.files);
@@ -217,21 +256,22 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
       logicalLocations: [logical],
     };
   };
-  return {
+  const result = (f: Finding) => ({
+    ruleId: f.ruleId,
+    ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
+    level: levelOf(f.severity),
+    message: { text: f.message },
+    locations: [location(f)],
+    partialFingerprints: { 'nsgwatchFindingFingerprint/v1': f.fingerprint },
+    properties: { severity: f.severity, resourceId: f.resourceId, scope: f.scope },
+  });
+  const envelope = <R>(results: R[]) => ({
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
       {
         tool: { driver: { name: 'nsgwatch', version: VERSION, semanticVersion: VERSION, rules } },
-        results: report.findings.map((f) => ({
-          ruleId: f.ruleId,
-          ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
-          level: levelOf(f.severity),
-          message: { text: f.message },
-          locations: [location(f)],
-          partialFingerprints: { 'nsgwatchFindingFingerprint/v1': f.fingerprint },
-          properties: { severity: f.severity, resourceId: f.resourceId, scope: f.scope },
-        })),
+        results,
         invocations: [
           {
             executionSuccessful: !incomplete(report),
@@ -251,5 +291,6 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
         ],
       },
     ],
-  };
+  });
+  return { envelope, result };
 }
