@@ -84,7 +84,7 @@ export async function run(): Promise<Measurement[]> {
     const t1 = performance.now();
     await rt.pipeline.sweep();
     const again = performance.now() - t1;
-    out.push({ name: 'sweep again, nothing changed', value: again, unit: 'ms', target: '≤ 60000 ms', ok: again <= 60_000 });
+    out.push({ name: 'sweep again, nothing changed', value: again, unit: 'ms', target: '≤ 3000 ms', ok: again <= 3_000 });
   });
 
   // One event, delivery to findings stored, on subscriptions of two sizes.
@@ -136,12 +136,17 @@ export async function run(): Promise<Measurement[]> {
         const label = `${change.label}, ${size.nsgs} NSGs / ${size.nics} NICs`;
         out.push(
           { name: `event → findings stored, ${label}: p50`, value: p50, unit: 'ms' },
+          // At 1,000 NICs an event is held to 30 ms; the small estate keeps the 50 ms it always had.
           change.label === 'security admin rule write'
             ? { name: `event → findings stored, ${label} (the subscription re-judged): p95`, value: p95, unit: 'ms' }
-            : { name: `event → findings stored, ${label}: p95`, value: p95, unit: 'ms', target: '≤ 50 ms', ok: p95 <= 50 },
+            : { name: `event → findings stored, ${label}: p95`, value: p95, unit: 'ms', target: `≤ ${p95Target(size.nics)} ms`, ok: p95 <= p95Target(size.nics) },
         );
       }
     });
   }
   return out;
+}
+
+function p95Target(nics: number): number {
+  return nics >= 1_000 ? 30 : 50;
 }

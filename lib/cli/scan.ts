@@ -17,8 +17,8 @@ import { SEVERITIES, isSeverity, type ResourceError, type Severity } from '../ve
 import type { RuleSettings } from '../verdicts/view.js';
 import { jsonChunks } from '../report/json.js';
 import { failing, incomplete, type ScanReport } from '../report/report.js';
-import { sarifReport } from '../report/sarif.js';
-import { tableReport } from '../report/table.js';
+import { sarifChunks } from '../report/sarif.js';
+import { tableChunks } from '../report/table.js';
 import type { ArmReader } from '../azure/arm.js';
 import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
 
@@ -277,14 +277,14 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   switch (args.format) {
     case 'table': {
       const columns = (io.stdout as { columns?: number }).columns;
-      io.stdout.write(tableReport(report, columns ? { width: columns } : {}));
+      for (const chunk of tableChunks(report, columns ? { width: columns } : {})) io.stdout.write(chunk);
       break;
     }
     case 'json':
       for (const chunk of jsonChunks(report)) io.stdout.write(chunk);
       break;
     case 'sarif':
-      io.stdout.write(`${JSON.stringify(sarifReport(report, { contents }), null, 2)}\n`);
+      for (const chunk of sarifChunks(report, { contents })) io.stdout.write(chunk);
       break;
     default: {
       const unreachable: never = args.format;

@@ -183,7 +183,11 @@ function tagUnion(a: TagSet, b: TagSet): TagSet {
 }
 
 function tagIntersect(a: TagSet, b: TagSet): TagSet {
-  if (tagIsEmpty(a) || tagIsEmpty(b)) return NO_TAGS;
+  if (tagIsEmpty(a)) return a;
+  if (tagIsEmpty(b)) return b;
+  // Every tag (the cofinite set with no exception) leaves the other side as it is: most sets are that or empty.
+  if (a.complement && a.names.length === 0) return b;
+  if (b.complement && b.names.length === 0) return a;
   if (!a.complement && !b.complement) return { complement: false, names: a.names.filter((n) => b.names.includes(n)) };
   if (a.complement && b.complement) return { complement: true, names: sortedUnique([...a.names, ...b.names]) };
   const [comp, fin] = a.complement ? [a, b] : [b, a];
@@ -203,13 +207,14 @@ function tagIsEmpty(a: TagSet): boolean {
   return !a.complement && a.names.length === 0;
 }
 
-/** Addresses (and tags) in either set. */
+/** Addresses (and tags) in either set; an operand itself when the union is that operand. */
 export function addressUnion(a: AddressSet, b: AddressSet): AddressSet {
-  return {
-    v4: unionIntervals(a.v4, b.v4, NUMBER_OPS),
-    v6: unionIntervals(a.v6, b.v6, BIGINT_OPS),
-    tags: tagUnion(a.tags, b.tags),
-  };
+  const v4 = unionIntervals(a.v4, b.v4, NUMBER_OPS);
+  const v6 = unionIntervals(a.v6, b.v6, BIGINT_OPS);
+  const tags = tagUnion(a.tags, b.tags);
+  if (v4 === a.v4 && v6 === a.v6 && tags === a.tags) return a;
+  if (v4 === b.v4 && v6 === b.v6 && tags === b.tags) return b;
+  return { v4, v6, tags };
 }
 
 /**
@@ -230,9 +235,14 @@ export function addressUnionAll(sets: readonly AddressSet[]): AddressSet {
   return { v4: normalizeIntervals(v4, NUMBER_OPS), v6: normalizeIntervals(v6, BIGINT_OPS), tags };
 }
 
-/** Addresses (and tags) in both sets. */
+/** Addresses (and tags) in both sets; an operand itself when the intersection is that operand. */
 export function addressIntersect(a: AddressSet, b: AddressSet): AddressSet {
-  return { v4: intersectIntervals(a.v4, b.v4), v6: intersectIntervals(a.v6, b.v6), tags: tagIntersect(a.tags, b.tags) };
+  const v4 = intersectIntervals(a.v4, b.v4);
+  const v6 = intersectIntervals(a.v6, b.v6);
+  const tags = tagIntersect(a.tags, b.tags);
+  if (v4 === a.v4 && v6 === a.v6 && tags === a.tags) return a;
+  if (v4 === b.v4 && v6 === b.v6 && tags === b.tags) return b;
+  return { v4, v6, tags };
 }
 
 /** a \ b */

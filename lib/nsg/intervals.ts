@@ -101,7 +101,9 @@ function seek<T extends Bound>(set: readonly T[], x: T, from: number): number {
 const GALLOP_RATIO = 16;
 
 export function intersectIntervals<T extends Bound>(a: readonly T[], b: readonly T[]): readonly T[] {
-  if (a.length === 0 || b.length === 0) return [];
+  // An empty operand is the answer (sets are immutable, so it may be shared).
+  if (a.length === 0) return a;
+  if (b.length === 0) return b;
   // One interval spanning the other set entirely: the other set is the answer.
   if (b.length === 2 && (b[0] as T) <= (a[0] as T) && (b[1] as T) >= (a[a.length - 1] as T)) return a;
   if (a.length === 2 && (a[0] as T) <= (b[0] as T) && (a[1] as T) >= (b[b.length - 1] as T)) return b;

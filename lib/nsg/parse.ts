@@ -24,6 +24,41 @@ import { ALL_PORTS, parsePorts, portUnion } from './ports.js';
 import { isRecord } from './values.js';
 
 const NSG_TYPE = 'microsoft.network/networksecuritygroups';
+
+/**
+ * Most rule sides are one value (`*`, `Internet`, `VirtualNetwork`, a port, a prefix) that many
+ * rules repeat. Parsed values are immutable, so equal texts share one parsed value: a large estate
+ * holds one term list per distinct text, not one per rule. Bounded, so a long-running process that
+ * sees endless distinct values keeps no more than this many.
+ */
+const INTERNED_LIMIT = 20_000;
+const internedTerms = new Map<string, { terms: readonly AddressTerm[]; hostBitsSet: boolean } | null>();
+const internedPorts = new Map<string, PortSet | null>();
+
+function intern<V>(table: Map<string, V>, key: string, make: () => V): V {
+  const known = table.get(key);
+  if (known !== undefined || table.has(key)) return known as V;
+  if (table.size >= INTERNED_LIMIT) table.clear();
+  const value = make();
+  table.set(key, value);
+  return value;
+}
+
+/** One address value as a term list of its own, shared by every rule side that is just this value. */
+function singleTerm(value: string): { terms: readonly AddressTerm[]; hostBitsSet: boolean } | null {
+  return intern(internedTerms, value, () => {
+    const read = readAddressTerm(value);
+    return read.ok ? { terms: Object.freeze([read.term]), hostBitsSet: read.hostBitsSet } : null;
+  });
+}
+
+/** One port value as a set, shared by every rule side that is just this value. */
+function singlePorts(value: string): PortSet | null {
+  return intern(internedPorts, value, () => {
+    const parsed = parsePorts([value]);
+    return parsed.ok ? parsed.ports : null;
+  });
+}
 const RULE_ID = /^(.*\/networkSecurityGroups\/[^/]+)\/(securityRules|defaultSecurityRules)\/[^/]*$/i;
 
 
@@ -247,6 +282,10 @@ function rulePorts(flat: Record<string, unknown>, side: 'source' | 'destination'
     return undefined;
   }
   const singularValue = flat[singular];
+  if (values.length === 1 && typeof values[0] === 'string') {
+    const shared = singlePorts(values[0]);
+    if (shared) return shared;
+  }
   const pluralValues = present(singularValue) ? values.slice(1) : values;
   const fromSingular = present(singularValue) ? parsePorts([singularValue]) : { ok: true as const, ports: [] };
   if (!fromSingular.ok) fail(singular, fromSingular.message);
@@ -262,7 +301,7 @@ function ruleAddresses(
   side: 'source' | 'destination',
   fail: Fail,
   warn: (field: string, message: string) => void,
-): AddressTerm[] | undefined {
+): readonly AddressTerm[] | undefined {
   const singular = `${side}AddressPrefix`;
   const plural = `${side}AddressPrefixes`;
   const asgField = `${side}ApplicationSecurityGroups`;
@@ -275,6 +314,14 @@ function ruleAddresses(
   if (asgs !== undefined && asgs !== null && !Array.isArray(asgs)) {
     fail(asgField, `${asgField} is not a list`);
     return undefined;
+  }
+  const only = values[0];
+  if (values.length === 1 && typeof only === 'string' && (!Array.isArray(asgs) || asgs.length === 0)) {
+    const shared = singleTerm(only);
+    if (shared) {
+      if (shared.hostBitsSet) warnHostBits(only === flat[singular] ? singular : plural, shared.terms[0]?.text ?? only, warn);
+      return shared.terms;
+    }
   }
   const terms: AddressTerm[] = [];
   let ok = true;
@@ -291,9 +338,7 @@ function ruleAddresses(
       ok = false;
       continue;
     }
-    if (read.hostBitsSet) {
-      warn(field, `prefix '${boundedText(read.term.text)}' has host bits set; read as its network`);
-    }
+    if (read.hostBitsSet) warnHostBits(field, read.term.text, warn);
     terms.push(read.term);
   }
   for (const asg of Array.isArray(asgs) ? asgs : []) {
@@ -310,6 +355,10 @@ function ruleAddresses(
     return undefined;
   }
   return ok ? terms : undefined;
+}
+
+function warnHostBits(field: string, text: string, warn: (field: string, message: string) => void): void {
+  warn(field, `prefix '${boundedText(text)}' has host bits set; read as its network`);
 }
 
 function nsgIdFromRuleId(ruleId: string): string | undefined {

@@ -48,6 +48,7 @@ import { nameOfId, normalizeId, parseResourceId } from '../arm/index.js';
 import type { EffectivePoint, EstateView, PairAnalysis } from '../verdicts/view.js';
 import type { FlowAssertion, FlowPolicy, ResourceSelector } from './model.js';
 import { portSegments } from '../verdicts/segments.js';
+import { memoOf } from '../verdicts/analyses.js';
 import { latentSeverity, pathVerdict, summarizePaths, type PathVerdict } from '../verdicts/exposure.js';
 
 /** How the findings of a policy are labelled: the rule's own id and metadata for built-ins. */
@@ -334,7 +335,9 @@ export function evaluatePolicy(
   points: readonly EffectivePoint[] = view.points(),
 ): Finding[] {
   const accumulated = new Map<string, Accumulated>();
-  const verdicts = new Map<string, Violation[]>();
+  // By pair first, then by the rest of the question (see memoOf).
+  const verdicts = new Map<string, Map<string, Violation[]>>();
+  const blameKeys = new Map<string, string>();
   for (const point of points) {
     if (point.blocked || point.nsgs.length === 0) continue;
     if (!point.nsgs.some((n) => view.wants(n.resource.key))) continue;
@@ -354,15 +357,19 @@ export function evaluatePolicy(
         }
         const shared = view.analyze(point, assertion.direction, protocol, side, ports);
         const at = partsAt(shared, point);
-        const key = `${index}|${protocol}|${point.pairKey}|${side.key}|${at.signature}`;
-        let violations = verdicts.get(key);
+        const byPair = memoOf(verdicts, point.pairKey);
+        const key = `${index}|${protocol}|${side.key}|${at.signature}`;
+        let violations = byPair.get(key);
         if (!violations) {
           violations =
             assertion.expect === 'deny' ? judgeDeny(assertion, protocol, at.parts, point.ctx) : judgeAllow(assertion, protocol, at.parts);
-          verdicts.set(key, violations);
+          byPair.set(key, violations);
         }
         for (const v of violations) {
-          const acc = accumulate(accumulated, assertion, index, v, point, shared.analysis);
+          const reported = v.blame.admin ? v.blame.admin.id : v.blame.nsg;
+          let blamed = blameKeys.get(reported);
+          if (blamed === undefined) blameKeys.set(reported, (blamed = normalizeId(reported)));
+          const acc = accumulate(accumulated, assertion, index, v, blamed, point, shared.analysis);
           if (output.pathAware && assertion.direction === 'Inbound' && assertion.expect === 'deny') {
             const seen = acc.paths.get(point.key);
             // One exposed violation at a point makes the point exposed.
@@ -388,10 +395,12 @@ function accumulate(
   assertion: FlowAssertion,
   index: number,
   v: Violation,
+  /** What the finding is reported on (see blameKey), normalised. */
+  blamed: string,
   point: EffectivePoint,
   analysis: RegionAnalysis,
 ): Accumulated {
-  const key = `${index}|${blameKey(v.blame)}|${v.blame.rule}`;
+  const key = `${index}|${blamed}|${v.blame.rule}`;
   let acc = accumulated.get(key);
   if (!acc) {
     acc = {

@@ -24,39 +24,66 @@ export interface JsonReport {
   summary: ScanSummary;
 }
 
+function jsonFinding(f: Finding): JsonFinding {
+  return {
+    ruleId: f.ruleId,
+    severity: f.severity,
+    resourceId: f.resourceId,
+    resourceName: f.resourceName,
+    title: f.title,
+    message: f.message,
+    scope: f.scope,
+    fingerprint: f.fingerprint,
+    evidence: f.evidence,
+    remediation: f.remediation,
+  };
+}
+
+function jsonError(e: ResourceError): JsonError {
+  return {
+    resourceId: e.resourceId,
+    message: e.message,
+    ...(e.rule === undefined ? {} : { rule: e.rule }),
+    ...(e.field === undefined ? {} : { field: e.field }),
+  };
+}
+
+function jsonUnjudged(u: ScanReport['unjudged'][number]): JsonUnjudged {
+  return { resourceId: u.resourceId, kind: u.kind, reasons: u.reasons };
+}
+
 export function jsonReport(report: ScanReport): JsonReport {
   return {
-    findings: report.findings.map((f) => ({
-      ruleId: f.ruleId,
-      severity: f.severity,
-      resourceId: f.resourceId,
-      resourceName: f.resourceName,
-      title: f.title,
-      message: f.message,
-      scope: f.scope,
-      fingerprint: f.fingerprint,
-      evidence: f.evidence,
-      remediation: f.remediation,
-    })),
-    errors: report.errors.map((e) => ({
-      resourceId: e.resourceId,
-      message: e.message,
-      ...(e.rule === undefined ? {} : { rule: e.rule }),
-      ...(e.field === undefined ? {} : { field: e.field }),
-    })),
-    unjudged: report.unjudged.map((u) => ({ resourceId: u.resourceId, kind: u.kind, reasons: u.reasons })),
+    findings: report.findings.map(jsonFinding),
+    errors: report.errors.map(jsonError),
+    unjudged: report.unjudged.map(jsonUnjudged),
     summary: summarize(report),
   };
 }
 
-/** The report as JSON text, written in chunks so a large scan never builds one giant string twice. */
+/** Entries per chunk: few writes, and no chunk much larger than a few hundred KiB. */
+const BATCH = 200;
+
+/**
+ * The report as JSON text (the text of {@link jsonReport}, one entry per line), written as it is
+ * serialised: each entry is turned into text only when its chunk is asked for, so a large scan
+ * never holds its whole output, nor a second copy of its findings.
+ */
 export function* jsonChunks(report: ScanReport): Generator<string> {
-  const json = jsonReport(report);
   yield '{"findings":[';
-  for (let i = 0; i < json.findings.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.findings[i])}`;
+  yield* entries(report.findings, jsonFinding);
   yield '\n],"errors":[';
-  for (let i = 0; i < json.errors.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.errors[i])}`;
+  yield* entries(report.errors, jsonError);
   yield '\n],"unjudged":[';
-  for (let i = 0; i < json.unjudged.length; i += 1) yield `${i > 0 ? ',' : ''}\n${JSON.stringify(json.unjudged[i])}`;
-  yield `\n],"summary":${JSON.stringify(json.summary)}}\n`;
+  yield* entries(report.unjudged, jsonUnjudged);
+  yield `\n],"summary":${JSON.stringify(summarize(report))}}\n`;
+}
+
+function* entries<T>(items: readonly T[], shape: (item: T) => unknown): Generator<string> {
+  for (let start = 0; start < items.length; start += BATCH) {
+    let chunk = '';
+    const end = Math.min(items.length, start + BATCH);
+    for (let i = start; i < end; i += 1) chunk += `${i > 0 ? ',' : ''}\n${JSON.stringify(shape(items[i] as T))}`;
+    yield chunk;
+  }
 }

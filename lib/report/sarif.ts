@@ -129,14 +129,60 @@ function resourceOf(estate: Estate, id: string): EstateResource | undefined {
   );
 }
 
-/** The first line of the file that names the resource's id (1 when it does not appear, e.g. templates). */
-function lineOf(text: string | undefined, id: string): number {
-  if (!text) return 1;
-  const at = text.toLowerCase().indexOf(`"${id.toLowerCase()}"`);
-  if (at < 0) return 1;
-  let line = 1;
-  for (let i = 0; i < at; i += 1) if (text.charCodeAt(i) === 10) line += 1;
-  return line;
+/** A file's text as searched (lower case), where its lines start, and where each quoted id first appears. */
+interface IndexedText {
+  lower: string;
+  /** Offsets of the newlines in the text as read. */
+  newlines: number[];
+  /** Text between two consecutive quotes that starts with `/` → offset of the first such quote. */
+  quoted: Map<string, number>;
+}
+
+function indexText(text: string): IndexedText {
+  const lower = text.toLowerCase();
+  const newlines: number[] = [];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines.push(i);
+  const quoted = new Map<string, number>();
+  // `"id"` (an id holds no quote) is found exactly where a quote, the id and the next quote stand.
+  for (let q = lower.indexOf('"'); q >= 0; ) {
+    const next = lower.indexOf('"', q + 1);
+    if (next < 0) break;
+    if (lower.charCodeAt(q + 1) === 47) {
+      const token = lower.slice(q + 1, next);
+      if (!quoted.has(token)) quoted.set(token, q);
+    }
+    q = next;
+  }
+  return { lower, newlines, quoted };
+}
+
+/**
+ * The first line of a file that names a resource's id (1 when it does not appear, e.g. templates).
+ * Each file is indexed once, so a large report costs one pass per file, not one per finding.
+ */
+function lineFinder(contents: ReadonlyMap<string, string> | undefined): (source: string, id: string) => number {
+  const indexed = new Map<string, IndexedText | undefined>();
+  return (source, id) => {
+    let entry = indexed.get(source);
+    if (!indexed.has(source)) {
+      const text = contents?.get(source);
+      entry = text ? indexText(text) : undefined;
+      indexed.set(source, entry);
+    }
+    if (!entry) return 1;
+    const wanted = id.toLowerCase();
+    const at = wanted.startsWith('/') && !wanted.includes('"') ? (entry.quoted.get(wanted) ?? -1) : entry.lower.indexOf(`"${wanted}"`);
+    if (at < 0) return 1;
+    // The line of `at`: one more than the newlines before it.
+    let lo = 0;
+    let hi = entry.newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((entry.newlines[mid] as number) < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
 }
 
 function uriOf(path: string, cwd: string): string {
@@ -148,10 +194,50 @@ export interface SarifOptions {
   contents?: ReadonlyMap<string, string>;
 }
 
+/** Stands for the results in the envelope's text, where {@link sarifChunks} writes them one by one. */
+const RESULTS_MARK = '\u0000nsgwatch-results\u0000';
+/** Results per chunk. */
+const BATCH = 200;
+
+/**
+ * The text of `JSON.stringify(sarifReport(report), null, 2)` and a newline, written as it is
+ * produced: the envelope is serialised once, and each chunk of results only when it is asked for.
+ */
+export function* sarifChunks(report: ScanReport, options: SarifOptions = {}): Generator<string> {
+  const { envelope, result } = sarifParts(report, options);
+  const findings = report.findings;
+  if (findings.length === 0) {
+    yield `${JSON.stringify(envelope([]), null, 2)}\n`;
+    return;
+  }
+  const text = JSON.stringify(envelope([RESULTS_MARK]), null, 2);
+  const mark = JSON.stringify(RESULTS_MARK);
+  const at = text.indexOf(mark);
+  const lineStart = text.lastIndexOf('\n', at) + 1;
+  // Nested values are indented by their depth: the results' own indent goes before each line.
+  const indent = text.slice(lineStart, at);
+  yield text.slice(0, at);
+  for (let start = 0; start < findings.length; start += BATCH) {
+    let chunk = '';
+    const end = Math.min(findings.length, start + BATCH);
+    for (let i = start; i < end; i += 1) {
+      chunk += `${i > 0 ? `,\n${indent}` : ''}${JSON.stringify(result(findings[i] as Finding), null, 2).replaceAll('\n', `\n${indent}`)}`;
+    }
+    yield chunk;
+  }
+  yield `${text.slice(at + mark.length)}\n`;
+}
+
 export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
+  const { envelope, result } = sarifParts(report, options);
+  return envelope(report.findings.map(result));
+}
+
+function sarifParts(report: ScanReport, options: SarifOptions) {
   const rules = report.rules.map(sarifRule);
   const index = new Map(report.rules.map((r, i) => [r.id, i]));
   const files = new Set(report.files);
+  const lineOf = lineFinder(options.contents);
   const location = (finding: Finding) => {
     const resource = resourceOf(report.estate, finding.resourceId);
     const source = resource?.origin.source;
@@ -160,7 +246,7 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
       return {
         physicalLocation: {
           artifactLocation: { uri: uriOf(source, report.cwd) },
-          region: { startLine: lineOf(options.contents?.get(source), resource?.id ?? finding.resourceId) },
+          region: { startLine: lineOf(source, resource?.id ?? finding.resourceId) },
         },
         logicalLocations: [logical],
       };
@@ -171,21 +257,22 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
       logicalLocations: [logical],
     };
   };
-  return {
+  const result = (f: Finding) => ({
+    ruleId: f.ruleId,
+    ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
+    level: levelOf(f.severity),
+    message: { text: f.message },
+    locations: [location(f)],
+    partialFingerprints: { 'nsgwatchFindingFingerprint/v1': f.fingerprint },
+    properties: { severity: f.severity, resourceId: f.resourceId, scope: f.scope },
+  });
+  const envelope = <R>(results: R[]) => ({
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
     runs: [
       {
         tool: { driver: { name: 'nsgwatch', version: VERSION, semanticVersion: VERSION, rules } },
-        results: report.findings.map((f) => ({
-          ruleId: f.ruleId,
-          ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),
-          level: levelOf(f.severity),
-          message: { text: f.message },
-          locations: [location(f)],
-          partialFingerprints: { 'nsgwatchFindingFingerprint/v1': f.fingerprint },
-          properties: { severity: f.severity, resourceId: f.resourceId, scope: f.scope },
-        })),
+        results,
         invocations: [
           {
             executionSuccessful: !incomplete(report),
@@ -205,5 +292,6 @@ export function sarifReport(report: ScanReport, options: SarifOptions = {}) {
         ],
       },
     ],
-  };
+  });
+  return { envelope, result };
 }

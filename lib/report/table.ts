@@ -8,19 +8,46 @@ function oneLine(text: string): string {
 }
 
 export function tableReport(report: ScanReport, options: { width?: number } = {}): string {
-  const lines: string[] = [];
-  const rows = report.findings.map((f) => [f.severity.toUpperCase(), f.ruleId, oneLine(f.resourceName), oneLine(f.message)] as const);
-  if (rows.length > 0) {
+  return [...tableChunks(report, options)].join('');
+}
+
+/** Rows per chunk of the table. */
+const BATCH = 500;
+
+/**
+ * The text of {@link tableReport}, written as it is produced: the column widths take one pass
+ * over the findings, then each chunk of rows is formatted only when it is asked for.
+ */
+export function* tableChunks(report: ScanReport, options: { width?: number } = {}): Generator<string> {
+  const findings = report.findings;
+  const row = (f: ScanReport['findings'][number]) => [f.severity.toUpperCase(), f.ruleId, oneLine(f.resourceName), oneLine(f.message)] as const;
+  if (findings.length > 0) {
     const header = ['SEVERITY', 'RULE', 'RESOURCE', 'MESSAGE'] as const;
-    const widths = [0, 1, 2].map((i) => Math.max(header[i]?.length ?? 0, ...rows.map((r) => r[i]?.length ?? 0)));
+    const widths = [header[0].length, header[1].length, header[2].length];
+    for (const f of findings) {
+      widths[0] = Math.max(widths[0] ?? 0, f.severity.length);
+      widths[1] = Math.max(widths[1] ?? 0, f.ruleId.length);
+      widths[2] = Math.max(widths[2] ?? 0, oneLine(f.resourceName).length);
+    }
     const fit = (cells: readonly string[]): string => {
       const line = cells.map((c, i) => (i < 3 ? c.padEnd(widths[i] ?? 0) : c)).join('  ');
       return options.width && line.length > options.width ? `${line.slice(0, Math.max(options.width - 1, 20))}…` : line;
     };
-    lines.push(fit(header));
-    for (const row of rows) lines.push(fit(row));
-    lines.push('');
+    yield `${fit(header)}\n`;
+    for (let start = 0; start < findings.length; start += BATCH) {
+      let chunk = '';
+      const end = Math.min(findings.length, start + BATCH);
+      for (let i = start; i < end; i += 1) chunk += `${fit(row(findings[i] as ScanReport['findings'][number]))}\n`;
+      yield chunk;
+    }
+    // The blank line after the table: the rest of the report follows it.
+    yield '\n';
   }
+  yield* tableTail(report);
+}
+
+function* tableTail(report: ScanReport): Generator<string> {
+  const lines: string[] = [];
   if (report.errors.length > 0) {
     lines.push(`${report.errors.length} input error(s) — these resources were not judged:`);
     for (const e of report.errors) {
@@ -53,5 +80,5 @@ export function tableReport(report: ScanReport, options: { width?: number } = {}
           ? `Failing: findings at or above ${s.failOn}.`
           : `Passing at --fail-on ${s.failOn}${s.unjudged > 0 ? `, with ${s.unjudged} not judged (--allow-unjudged)` : ''}.`),
   );
-  return `${lines.join('\n')}\n`;
+  yield `${lines.join('\n')}\n`;
 }

@@ -72,7 +72,9 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return { key, set };
   };
 
-  const analyses = new Map<string, (PairAnalysis & { ports: PortSet })[]>();
+  // Memos are keyed by the pair first (each point holds its pair key, so its hash is computed once),
+  // then by the short rest of the question: no long key is built per point and question.
+  const analyses = new Map<string, Map<string, (PairAnalysis & { ports: PortSet })[]>>();
   const analyze = (
     point: EffectivePoint,
     direction: Direction,
@@ -80,8 +82,10 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     side: RemoteSide,
     ports: PortSet = ALL_PORTS,
   ): PairAnalysis => {
-    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
-    const entries = analyses.get(key) ?? [];
+    const byPair = memoOf(analyses, point.pairKey);
+    const key = `${direction}|${protocol}|${side.key}`;
+    let entries = byPair.get(key);
+    if (!entries) byPair.set(key, (entries = []));
     const cached = entries.find((e) => portIsSubset(ports, e.ports) && addressIsSubset(point.local, e.local));
     if (cached) return cached;
     points();
@@ -90,17 +94,24 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     const analysis = analyzeRegion(point.layers, { direction, protocol, remote: side.set, local, destinationPorts: ports });
     const entry = { ports, local, analysis, spansLocal: analysis.parts.map((part) => addressIsSubset(local, part.local)) };
     entries.push(entry);
-    analyses.set(key, entries);
     return entry;
   };
 
-  const candidates = new Map<string, PortSet>();
-  const layerAllows = new WeakMap<EvaluationContext, Map<string, Allows>>();
+  const candidates = new Map<string, Map<string, PortSet>>();
+  const nsgKeys = new WeakMap<Layer['nsg'], string>();
+  /** A layer's NSG key, computed once per NSG. */
+  const keyOf = (layer: Layer): string => {
+    let nsgKey = nsgKeys.get(layer.nsg);
+    if (nsgKey === undefined) nsgKeys.set(layer.nsg, (nsgKey = nsgKeyOf(layer)));
+    return nsgKey;
+  };
+  const layerAllows = new WeakMap<EvaluationContext, Map<string, Map<string, Allows>>>();
   /** A layer's Allow rules (AlwaysAllow ones alone, for admin rules) meeting the remote side, by destination ports. */
   const allowsOf = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide, alwaysOnly: boolean): Allows => {
-    let byLayer = layerAllows.get(layer.ctx);
-    if (!byLayer) layerAllows.set(layer.ctx, (byLayer = new Map()));
-    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}|${alwaysOnly ? 'always' : 'allow'}`;
+    let byCtx = layerAllows.get(layer.ctx);
+    if (!byCtx) layerAllows.set(layer.ctx, (byCtx = new Map()));
+    const byLayer = memoOf(byCtx, keyOf(layer));
+    const key = `${direction}|${protocol}|${side.key}|${alwaysOnly ? 'always' : 'allow'}`;
     const cached = byLayer.get(key);
     if (cached) return cached;
     const inbound = direction === 'Inbound';
@@ -118,15 +129,16 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     byLayer.set(key, entry);
     return entry;
   };
-  const broadMemo = new WeakMap<EvaluationContext, Map<string, PortSet>>();
+  const broadMemo = new WeakMap<EvaluationContext, Map<string, Map<string, PortSet>>>();
   /**
    * One NSG's broad ports in a context: where its Allow rules' remote sides, with the admin rules'
    * AlwaysAllow ones (which let flows past every NSG), together are broad.
    */
   const layerBroadPorts = (layer: Layer, always: Allows | undefined, alwaysKey: string, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    let byLayer = broadMemo.get(layer.ctx);
-    if (!byLayer) broadMemo.set(layer.ctx, (byLayer = new Map()));
-    const key = `${nsgKeyOf(layer)}|${direction}|${protocol}|${side.key}|${alwaysKey}`;
+    let byCtx = broadMemo.get(layer.ctx);
+    if (!byCtx) broadMemo.set(layer.ctx, (byCtx = new Map()));
+    const byLayer = memoOf(byCtx, keyOf(layer));
+    const key = `${direction}|${protocol}|${side.key}|${alwaysKey}`;
     const cached = byLayer.get(key);
     if (cached) return cached;
     const own = allowsOf(layer, direction, protocol, side, false);
@@ -144,19 +156,27 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return ports;
   };
   const broadPorts = (point: EffectivePoint, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
-    const key = `${point.pairKey}|${direction}|${protocol}|${side.key}`;
-    let ports = candidates.get(key);
+    const byPair = memoOf(candidates, point.pairKey);
+    const key = `${direction}|${protocol}|${side.key}`;
+    let ports = byPair.get(key);
     if (ports) return ports;
     ports = ALL_PORTS;
     const admin = point.layers.admin;
     const always = admin ? allowsOf(admin, direction, protocol, side, true) : undefined;
-    const alwaysKey = admin ? nsgKeyOf(admin) : '-';
+    const alwaysKey = admin ? keyOf(admin) : '-';
     for (const layer of [point.layers.nic, point.layers.subnet]) {
       if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, always, alwaysKey, direction, protocol, side));
     }
-    candidates.set(key, ports);
+    byPair.set(key, ports);
     return ports;
   };
 
   return { remote, analyze, broadPorts };
+}
+
+/** The inner map of a two-level memo, created on first use. */
+export function memoOf<K, V>(outer: Map<K, Map<string, V>>, key: K): Map<string, V> {
+  let inner = outer.get(key);
+  if (!inner) outer.set(key, (inner = new Map()));
+  return inner;
 }

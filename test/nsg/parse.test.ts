@@ -144,6 +144,34 @@ describe('parseNsg: shapes and merging', () => {
       expect(term?.kind === 'prefix' && addressToCidrs(term.set)).toEqual(['10.0.0.0/24']);
     }
   });
+
+  it('rules repeating one value share its parse, and each still gets its own warning and error', () => {
+    const result = parseNsg(
+      restNsg([
+        fields({ priority: 100, sourceAddressPrefix: '10.0.0.5/24', destinationPortRange: '8080' }),
+        fields({ priority: 110, sourceAddressPrefix: '10.0.0.5/24', destinationPortRange: '8080' }),
+        fields({ priority: 120, sourceAddressPrefixes: ['10.0.0.5/24'], destinationPortRanges: ['8080'], sourceAddressPrefix: undefined, destinationPortRange: undefined }),
+      ]),
+    );
+    expect(result.ok && result.warnings.map((w) => [w.rule, w.field])).toEqual([
+      ['rule0', 'sourceAddressPrefix'],
+      ['rule1', 'sourceAddressPrefix'],
+      ['rule2', 'sourceAddressPrefixes'],
+    ]);
+    if (result.ok) {
+      const [a, b, c] = custom(result.nsg);
+      expect(a?.source).toBe(b?.source);
+      expect(a?.destinationPorts).toBe(c?.destinationPorts);
+      expect(c?.source).toEqual(a?.source);
+      expect(formatPorts(c?.destinationPorts ?? [])).toEqual(['8080']);
+    }
+    // A bad value is never taken from the shared parses: every rule naming it fails on its own field.
+    const bad = parseNsg(restNsg([fields({ priority: 100, destinationPortRange: '70000' }), fields({ priority: 110, destinationPortRange: '70000' })]));
+    expect(bad.ok ? [] : bad.errors.map((e) => [e.rule, e.field])).toEqual([
+      ['rule0', 'destinationPortRange'],
+      ['rule1', 'destinationPortRange'],
+    ]);
+  });
 });
 
 describe('parseNsg: every problem named by resource, rule and field', () => {
