@@ -447,7 +447,7 @@ function link(map: Map<string, Set<string>>, from: string, to: string): void {
 }
 
 /** The security admin rules the estate holds (exported, or in networks' effective lists), by key. */
-function adminRuleKeys(estate: Estate): Set<string> {
+export function adminRuleKeys(estate: Estate): Set<string> {
   const admin = estate.securityAdmin;
   if (!admin) return new Set();
   return new Set([...admin.rules.keys(), ...[...admin.effective.values()].flatMap((list) => list.rules.map((r) => r.key)), ...admin.active.map((a) => a.rule.key)]);

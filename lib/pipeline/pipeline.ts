@@ -10,7 +10,7 @@ import type { Estate } from '../estate/model.js';
 import { type EvaluationResult, type Finding, type ResourceError } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import { StoreError, type EvaluationCause, type FindingsStore } from '../store/index.js';
-import { affectedResources, type AffectedResources, type PreviousGuards } from './affected.js';
+import { adminRuleKeys, affectedResources, type AffectedResources, type PreviousGuards } from './affected.js';
 import { guardQueryOf, guardsToRemember } from './guards.js';
 import { readScopeEstate, type TargetedLimits } from './targeted.js';
 import type { EstateSource, EvaluationOutcome, Pipeline, ReadFailure } from './types.js';
@@ -152,6 +152,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       errors,
       unreadable: [],
       deleted,
+      // A subscription judged whole settles the findings its networks gave security admin rules,
+      // those of rules gone from them included.
+      ...(scope.kind === 'subscription' ? { adminRulesOf: { subscriptionId: scope.subscriptionId, held: [...adminRuleKeys(estate)] } } : {}),
     };
 
     let transitions;

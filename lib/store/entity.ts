@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
 import { isSeverity, type Evidence, type Finding, type Remediation } from '../verdicts/finding.js';
 import { errorMessage } from '../nsg/index.js';
-import { normalizeId } from '../arm/index.js';
+import { kindOfId, normalizeId, parseResourceId } from '../arm/index.js';
 import { fitEvidence, fitText, splitIntoParts, EVIDENCE_PARTS } from './evidence.js';
 import { findingKey, findingRowKey, historyRowKey, partitionOfKey, transitionId } from './keys.js';
 import type { FindingContent, StoredState } from './lifecycle.js';
@@ -106,10 +106,25 @@ export function findingEntity(finding: StoredFinding, contentHash: string, versi
     suppressionReason: finding.suppression?.reason ?? '',
     suppressionExpiresAt: finding.suppression?.expiresAt ?? '',
     suppressionBy: finding.suppression?.by ?? '',
+    judgedIn: judgedIn(finding),
   };
   // Parts beyond the current count are blanked so a Merge leaves nothing stale behind.
   for (let i = 0; i < EVIDENCE_PARTS; i++) entity[evidenceProperty(i)] = parts[i] ?? '';
   return entity;
+}
+
+/**
+ * For a finding on a security admin rule, the subscription whose networks it was judged at (every
+ * attachment's), else '': that subscription's whole re-judgement settles it wherever the rule's
+ * manager lives (writes.ts).
+ */
+export function judgedIn(finding: Pick<StoredFinding, 'resourceId' | 'evidence'>): string {
+  if (kindOfId(normalizeId(finding.resourceId)) !== 'adminRule') return '';
+  const attachments = finding.evidence.attachments;
+  if (!Array.isArray(attachments) || attachments.length === 0) return '';
+  const subscriptions = new Set(attachments.map((a) => (typeof a === 'string' ? (parseResourceId(a)?.subscriptionId.toLowerCase() ?? '') : '')));
+  const [only] = subscriptions;
+  return subscriptions.size === 1 && only !== undefined ? only : '';
 }
 
 function text(entity: Record<string, unknown>, key: string): string {

@@ -5,12 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { odata, type TransactionAction } from '@azure/data-tables';
-import { type EvaluationResult } from '../verdicts/finding.js';
+import { type AdminRulesOwned, type EvaluationResult } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
 import {
   contentOf,
   findingEntity,
   historyEntity,
+  judgedIn,
   stateFromEntity,
   suppressionEntity,
   suppressionFromEntity,
@@ -227,6 +228,31 @@ export function createWritePath(tables: StoreTables): WritePath {
     return committed.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   }
 
+  /**
+   * The open (or suppressed) findings on security admin rules a subscription's evaluation answers
+   * for: those judged at its networks (`judgedIn`, wherever the rule's manager lives) on a rule it
+   * does not hold, or holds but could not judge. A finding whose attachments were trimmed away
+   * names no subscription: it is left as it is.
+   */
+  async function loadOwnedAdminFindings(owned: AdminRulesOwned, notJudged: ReadonlySet<string>): Promise<Map<string, Known>> {
+    const held = new Set(owned.held.map(normalizeId));
+    const subscription = owned.subscriptionId.toLowerCase();
+    // One query over every partition: the rule's manager may live in any subscription. The table
+    // service filters; what comes back is this subscription's open admin-rule findings only.
+    const rows = await queryAll(
+      findings,
+      odata`RowKey ge ${FINDING_ROWS.lower} and RowKey lt ${FINDING_ROWS.upper} and judgedIn eq ${subscription} and status ne ${'resolved'}`,
+    );
+    const out = new Map<string, Known>();
+    for (const row of rows) {
+      const state = stateFromEntity(row);
+      const resource = normalizeId(state.finding.resourceId);
+      if (held.has(resource) || notJudged.has(resource) || judgedIn(state.finding) !== subscription) continue;
+      out.set(state.finding.id, { state, etag: row.etag });
+    }
+    return out;
+  }
+
   /** Reads started ahead of applyEvaluation, by the handle readAhead gave out. */
   const aheads = new WeakMap<ReadAhead, { known: Promise<Map<string, Known>>; suppressions: Promise<Suppression[]> }>();
 
@@ -257,6 +283,8 @@ export function createWritePath(tables: StoreTables): WritePath {
         early?.suppressions ?? activeSuppressions(now()),
       ]);
       const known = new Map([...readEarly, ...readNow]);
+      const owned = result.adminRulesOf ? await loadOwnedAdminFindings(result.adminRulesOf, notJudged) : new Map<string, Known>();
+      for (const [id, stored] of owned) if (!known.has(id)) known.set(id, stored);
 
       const work = new Map<string, Work>();
       for (const finding of result.findings) {
@@ -266,7 +294,7 @@ export function createWritePath(tables: StoreTables): WritePath {
       }
       for (const [id, stored] of known) {
         const resource = normalizeId(stored.state?.finding.resourceId ?? '');
-        if (!work.has(id) && judged.has(resource)) work.set(id, { id, known: stored, observation: { kind: 'absent' } });
+        if (!work.has(id) && (judged.has(resource) || owned.has(id))) work.set(id, { id, known: stored, observation: { kind: 'absent' } });
       }
       return settleAll([...work.values()], suppressions, cause);
     });

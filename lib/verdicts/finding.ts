@@ -92,4 +92,21 @@ export interface EvaluationResult {
   unreadable: { resourceId: string; reason: string }[];
   /** Resources that were confirmed deleted (404): their findings resolve. */
   deleted: string[];
+  /**
+   * A whole subscription judged: the stored findings on security admin rules (DESIGN §3
+   * "Composition") that were judged from this subscription's networks are its to settle, those of
+   * rules it no longer holds included (a rule, collection, configuration or manager deleted, or a
+   * configuration no longer committed to the networks' region): they resolve unless produced again.
+   */
+  adminRulesOf?: AdminRulesOwned;
+}
+
+export interface AdminRulesOwned {
+  /** Lower-case subscription id whose networks were judged, every one of them. */
+  subscriptionId: string;
+  /**
+   * Normalised ids of the admin rules the evaluation holds (applied to a network or exported):
+   * their findings settle through `read` when judged, and stay as they are when not.
+   */
+  held: string[];
 }

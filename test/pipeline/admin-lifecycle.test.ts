@@ -1,0 +1,165 @@
+/**
+ * The lifecycle of findings on security admin rules, end to end: the real NetworkManagementClient
+ * reads each network's effective security admin rules (test transport, REST shape), the rules
+ * judge, findings and their outbox live in Azurite, alerts go to a recording sink. Whatever takes a
+ * rule away from the networks (the rule, its collection, its configuration or its manager deleted,
+ * or a commit that leaves the configuration out of the networks' region) leaves the effective list
+ * without it (https://learn.microsoft.com/rest/api/virtualnetworkmanager/list-effective-security-admin-rules/list,
+ * https://learn.microsoft.com/azure/virtual-network-manager/concept-deployments): the re-judged
+ * subscription resolves the rule's findings once, with one alert. A list that cannot be read
+ * leaves them open.
+ */
+import { describe, expect, it } from 'vitest';
+import { createAlerter, type AlertSummary } from '../../lib/alerts/index.js';
+import { createArmReader } from '../../lib/azure/arm.js';
+import { armSource } from '../../lib/azure/arm-source.js';
+import { createReadBudgets } from '../../lib/azure/budget.js';
+import { scopesForChange, type Scope } from '../../lib/azure/scopes.js';
+import { createPipeline } from '../../lib/pipeline/pipeline.js';
+import { evaluateRules } from '../../lib/runtime/catalogue.js';
+import { createFindingsStore } from '../../lib/store/index.js';
+import { useAzurite } from '../support/azurite.js';
+import { syntheticEstate } from '../support/arm-estate.js';
+import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
+import { freshTables } from '../store/support.js';
+
+const azurite = useAzurite();
+
+const ADMIN = 'Microsoft.Network/networkManagers';
+
+function managerOf(sub: string) {
+  const manager = `/subscriptions/${sub}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
+  const configuration = `${manager}/securityAdminConfigurations/sec`;
+  const collection = `${configuration}/ruleCollections/guard`;
+  const rule = `${collection}/rules/always-ssh`;
+  /** An effective admin rule (REST item): AlwaysAllow SSH from anywhere, past every NSG. */
+  const item = {
+    id: rule,
+    kind: 'Custom',
+    configurationDescription: 'platform guard rails',
+    ruleCollectionAppliesToGroups: [{ networkGroupId: `${manager}/networkGroups/all` }],
+    properties: {
+      protocol: 'Tcp',
+      sources: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
+      destinations: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
+      sourcePortRanges: ['0-65535'],
+      destinationPortRanges: ['22'],
+      access: 'AlwaysAllow',
+      priority: 5,
+      direction: 'Inbound',
+    },
+  };
+  return { manager, configuration, collection, rule, item };
+}
+
+function setup(label: string, subscriptions: { seed: number; subscriptionId: string }[]) {
+  const estates = subscriptions.map((s) => syntheticEstate({ seed: s.seed, subscriptionId: s.subscriptionId, nsgs: 6, vnets: 2, nics: 8 }));
+  const transport = createArmTransport();
+  /** What each network's effective list holds, by lower-case network id prefix (its subscription). */
+  const applied = new Map<string, unknown[]>();
+  serveEstate(transport, createArmEstate(estates.flatMap((e) => e.resources)), {
+    pageSize: 100,
+    effectiveAdminRules: (vnetId) => applied.get(vnetId.split('/')[2]?.toLowerCase() ?? '') ?? [],
+  });
+  const reader = createArmReader({ httpClient: transport, credential: testCredential(), budgets: createReadBudgets({ capacity: 1e9, refillPerSecond: 1e9, sweepReserve: 0 }) });
+  const store = createFindingsStore({ connection: { kind: 'connectionString', connectionString: azurite.connectionString }, tables: freshTables(label) });
+  const announced: AlertSummary[] = [];
+  const alerter = createAlerter({
+    sinks: [{ name: 'test', digests: false, send: async (messages) => void announced.push(...messages.flatMap((m) => (m.kind === 'transition' ? [m.alert] : []))) }],
+  });
+  const pipeline = createPipeline({
+    source: armSource({ reader, subscriptions: subscriptions.map((s) => s.subscriptionId) }),
+    store,
+    alerter,
+    evaluate: evaluateRules,
+  });
+  return { transport, applied, store, announced, pipeline };
+}
+
+function scopeOf(change: { resourceId: string; resourceType: string; operation: 'write' | 'delete' | 'action' }): Scope {
+  const scopes = scopesForChange(change);
+  if (!scopes.ok) throw new Error(scopes.error.message);
+  const [scope] = scopes.scopes;
+  if (!scope) throw new Error(`no scope for ${change.resourceType}`);
+  return scope;
+}
+
+const SUB = '5e5e5e5e-0000-4000-8000-0000000a0001';
+
+describe('findings on security admin rules resolve when the rule leaves the networks', () => {
+  const { manager, configuration, collection, rule, item } = managerOf(SUB);
+  const cases = [
+    { what: 'its rule collection deleted', change: { resourceId: collection, resourceType: `${ADMIN}/securityAdminConfigurations/ruleCollections`, operation: 'delete' as const } },
+    { what: 'its security admin configuration deleted', change: { resourceId: configuration, resourceType: `${ADMIN}/securityAdminConfigurations`, operation: 'delete' as const } },
+    { what: 'its network manager deleted', change: { resourceId: manager, resourceType: ADMIN, operation: 'delete' as const } },
+    { what: 'a commit that leaves its configuration out of the region', change: { resourceId: manager, resourceType: ADMIN, operation: 'action' as const } },
+  ];
+
+  for (const [index, { what, change }] of cases.entries()) {
+    it(`${what}: resolved once, announced once; an unreadable effective list resolves nothing`, async () => {
+      const { transport, applied, store, announced, pipeline } = setup(`admlife${index}`, [{ seed: 11 + index, subscriptionId: SUB }]);
+      applied.set(SUB, [item]);
+      const onRule = async (status: 'open' | 'resolved') =>
+        (await store.listFindings({ status, resource: rule, limit: 1000 })).items;
+
+      const [swept] = await pipeline.sweep();
+      expect(swept?.status).toBe('evaluated');
+      const opened = await onRule('open');
+      expect(opened.map((f) => f.ruleId)).toContain('NSG-002');
+      expect(announced.filter((a) => a.kind === 'opened' && a.resourceId.toLowerCase() === rule.toLowerCase()).length).toBe(opened.length);
+
+      // Azure no longer applies the rule; the first re-judgement cannot read the effective lists.
+      applied.set(SUB, []);
+      transport.failRandomly({ rate: 1, seed: 1, faults: [{ kind: 'status', status: 403 }], match: (r) => r.url.pathname.endsWith('/listNetworkManagerEffectiveSecurityAdminRules') });
+      const scope = scopeOf(change);
+      expect(scope.kind).toBe('subscription');
+      const blind = await pipeline.evaluateScope(scope);
+      expect(blind.status).toBe('failed');
+      expect(blind.failure).toMatch(/listNetworkManagerEffectiveSecurityAdminRules/);
+      expect((await onRule('open')).length).toBe(opened.length);
+      expect(announced.some((a) => a.kind === 'resolved')).toBe(false);
+
+      // Read again: every finding on the rule resolves, once, with one alert each.
+      transport.clearFaults();
+      const outcome = await pipeline.evaluateScope(scope);
+      expect(outcome.status).toBe('evaluated');
+      expect(await onRule('open')).toEqual([]);
+      const resolved = outcome.transitions.filter((t) => t.kind === 'resolved' && t.finding.resourceId.toLowerCase() === rule.toLowerCase());
+      expect(resolved.length).toBe(opened.length);
+      expect((await onRule('resolved')).length).toBe(opened.length);
+
+      // The same change seen again (a retried event, the next sweep): nothing moves, nothing is announced.
+      const again = await pipeline.evaluateScope(scope);
+      expect(again.transitions.filter((t) => t.finding.resourceId.toLowerCase() === rule.toLowerCase())).toEqual([]);
+      const [next] = await pipeline.sweep();
+      expect(next?.transitions.filter((t) => t.finding.resourceId.toLowerCase() === rule.toLowerCase())).toEqual([]);
+      const announcedResolved = announced.filter((a) => a.kind === 'resolved' && a.resourceId.toLowerCase() === rule.toLowerCase());
+      expect(announcedResolved.length).toBe(opened.length);
+      expect(new Set(announcedResolved.map((a) => a.findingId))).toEqual(new Set(opened.map((f) => f.id)));
+    });
+  }
+
+  it("a subscription settles only what its own networks gave a rule: another subscription's re-judgement leaves it", async () => {
+    const OTHER = '5e5e5e5e-0000-4000-8000-0000000a0002';
+    const { applied, store, pipeline } = setup('admlifeother', [
+      { seed: 21, subscriptionId: SUB },
+      { seed: 22, subscriptionId: OTHER },
+    ]);
+    applied.set(SUB, [item]);
+    const outcomes = await pipeline.sweep();
+    expect(outcomes.map((o) => o.status)).toEqual(['evaluated', 'evaluated']);
+    const open = (await store.listFindings({ status: 'open', resource: rule, limit: 1000 })).items;
+    expect(open.map((f) => f.ruleId)).toContain('NSG-002');
+    for (const finding of open) expect((finding.evidence.attachments ?? []).every((a) => a.toLowerCase().startsWith(`/subscriptions/${SUB}/`))).toBe(true);
+
+    // OTHER's networks have no admin rules: judging OTHER whole leaves the findings SUB's networks gave the rule.
+    const [theirs] = await pipeline.sweep(OTHER);
+    expect(theirs?.status).toBe('evaluated');
+    expect(theirs?.transitions.filter((t) => t.finding.resourceId.toLowerCase() === rule.toLowerCase())).toEqual([]);
+    expect((await store.listFindings({ status: 'open', resource: rule, limit: 1000 })).items.length).toBe(open.length);
+    // SUB's networks lose the rule: SUB's re-judgement resolves them.
+    applied.set(SUB, []);
+    const [own] = await pipeline.sweep(SUB);
+    expect(own?.transitions.filter((t) => t.kind === 'resolved' && t.finding.resourceId.toLowerCase() === rule.toLowerCase()).length).toBe(open.length);
+  });
+});
