@@ -393,7 +393,10 @@ export function securityAdminRelations(estate: Estate): (network: VirtualNetwork
     effective: new Map(),
   };
   const groupsOfMember = new Map<string, Set<string>>();
+  const subnetGroups = subnetGroupKeys(state);
   for (const member of state.staticMembers.values()) {
+    // Security admin rules apply to virtual networks: a subnet member carries none (subnetGroupWarnings).
+    if (subnetGroups.has(member.group.key) || kindOfId(member.member.key) === 'subnet') continue;
     const set = groupsOfMember.get(member.member.key) ?? new Set<string>();
     set.add(member.group.key);
     groupsOfMember.set(member.member.key, set);
@@ -500,6 +503,49 @@ export function securityAdminRelations(estate: Estate): (network: VirtualNetwork
     }
     return entry;
   };
+}
+
+/** Network groups whose member type is Subnet. */
+function subnetGroupKeys(state: Pick<SecurityAdminEstate, 'groups'>): Set<string> {
+  return new Set([...state.groups.values()].filter((g) => g.memberType?.toLowerCase() === 'subnet').map((g) => g.key));
+}
+
+const VNET_LEVEL = 'security admin rules apply to virtual networks only (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins)';
+
+/**
+ * Network groups of subnets where security admin rules would need virtual networks: security admin
+ * rules are applied at the virtual network level, and the groups they target consist of virtual
+ * networks (https://learn.microsoft.com/azure/virtual-network-manager/concept-security-admins;
+ * groups of subnets serve routing configurations,
+ * https://learn.microsoft.com/azure/virtual-network-manager/concept-user-defined-route). A rule
+ * collection naming a `memberType: Subnet` group, and a static member that is a subnet, are
+ * rejected with a warning naming the group and the field, and carry no admin rules.
+ */
+export function subnetGroupWarnings(estate: Estate): ResourceError[] {
+  const state = estate.securityAdmin;
+  if (!state) return [];
+  const subnetGroups = subnetGroupKeys(state);
+  const out: ResourceError[] = [];
+  for (const collection of state.collections.values()) {
+    collection.appliesToGroups.forEach((group, i) => {
+      if (!subnetGroups.has(group.key)) return;
+      out.push({
+        resourceId: collection.id,
+        field: `appliesToGroups[${i}].networkGroupId`,
+        message: `rule collection ${collection.name} applies to network group ${nameOfId(group.id)}, whose memberType is Subnet: ${VNET_LEVEL}, so its admin rules are not applied through that group`,
+      });
+    });
+  }
+  for (const member of state.staticMembers.values()) {
+    const subnet = kindOfId(member.member.key) === 'subnet';
+    if (!subnet && !subnetGroups.has(member.group.key)) continue;
+    out.push({
+      resourceId: member.id,
+      field: 'resourceId',
+      message: `network group ${nameOfId(member.group.id)} has ${subnet ? `subnet ${boundedText(member.member.id)}` : `member ${boundedText(member.member.id)} in a group whose memberType is Subnet`} as a static member: ${VNET_LEVEL}, so this membership carries none`,
+    });
+  }
+  return out;
 }
 
 function dynamicNote(notes: Set<string>, network: string, groups: readonly ArmReference[]): void {

@@ -8,7 +8,7 @@
 import { normalizeId } from '../arm/index.js';
 import type { Estate, VirtualNetwork } from '../estate/model.js';
 import type { VirtualNetworkScope } from '../estate/relations.js';
-import { appliedRule, securityAdminRelations, type AppliedAdminRule } from '../estate/security-admin.js';
+import { appliedRule, securityAdminRelations, subnetGroupWarnings, type AppliedAdminRule } from '../estate/security-admin.js';
 import {
   adminRuleSet,
   parseAdminRule,
@@ -120,7 +120,7 @@ export function createAdminCache(estate: Estate): AdminCache {
   const errors = (): ResourceError[] => {
     const all = allRules();
     const seen = new Set<string>();
-    const out: ResourceError[] = [];
+    const out: ResourceError[] = [...subnetGroupWarnings(estate)];
     for (const applied of all) {
       const result = parse(applied);
       if (result.ok) continue;
