@@ -21,11 +21,15 @@ import { createFindingsStore } from '../lib/store/index.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../test/support/arm-transport.js';
 import { syntheticEstate } from '../test/support/arm-estate.js';
 import { benchManager, effectiveItems } from '../test/support/network-manager.js';
+import { serveEffectiveRoutes, withNetworkLayers } from '../test/support/network-layers.js';
 
 const actor = { name: 'Bench', upn: 'bench@contoso.example', objectId: '00000000-0000-0000-0000-000000000001' };
 
 async function runtimeFor(size: { nsgs: number; vnets: number; nics: number; loadBalancers?: number }, connectionString: string, prefix: string) {
-  const estate = syntheticEstate({ ...size, seed: 7 });
+  const synthetic = syntheticEstate({ ...size, seed: 7 });
+  // 20 route tables and 20 VPN gateways (with connections and local network gateways) over the networks.
+  const layers = withNetworkLayers(synthetic.resources, { routeTables: Math.min(20, size.vnets), gateways: Math.min(20, size.vnets) });
+  const estate = { ...synthetic, resources: layers.resources };
   const transport = createArmTransport();
   // One network manager (3 collections, 50 admin rules) over every network: each network's effective list.
   const networks = estate.resources.filter((r) => r['type'] === 'Microsoft.Network/virtualNetworks').map((r) => String(r['id']));
@@ -34,6 +38,8 @@ async function runtimeFor(size: { nsgs: number; vnets: number; nics: number; loa
   const groupOf = new Map(Object.entries(manager.members).flatMap(([group, ids]) => ids.map((id) => [id.toLowerCase(), group] as const)));
   const effectiveAdminRules = (vnetId: string) => items.filter((item) => JSON.stringify(item['ruleCollectionAppliesToGroups']).includes(`/networkGroups/${groupOf.get(vnetId.toLowerCase()) ?? '-'}"`));
   serveEstate(transport, createArmEstate(estate.resources), { pageSize: 100, immutable: true, effectiveAdminRules });
+  // What the gateways learned over BGP, as one NIC's effective routes per network behind one.
+  serveEffectiveRoutes(transport, () => ['172.30.0.0/16']);
   const reader = createArmReader({
     credential: testCredential(),
     httpClient: transport,
@@ -110,6 +116,9 @@ export async function run(): Promise<Measurement[]> {
       // PUT of the load balancer), so the event names the load balancer; its pool's NICs, whose
       // public path it changes, are re-judged.
       if (lbIds.length > 0) changes.push({ label: 'load-balancer rule write', resourceId: (i) => lbIds[i % lbIds.length] ?? '' });
+      // A route written: its prefix is in VirtualNetwork for the subnets the table is on.
+      const routeTableIds = idsOf('Microsoft.Network/routeTables');
+      changes.push({ label: 'route write', resourceId: (i) => `${routeTableIds[i % routeTableIds.length] ?? ''}/routes/onprem` });
       // A security admin rule written: its groups' networks are not in the event, so the subscription is re-judged.
       const managerId = `/subscriptions/${estate.subscriptionId}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
       changes.push({ label: 'security admin rule write', resourceId: (i) => `${managerId}/securityAdminConfigurations/secadmin/ruleCollections/c-0/rules/deny-${(i % 10) * 5}` });
