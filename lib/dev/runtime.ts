@@ -130,7 +130,7 @@ export async function startDevRuntime(options: DevRuntimeOptions): Promise<DevRu
     );
     const source = fileSource({ directory: options.estateDir });
     const pipeline = createPipeline({ source, store, alerter, evaluate: options.evaluate, log });
-    const runtime: Runtime = { pipeline, coalescer, store, alerter, log };
+    const runtime: Runtime = { pipeline, coalescer, store, alerter, log, watched: () => source.subscriptions() };
     // What the Azure dispatch timer does, every second: retries what a sink (the webhook) refused,
     // and what a stop with --data left in the outbox.
     const dispatching = setInterval(() => void pipeline.dispatch(), 1_000);

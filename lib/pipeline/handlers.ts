@@ -6,7 +6,7 @@ import type { DispatchReport } from '../alerts/dispatcher.js';
 import type { Alerter } from '../alerts/index.js';
 import { parseEvents, type EventError } from '../azure/events.js';
 import { causeOfChange, type ChangeCause, type Coalescer } from '../azure/coalesce.js';
-import { scopesForChange } from '../azure/scopes.js';
+import { scopesForChange, subscriptionScope, type Scope } from '../azure/scopes.js';
 import { EVENTS } from '../config/names.js';
 import type { EvaluationCause, FindingsStore, Transition } from '../store/index.js';
 import type { PipelineLog } from './pipeline.js';
@@ -20,6 +20,13 @@ export interface Runtime {
   store: FindingsStore;
   alerter: Alerter;
   log: PipelineLog;
+  /**
+   * The watched subscriptions. A network manager's groups may hold networks of any subscription
+   * in its scope, and each network's effective security admin rules are read in that network's
+   * subscription (https://learn.microsoft.com/azure/virtual-network-manager/concept-network-manager-scope):
+   * a security admin change re-judges every watched subscription, not only the manager's.
+   */
+  watched?: () => Promise<string[]>;
 }
 
 export interface EventsHandled {
@@ -39,7 +46,7 @@ export interface EventsHandled {
  * One Event Grid delivery (the trigger's event, or an HTTP body with a batch). Throws only when
  * storage fails, so Event Grid redelivers; a malformed event is reported, not retried.
  */
-export async function handleResourceEvents(body: unknown, rt: Pick<Runtime, 'coalescer' | 'log'>): Promise<EventsHandled> {
+export async function handleResourceEvents(body: unknown, rt: Pick<Runtime, 'coalescer' | 'log' | 'watched'>): Promise<EventsHandled> {
   const parsed = await parseEvents(body);
   if (!parsed.ok) {
     rt.log('warn', `event delivery rejected: ${parsed.error.message}`);
@@ -64,7 +71,7 @@ export async function handleResourceEvents(body: unknown, rt: Pick<Runtime, 'coa
           break;
         }
         if (scopes.scopes.length === 0) handled.ignored += 1;
-        for (const scope of scopes.scopes) {
+        for (const scope of [...scopes.scopes, ...(await alsoWatched(scopes.scopes, rt))]) {
           const outcome = await rt.coalescer.enqueueScope(scope, causeOfChange(event.change));
           if (outcome.status === 'enqueued') handled.enqueued += 1;
           else handled.coalesced += 1;
@@ -76,6 +83,18 @@ export async function handleResourceEvents(body: unknown, rt: Pick<Runtime, 'coa
     }
   }
   return handled;
+}
+
+/**
+ * The other watched subscriptions a security admin change re-judges (scopesForChange gives a
+ * subscription scope for exactly those changes), each once per coalescing window.
+ */
+async function alsoWatched(scopes: readonly Scope[], rt: Pick<Runtime, 'watched'>): Promise<Scope[]> {
+  const admin = scopes.filter((s) => s.kind === 'subscription');
+  if (admin.length === 0 || !rt.watched) return [];
+  const own = new Set(admin.map((s) => s.subscriptionId));
+  const watched = await rt.watched();
+  return [...new Set(watched.map((w) => w.trim().toLowerCase()))].filter((w) => w !== '' && !own.has(w)).map(subscriptionScope);
 }
 
 /** What the queue trigger receives besides the message. */

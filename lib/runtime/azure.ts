@@ -92,6 +92,7 @@ function buildRuntime({ env, credential: given, armReader }: AzureRuntimeOptions
     alerter,
     coalescer: coalescer.coalescer,
     log: consoleLog,
+    watched: () => source.subscriptions(),
     pipeline: createPipeline({ source, store: findings, alerter, evaluate: evaluateRules, log: consoleLog }),
   };
 }
