@@ -37,6 +37,7 @@ import type {
   NewSuppression,
   ReadAhead,
   RemovalResult,
+  StoredFinding,
   Suppression,
   SuppressionResult,
   Transition,
@@ -235,7 +236,6 @@ export function createWritePath(tables: StoreTables): WritePath {
    * names no subscription: it is left as it is.
    */
   async function loadOwnedAdminFindings(owned: AdminRulesOwned, notJudged: ReadonlySet<string>): Promise<Map<string, Known>> {
-    const held = new Set(owned.held.map(normalizeId));
     const subscription = owned.subscriptionId.toLowerCase();
     // One query over every partition: the rule's manager may live in any subscription. The table
     // service filters; what comes back is this subscription's open admin-rule findings only.
@@ -243,14 +243,23 @@ export function createWritePath(tables: StoreTables): WritePath {
       findings,
       odata`RowKey ge ${FINDING_ROWS.lower} and RowKey lt ${FINDING_ROWS.upper} and judgedIn eq ${subscription} and status ne ${'resolved'}`,
     );
+    const ours = ownership(owned, notJudged);
     const out = new Map<string, Known>();
     for (const row of rows) {
       const state = stateFromEntity(row);
-      const resource = normalizeId(state.finding.resourceId);
-      if (held.has(resource) || notJudged.has(resource) || judgedIn(state.finding) !== subscription) continue;
-      out.set(state.finding.id, { state, etag: row.etag });
+      if (ours(state.finding)) out.set(state.finding.id, { state, etag: row.etag });
     }
     return out;
+  }
+
+  /** Whether a finding is on an admin rule the evaluation does not hold (or could not judge), judged at its subscription's networks. */
+  function ownership(owned: AdminRulesOwned, notJudged: ReadonlySet<string>): (finding: StoredFinding) => boolean {
+    const held = new Set(owned.held.map(normalizeId));
+    const subscription = owned.subscriptionId.toLowerCase();
+    return (finding) => {
+      const resource = normalizeId(finding.resourceId);
+      return finding.status !== 'resolved' && !notJudged.has(resource) && !held.has(resource) && judgedIn(finding) === subscription;
+    };
   }
 
   /** Reads started ahead of applyEvaluation, by the handle readAhead gave out. */
@@ -284,6 +293,11 @@ export function createWritePath(tables: StoreTables): WritePath {
       ]);
       const known = new Map([...readEarly, ...readNow]);
       const owned = result.adminRulesOf ? await loadOwnedAdminFindings(result.adminRulesOf, notJudged) : new Map<string, Known>();
+      // Rows read for the judged resources count too (rows written before `judgedIn` was kept).
+      if (result.adminRulesOf) {
+        const ours = ownership(result.adminRulesOf, notJudged);
+        for (const [id, stored] of known) if (stored.state && ours(stored.state.finding)) owned.set(id, stored);
+      }
       for (const [id, stored] of owned) if (!known.has(id)) known.set(id, stored);
 
       const work = new Map<string, Work>();

@@ -4,10 +4,11 @@
  * those on rules it holds but could not judge, those judged at another subscription's networks,
  * and those whose attachments name no subscription stay as they are.
  */
+import { odata, TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { createFindingsStore } from '../../lib/store/index.js';
 import { useAzurite } from '../support/azurite.js';
-import { evaluation, freshTables, makeFinding, steppingClock, SUB_A, SUB_B } from './support.js';
+import { evaluation, freshTables, makeFinding, nsgId, steppingClock, SUB_A, SUB_B } from './support.js';
 
 const azurite = useAzurite();
 
@@ -52,5 +53,26 @@ describe('findings on security admin rules owned by a subscription re-judgement'
     expect(other.map((t) => [t.kind, t.finding.resourceName])).toEqual([['resolved', 'elsewhere']]);
     const open = (await store.listFindings({ status: 'open', limit: 1000 })).items.map((f) => f.resourceName).sort();
     expect(open).toEqual(['invalid', 'mixed', 'unjudged', 'unnamed']);
+  });
+
+  it('a row kept before judgedIn was written: a sweep that reads its partition settles it from its attachments', async () => {
+    const tables = freshTables('adminlegacy');
+    const store = createFindingsStore({ connection: { kind: 'connectionString', connectionString: azurite.connectionString }, tables, now: steppingClock('2026-12-02T10:00:00.000Z').now });
+    const legacy = onRule('legacy', [nic(SUB_A, 'vm-1')]);
+    const [opened] = await store.applyEvaluation(evaluation({ findings: [legacy] }));
+    const client = TableClient.fromConnectionString(azurite.connectionString, tables.findings, { allowInsecureConnection: true });
+    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`RowKey eq ${`f!${opened?.finding.id ?? ''}`}` } });
+    let rewritten = 0;
+    for await (const row of rows) {
+      rewritten += 1;
+      expect(row['judgedIn']).toBe(SUB_A);
+      const { judgedIn: _dropped, etag: _etag, timestamp: _timestamp, ...rest } = row;
+      await client.updateEntity({ ...rest, partitionKey: row.partitionKey, rowKey: row.rowKey }, 'Replace');
+    }
+    expect(rewritten).toBe(1);
+    // A sweep of SUB_A: its NSGs read (their partition scanned whole), the rule gone from its networks.
+    const nsgs = Array.from({ length: 20 }, (_, i) => nsgId(`nsg-${i}`).toLowerCase());
+    const settled = await store.applyEvaluation(evaluation({ read: nsgs, adminRulesOf: { subscriptionId: SUB_A, held: [] } }));
+    expect(settled.map((t) => [t.kind, t.finding.resourceName])).toEqual([['resolved', 'legacy']]);
   });
 });
