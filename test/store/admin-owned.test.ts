@@ -67,7 +67,7 @@ describe('findings on security admin rules owned by a subscription re-judgement'
       rewritten += 1;
       expect(row['judgedIn']).toBe(SUB_A);
       const { judgedIn: _dropped, etag: _etag, timestamp: _timestamp, ...rest } = row;
-      await client.updateEntity({ ...rest, partitionKey: row.partitionKey, rowKey: row.rowKey }, 'Replace');
+      await client.updateEntity({ ...rest, partitionKey: String(row.partitionKey), rowKey: String(row.rowKey) }, 'Replace');
     }
     expect(rewritten).toBe(1);
     // A sweep of SUB_A: its NSGs read (their partition scanned whole), the rule gone from its networks.
