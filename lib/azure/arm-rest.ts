@@ -5,6 +5,7 @@
  */
 import type { NetworkManagementClient } from '@azure/arm-network';
 import { RestError, createPipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import { armTypeOf } from '../arm/index.js';
 import { field } from '../estate/fields.js';
 import { classifyReadError, describeFailure, type ReadFailure } from './arm-errors.js';
 import type { ReadContext } from './arm-policy.js';
@@ -15,9 +16,27 @@ import type { ReadContext } from './arm-policy.js';
  */
 export const NETWORK_API_VERSION = '2025-05-01';
 
+/**
+ * The api-version each list outside Microsoft.Network is read at: a GA version of the provider's
+ * REST specification (azure-rest-api-specs: specification/apimanagement/.../Microsoft.ApiManagement/stable/2024-05-01,
+ * specification/containerservice/.../Microsoft.ContainerService/aks/stable/2025-10-01,
+ * specification/domainservices/.../Microsoft.AAD/stable/2022-12-01). Microsoft.Network types use
+ * the installed SDK's NETWORK_API_VERSION.
+ */
+export const SERVICE_API_VERSIONS: Readonly<Record<string, string>> = {
+  [armTypeOf('apiManagementService').toLowerCase()]: '2024-05-01',
+  [armTypeOf('managedCluster').toLowerCase()]: '2025-10-01',
+  [armTypeOf('domainService').toLowerCase()]: '2022-12-01',
+};
+
+/** The api-version of a list or GET of `type` (a top-level ARM type). */
+export function apiVersionOf(type: string): string {
+  return SERVICE_API_VERSIONS[type.toLowerCase()] ?? NETWORK_API_VERSION;
+}
+
 /** One GET through the client's pipeline, its REST body parsed as it is (see listResources). */
-export async function getJson(sdk: NetworkManagementClient, endpoint: string, path: string, target: string): Promise<Record<string, unknown>> {
-  const url = `${endpoint}${path}?api-version=${NETWORK_API_VERSION}`;
+export async function getJson(sdk: NetworkManagementClient, endpoint: string, path: string, target: string, apiVersion: string = NETWORK_API_VERSION): Promise<Record<string, unknown>> {
+  const url = `${endpoint}${path}?api-version=${apiVersion}`;
   const response = await sdk.sendRequest(createPipelineRequest({ url, method: 'GET' }));
   if (response.status !== 200) throw responseError(response);
   return bodyOf(response, target);

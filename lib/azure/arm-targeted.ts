@@ -4,14 +4,14 @@
  * ids (a rule, a subnet) are read through their top-level resource; a 404 means deleted.
  */
 import type { NetworkManagementClient } from '@azure/arm-network';
-import { armTypeOf, isTopLevel, kindOfId, normalizeId, parentId, parseNetworkRef, topLevelRef, type NetworkRef } from '../arm/index.js';
+import { armTypeOf, isTopLevel, kindOfId, kindOfType, normalizeId, parentId, parseNetworkRef, parseResourceId, topLevelRef, type NetworkRef, type ResourceKind } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { isSecurityAdminKind } from '../estate/kinds.js';
 import { assertNever } from '../nsg/index.js';
 import type { ArmReader, ListRead, ResourceRead, ScopeRead, ScopeReadOptions } from './arm.js';
 import type { ReadFailure } from './arm-errors.js';
 import { withReadContext } from './arm-policy.js';
-import { badIdFailure, failureFrom, forEachLimited, getJson, withType } from './arm-rest.js';
+import { apiVersionOf, badIdFailure, failureFrom, forEachLimited, getJson, withType } from './arm-rest.js';
 import type { ReadLane } from './budget.js';
 
 export const DEFAULT_SCOPE_DEPTH = 3;
@@ -25,6 +25,26 @@ export interface TargetedReadDeps {
   listUnder(subscriptionId: string, path: string, target: string, type: string, lane: ReadLane): Promise<ListRead>;
   /** A scale set's instance NICs (none when it is gone). */
   listScaleSetNics(scaleSetId: string, lane: ReadLane): Promise<ListRead>;
+}
+
+/**
+ * Services outside Microsoft.Network whose subnets a verdict depends on: read by a GET of their
+ * own provider (at its api-version, arm-rest.ts), followed to the subnets they name
+ * (https://learn.microsoft.com/rest/api/apimanagement/api-management-service/get,
+ * https://learn.microsoft.com/rest/api/aks/managed-clusters/get,
+ * https://learn.microsoft.com/rest/api/aad-domainservices/domain-services/get).
+ */
+const SERVICE_KINDS: ReadonlySet<ResourceKind> = new Set(['apiManagementService', 'managedCluster', 'domainService']);
+
+/** The subnets a service resource names: API Management's, AKS node pools', Domain Services' replica sets'. */
+export function serviceSubnets(resource: unknown): string[] {
+  const ids = [
+    field(field(resource, 'virtualNetworkConfiguration'), 'subnetResourceId'),
+    ...arrayField(resource, 'agentPoolProfiles').map((pool) => field(pool, 'vnetSubnetID')),
+    field(resource, 'subnetId'),
+    ...arrayField(resource, 'replicaSets').map((set) => field(set, 'subnetId')),
+  ];
+  return ids.filter((id): id is string => typeof id === 'string' && id !== '');
 }
 
 /** A Uniform or Flexible scale set's id: its state, as far as verdicts go, is its instance NICs. */
@@ -61,6 +81,27 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
           read: { status: 'failed', id: top.id, reason: failure.failure.message, failure: failure.failure },
           reads: context.requests,
         };
+      }
+    });
+  }
+
+  /** A service outside Microsoft.Network, by a GET of its own provider at that provider's api-version. */
+  async function readService(id: string, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
+    const parsed = parseResourceId(id);
+    const type = parsed?.resourceType;
+    if (!parsed?.resourceGroup || type === undefined) {
+      const failure = badIdFailure(id, `ARM id '${id}' names no resource group and type`);
+      return { read: { status: 'failed', id, reason: failure.message, failure }, reads: 0 };
+    }
+    const path = `/subscriptions/${encodeURIComponent(parsed.subscriptionId)}/resourceGroups/${encodeURIComponent(parsed.resourceGroup)}/providers/${type}/${encodeURIComponent(parsed.name)}`;
+    return withReadContext(lane, async (context) => {
+      try {
+        const resource = await getJson(client(parsed.subscriptionId), endpoint, path, id, apiVersionOf(type));
+        return { read: { status: 'found', id, resource: withType(resource, type) }, reads: context.requests };
+      } catch (error) {
+        const failure = failureFrom(error, context, id, type);
+        if (failure.kind === 'deleted') return { read: { status: 'deleted', id }, reads: context.requests };
+        return { read: { status: 'failed', id, reason: failure.failure.message, failure: failure.failure }, reads: context.requests };
       }
     });
   }
@@ -107,6 +148,15 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
     /** Resources read by a list rather than a GET (a gateway's connections, a scale set's NICs): their references are followed. */
     const companions: { resource: unknown; depth: number }[] = [];
     for (const id of ids) {
+      const kind = kindOfId(id.trim());
+      if (kind !== undefined && SERVICE_KINDS.has(kind)) {
+        const service = await readService(id.trim(), lane);
+        reads += service.reads;
+        if (service.read.status === 'failed') failures.push(service.read.failure);
+        else if (service.read.status === 'deleted') deleted.set(normalizeId(id), id.trim());
+        else companions.push({ resource: service.read.resource, depth: 0 });
+        continue;
+      }
       if (SCALE_SET_ID.test(id.trim())) {
         // A scale set (a Compute resource) is read as what verdicts see of it: its instance NICs.
         const listed = await listScaleSetNics(id.trim(), lane);
@@ -345,9 +395,11 @@ function nicReferences(resource: unknown): string[] {
   return out;
 }
 
-/** The references of a resource read by a list: a connection's sides, a scale-set NIC's. */
+/** The references of a resource read by a list or outside Microsoft.Network: a connection's sides, a scale-set NIC's, a service's subnets. */
 function companionReferences(resource: unknown): string[] {
   const type = field(resource, 'type');
+  const kind = typeof type === 'string' ? kindOfType(type) : undefined;
+  if (kind !== undefined && SERVICE_KINDS.has(kind)) return serviceSubnets(resource);
   if (typeof type === 'string' && type.toLowerCase() === armTypeOf('virtualNetworkGatewayConnection').toLowerCase()) {
     return [
       ...optional(referenceId(resource, 'localNetworkGateway2')),

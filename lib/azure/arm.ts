@@ -26,7 +26,7 @@ import {
   withReadContext,
   type ArmRetryOptions,
 } from './arm-policy.js';
-import { bodyOf, failureFrom, forEachLimited, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
+import { apiVersionOf, bodyOf, failureFrom, forEachLimited, NETWORK_API_VERSION, parseJsonObject, responseError, withType } from './arm-rest.js';
 import { createTargetedReads } from './arm-targeted.js';
 import { readEffectiveAdminRules, type EffectiveAdminRulesRead } from './arm-admin.js';
 import {
@@ -147,7 +147,22 @@ export const INVENTORY_TYPES = [
   // and private endpoints (https://learn.microsoft.com/rest/api/virtualnetwork/private-endpoints/list-by-subscription).
   armTypeOf('routeTable'),
   armTypeOf('privateEndpoint'),
+  // The services that own or use a subnet (their documented NSG needs are rules): application
+  // gateways by the network provider's "List All"
+  // (https://learn.microsoft.com/rest/api/application-gateway/application-gateways/list-all, the
+  // request NetworkManagementClient.applicationGateways.listAll sends), and outside
+  // Microsoft.Network each provider's subscription-wide list: API Management
+  // (https://learn.microsoft.com/rest/api/apimanagement/api-management-service/list), AKS
+  // (https://learn.microsoft.com/rest/api/aks/managed-clusters/list), Entra Domain Services
+  // (https://learn.microsoft.com/rest/api/aad-domainservices/domain-services/list). Reader covers
+  // them all (its `*/read`, https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader):
+  // a list that fails fails the inventory like any other.
+  armTypeOf('applicationGateway'),
+  armTypeOf('apiManagementService'),
+  armTypeOf('managedCluster'),
+  armTypeOf('domainService'),
 ] as const;
+
 
 /**
  * Prefixes a gateway learns over BGP are not in ARM: Azure's own expansion is the effective routes
@@ -339,7 +354,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
    */
   async function listResources(subscriptionId: string, type: InventoryType, listOptions: ListOptions = {}): Promise<ListRead> {
     const target = `/subscriptions/${subscriptionId}/providers/${type}`;
-    const first = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/${type}?api-version=${NETWORK_API_VERSION}`;
+    const first = `${endpoint}/subscriptions/${encodeURIComponent(subscriptionId)}/providers/${type}?api-version=${apiVersionOf(type)}`;
     return pageThrough(subscriptionId, first, target, type, listOptions);
   }
 

@@ -23,6 +23,10 @@ export type ScopeKind =
   | 'gatewayConnection'
   | 'localNetworkGateway'
   | 'privateEndpoint'
+  | 'applicationGateway'
+  | 'apiManagement'
+  | 'managedCluster'
+  | 'domainService'
   | 'subscription';
 
 export const SCOPE_KINDS: readonly ScopeKind[] = [
@@ -41,6 +45,10 @@ export const SCOPE_KINDS: readonly ScopeKind[] = [
   'gatewayConnection',
   'localNetworkGateway',
   'privateEndpoint',
+  'applicationGateway',
+  'apiManagement',
+  'managedCluster',
+  'domainService',
   'subscription',
 ];
 
@@ -96,7 +104,19 @@ const SCOPE_OF_TYPE: Record<Exclude<WatchedType, NetworkManagers>, { kind: Scope
   'Microsoft.Network/connections': { kind: 'gatewayConnection', levelsUp: 0 },
   'Microsoft.Network/localNetworkGateways': { kind: 'localNetworkGateway', levelsUp: 0 },
   'Microsoft.Network/privateEndpoints': { kind: 'privateEndpoint', levelsUp: 0 },
+  'Microsoft.Network/applicationGateways': { kind: 'applicationGateway', levelsUp: 0 },
+  'Microsoft.ApiManagement/service': { kind: 'apiManagement', levelsUp: 0 },
+  'Microsoft.ContainerService/managedClusters': { kind: 'managedCluster', levelsUp: 0 },
+  'Microsoft.AAD/domainServices': { kind: 'domainService', levelsUp: 0 },
 };
+
+/**
+ * Services whose deletion no read can place: once gone, an application gateway, API Management
+ * service, AKS cluster or Domain Services instance no longer names its subnets, and the subnets do
+ * not name it (the gateway's IP configurations and the services' subnet ids live on the service).
+ * A delete of one re-judges the subscription, where every subnet that lost its service is judged.
+ */
+const SERVICE_SCOPE_KINDS: ReadonlySet<ScopeKind> = new Set(['applicationGateway', 'apiManagement', 'managedCluster', 'domainService']);
 
 const SCOPE_BY_LOWER_TYPE = new Map(
   Object.entries(SCOPE_OF_TYPE).map(([type, mapping]) => [type.toLowerCase(), mapping]),
@@ -150,6 +170,7 @@ export function scopesForChange(change: Pick<ResourceChange, 'resourceId' | 'res
     const deletedRule = change.operation === 'delete' && parsed.value.resourceType.toLowerCase() === SECURITY_ADMIN_TYPES[3];
     return { ok: true, scopes: [deletedRule ? { ...scope, id: normalizeId(change.resourceId) } : scope] };
   }
+  if (change.operation === 'delete' && SERVICE_SCOPE_KINDS.has(mapping.kind)) return { ok: true, scopes: [subscriptionScope(parsed.value.subscriptionId)] };
   const segments = parsed.value.segments.slice(0, parsed.value.segments.length - 2 * mapping.levelsUp);
   return {
     ok: true,

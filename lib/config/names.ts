@@ -196,6 +196,13 @@ export const WATCHED_RESOURCE_TYPES = [
   // collections and rules, network groups and static members, and the commit action, all under
   // this prefix; a change re-judges the subscription (lib/azure/scopes.ts says why).
   'Microsoft.Network/networkManagers',
+  // Services that own or use a subnet (their documented NSG needs are rules): an application
+  // gateway → the subnets of its gateway IP configurations and its public frontends' paths; API
+  // Management, AKS and Entra Domain Services → the subnets they name (lib/azure/scopes.ts).
+  'Microsoft.Network/applicationGateways',
+  'Microsoft.ApiManagement/service',
+  'Microsoft.ContainerService/managedClusters',
+  'Microsoft.AAD/domainServices',
 ] as const;
 
 /**

@@ -271,6 +271,35 @@ export function affectedResources(
       for (const [key, nic] of estate.networkInterfaces) if (nic.privateEndpoint?.key === scope.id) addNic(key);
       break;
     }
+    case 'applicationGateway': {
+      // The subnets of its gateway IP configurations: their service requirements (SVC-001) and the
+      // public path its public frontends give them (DESIGN §3 "Public path").
+      const gateway = estate.applicationGateways.get(scope.id);
+      scopeDeleted = !gateway;
+      for (const subnet of gateway?.subnets ?? []) addSubnet(subnet.key);
+      break;
+    }
+    case 'apiManagement': {
+      const service = estate.apiManagementServices.get(scope.id);
+      scopeDeleted = !service;
+      if (service?.subnet) addSubnet(service.subnet.key);
+      break;
+    }
+    case 'domainService': {
+      const service = estate.domainServices.get(scope.id);
+      scopeDeleted = !service;
+      for (const subnet of service?.subnets ?? []) addSubnet(subnet.key);
+      break;
+    }
+    case 'managedCluster': {
+      // Its node pools' subnets, and the NSGs of its node resource group (which it owns).
+      const cluster = estate.managedClusters.get(scope.id);
+      scopeDeleted = !cluster;
+      for (const subnet of cluster?.subnets ?? []) addSubnet(subnet.key);
+      const group = cluster?.nodeResourceGroup?.toLowerCase();
+      if (group !== undefined) for (const [key, nsg] of estate.networkSecurityGroups) if (nsg.resourceGroup.toLowerCase() === group) addNsg(key);
+      break;
+    }
     default:
       return assertNever(scope.kind, 'scope kind');
   }

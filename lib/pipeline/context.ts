@@ -41,6 +41,12 @@ export interface ContextNeeds {
   unattachedNsgs: boolean;
   /** Keys of the networks some verdict depends on: every Bastion in one of them serves it. */
   bastionNetworks: Set<string>;
+  /**
+   * Some subnet or NSG is judged: the services that own or use a subnet (application gateways,
+   * API Management, AKS clusters, Domain Services) must be known, and only their lists say which
+   * sits where (a subnet does not name them; an AKS cluster's node resource group owns NSGs).
+   */
+  services: boolean;
 }
 
 /** The kinds a targeted read fetches (children through their parent). */
@@ -57,6 +63,8 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'localNetworkGateway',
   'privateEndpoint',
   'virtualMachineScaleSet',
+  // An application gateway's public frontend: the public path it gives the gateway's subnet.
+  'publicIPAddress',
 ]);
 
 export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGuards): ContextNeeds {
@@ -98,6 +106,10 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'scaleSet':
     case 'routeTable':
     case 'privateEndpoint':
+    case 'applicationGateway':
+    case 'apiManagement':
+    case 'managedCluster':
+    case 'domainService':
     case 'subscription':
       break;
     default:
@@ -110,6 +122,10 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     nsgsNamingAsgs,
     unattachedNsgs,
     bastionNetworks: needs.bastionNetworks,
+    services: [...affected.resources].some((key) => {
+      const kind = kindOfId(key);
+      return kind === 'subnet' || kind === 'networkSecurityGroup';
+    }),
   };
 }
 
@@ -174,6 +190,13 @@ class Needs {
     if (subnet.natGateway) this.present(subnet.natGateway.key, this.estate.natGateways.has(subnet.natGateway.key));
     // Its route table's prefixes are in VirtualNetwork there (DESIGN §3).
     if (subnet.routeTable) this.present(subnet.routeTable.key, this.estate.routeTables.has(subnet.routeTable.key));
+    // The public IPs of the application gateways in it: its public path (DESIGN §3 "Public path").
+    for (const gateway of this.estate.applicationGateways.values()) {
+      if (!gateway.subnets.some((s) => s.key === key)) continue;
+      for (const frontend of gateway.frontends) {
+        if (frontend.publicIpAddress) this.present(frontend.publicIpAddress.key, this.estate.publicIpAddresses.has(frontend.publicIpAddress.key));
+      }
+    }
     for (const config of subnet.ipConfigurations) {
       const kind = kindOfId(config.key);
       const owner = kind === 'networkInterfaceIpConfiguration' || kind === 'scaleSetNetworkInterfaceIpConfiguration' ? parentId(config.key) : undefined;

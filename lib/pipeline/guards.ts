@@ -29,6 +29,10 @@ export function guardQueryOf(scope: Scope): GuardQuery | undefined {
     case 'gatewayConnection':
     case 'localNetworkGateway':
     case 'privateEndpoint':
+    case 'applicationGateway':
+    case 'apiManagement':
+    case 'managedCluster':
+    case 'domainService':
     case 'subscription':
       return undefined;
     default:
@@ -78,6 +82,10 @@ export function guardsToRemember(estate: Estate, scope: Scope, recalled: Previou
     case 'gatewayConnection':
     case 'localNetworkGateway':
     case 'privateEndpoint':
+    case 'applicationGateway':
+    case 'apiManagement':
+    case 'managedCluster':
+    case 'domainService':
       break;
     default:
       return assertNever(scope.kind, 'scope kind');

@@ -16,8 +16,8 @@ import { readScopeEstate, type TargetedLimits } from './targeted.js';
 import type { EstateSource, EvaluationOutcome, Pipeline, ReadFailure } from './types.js';
 import { assertNever, errorMessage } from '../nsg/index.js';
 
-/** About one page per inventory list (ten lists, and a scale set or gateway or two): fewer ARM requests than a targeted read, and little to load. */
-export const DEFAULT_INVENTORY_PREFERRED_UP_TO = 12;
+/** About one page per inventory list (fourteen lists, and a scale set or gateway or two): fewer ARM requests than a targeted read, and little to load. */
+export const DEFAULT_INVENTORY_PREFERRED_UP_TO = 16;
 
 type CurrentState = { kind: 'read'; estate: Estate; affected: AffectedResources } | { kind: 'failed'; reason: string };
 

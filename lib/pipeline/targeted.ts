@@ -39,6 +39,13 @@ export type ScopeEstateRead =
 const NSGS = 'Microsoft.Network/networkSecurityGroups' satisfies ListedType;
 const NICS = 'Microsoft.Network/networkInterfaces' satisfies ListedType;
 const BASTIONS = 'Microsoft.Network/bastionHosts' satisfies ListedType;
+/** The services that own or use a subnet: listed once when a subnet or NSG is judged (context.ts). */
+const SERVICES = [
+  'Microsoft.Network/applicationGateways',
+  'Microsoft.ApiManagement/service',
+  'Microsoft.ContainerService/managedClusters',
+  'Microsoft.AAD/domainServices',
+] as const satisfies readonly ListedType[];
 
 export async function readScopeEstate(
   source: TargetedReads,
@@ -106,6 +113,7 @@ export async function readScopeEstate(
     if (needs.bastionNetworks.size > 0) wanted.push(BASTIONS);
     if (needs.asgMembers.size > 0) wanted.push(NICS);
     if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) wanted.push(NSGS);
+    if (needs.services) wanted.push(...SERVICES);
     const unlisted = wanted.filter((type) => !lists.has(type));
     if (unlisted.length > 0) {
       const results = await Promise.all(unlisted.map((type) => source.listResources(scope.subscriptionId, type)));
@@ -183,12 +191,14 @@ interface Listed {
   unattached: boolean;
   /** A Bastion's: the networks of its subnets. */
   networks: string[];
+  /** A service that owns or uses a subnet (its list is SERVICES'). */
+  service: boolean;
 }
 
 function listedOf(type: ListedType, resource: unknown): Listed | undefined {
   const id = field(resource, 'id');
   if (typeof id !== 'string') return undefined;
-  const listed: Listed = { resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [] };
+  const listed: Listed = { resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], service: false };
   switch (type) {
     case NICS:
       listed.asgs = arrayField(resource, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups').map(normalizeId));
@@ -203,14 +213,24 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
         return subnet === undefined ? [] : [parentId(normalizeId(subnet)) ?? ''];
       });
       break;
+    case 'Microsoft.Network/applicationGateways':
+    case 'Microsoft.ApiManagement/service':
+    case 'Microsoft.ContainerService/managedClusters':
+    case 'Microsoft.AAD/domainServices':
+      listed.service = true;
+      break;
     default:
       return assertNever(type, 'list');
   }
   return listed;
 }
 
-/** The listed resources some verdict depends on: NICs in the ASGs that matter, the NSGs asked for, the Bastions serving. */
+/**
+ * The listed resources some verdict depends on: NICs in the ASGs that matter, the NSGs asked for,
+ * the Bastions serving, and every service of the subscription (as the inventory holds them all).
+ */
 function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: ContextNeeds): Generator<Listed> {
+  if (needs.services) for (const type of SERVICES) yield* lists.get(type) ?? [];
   if (needs.bastionNetworks.size > 0) {
     for (const bastion of lists.get(BASTIONS) ?? []) if (bastion.networks.some((n) => needs.bastionNetworks.has(n))) yield bastion;
   }

@@ -50,7 +50,12 @@ export interface TargetedReads {
 export type ListedType =
   | 'Microsoft.Network/networkSecurityGroups'
   | 'Microsoft.Network/networkInterfaces'
-  | 'Microsoft.Network/bastionHosts';
+  | 'Microsoft.Network/bastionHosts'
+  /** The services a subnet's verdict depends on: only their own lists say which sits in a subnet. */
+  | 'Microsoft.Network/applicationGateways'
+  | 'Microsoft.ApiManagement/service'
+  | 'Microsoft.ContainerService/managedClusters'
+  | 'Microsoft.AAD/domainServices';
 
 export interface ResourcesRead {
   /** Top-level resources, each once, in any shape lib/estate loads. */

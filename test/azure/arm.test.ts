@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { createArmReader, type ArmReader, type ArmReaderOptions } from '../../lib/azure/arm.js';
-import { NETWORK_API_VERSION } from '../../lib/azure/arm-rest.js';
+import { apiVersionOf, NETWORK_API_VERSION } from '../../lib/azure/arm-rest.js';
 import { ARM_READ_POLICY_NAME } from '../../lib/azure/arm-policy.js';
 import { createReadBudgets, DEFAULT_READ_BUDGET } from '../../lib/azure/budget.js';
 import {
@@ -19,6 +19,7 @@ import {
   type ArmTransport,
 } from '../support/arm-transport.js';
 import { syntheticEstate } from '../support/arm-estate.js';
+import { apiManagementService, domainService, managedCluster } from '../support/service-shapes.js';
 
 const ARM = 'https://management.azure.com';
 
@@ -84,7 +85,7 @@ describe('NETWORK_API_VERSION', () => {
 });
 
 describe('readInventory', () => {
-  it('reads the ten lists of the REST API examples, exactly as served, with types', async () => {
+  it('reads the fourteen lists of the REST API examples and specifications, exactly as served, with types', async () => {
     const { reader, transport, credential } = harness();
     const lists: [string, string][] = [
       ['networkSecurityGroups', 'NetworkSecurityGroupListAll'],
@@ -110,11 +111,22 @@ describe('readInventory', () => {
     const endpoints = newerExample('PrivateEndpointList') as { value: unknown[] };
     transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/routeTables', () => ({ status: 200, body: routeTables }));
     transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/privateEndpoints', () => ({ status: 200, body: endpoints }));
+    // The services that own or use a subnet: application gateways from the 2024-07-01 examples,
+    // API Management, AKS and Domain Services in their specifications' shapes.
+    const gateways = newerExample('ApplicationGatewayList') as { value: unknown[] };
+    const subnet = '/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.Network/virtualNetworks/vnet1/subnets';
+    const services = {
+      'Microsoft.ApiManagement/service': [apiManagementService('/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apim1', `${subnet}/apim`)],
+      'Microsoft.ContainerService/managedClusters': [managedCluster('/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks1', 'MC_rg1_aks1_westus', [`${subnet}/aks`])],
+      'Microsoft.AAD/domainServices': [domainService('/subscriptions/subid/resourceGroups/rg1/providers/Microsoft.AAD/DomainServices/TestDomainService.com', `${subnet}/aadds`)],
+    };
+    transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/applicationGateways', () => ({ status: 200, body: gateways }));
+    for (const [type, value] of Object.entries(services)) transport.on('GET', `/subscriptions/subid/providers/${type}`, () => ({ status: 200, body: { value } }));
 
     const inventory = await reader.readInventory('subid');
 
     expect(inventory.failures).toEqual([]);
-    expect(inventory.reads).toBe(10);
+    expect(inventory.reads).toBe(14);
     expect(transport.unrouted).toEqual([]);
     const expectedResources = [
       ...restExampleList('NetworkSecurityGroupListAll'),
@@ -127,19 +139,27 @@ describe('readInventory', () => {
       ...loadBalancers.value,
       ...routeTables.value,
       ...endpoints.value,
+      ...gateways.value,
+      ...Object.values(services).flat(),
     ];
     expect(inventory.resources.map((r) => field(r, 'id'))).toEqual(expectedResources.map((r) => field(r, 'id')));
-    for (const resource of inventory.resources) expect(field(resource, 'type')).toMatch(/^Microsoft\.Network\/[a-zA-Z]+$/);
+    for (const resource of inventory.resources) expect(field(resource, 'type')).toMatch(/^Microsoft\.(Network|ApiManagement|ContainerService|AAD)\/[a-zA-Z]+$/i);
     // Lists hand over the REST bodies as served (types added where the examples leave them out).
-    const newer = publicIps.value.length + loadBalancers.value.length + routeTables.value.length + endpoints.value.length;
+    const newer = publicIps.value.length + loadBalancers.value.length + routeTables.value.length + endpoints.value.length + gateways.value.length + Object.values(services).flat().length;
     expect(inventory.resources.slice(0, -newer)).toEqual(expectedResources.slice(0, -newer));
     const nsg1 = inventory.resources[0];
     expect(restField(nsg1, 'defaultSecurityRules')).toHaveLength(6);
     // Subnets come inside their VNet.
     const vnet = inventory.resources[2];
     expect(restField(vnet, 'subnets').length).toBeGreaterThan(0);
-    // Each list is the SDK's own request: its path and its api-version.
-    for (const request of transport.requests) expect(new URL(request.url).searchParams.get('api-version')).toBe(NETWORK_API_VERSION);
+    expect(inventory.resources.slice(-newer + publicIps.value.length + loadBalancers.value.length + routeTables.value.length + endpoints.value.length)).toEqual([...gateways.value, ...Object.values(services).flat()]);
+    // Each Microsoft.Network list is the SDK's own request (its path and api-version); the others
+    // are each provider's list at the GA api-version of its specification.
+    for (const request of transport.requests) {
+      const provider = /\/providers\/([^/]+\/[^/]+)$/.exec(request.path)?.[1] ?? '';
+      expect(new URL(request.url).searchParams.get('api-version'), request.path).toBe(provider.startsWith('Microsoft.Network/') ? NETWORK_API_VERSION : apiVersionOf(provider));
+    }
+    expect(transport.requests.map((r) => new URL(r.url).searchParams.get('api-version')).filter((v) => v !== NETWORK_API_VERSION).sort()).toEqual(['2022-12-01', '2024-05-01', '2025-10-01']);
     // Every request carried the test token; the credential was asked for ARM's scope.
     expect(new Set(transport.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer test-token']));
     expect(credential.scopesAsked.flat()).toContain(`${ARM}/.default`);
@@ -165,9 +185,9 @@ describe('readInventory', () => {
     const rulesRead = nsgs.reduce((n: number, r) => n + restField(r, 'securityRules').length, 0);
     expect(rulesRead).toBe(rulesServed);
     expect(rulesRead).toBe(133);
-    // Nine NSG pages, one page each of the nine other lists, and the instance NIC list of each of
-    // the 17 scale sets (AKS node pools) the NSGs' back-references name.
-    expect(inventory.reads).toBe(9 + 9 + 17);
+    // Nine NSG pages, one page each of the thirteen other lists, and the instance NIC list of each
+    // of the 17 scale sets (AKS node pools) the NSGs' back-references name.
+    expect(inventory.reads).toBe(9 + 13 + 17);
     expect(transport.requests.filter((r) => /\/virtualMachineScaleSets\/[^/]+\/networkInterfaces$/i.test(r.path))).toHaveLength(17);
   });
 
@@ -182,8 +202,11 @@ describe('readInventory', () => {
       type: 'Microsoft.Network/virtualNetworks',
       properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] }, subnets: [{ id: subnetId, name: 'subnet1', properties: { addressPrefix: '10.0.0.0/24', ipConfigurations: [{ id: `${nicId}/ipConfigurations/ip1` }] } }] },
     };
-    for (const type of ['networkSecurityGroups', 'networkInterfaces', 'natGateways', 'bastionHosts', 'applicationSecurityGroups', 'publicIPAddresses', 'loadBalancers', 'routeTables', 'privateEndpoints']) {
+    for (const type of ['networkSecurityGroups', 'networkInterfaces', 'natGateways', 'bastionHosts', 'applicationSecurityGroups', 'publicIPAddresses', 'loadBalancers', 'routeTables', 'privateEndpoints', 'applicationGateways']) {
       transport.on('GET', `/subscriptions/subid/providers/Microsoft.Network/${type}`, () => ({ status: 200, body: { value: [] } }));
+    }
+    for (const type of ['Microsoft.ApiManagement/service', 'Microsoft.ContainerService/managedClusters', 'Microsoft.AAD/domainServices']) {
+      transport.on('GET', `/subscriptions/subid/providers/${type}`, () => ({ status: 200, body: { value: [] } }));
     }
     transport.on('GET', '/subscriptions/subid/providers/Microsoft.Network/virtualNetworks', () => ({ status: 200, body: { value: [vnet] } }));
     transport.on('GET', '/subscriptions/subid/resourceGroups/rg1/providers/microsoft.Compute/virtualMachineScaleSets/vmss1/networkInterfaces', () => ({ status: 200, body: { value: vmssNics.value } }));

@@ -28,7 +28,7 @@ const RG = `/subscriptions/${SUB}/resourceGroups/Network-RG`;
 const NET = `${RG}/providers/Microsoft.Network`;
 
 /** One resource id per watched type, and the scope its change must re-evaluate. */
-const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kind: ScopeKind; scope: string }> = {
+const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kind: ScopeKind; scope: string; deletedScope?: string }> = {
   'Microsoft.Network/networkSecurityGroups': { id: `${NET}/networkSecurityGroups/Web-NSG`, kind: 'nsg', scope: `${NET}/networkSecurityGroups/Web-NSG` },
   'Microsoft.Network/networkSecurityGroups/securityRules': { id: `${NET}/networkSecurityGroups/Web-NSG/securityRules/Allow-SSH`, kind: 'nsg', scope: `${NET}/networkSecurityGroups/Web-NSG` },
   'Microsoft.Network/virtualNetworks': { id: `${NET}/virtualNetworks/Hub-VNet`, kind: 'virtualNetwork', scope: `${NET}/virtualNetworks/Hub-VNet` },
@@ -56,6 +56,16 @@ const WATCHED: Record<(typeof WATCHED_RESOURCE_TYPES)[number], { id: string; kin
   'Microsoft.Network/privateEndpoints': { id: `${NET}/privateEndpoints/sql-pe`, kind: 'privateEndpoint', scope: `${NET}/privateEndpoints/sql-pe` },
   // A security admin change re-judges the subscription: its groups' networks are not in the event.
   'Microsoft.Network/networkManagers': { id: `${NET}/networkManagers/avnm`, kind: 'subscription', scope: `/subscriptions/${SUB}` },
+  // A service → the subnets it names; gone, it names none: its delete re-judges the subscription.
+  'Microsoft.Network/applicationGateways': { id: `${NET}/applicationGateways/web-agw`, kind: 'applicationGateway', scope: `${NET}/applicationGateways/web-agw`, deletedScope: `/subscriptions/${SUB}` },
+  'Microsoft.ApiManagement/service': { id: `${RG}/providers/Microsoft.ApiManagement/service/apim`, kind: 'apiManagement', scope: `${RG}/providers/Microsoft.ApiManagement/service/apim`, deletedScope: `/subscriptions/${SUB}` },
+  'Microsoft.ContainerService/managedClusters': {
+    id: `${RG}/providers/Microsoft.ContainerService/managedClusters/aks1`,
+    kind: 'managedCluster',
+    scope: `${RG}/providers/Microsoft.ContainerService/managedClusters/aks1`,
+    deletedScope: `/subscriptions/${SUB}`,
+  },
+  'Microsoft.AAD/domainServices': { id: `${RG}/providers/Microsoft.AAD/domainServices/contoso.com`, kind: 'domainService', scope: `${RG}/providers/Microsoft.AAD/domainServices/contoso.com`, deletedScope: `/subscriptions/${SUB}` },
 };
 
 /** Types that share a prefix with a watched one or sit next to them, and must be ignored. */
@@ -123,12 +133,13 @@ describe('scopesForChange: every watched type, every operation, both schemas', (
     expect(new Set(cases.map((c) => c.type))).toEqual(new Set(WATCHED_RESOURCE_TYPES));
   });
 
-  it.each(cases)('$schema $verb $type → $kind', async ({ type, schema, op, id, kind, scope }) => {
+  it.each(cases)('$schema $verb $type → $kind', async ({ type, schema, op, id, kind, scope, deletedScope }) => {
     const parsed = await change(rewrite(schema, op, id));
     expect(parsed.resourceType).toBe(type);
     expect(parsed.operation).toBe(op.verb === 'join/action' ? 'action' : op.verb);
     const result = scopesForChange(parsed);
-    expect(result).toEqual({ ok: true, scopes: [{ kind, id: scope.toLowerCase(), subscriptionId: SUB }] });
+    const expected = op.verb === 'delete' && deletedScope !== undefined ? { kind: 'subscription', id: deletedScope.toLowerCase() } : { kind, id: scope.toLowerCase() };
+    expect(result).toEqual({ ok: true, scopes: [{ ...expected, subscriptionId: SUB }] });
   });
 
   it('maps every rule of one NSG, in any casing, to the same scope key', async () => {

@@ -348,8 +348,8 @@ export interface ArmEstate {
   put(resource: Record<string, unknown>): void;
   remove(id: string): boolean;
   get(id: string): Record<string, unknown> | undefined;
-  /** Resources of a type segment (e.g. 'networkSecurityGroups') in a subscription, in insertion order. */
-  list(subscriptionId: string, typeSegment: string): Record<string, unknown>[];
+  /** Resources of a type segment (e.g. 'networkSecurityGroups') of a provider (default Microsoft.Network) in a subscription, in insertion order. */
+  list(subscriptionId: string, typeSegment: string, namespace?: string): Record<string, unknown>[];
   all(): Record<string, unknown>[];
 }
 
@@ -369,12 +369,12 @@ export function createArmEstate(resources: Iterable<Record<string, unknown>> = [
       return byId.delete(id.toLowerCase());
     },
     get: (id) => byId.get(id.toLowerCase()),
-    list(subscriptionId, typeSegment) {
-      const cacheKey = `${subscriptionId.toLowerCase()}|${typeSegment.toLowerCase()}`;
+    list(subscriptionId, typeSegment, namespace = 'Microsoft.Network') {
+      const cacheKey = `${subscriptionId.toLowerCase()}|${namespace.toLowerCase()}|${typeSegment.toLowerCase()}`;
       const cached = lists.get(cacheKey);
       if (cached) return cached;
       const prefix = `/subscriptions/${subscriptionId.toLowerCase()}/`;
-      const marker = `/providers/microsoft.network/${typeSegment.toLowerCase()}/`;
+      const marker = `/providers/${namespace.toLowerCase()}/${typeSegment.toLowerCase()}/`;
       const found = [...byId.entries()]
         .filter(([key]) => key.startsWith(prefix) && key.includes(marker) && key.split(marker)[1]?.includes('/') === false)
         .map(([, resource]) => resource);
@@ -477,6 +477,18 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
     const offset = typeof token === 'string' ? Number(token) : 0;
     return { status: 200, body: { value: items.slice(offset, offset + size), ...(offset + size < items.length ? { skipToken: String(offset + size) } : {}) } };
   });
+  // The services outside Microsoft.Network that own or use a subnet: their subscription-wide lists and GETs.
+  for (const namespace of SERVICE_NAMESPACES) {
+    transport.on('GET', `/subscriptions/{sub}/providers/${namespace}/{type}`, (request) =>
+      once(request, () => pagedReply(request, estate.list(request.params['sub'] ?? '', request.params['type'] ?? '', namespace), pageSize)),
+    );
+    transport.on('GET', `/subscriptions/{sub}/resourceGroups/{rg}/providers/${namespace}/{type}/{name}`, (request) =>
+      once(request, () => {
+        const resource = estate.get(`/${request.segments.join('/')}`);
+        return resource ? { status: 200, body: resource } : notFound(request);
+      }),
+    );
+  }
   transport.on('GET', `${base}/virtualNetworks/{vnet}/subnets/{subnet}`, (request) => {
     const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
     const vnet = estate.get(vnetId);
@@ -488,6 +500,9 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
     return { status: 200, body: withoutType };
   });
 }
+
+/** The providers, besides Microsoft.Network, whose resources the inventory lists (API Management, AKS, Entra Domain Services). */
+export const SERVICE_NAMESPACES = ['Microsoft.ApiManagement', 'Microsoft.ContainerService', 'Microsoft.AAD'] as const;
 
 /** One page of `items` with a nextLink (full URL, api-version kept, offset in $skiptoken). */
 export function pagedReply(request: ArmRequest, items: readonly unknown[], pageSize: number): ArmReply {
