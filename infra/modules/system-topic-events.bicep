@@ -38,6 +38,10 @@ var watchedResourceTypes = [
   'Microsoft.Network/localNetworkGateways'
   'Microsoft.Network/privateEndpoints'
   'Microsoft.Network/networkManagers'
+  'Microsoft.Network/applicationGateways'
+  'Microsoft.ApiManagement/service'
+  'Microsoft.ContainerService/managedClusters'
+  'Microsoft.AAD/domainServices'
 ]
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
