@@ -1,7 +1,8 @@
 // Read-only network access on one watched subscription, and nothing else: a custom role with the
 // read actions of Microsoft.Network (the inventory nsgwatch evaluates and the service tags), which
 // Reader would widen to every resource, setting and secret-free property in the subscription.
-// lib/azure/arm.ts reads Microsoft.Network only; DESIGN §12 asks for read-only network access.
+// lib/azure/arm.ts reads Microsoft.Network, and the read of the services that own or use a subnet;
+// DESIGN §12 asks for read-only network access.
 targetScope = 'subscription'
 
 param principalId string
@@ -10,8 +11,16 @@ param environmentName string
 
 // Microsoft.Network/*/read covers every network type a change can matter for (DESIGN §7) and
 // Microsoft.Network/locations/serviceTags/read; subscriptions/read lets the sweep name the subscription.
+// The services outside Microsoft.Network whose subnets have documented NSG needs are read with each
+// one's own read action, and nothing more of their providers:
+// https://learn.microsoft.com/azure/role-based-access-control/permissions/integration (API Management),
+// https://learn.microsoft.com/azure/role-based-access-control/permissions/containers (AKS),
+// https://learn.microsoft.com/azure/role-based-access-control/permissions/identity (Domain Services).
 var readActions = [
   'Microsoft.Network/*/read'
+  'Microsoft.ApiManagement/service/read'
+  'Microsoft.ContainerService/managedClusters/read'
+  'Microsoft.AAD/domainServices/read'
   'Microsoft.Resources/subscriptions/read'
   'Microsoft.Resources/subscriptions/resourceGroups/read'
 ]

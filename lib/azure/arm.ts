@@ -155,8 +155,9 @@ export const INVENTORY_TYPES = [
   // (https://learn.microsoft.com/rest/api/apimanagement/api-management-service/list), AKS
   // (https://learn.microsoft.com/rest/api/aks/managed-clusters/list), Entra Domain Services
   // (https://learn.microsoft.com/rest/api/aad-domainservices/domain-services/list). Reader covers
-  // them all (its `*/read`, https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader):
-  // a list that fails fails the inventory like any other.
+  // them all (its `*/read`, https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader),
+  // and the deployed network reader role names each one's read action (infra/modules/subscription-reader.bicep):
+  // a list that fails (403 included) fails the inventory like any other.
   armTypeOf('applicationGateway'),
   armTypeOf('apiManagementService'),
   armTypeOf('managedCluster'),

@@ -3,6 +3,7 @@
  * when it drifts from the code: settings, tables, queues, the event filter, roles, the names the
  * alert and workbook queries use, and a light syntax check of every Bicep file.
  */
+import { INVENTORY_TYPES } from '../../lib/azure/arm.js';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -350,8 +351,17 @@ describe('roles: least privilege', () => {
     const definitions = resources(reader).filter((r) => r.type.startsWith('Microsoft.Authorization/roleDefinitions@'));
     expect(definitions).toHaveLength(1);
     const actions = [...(blockAfter(reader, /^var readActions\s*=/m, '[').matchAll(/'([^']+)'/g))].map((m) => m[1] as string);
-    expect(actions).toEqual(['Microsoft.Network/*/read', 'Microsoft.Resources/subscriptions/read', 'Microsoft.Resources/subscriptions/resourceGroups/read']);
+    expect(actions).toEqual([
+      'Microsoft.Network/*/read',
+      'Microsoft.ApiManagement/service/read',
+      'Microsoft.ContainerService/managedClusters/read',
+      'Microsoft.AAD/domainServices/read',
+      'Microsoft.Resources/subscriptions/read',
+      'Microsoft.Resources/subscriptions/resourceGroups/read',
+    ]);
     for (const action of actions) expect(action).toMatch(/\/read$/);
+    // Every type the inventory lists is readable with the role: Microsoft.Network's, and each service's own.
+    for (const type of INVENTORY_TYPES) expect(actions.some((a) => a === `${type}/read` || (a === 'Microsoft.Network/*/read' && type.startsWith('Microsoft.Network/'))), type).toBe(true);
     expect(definitions[0]?.body).toMatch(/dataActions:\s*\[\]/);
     expect(definitions[0]?.body).toMatch(/assignableScopes:\s*\[\s*subscription\(\)\.id\s*\]/);
     const assignment = assignments().find((a) => a.file === 'infra/modules/subscription-reader.bicep');

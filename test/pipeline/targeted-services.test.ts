@@ -19,7 +19,7 @@ import type { Estate } from '../../lib/estate/model.js';
 import { servicesOfSubnet } from '../../lib/estate/services.js';
 import { affectedResources } from '../../lib/pipeline/affected.js';
 import { readScopeEstate } from '../../lib/pipeline/targeted.js';
-import { evaluateRules } from '../../lib/runtime/catalogue.js';
+import { evaluateEstate } from '../../lib/rules/index.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 import { apiManagementService, domainService, managedCluster } from '../support/service-shapes.js';
 
@@ -111,7 +111,7 @@ function served() {
 }
 
 function judgement(estate: Estate, only?: Set<string>) {
-  const output = evaluateRules(estate, { only, serviceTags: undefined });
+  const output = evaluateEstate(estate, only ? { only } : {});
   return {
     findings: output.findings.map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.scope}`).sort(),
     evidence: output.findings.map((f) => JSON.stringify(f.evidence)).sort(),
