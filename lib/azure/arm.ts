@@ -1,8 +1,9 @@
 /**
  * Reads the current state of Microsoft.Network resources, and of the services that own or use a
  * subnet, from Azure Resource Manager: the full inventory of a subscription (fourteen
- * subscription-wide paged lists, then what they name: scale sets' instance NICs, gateways by resource group with their connections and local network gateways, and
- * one NIC's effective routes per network behind a gateway), targeted reads of one resource or of a
+ * subscription-wide paged lists, then what they name: scale sets' instance NICs, gateways by
+ * resource group with their connections and local network gateways, and one NIC's effective
+ * routes per network behind a gateway), targeted reads of one resource or of a
  * scope (a resource and what it guards or is guarded by), and service tags. This is the only
  * module that uses @azure/arm-network.
  *
