@@ -47,6 +47,8 @@ export interface ContextNeeds {
    * sits where (a subnet does not name them; an AKS cluster's node resource group owns NSGs).
    */
   services: boolean;
+  /** Resource groups (lower case) whose NSGs an AKS cluster in scope owns: every NSG in one must be read. */
+  nodeResourceGroups: Set<string>;
 }
 
 /** The kinds a targeted read fetches (children through their parent). */
@@ -79,6 +81,8 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
   const nsgsNamingAsgs = new Set(affected.asgsReached);
   // A network change, or a Bastion's, reaches every subnet of the network's peers: they must be read.
   const bastionSubnetOf = (key: string): boolean => estate.subnets.get(key)?.name.toLowerCase() === 'azurebastionsubnet';
+  // An AKS cluster owns the NSGs of its node resource group: only the NSG list says which they are.
+  const nodeResourceGroups = new Set<string>();
   switch (scope.kind) {
     case 'subnet':
       if (bastionSubnetOf(scope.id)) needs.peersOf(parentId(scope.id) ?? '');
@@ -106,9 +110,13 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     case 'scaleSet':
     case 'routeTable':
     case 'privateEndpoint':
+    case 'managedCluster': {
+      const group = estate.managedClusters.get(scope.id)?.nodeResourceGroup;
+      if (group !== undefined) nodeResourceGroups.add(group.toLowerCase());
+      break;
+    }
     case 'applicationGateway':
     case 'apiManagement':
-    case 'managedCluster':
     case 'domainService':
     case 'subscription':
       break;
@@ -126,6 +134,7 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
       const kind = kindOfId(key);
       return kind === 'subnet' || kind === 'networkSecurityGroup';
     }),
+    nodeResourceGroups,
   };
 }
 

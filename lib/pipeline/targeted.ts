@@ -10,7 +10,7 @@
  * inventory instead: past that point a few paged lists cost ARM less than many GETs.
  */
 import type { Scope } from '../azure/scopes.js';
-import { kindOfId, normalizeId, parentId, subscriptionOf, topLevelKey } from '../arm/index.js';
+import { kindOfId, normalizeId, parentId, parseResourceId, subscriptionOf, topLevelKey } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
 import { loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
@@ -112,7 +112,7 @@ export async function readScopeEstate(
     const wanted: ListedType[] = [];
     if (needs.bastionNetworks.size > 0) wanted.push(BASTIONS);
     if (needs.asgMembers.size > 0) wanted.push(NICS);
-    if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) wanted.push(NSGS);
+    if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs || needs.nodeResourceGroups.size > 0) wanted.push(NSGS);
     if (needs.services) wanted.push(...SERVICES);
     const unlisted = wanted.filter((type) => !lists.has(type));
     if (unlisted.length > 0) {
@@ -193,6 +193,8 @@ interface Listed {
   networks: string[];
   /** A service that owns or uses a subnet (its list is SERVICES'). */
   service: boolean;
+  /** An NSG's resource group, lower case. */
+  group?: string | undefined;
 }
 
 function listedOf(type: ListedType, resource: unknown): Listed | undefined {
@@ -205,6 +207,7 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
       break;
     case NSGS:
       listed.unattached = referenceIds(resource, 'subnets').length === 0 && referenceIds(resource, 'networkInterfaces').length === 0;
+      listed.group = parseResourceId(id)?.resourceGroup?.toLowerCase();
       listed.asgs = asgIdsNamedBy(resource).map(normalizeId);
       break;
     case BASTIONS:
@@ -237,9 +240,10 @@ function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: Context
   if (needs.asgMembers.size > 0) {
     for (const nic of lists.get(NICS) ?? []) if (nic.asgs.some((a) => needs.asgMembers.has(a))) yield nic;
   }
-  if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs) {
+  if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs || needs.nodeResourceGroups.size > 0) {
     for (const nsg of lists.get(NSGS) ?? []) {
-      if ((needs.unattachedNsgs && nsg.unattached) || nsg.asgs.some((a) => needs.nsgsNamingAsgs.has(a))) yield nsg;
+      const owned = nsg.group !== undefined && needs.nodeResourceGroups.has(nsg.group);
+      if (owned || (needs.unattachedNsgs && nsg.unattached) || nsg.asgs.some((a) => needs.nsgsNamingAsgs.has(a))) yield nsg;
     }
   }
 }

@@ -44,6 +44,8 @@ const GATEWAY = `${NET}/applicationGateways/appgw`;
 const APIM = `${RG}/Microsoft.ApiManagement/service/apim1`;
 const AKS = `${RG}/Microsoft.ContainerService/managedClusters/aks1`;
 const AADDS = `${RG}/Microsoft.AAD/domainServices/TestDomainService.com`;
+// The node-pool NSG AKS writes in the cluster's node resource group.
+const NODE_NSG = `/subscriptions/${SUB}/resourceGroups/MC_rg1_aks1_westus/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-12345678-nsg`;
 
 function rule(name: string, priority: number, extra: Json): Json {
   return {
@@ -93,6 +95,11 @@ function estateResources(): Json[] {
     nsg('nsg-apim', APIM_SUBNET, [rule('DenyManagement', 100, { access: 'Deny', sourceAddressPrefix: 'ApiManagement', destinationPortRange: '3443' })]),
     nsg('nsg-aks', AKS_SUBNET, [rule('AllowHttps', 100, { sourceAddressPrefix: 'Internet', destinationPortRange: '443' })]),
     nsg('nsg-aadds', AADDS_SUBNET, [rule('DenyPowerShellRemoting', 100, { access: 'Deny', sourceAddressPrefix: 'AzureActiveDirectoryDomainServices', destinationPortRange: '5986' })]),
+    {
+      ...nsg('aks-agentpool-12345678-nsg', AKS_SUBNET, [rule('k8s-lb-web', 500, { sourceAddressPrefix: 'Internet', destinationPortRange: '80' })]),
+      id: NODE_NSG,
+      properties: { securityRules: [rule('k8s-lb-web', 500, { sourceAddressPrefix: 'Internet', destinationPortRange: '80' })] },
+    },
     gateway,
     publicIp,
     apiManagementService(APIM, APIM_SUBNET),
@@ -161,19 +168,21 @@ describe('services read live', () => {
     expect(event.findings.some((f) => f.startsWith('SVC-001 '))).toBe(true);
   });
 
-  const services: { name: string; scope: Scope; subnet: string }[] = [
+  const services: { name: string; scope: Scope; subnet: string; also?: string }[] = [
     { name: 'API Management', scope: { kind: 'apiManagement', id: normalizeId(APIM), subscriptionId: SUB }, subnet: APIM_SUBNET },
-    { name: 'an AKS cluster', scope: { kind: 'managedCluster', id: normalizeId(AKS), subscriptionId: SUB }, subnet: AKS_SUBNET },
+    // And the NSGs of its node resource group, which it owns: found from the NSG list.
+    { name: 'an AKS cluster', scope: { kind: 'managedCluster', id: normalizeId(AKS), subscriptionId: SUB }, subnet: AKS_SUBNET, also: NODE_NSG },
     { name: 'Entra Domain Services', scope: { kind: 'domainService', id: normalizeId(AADDS), subscriptionId: SUB }, subnet: AADDS_SUBNET },
     // A subnet's event: which gateway sits in it only the gateways' list says.
     { name: 'the gateway\'s subnet', scope: { kind: 'subnet', id: normalizeId(AGW_SUBNET), subscriptionId: SUB }, subnet: AGW_SUBNET },
   ];
 
-  it.each(services)('an event on $name re-judges the subnet it names, as the sweep judges it', async ({ scope, subnet }) => {
+  it.each(services)('an event on $name re-judges the subnet it names, as the sweep judges it', async ({ scope, subnet, also }) => {
     const { source, targeted, transport } = served();
     const full = loadEstate((await source.readInventory(SUB, { priority: 'sweep' })).documents);
     const expected = affectedResources(full, scope);
     expect(expected.resources).toContain(normalizeId(subnet));
+    if (also !== undefined) expect(expected.resources).toContain(normalizeId(also));
     const before = transport.requests.length;
     const read = await readScopeEstate(targeted, scope, LIMITS);
     if (read.kind !== 'read') throw new Error(read.kind);
