@@ -12,7 +12,7 @@ import { resourcesFromTemplate, unresolvedErrors } from '../estate/template.js';
 import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/index.js';
 import type { FlowPolicy } from '../policy/model.js';
 import { formatPolicyError, parsePolicies } from '../policy/parse.js';
-import { RULES, evaluateEstate, ruleFromPolicy } from '../rules/index.js';
+import { RULES, prepareEvaluation, ruleFromPolicy, type EvaluateOutput, type RuleRun } from '../rules/index.js';
 import { SEVERITIES, isSeverity, type ResourceError, type Severity } from '../verdicts/finding.js';
 import type { RuleSettings } from '../verdicts/view.js';
 import { jsonChunks } from '../report/json.js';
@@ -21,9 +21,11 @@ import { sarifChunks } from '../report/sarif.js';
 import { tableChunks } from '../report/table.js';
 import type { ArmReader } from '../azure/arm.js';
 import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
+import { dealRules, parseThreads, startWorker, threadCount, THREADS_FROM_POINTS, type ThreadJob } from './scan-threads.js';
 
 export const SCAN_HELP = `usage: nsgwatch scan [FILE ...] [--subscription ID ...] [--service-tags FILE]
                      [--policy FILE ...] [--format table|json|sarif] [--fail-on SEVERITY]
+                     [--threads N|auto]
 
 Evaluates Azure network security groups against the rule catalogue (docs/rules.md) and your own
 policies (docs/policies.md) with the exact semantics Azure applies to traffic: rules by priority,
@@ -44,6 +46,9 @@ default rules included, subnet and NIC NSGs composed at each attachment point.
                         addresses; B is B4 or B4,B6 (default 24,96)
   --allow-unjudged      pass even when input that failed validation left NSGs, subnets or NICs
                         not judged (they are still listed); without it such a scan exits 2
+  --threads N           evaluate on N threads (default: auto — the machine's cores, up to 2,
+                        from ${THREADS_FROM_POINTS.toLocaleString('en-US')} subnets and NICs on; 1 below); also
+                        NSGWATCH_SCAN_THREADS. The report is the same on any number
   --progress            report progress on stderr (default: only on a terminal, after 1 s)
   -h, --help            show this help
 
@@ -59,6 +64,8 @@ interface ScanArgs {
   format: 'table' | 'json' | 'sarif';
   failOn: Severity;
   settings: Partial<RuleSettings>;
+  /** Threads asked for (--threads, else NSGWATCH_SCAN_THREADS); undefined: by the estate's size. */
+  threads: number | undefined;
   progress: boolean;
   allowUnjudged: boolean;
   help: boolean;
@@ -74,6 +81,7 @@ function parseScanArgs(argv: string[]): ScanArgs {
     format: { type: 'string' },
     'fail-on': { type: 'string' },
     'broad-threshold': { type: 'string' },
+    threads: { type: 'string' },
     progress: { type: 'boolean' },
     'allow-unjudged': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -85,6 +93,8 @@ function parseScanArgs(argv: string[]): ScanArgs {
   if (!isSeverity(failOn)) throw new UsageError(`--fail-on ${v['fail-on'] ?? ''}: expected one of ${SEVERITIES.join(', ')}`);
   const subscriptions = v.subscription ?? [];
   for (const id of subscriptions) if (!SUBSCRIPTION_ID.test(id.trim())) throw new UsageError(`--subscription ${id}: not a subscription id (a GUID)`);
+  const threads = v.threads === undefined ? parseThreads(process.env['NSGWATCH_SCAN_THREADS'], 'NSGWATCH_SCAN_THREADS') : parseThreads(v.threads, '--threads');
+  if (threads instanceof Error) throw new UsageError(threads.message);
   return {
     files: parsed.positionals,
     subscriptions: subscriptions.map((s) => s.trim().toLowerCase()),
@@ -93,6 +103,7 @@ function parseScanArgs(argv: string[]): ScanArgs {
     format,
     failOn,
     settings: v['broad-threshold'] === undefined ? {} : { broadThreshold: parseThreshold(v['broad-threshold']) },
+    threads,
     progress: v.progress === true,
     allowUnjudged: v['allow-unjudged'] === true,
     help: v.help === true,
@@ -216,7 +227,7 @@ async function readPolicies(paths: readonly string[], cwd: string): Promise<Flow
  * is built they can be collected, which halves the peak memory of a large scan.
  */
 async function readEstate(
-  args: ScanArgs,
+  args: Pick<ScanArgs, 'files' | 'subscriptions' | 'format'>,
   cwd: string,
   progress: (message: string) => void,
   armReader: ArmReader | undefined,
@@ -242,6 +253,61 @@ function progressReporter(io: CliIo, forced: boolean): (message: string) => void
   };
 }
 
+/** What the evaluation reads: the users' policies, the service tags and the estate of every input. */
+export async function readScanInputs(
+  args: Pick<ScanArgs, 'files' | 'subscriptions' | 'format' | 'policies' | 'serviceTags'>,
+  cwd: string,
+  progress: (message: string) => void,
+  armReader: ArmReader | undefined,
+): Promise<{ policies: FlowPolicy[]; serviceTags: ServiceTagData | undefined; estate: Estate; inputErrors: ResourceError[]; contents: Map<string, string> }> {
+  const policies = await readPolicies(args.policies, cwd);
+  const serviceTags = await readServiceTagFile(args.serviceTags, cwd);
+  return { policies, serviceTags, ...(await readEstate(args, cwd, progress, armReader)) };
+}
+
+/**
+ * The rules over the estate, on `threads` threads (DESIGN §5 output is the same on any number):
+ * this thread runs its share while the workers run theirs; a worker that fails leaves its rules
+ * to this thread.
+ */
+async function evaluateOnThreads(
+  estate: Estate,
+  options: { serviceTags: ServiceTagData | undefined; settings: Partial<RuleSettings>; policies: FlowPolicy[] },
+  job: Omit<ThreadJob, 'rules'>,
+  threads: number,
+  progress: (message: string) => void,
+): Promise<EvaluateOutput> {
+  const evaluation = prepareEvaluation(estate, { ...(options.serviceTags ? { serviceTags: options.serviceTags } : {}), settings: options.settings, policies: options.policies });
+  const total = evaluation.rules.length;
+  const shares = threads > 1 ? dealRules(evaluation.rules, threads) : [evaluation.rules.map((_, i) => i)];
+  const runs = new Map<number, RuleRun>();
+  const workers = shares.slice(1).map((rules) =>
+    startWorker({ ...job, rules }).then(
+      (answered) => {
+        for (const { index, run } of answered) if (evaluation.rules[index]?.meta.id === run.ruleId) runs.set(index, run);
+        progress(`a worker thread ran ${answered.map((a) => a.run.ruleId).join(', ')}`);
+      },
+      (error: unknown) => progress(`a worker thread failed (${errorMessage(error)}): its rules run on this thread`),
+    ),
+  );
+  if (workers.length > 0) progress(`evaluating on ${shares.length} threads`);
+  for (const index of shares[0] ?? []) {
+    progress(`rule ${index + 1}/${total}: ${evaluation.rules[index]?.meta.id ?? ''}`);
+    runs.set(index, evaluation.run(index));
+  }
+  await Promise.all(workers);
+  const ordered: RuleRun[] = [];
+  for (let index = 0; index < total; index += 1) {
+    let run = runs.get(index);
+    if (!run) {
+      progress(`rule ${index + 1}/${total}: ${evaluation.rules[index]?.meta.id ?? ''}`);
+      run = evaluation.run(index);
+    }
+    ordered.push(run);
+  }
+  return evaluation.finish(ordered);
+}
+
 export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parseScanArgs(argv);
   if (args.help) {
@@ -252,16 +318,17 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError('give estate files to read or --subscription (see nsgwatch scan --help)');
   }
   const progress = progressReporter(io, args.progress);
-  const policies = await readPolicies(args.policies, io.cwd);
-  const serviceTags = await readServiceTagFile(args.serviceTags, io.cwd);
-  const { estate, inputErrors, contents } = await readEstate(args, io.cwd, progress, io.armReader);
+  const { policies, serviceTags, estate, inputErrors, contents } = await readScanInputs(args, io.cwd, progress, io.armReader);
   progress(`evaluating ${estate.networkSecurityGroups.size} NSGs, ${estate.subnets.size} subnets, ${estate.networkInterfaces.size} NICs`);
-  const result = evaluateEstate(estate, {
-    ...(serviceTags ? { serviceTags } : {}),
-    settings: args.settings,
-    policies,
-    onRule: (ruleId, index, total) => progress(`rule ${index + 1}/${total}: ${ruleId}`),
-  });
+  // Workers read the inputs again: files only (a live read is not repeated).
+  const threads = args.subscriptions.length > 0 ? 1 : threadCount(args.threads, estate.subnets.size + estate.networkInterfaces.size);
+  const result = await evaluateOnThreads(
+    estate,
+    { serviceTags, settings: args.settings, policies },
+    { files: args.files, cwd: io.cwd, serviceTags: args.serviceTags, policies: args.policies, settings: args.settings },
+    threads,
+    progress,
+  );
   const report: ScanReport = {
     findings: result.findings,
     errors: [...inputErrors, ...estate.errors, ...result.errors],

@@ -4,7 +4,7 @@
  */
 export type { Rule, RuleCategory, RuleInput, RuleMeta } from './support/types.js';
 export { RULES } from './catalogue.js';
-export { evaluateEstate, compareFindings, type EvaluateOptions, type EvaluateOutput } from './support/evaluate.js';
+export { evaluateEstate, prepareEvaluation, compareFindings, type Evaluation, type EvaluateOptions, type EvaluateOutput, type RuleRun } from './support/evaluate.js';
 export { ruleFromPolicy, policyRule } from './support/policy-rule.js';
 export { createEstateView, DEFAULT_RULE_SETTINGS, type EstateView, type EffectivePoint, type RuleSettings } from '../verdicts/view.js';
 export * from '../verdicts/finding.js';

@@ -128,47 +128,83 @@ function withService(estate: Estate, subnetOf: (id: string) => string | undefine
   return finding;
 }
 
-export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): EvaluateOutput {
-  const errors: ResourceError[] = [];
+/** What one rule produced: its findings, or why it could not be evaluated. */
+export type RuleRun = { ruleId: string; findings: Finding[] } | { ruleId: string; error: string };
+
+/**
+ * One evaluation, in steps: the view and the rules to run; `run(index)` evaluates one of them;
+ * `finish` turns the runs (in the rules' order, from this evaluation or from another one over the
+ * same estate and options, e.g. on another thread) into the output, as evaluateEstate gives it.
+ */
+export interface Evaluation {
+  view: EstateView;
+  rules: readonly Rule[];
+  run(index: number): RuleRun;
+  finish(runs: readonly RuleRun[]): EvaluateOutput;
+}
+
+export function prepareEvaluation(estate: Estate, options: Omit<EvaluateOptions, 'onRule'> = {}): Evaluation {
   const tags = serviceTagsOf(options.serviceTags);
-  if (tags.error) errors.push({ resourceId: '', field: 'serviceTags', message: `${tags.error}; service tags are treated as unresolved` });
   const view = createEstateView(estate, {
     ...(options.only ? { only: options.only } : {}),
     ...(tags.data ? { serviceTags: tags.data } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
   });
   const rules = [...(options.rules ?? RULES), ...(options.policies ?? []).map(ruleFromPolicy)];
-  const findings: Finding[] = [];
-  let failed = false;
-  for (const [index, rule] of rules.entries()) {
-    options.onRule?.(rule.meta.id, index, rules.length);
+  const run = (index: number): RuleRun => {
+    const rule = rules[index];
+    if (!rule) throw new RangeError(`no rule at index ${index}`);
     try {
-      findings.push(...rule.evaluate(view));
+      return { ruleId: rule.meta.id, findings: rule.evaluate(view) };
     } catch (error) {
+      return { ruleId: rule.meta.id, error: errorMessage(error) };
+    }
+  };
+  const finish = (runs: readonly RuleRun[]): EvaluateOutput => {
+    const errors: ResourceError[] = [];
+    if (tags.error) errors.push({ resourceId: '', field: 'serviceTags', message: `${tags.error}; service tags are treated as unresolved` });
+    const findings: Finding[] = [];
+    let failed = false;
+    for (const run of runs) {
+      if ('findings' in run) {
+        for (const finding of run.findings) findings.push(finding);
+        continue;
+      }
       // A defect must not pass for "no findings": nothing is judged, so nothing resolves.
       failed = true;
-      errors.push({ resourceId: '', message: `rule ${rule.meta.id} could not be evaluated: ${errorMessage(error)}` });
+      errors.push({ resourceId: '', message: `rule ${run.ruleId} could not be evaluated: ${run.error}` });
     }
+    const judged: string[] = [];
+    const unjudgedByKey = view.unjudged();
+    if (!failed) {
+      const partial = view.partiallyJudged();
+      for (const resource of view.wantedNsgs()) {
+        if (view.nsg(resource.key) && !partial.has(resource.key)) judged.push(resource.key);
+      }
+      for (const map of [estate.subnets, estate.networkInterfaces]) {
+        for (const key of map.keys()) if (view.wants(key) && !unjudgedByKey.has(key)) judged.push(key);
+      }
+      // Findings on a security admin rule (an AlwaysAllow that lets flows past the NSGs, a Deny that blocks a required one).
+      judged.push(...view.judgedAdminRules());
+    } else {
+      for (const resource of view.wantedNsgs()) view.nsg(resource.key);
+    }
+    errors.push(...view.errors());
+    const unique = new Map<string, Finding>();
+    const subnetOf = subnetsOfPoints(view);
+    for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, withService(estate, subnetOf, withAuthor(estate, finding)));
+    const unjudged = [...unjudgedByKey.values()].map((u) => ({ resourceId: u.id, kind: u.kind, reasons: u.reasons }));
+    return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId), unjudged };
+  };
+  return { view, rules, run, finish };
+}
+
+export function evaluateEstate(estate: Estate, options: EvaluateOptions = {}): EvaluateOutput {
+  const evaluation = prepareEvaluation(estate, options);
+  const runs: RuleRun[] = [];
+  for (const [index, rule] of evaluation.rules.entries()) {
+    options.onRule?.(rule.meta.id, index, evaluation.rules.length);
+    runs.push(evaluation.run(index));
   }
-  const judged: string[] = [];
-  const unjudgedByKey = view.unjudged();
-  if (!failed) {
-    const partial = view.partiallyJudged();
-    for (const resource of view.wantedNsgs()) {
-      if (view.nsg(resource.key) && !partial.has(resource.key)) judged.push(resource.key);
-    }
-    for (const map of [estate.subnets, estate.networkInterfaces]) {
-      for (const key of map.keys()) if (view.wants(key) && !unjudgedByKey.has(key)) judged.push(key);
-    }
-    // Findings on a security admin rule (an AlwaysAllow that lets flows past the NSGs, a Deny that blocks a required one).
-    judged.push(...view.judgedAdminRules());
-  } else {
-    for (const resource of view.wantedNsgs()) view.nsg(resource.key);
-  }
-  errors.push(...view.errors());
-  const unique = new Map<string, Finding>();
-  const subnetOf = subnetsOfPoints(view);
-  for (const finding of findings) if (!unique.has(finding.fingerprint)) unique.set(finding.fingerprint, withService(estate, subnetOf, withAuthor(estate, finding)));
-  const unjudged = [...unjudgedByKey.values()].map((u) => ({ resourceId: u.id, kind: u.kind, reasons: u.reasons }));
-  return { findings: [...unique.values()].sort(compareFindings), errors, judged: judged.map(normalizeId), unjudged };
+  return evaluation.finish(runs);
 }
