@@ -11,10 +11,11 @@
  * evaluation and writes the report, takes the heaviest unit; the workers, which read the inputs
  * again before their first rule, take the rest.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Rule, RuleRun } from '../rules/index.js';
 import type { RuleSettings } from '../verdicts/view.js';
+import { errorMessage } from '../nsg/index.js';
 
 /** What a worker needs to build the same evaluation as this thread and run its share. */
 export interface ThreadJob {
@@ -59,16 +60,25 @@ const POLICY_COST = 800;
 const SMALL_COST = 10;
 
 /**
- * Below this many attachment points (NICs and subnets, roughly), one thread is faster: a worker's
- * start and its second read of the inputs cost more than its share of the rules saves (measured
- * with bench/scan.bench.ts estates scaled down).
+ * Below this many bytes of input, one thread is faster: a worker's start and its own read of the
+ * inputs cost more than its share of the rules saves (bench/scan.bench.ts estates scaled down).
+ * The size is known before anything is read, so workers start at once and read beside this thread.
  */
-export const THREADS_FROM_POINTS = 3000;
+export const THREADS_FROM_BYTES = 8 * 2 ** 20;
 
-/** The threads to use: `requested` (from --threads or NSGWATCH_SCAN_THREADS), else the cores when the estate is large. */
-export function threadCount(requested: number | undefined, points: number): number {
+/** Cores nothing else is using now: the machine's, less the load average of the last minute. */
+export function idleCores(): number {
+  return availableParallelism() - (loadavg()[0] ?? 0);
+}
+
+/**
+ * The threads to use: `requested` (from --threads or NSGWATCH_SCAN_THREADS), else two for a large
+ * input when a core is idle. A worker repeats the read of the inputs and the attachment points,
+ * so on a busy machine (no idle core) it only adds to the work.
+ */
+export function threadCount(requested: number | undefined, inputBytes: number, idle: number = idleCores()): number {
   if (requested !== undefined) return requested;
-  return points >= THREADS_FROM_POINTS ? Math.min(2, availableParallelism()) : 1;
+  return inputBytes >= THREADS_FROM_BYTES && idle >= 1 ? 2 : 1;
 }
 
 /** --threads / NSGWATCH_SCAN_THREADS: a whole number from 1 to 64, or `auto`. */
@@ -117,28 +127,23 @@ function workerEntry(): { url: URL; execArgv: string[] } {
   return { url: new URL('./scan-worker.js', here), execArgv: [] };
 }
 
-/** Starts one worker on `job`; resolves with its runs, or rejects with why it could not give them. */
-export function startWorker(job: ThreadJob): Promise<{ index: number; run: RuleRun }[]> {
-  const { url, execArgv } = workerEntry();
-  return new Promise((resolvePromise, reject) => {
-    let settled = false;
-    const worker = new Worker(url, { workerData: job, execArgv, stdout: false, stderr: false });
-    worker.once('message', (reply: ThreadReply) => {
-      settled = true;
-      if (reply.ok) resolvePromise(reply.runs);
-      else reject(new Error(reply.error));
-      void worker.terminate();
-    });
-    worker.once('error', (error) => {
-      if (settled) return;
-      settled = true;
-      reject(error);
-    });
-    worker.once('exit', (code) => {
-      if (settled) return;
-      settled = true;
-      reject(new Error(`the worker thread stopped (exit code ${code}) before it answered`));
-    });
-  });
+/** A worker started on a job: its answer (never a rejection), and a way to stop it early. */
+export interface StartedWorker {
+  answer: Promise<ThreadReply>;
+  stop(): void;
 }
 
+/** Starts one worker on `job`: it reads the inputs beside this thread from the start. */
+export function startWorker(job: ThreadJob): StartedWorker {
+  const { url, execArgv } = workerEntry();
+  const worker = new Worker(url, { workerData: job, execArgv, stdout: false, stderr: false });
+  const answer = new Promise<ThreadReply>((resolvePromise) => {
+    worker.once('message', (reply: ThreadReply) => {
+      resolvePromise(reply);
+      void worker.terminate();
+    });
+    worker.once('error', (error) => resolvePromise({ ok: false, error: errorMessage(error) }));
+    worker.once('exit', (code) => resolvePromise({ ok: false, error: `the worker thread stopped (exit code ${code}) before it answered` }));
+  });
+  return { answer, stop: () => void worker.terminate() };
+}

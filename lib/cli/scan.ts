@@ -3,7 +3,7 @@
  * too) and/or live subscriptions against the rule catalogue and users' policies; print a table,
  * JSON or SARIF; exit 0 (nothing at or above --fail-on), 1 (findings) or 2 (usage/input error).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type EstateDocument, loadEstate } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
@@ -21,7 +21,7 @@ import { sarifChunks } from '../report/sarif.js';
 import { tableChunks } from '../report/table.js';
 import type { ArmReader } from '../azure/arm.js';
 import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
-import { dealRules, parseThreads, startWorker, threadCount, THREADS_FROM_POINTS, type ThreadJob } from './scan-threads.js';
+import { dealRules, parseThreads, startWorker, threadCount, THREADS_FROM_BYTES, type StartedWorker } from './scan-threads.js';
 
 export const SCAN_HELP = `usage: nsgwatch scan [FILE ...] [--subscription ID ...] [--service-tags FILE]
                      [--policy FILE ...] [--format table|json|sarif] [--fail-on SEVERITY]
@@ -46,8 +46,8 @@ default rules included, subnet and NIC NSGs composed at each attachment point.
                         addresses; B is B4 or B4,B6 (default 24,96)
   --allow-unjudged      pass even when input that failed validation left NSGs, subnets or NICs
                         not judged (they are still listed); without it such a scan exits 2
-  --threads N           evaluate on N threads (default: auto — the machine's cores, up to 2,
-                        from ${THREADS_FROM_POINTS.toLocaleString('en-US')} subnets and NICs on; 1 below); also
+  --threads N           evaluate on N threads (default auto: 2 when the files hold
+                        ${THREADS_FROM_BYTES / 2 ** 20} MiB or more and a core is idle, else 1); also
                         NSGWATCH_SCAN_THREADS. The report is the same on any number
   --progress            report progress on stderr (default: only on a terminal, after 1 s)
   -h, --help            show this help
@@ -266,36 +266,31 @@ export async function readScanInputs(
 }
 
 /**
- * The rules over the estate, on `threads` threads (DESIGN §5 output is the same on any number):
- * this thread runs its share while the workers run theirs; a worker that fails leaves its rules
- * to this thread.
+ * The rules over the estate: this thread runs its share while the workers run theirs (DESIGN §5:
+ * the report is the same on any number of threads); a rule a worker did not answer for runs here.
  */
-async function evaluateOnThreads(
+async function evaluateShares(
   estate: Estate,
   options: { serviceTags: ServiceTagData | undefined; settings: Partial<RuleSettings>; policies: FlowPolicy[] },
-  job: Omit<ThreadJob, 'rules'>,
-  threads: number,
+  share: readonly number[],
+  workers: readonly StartedWorker[],
   progress: (message: string) => void,
 ): Promise<EvaluateOutput> {
   const evaluation = prepareEvaluation(estate, { ...(options.serviceTags ? { serviceTags: options.serviceTags } : {}), settings: options.settings, policies: options.policies });
   const total = evaluation.rules.length;
-  const shares = threads > 1 ? dealRules(evaluation.rules, threads) : [evaluation.rules.map((_, i) => i)];
   const runs = new Map<number, RuleRun>();
-  const workers = shares.slice(1).map((rules) =>
-    startWorker({ ...job, rules }).then(
-      (answered) => {
-        for (const { index, run } of answered) if (evaluation.rules[index]?.meta.id === run.ruleId) runs.set(index, run);
-        progress(`a worker thread ran ${answered.map((a) => a.run.ruleId).join(', ')}`);
-      },
-      (error: unknown) => progress(`a worker thread failed (${errorMessage(error)}): its rules run on this thread`),
-    ),
+  const answered = workers.map((worker) =>
+    worker.answer.then((reply) => {
+      if (!reply.ok) return progress(`a worker thread failed (${reply.error}): its rules run on this thread`);
+      for (const { index, run } of reply.runs) if (evaluation.rules[index]?.meta.id === run.ruleId) runs.set(index, run);
+      progress(`a worker thread ran ${reply.runs.map((a) => a.run.ruleId).join(', ')}`);
+    }),
   );
-  if (workers.length > 0) progress(`evaluating on ${shares.length} threads`);
-  for (const index of shares[0] ?? []) {
+  for (const index of share) {
     progress(`rule ${index + 1}/${total}: ${evaluation.rules[index]?.meta.id ?? ''}`);
     runs.set(index, evaluation.run(index));
   }
-  await Promise.all(workers);
+  await Promise.all(answered);
   const ordered: RuleRun[] = [];
   for (let index = 0; index < total; index += 1) {
     let run = runs.get(index);
@@ -308,6 +303,13 @@ async function evaluateOnThreads(
   return evaluation.finish(ordered);
 }
 
+/** The size of the input files together (0 for one that cannot be read: reading it says why). */
+async function inputBytes(files: readonly string[], cwd: string): Promise<number> {
+  let bytes = 0;
+  for (const file of files) bytes += await stat(resolve(cwd, file)).then((s) => s.size, () => 0);
+  return bytes;
+}
+
 export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parseScanArgs(argv);
   if (args.help) {
@@ -318,17 +320,31 @@ export async function scanCommand(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError('give estate files to read or --subscription (see nsgwatch scan --help)');
   }
   const progress = progressReporter(io, args.progress);
-  const { policies, serviceTags, estate, inputErrors, contents } = await readScanInputs(args, io.cwd, progress, io.armReader);
+  const policies = await readPolicies(args.policies, io.cwd);
+  const serviceTags = await readServiceTagFile(args.serviceTags, io.cwd);
+  // Workers read the same files from the start, beside this thread (a live read is not repeated).
+  const threads = args.subscriptions.length > 0 ? 1 : threadCount(args.threads, await inputBytes(args.files, io.cwd));
+  const shares = dealRules([...RULES, ...policies.map(ruleFromPolicy)], threads);
+  const job = { files: args.files, cwd: io.cwd, serviceTags: args.serviceTags, policies: args.policies, settings: args.settings };
+  const workers = shares.slice(1).map((rules) => startWorker({ ...job, rules }));
+  if (workers.length > 0) progress(`evaluating on ${shares.length} threads`);
+  try {
+    return await scanWith(args, io, progress, { policies, serviceTags, share: shares[0] ?? [], workers });
+  } finally {
+    for (const worker of workers) worker.stop();
+  }
+}
+
+async function scanWith(
+  args: ScanArgs,
+  io: CliIo,
+  progress: (message: string) => void,
+  prepared: { policies: FlowPolicy[]; serviceTags: ServiceTagData | undefined; share: readonly number[]; workers: readonly StartedWorker[] },
+): Promise<number> {
+  const { policies, serviceTags } = prepared;
+  const { estate, inputErrors, contents } = await readEstate(args, io.cwd, progress, io.armReader);
   progress(`evaluating ${estate.networkSecurityGroups.size} NSGs, ${estate.subnets.size} subnets, ${estate.networkInterfaces.size} NICs`);
-  // Workers read the inputs again: files only (a live read is not repeated).
-  const threads = args.subscriptions.length > 0 ? 1 : threadCount(args.threads, estate.subnets.size + estate.networkInterfaces.size);
-  const result = await evaluateOnThreads(
-    estate,
-    { serviceTags, settings: args.settings, policies },
-    { files: args.files, cwd: io.cwd, serviceTags: args.serviceTags, policies: args.policies, settings: args.settings },
-    threads,
-    progress,
-  );
+  const result = await evaluateShares(estate, { serviceTags, settings: args.settings, policies }, prepared.share, prepared.workers, progress);
   const report: ScanReport = {
     findings: result.findings,
     errors: [...inputErrors, ...estate.errors, ...result.errors],
