@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCALE, scaleEstate } from '../../bench/scan.bench.js';
 import { main } from '../../lib/cli/main.js';
-import { dealRules, parseThreads, threadCount, THREADS_FROM_BYTES } from '../../lib/cli/scan-threads.js';
+import { dealRules, parseThreads, startWorker, threadCount, THREADS_FROM_BYTES } from '../../lib/cli/scan-threads.js';
 import { RULES, ruleFromPolicy } from '../../lib/rules/index.js';
 import { parsePolicies } from '../../lib/policy/parse.js';
 import { capture } from '../support/cli-io.js';
@@ -143,4 +143,14 @@ describe('threads: how many and which rules', () => {
     // More threads than units: the surplus ones get nothing and are not started.
     expect(dealRules(rules.slice(0, 7), 4)).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
   });
+
+  it('a worker that cannot do its job answers why (its rules then run on the main thread) instead of failing the scan', async () => {
+    const missing = startWorker({ files: ['gone.json'], cwd: dir, serviceTags: undefined, policies: [], settings: {}, rules: [0] });
+    expect(await missing.answer).toEqual({ ok: false, error: 'cannot read gone.json: no such file' });
+    const beyond = startWorker({ files: ['small.json'], cwd: dir, serviceTags: undefined, policies: [], settings: {}, rules: [RULES.length] });
+    expect(await beyond.answer).toEqual({ ok: false, error: `no rule at index ${RULES.length}` });
+    const answered = startWorker({ files: ['small.json'], cwd: dir, serviceTags: undefined, policies: [], settings: {}, rules: [RULES.findIndex((r) => r.meta.id === 'NSG-010')] });
+    const reply = await answered.answer;
+    expect(reply.ok && reply.runs.map((r) => r.run.ruleId)).toEqual(['NSG-010']);
+  }, 60_000);
 });
