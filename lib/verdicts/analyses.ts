@@ -33,7 +33,7 @@ import { nsgKeyOf } from './points.js';
 import { portSegments } from './segments.js';
 import type { EffectivePoint, EstateView, PairAnalysis, RemoteSide } from './view.js';
 
-export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts'>;
+export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts' | 'endRule'>;
 
 interface Allow {
   ports: PortSet;
@@ -74,7 +74,11 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
 
   // Memos are keyed by the pair first (each point holds its pair key, so its hash is computed once),
   // then by the short rest of the question: no long key is built per point and question.
-  const analyses = new Map<string, Map<string, (PairAnalysis & { ports: PortSet })[]>>();
+  // Each question remembers the last rule that asked it: those no rule asked for during the last
+  // two rules are let go when a rule ends (they hold most of a large scan's memory, and the rules
+  // that share a question run one after another).
+  const analyses = new Map<string, Map<string, { asked: number; entries: (PairAnalysis & { ports: PortSet })[] }>>();
+  let rule = 0;
   const analyze = (
     point: EffectivePoint,
     direction: Direction,
@@ -84,8 +88,10 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
   ): PairAnalysis => {
     const byPair = memoOf(analyses, point.pairKey);
     const key = `${direction}|${protocol}|${side.key}`;
-    let entries = byPair.get(key);
-    if (!entries) byPair.set(key, (entries = []));
+    let question = byPair.get(key);
+    if (!question) byPair.set(key, (question = { asked: rule, entries: [] }));
+    question.asked = rule;
+    const entries = question.entries;
     const cached = entries.find((e) => portIsSubset(ports, e.ports) && addressIsSubset(point.local, e.local));
     if (cached) return cached;
     points();
@@ -171,7 +177,15 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return ports;
   };
 
-  return { remote, analyze, broadPorts };
+  const endRule = (): void => {
+    for (const [pairKey, byPair] of analyses) {
+      for (const [key, question] of byPair) if (question.asked < rule - 1) byPair.delete(key);
+      if (byPair.size === 0) analyses.delete(pairKey);
+    }
+    rule += 1;
+  };
+
+  return { remote, analyze, broadPorts, endRule };
 }
 
 /** The inner map of a two-level memo, created on first use. */

@@ -121,6 +121,11 @@ export interface EstateView {
    * intersected over the NSGs. An upper bound, so broad exposures outside it cannot exist.
    */
   broadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
+  /**
+   * A rule has finished: region analyses that no rule asked for during it or the rule before are
+   * let go (asked again, they are computed again, with the same answer).
+   */
+  endRule(): void;
   /** Security admin rules whose verdicts are complete (findings on them may resolve). */
   judgedAdminRules(): string[];
   /** Validation failures of the NSGs parsed so far. */
@@ -190,7 +195,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
   };
 
-  const { remote, analyze, broadPorts } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS);
+  const { remote, analyze, broadPorts, endRule } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS);
 
   const errors = (): ResourceError[] => [...parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors)), ...admin.errors()];
 
@@ -220,6 +225,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     remote,
     analyze,
     broadPorts,
+    endRule,
     errors,
     partiallyJudged: () => {
       points();

@@ -158,6 +158,8 @@ export function prepareEvaluation(estate: Estate, options: Omit<EvaluateOptions,
       return { ruleId: rule.meta.id, findings: rule.evaluate(view) };
     } catch (error) {
       return { ruleId: rule.meta.id, error: errorMessage(error) };
+    } finally {
+      view.endRule();
     }
   };
   const finish = (runs: readonly RuleRun[]): EvaluateOutput => {
