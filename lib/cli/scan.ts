@@ -243,6 +243,17 @@ async function readEstate(
   return { estate, inputErrors: inputs.errors, contents: inputs.contents };
 }
 
+/**
+ * Writes the report's chunks as they are produced; when the output is a pipe whose reader lags
+ * (the write returns false), waits for it to drain, so the report never queues up in memory.
+ */
+async function writeChunks(out: CliIo['stdout'], chunks: Iterable<string>): Promise<void> {
+  const stream = out as { once?: (event: 'drain', listener: () => void) => unknown };
+  for (const chunk of chunks) {
+    if (out.write(chunk) === false && typeof stream.once === 'function') await new Promise<void>((resolveDrain) => stream.once?.('drain', resolveDrain));
+  }
+}
+
 /** Progress lines on stderr, only once the scan has taken more than a moment. */
 function progressReporter(io: CliIo, forced: boolean): (message: string) => void {
   const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
@@ -360,14 +371,14 @@ async function scanWith(
   switch (args.format) {
     case 'table': {
       const columns = (io.stdout as { columns?: number }).columns;
-      for (const chunk of tableChunks(report, columns ? { width: columns } : {})) io.stdout.write(chunk);
+      await writeChunks(io.stdout, tableChunks(report, columns ? { width: columns } : {}));
       break;
     }
     case 'json':
-      for (const chunk of jsonChunks(report)) io.stdout.write(chunk);
+      await writeChunks(io.stdout, jsonChunks(report));
       break;
     case 'sarif':
-      for (const chunk of sarifChunks(report, { contents })) io.stdout.write(chunk);
+      await writeChunks(io.stdout, sarifChunks(report, { contents }));
       break;
     default: {
       const unreachable: never = args.format;
