@@ -64,7 +64,7 @@ interface ScanArgs {
   format: 'table' | 'json' | 'sarif';
   failOn: Severity;
   settings: Partial<RuleSettings>;
-  /** Threads asked for (--threads, else NSGWATCH_SCAN_THREADS); undefined: by the estate's size. */
+  /** Threads asked for (--threads, else NSGWATCH_SCAN_THREADS); undefined: by the input's size and the idle cores. */
   threads: number | undefined;
   progress: boolean;
   allowUnjudged: boolean;
