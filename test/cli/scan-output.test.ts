@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('nsgwatch scan output to a slow reader', () => {
   it('waits for the output to drain between chunks: what is queued stays a few chunks, and the report is whole', async () => {
-    writeFileSync(join(dir, 'estate.json'), JSON.stringify(scaleEstate({ ...SCALE, vnets: 10, nsgs: 100, nics: 300, natGateways: 2, hugeNsgs: 0, scaleSets: 2, instancesPerScaleSet: 5, publicIps: 20, loadBalancers: 4, adminRules: 5 })));
+    writeFileSync(join(dir, 'estate.json'), JSON.stringify(scaleEstate({ ...SCALE, vnets: 10, nsgs: 100, nics: 300, natGateways: 2, hugeNsgs: 0, scaleSets: 2, instancesPerScaleSet: 5, publicIps: 20, loadBalancers: 4, adminRules: 5, routeTables: 2, gateways: 2 })));
     const received: string[] = [];
     let mostQueued = 0;
     const slow = new Writable({
