@@ -91,7 +91,6 @@ function failureOf(failure: ArmReadFailure): ReadFailure {
   return { target: failure.target, reason: failure.message };
 }
 
-
 /**
  * The effective security admin rules of every virtual network read (DESIGN §3 "Composition"): one
  * list per network, a few at a time, on the same lane and budget. A list that fails leaves the

@@ -22,35 +22,11 @@ import { useAzurite } from '../support/azurite.js';
 import { syntheticEstate } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 import { freshTables } from '../store/support.js';
+import { guardRailOf } from '../support/network-manager.js';
 
 const azurite = useAzurite();
 
 const ADMIN = 'Microsoft.Network/networkManagers';
-
-function managerOf(sub: string) {
-  const manager = `/subscriptions/${sub}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
-  const configuration = `${manager}/securityAdminConfigurations/sec`;
-  const collection = `${configuration}/ruleCollections/guard`;
-  const rule = `${collection}/rules/always-ssh`;
-  /** An effective admin rule (REST item): AlwaysAllow SSH from anywhere, past every NSG. */
-  const item = {
-    id: rule,
-    kind: 'Custom',
-    configurationDescription: 'platform guard rails',
-    ruleCollectionAppliesToGroups: [{ networkGroupId: `${manager}/networkGroups/all` }],
-    properties: {
-      protocol: 'Tcp',
-      sources: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
-      destinations: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
-      sourcePortRanges: ['0-65535'],
-      destinationPortRanges: ['22'],
-      access: 'AlwaysAllow',
-      priority: 5,
-      direction: 'Inbound',
-    },
-  };
-  return { manager, configuration, collection, rule, item };
-}
 
 function setup(label: string, subscriptions: { seed: number; subscriptionId: string }[]) {
   const estates = subscriptions.map((s) => syntheticEstate({ seed: s.seed, subscriptionId: s.subscriptionId, nsgs: 6, vnets: 2, nics: 8 }));
@@ -87,7 +63,7 @@ function scopeOf(change: { resourceId: string; resourceType: string; operation: 
 const SUB = '5e5e5e5e-0000-4000-8000-0000000a0001';
 
 describe('findings on security admin rules resolve when the rule leaves the networks', () => {
-  const { manager, configuration, collection, rule, item } = managerOf(SUB);
+  const { manager, configuration, collection, rule, item } = guardRailOf(SUB);
   const cases = [
     { what: 'its rule collection deleted', change: { resourceId: collection, resourceType: `${ADMIN}/securityAdminConfigurations/ruleCollections`, operation: 'delete' as const } },
     { what: 'its security admin configuration deleted', change: { resourceId: configuration, resourceType: `${ADMIN}/securityAdminConfigurations`, operation: 'delete' as const } },

@@ -18,6 +18,7 @@ import { useAzurite } from '../support/azurite.js';
 import { syntheticEstate } from '../support/arm-estate.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 import { freshTables } from '../store/support.js';
+import { guardRailOf } from '../support/network-manager.js';
 
 const azurite = useAzurite();
 
@@ -25,24 +26,8 @@ describe('security admin rules in the pipeline', () => {
   it('an AlwaysAllow admin rule opens a finding on itself, which resolves when the rule goes', async () => {
     const synthetic = syntheticEstate({ seed: 5, nsgs: 8, vnets: 2, nics: 10 });
     const sub = synthetic.subscriptionId;
-    const ruleId = `/subscriptions/${sub}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm/securityAdminConfigurations/sec/ruleCollections/guard/rules/always-ssh`;
-    let items: unknown[] = [
-      {
-        id: ruleId,
-        kind: 'Custom',
-        ruleCollectionAppliesToGroups: [{ networkGroupId: `/subscriptions/${sub}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm/networkGroups/all` }],
-        properties: {
-          protocol: 'Tcp',
-          sources: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
-          destinations: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
-          sourcePortRanges: ['0-65535'],
-          destinationPortRanges: ['22'],
-          access: 'AlwaysAllow',
-          priority: 5,
-          direction: 'Inbound',
-        },
-      },
-    ];
+    const { rule: ruleId, item } = guardRailOf(sub);
+    let items: unknown[] = [item];
     const transport = createArmTransport();
     serveEstate(transport, createArmEstate(synthetic.resources), { pageSize: 100, effectiveAdminRules: () => items });
     const reader = createArmReader({ httpClient: transport, credential: testCredential(), budgets: createReadBudgets({ capacity: 1e9, refillPerSecond: 1e9, sweepReserve: 0 }) });

@@ -150,3 +150,31 @@ export function benchManager(networks: readonly string[], count = 50): ManagerSp
     committedTo: ['westeurope'],
   };
 }
+
+/**
+ * A manager in subscription `sub` with one rule, its ids and its effective list item (REST): an
+ * AlwaysAllow of SSH from anywhere, past every NSG, applying to the group `all`.
+ */
+export function guardRailOf(sub: string) {
+  const manager = `/subscriptions/${sub}/resourceGroups/rg-avnm/providers/Microsoft.Network/networkManagers/avnm`;
+  const configuration = `${manager}/securityAdminConfigurations/sec`;
+  const collection = `${configuration}/ruleCollections/guard`;
+  const rule = `${collection}/rules/always-ssh`;
+  const item = {
+    id: rule,
+    kind: 'Custom',
+    configurationDescription: 'platform guard rails',
+    ruleCollectionAppliesToGroups: [{ networkGroupId: `${manager}/networkGroups/all` }],
+    properties: {
+      protocol: 'Tcp',
+      sources: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
+      destinations: [{ addressPrefixType: 'IPPrefix', addressPrefix: '*' }],
+      sourcePortRanges: ['0-65535'],
+      destinationPortRanges: ['22'],
+      access: 'AlwaysAllow',
+      priority: 5,
+      direction: 'Inbound',
+    },
+  };
+  return { manager, configuration, collection, rule, item };
+}
