@@ -55,9 +55,18 @@ async function scan(argv: string[]): Promise<{ code: number; out: string; err: s
   return { code, out: io.out(), err: io.err() };
 }
 
+/**
+ * Under the test runner a worker runs the TypeScript sources through `--import tsx`, which worker
+ * threads honour from Node.js 22 (the deployment runs 24; `bash .ci/run` provides it). On an older
+ * Node.js the tests that start real workers skip and say so; the built CLI's workers need no hooks.
+ */
+const SOURCE_WORKERS = Number(process.versions.node.split('.')[0]) >= 22;
+const WORKERS_SKIPPED = `skipped: Node.js ${process.versions.node} does not apply --import hooks in worker threads (22 or later does)`;
+if (!SOURCE_WORKERS) console.warn(`test/cli/scan-threads.test.ts: the tests that start real workers ${WORKERS_SKIPPED}`);
+
 describe('nsgwatch scan --threads: the same report on any number of threads', () => {
   for (const format of ['json', 'table', 'sarif'] as const) {
-    it(`${format}: an input large enough to split, on two threads, gives the single-threaded report byte for byte`, async () => {
+    it.skipIf(!SOURCE_WORKERS)(`${format}: an input large enough to split, on two threads, gives the single-threaded report byte for byte`, async () => {
       const args = ['splits.json', '--policy', 'policy.yaml', '--format', format, '--allow-unjudged'];
       const one = await scan([...args, '--threads', '1']);
       const two = await scan([...args, '--threads', '2']);
@@ -72,7 +81,7 @@ describe('nsgwatch scan --threads: the same report on any number of threads', ()
     }, 120_000);
   }
 
-  it('three threads: the same JSON again, the rules dealt three ways', async () => {
+  it.skipIf(!SOURCE_WORKERS)('three threads: the same JSON again, the rules dealt three ways', async () => {
     const one = await scan(['small.json', '--format', 'json', '--threads', '1']);
     const three = await scan(['small.json', '--format', 'json', '--threads', '3']);
     expect(three.err).toContain('evaluating on 3 threads');
@@ -144,7 +153,7 @@ describe('threads: how many and which rules', () => {
     expect(dealRules(rules.slice(0, 7), 4)).toEqual([[0, 1, 2, 3, 4, 5, 6]]);
   });
 
-  it('a worker that cannot do its job answers why (its rules then run on the main thread) instead of failing the scan', async () => {
+  it.skipIf(!SOURCE_WORKERS)('a worker that cannot do its job answers why (its rules then run on the main thread) instead of failing the scan', async () => {
     const missing = startWorker({ files: ['gone.json'], cwd: dir, serviceTags: undefined, policies: [], settings: {}, rules: [0] });
     expect(await missing.answer).toEqual({ ok: false, error: 'cannot read gone.json: no such file' });
     const beyond = startWorker({ files: ['small.json'], cwd: dir, serviceTags: undefined, policies: [], settings: {}, rules: [RULES.length] });
