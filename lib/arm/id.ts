@@ -6,25 +6,27 @@
  * Form: `/subscriptions/{s}[/resourceGroups/{g}][/providers/{namespace}/{type}/{name}[/{childType}/{childName}]...]`,
  * with extension resources nesting a further `/providers/...` under a resource.
  */
-import { canonicalType, kindOfType, type ResourceKind } from './kinds.js';
+import { armTypeOf, kindOfType, type ResourceKind } from './kinds.js';
 
-/** What an id names. */
+/** What an id names. Shared between callers (ids are parsed once): never changed. */
 export interface ArmId {
   /** The id as given, trimmed, without a trailing slash. */
-  id: string;
-  subscriptionId: string;
-  resourceGroup?: string;
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup?: string;
   /**
    * The resource type: `Microsoft.Network/virtualNetworks/subnets`. Known types take their
    * canonical spelling; others keep the id's. Extension resources take the last provider's type.
    */
-  resourceType: string;
+  readonly resourceType: string;
+  /** The kind of `resourceType`, undefined when nsgwatch does not know it. */
+  readonly kind: ResourceKind | undefined;
   /** One name per type segment of the last provider: `['vnet1', 'subnet1']`; empty for a subscription or group. */
-  names: string[];
+  readonly names: readonly string[];
   /** The last name (the subscription or group for those). */
-  name: string;
+  readonly name: string;
   /** The id's segments after the leading slash. */
-  segments: string[];
+  readonly segments: readonly string[];
 }
 
 export type ArmIdResult = { ok: true; value: ArmId } | { ok: false; reason: string };
@@ -34,8 +36,27 @@ export function normalizeId(id: string): string {
   return trimId(id).toLowerCase();
 }
 
+/**
+ * Ids parsed so far, by the text given. An estate names each resource from many places (its own
+ * id, every reference to it, every child's id), and each is asked for its parent, name and kind
+ * again and again: a parse is done once. Bounded: emptied when full.
+ */
+const parsedIds = new Map<string, ArmIdResult>();
+const MAX_PARSED_IDS = 1 << 15;
+
 /** Parses any ARM id, giving the reason when it is not one. */
 export function parseArmId(input: string): ArmIdResult {
+  let result = parsedIds.get(input);
+  if (result === undefined) {
+    if (parsedIds.size >= MAX_PARSED_IDS) parsedIds.clear();
+    result = parse(input);
+    if (result.ok) Object.freeze(result.value);
+    parsedIds.set(input, Object.freeze(result));
+  }
+  return result;
+}
+
+function parse(input: string): ArmIdResult {
   const id = trimId(input);
   if (!id.startsWith('/')) return { ok: false, reason: 'does not start with /subscriptions/' };
   const segments = id.slice(1).split('/');
@@ -51,12 +72,12 @@ export function parseArmId(input: string): ArmIdResult {
   const providers = lastProvidersIndex(segments);
   if (providers === -1) {
     if (segments.length === 2) {
-      return { ok: true, value: { id, subscriptionId, resourceType: 'Microsoft.Resources/subscriptions', names: [], name: subscriptionId, segments } };
+      return { ok: true, value: { id, subscriptionId, resourceType: 'Microsoft.Resources/subscriptions', kind: undefined, names: [], name: subscriptionId, segments } };
     }
     if (resourceGroup !== undefined && segments.length === 4) {
       return {
         ok: true,
-        value: { id, subscriptionId, ...group, resourceType: 'Microsoft.Resources/resourceGroups', names: [], name: resourceGroup, segments },
+        value: { id, subscriptionId, ...group, resourceType: 'Microsoft.Resources/resourceGroups', kind: undefined, names: [], name: resourceGroup, segments },
       };
     }
     return { ok: false, reason: 'has no /providers/ segment' };
@@ -67,9 +88,10 @@ export function parseArmId(input: string): ArmIdResult {
   if (rest.length % 2 !== 0) return { ok: false, reason: 'ends with a type and no resource name' };
   const typePath = [namespace, ...rest.filter((_, i) => i % 2 === 0)].join('/');
   const names = rest.filter((_, i) => i % 2 === 1);
+  const kind = kindOfType(typePath);
   return {
     ok: true,
-    value: { id, subscriptionId, ...group, resourceType: canonicalType(typePath) ?? typePath, names, name: names[names.length - 1] ?? '', segments },
+    value: { id, subscriptionId, ...group, resourceType: kind === undefined ? typePath : armTypeOf(kind), kind, names, name: names[names.length - 1] ?? '', segments },
   };
 }
 
@@ -130,6 +152,5 @@ function lastProvidersIndex(segments: readonly string[]): number {
 
 /** The kind of resource an id names, undefined when it is not a resource id of a known type. */
 export function kindOfId(id: string): ResourceKind | undefined {
-  const parsed = parseResourceId(id);
-  return parsed ? kindOfType(parsed.resourceType) : undefined;
+  return parseResourceId(id)?.kind;
 }

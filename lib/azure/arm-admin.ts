@@ -2,18 +2,21 @@
  * The security admin rules that apply to one virtual network, read live: the network's effective
  * security admin rules list (`POST .../virtualNetworks/{name}/listNetworkManagerEffectiveSecurityAdminRules`,
  * https://learn.microsoft.com/rest/api/virtualnetworkmanager/list-effective-security-admin-rules/list),
- * through `NetworkManagementClient.listNetworkManagerEffectiveSecurityAdminRules`. It answers with
+ * the request `NetworkManagementClient.listNetworkManagerEffectiveSecurityAdminRules` sends, sent
+ * through the client's pipeline (credential, read policy, budget) with its body parsed as ARM
+ * sent it (the SDK's model mapping of every rule would be thrown away). It answers with
  * Reader on the network's own subscription, even when the network manager lives elsewhere, and
  * gives exactly the rules committed to the network's region for the groups it is in (static and
  * dynamic members alike). Pages follow `skipToken`. The document handed on is the REST body with
  * the network it is for beside it (`virtualNetworkId`), the shape lib/estate reads offline too.
  */
 import type { NetworkManagementClient } from '@azure/arm-network';
+import { createPipelineRequest, createHttpHeaders } from '@azure/core-rest-pipeline';
 import { arrayField } from '../estate/fields.js';
 import { parseResourceId } from '../arm/index.js';
 import type { ReadFailure } from './arm-errors.js';
 import { withReadContext } from './arm-policy.js';
-import { failureFrom, parseJsonObject } from './arm-rest.js';
+import { bodyOf, failureFrom, NETWORK_API_VERSION, responseError } from './arm-rest.js';
 import type { ReadLane } from './budget.js';
 
 export type EffectiveAdminRulesRead =
@@ -27,6 +30,7 @@ const MAX_PAGES = 50;
 
 export async function readEffectiveAdminRules(
   client: (subscriptionId: string) => NetworkManagementClient,
+  endpoint: string,
   virtualNetworkId: string,
   lane: ReadLane,
 ): Promise<EffectiveAdminRulesRead> {
@@ -36,7 +40,8 @@ export async function readEffectiveAdminRules(
   if (!id?.resourceGroup) {
     return { status: 'failed', reads: 0, failure: { target, resourceType: type, cause: 'client-error', attempts: 0, message: `'${virtualNetworkId}' is not a virtual network id` } };
   }
-  const resourceGroup = id.resourceGroup;
+  const network = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/resourceGroups/${encodeURIComponent(id.resourceGroup)}/providers/Microsoft.Network/virtualNetworks/${encodeURIComponent(id.name)}`;
+  const url = `${endpoint}${network}/listNetworkManagerEffectiveSecurityAdminRules?api-version=${NETWORK_API_VERSION}`;
   return withReadContext(lane, async (context) => {
     const sdk = client(id.subscriptionId);
     const value: unknown[] = [];
@@ -44,14 +49,18 @@ export async function readEffectiveAdminRules(
     try {
       for (let page = 0; page === 0 || skipToken !== undefined; page += 1) {
         if (page >= MAX_PAGES) throw new Error(`${target}: more than ${MAX_PAGES} pages`);
-        let text: string | undefined;
-        await sdk.listNetworkManagerEffectiveSecurityAdminRules(resourceGroup, id.name, skipToken === undefined ? {} : { skipToken }, {
-          onResponse: (raw) => {
-            text = raw.bodyAsText ?? undefined;
-          },
-        });
+        // The body is the REST QueryRequestOptions: the next page's skipToken, if any.
+        const response = await sdk.sendRequest(
+          createPipelineRequest({
+            url,
+            method: 'POST',
+            headers: createHttpHeaders({ 'content-type': 'application/json', accept: 'application/json' }),
+            body: JSON.stringify(skipToken === undefined ? {} : { skipToken }),
+          }),
+        );
+        if (response.status !== 200) throw responseError(response);
         // The REST body as ARM sent it (fields under `properties`), as offline exports hold it.
-        const body = parseJsonObject(text, target);
+        const body = bodyOf(response, target);
         value.push(...arrayField(body, 'value'));
         const next = body['skipToken'];
         skipToken = typeof next === 'string' && next !== '' ? next : undefined;

@@ -556,7 +556,7 @@ export function createArmReader(options: ArmReaderOptions = {}): ArmReader {
     readScopeResources,
     readServiceTags: (subscriptionId, location) => serviceTags.read(subscriptionId, location),
     readLearnedRoutes: (resources, learnedOptions = {}) => readEffectiveRoutes(resources, learnedOptions.lane ?? 'event'),
-    readEffectiveAdminRules: (virtualNetworkId, readOptions) => readEffectiveAdminRules(client, virtualNetworkId, readOptions?.lane ?? 'event'),
+    readEffectiveAdminRules: (virtualNetworkId, readOptions) => readEffectiveAdminRules(client, endpoint, virtualNetworkId, readOptions?.lane ?? 'event'),
   };
 }
 

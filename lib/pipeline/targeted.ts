@@ -84,6 +84,9 @@ export async function readScopeEstate(
   // NIC's, an ASG's), they join the estate once the rest is complete, and are loaded once.
   let defer = scope.kind !== 'nic' && scope.kind !== 'asg';
   const members = new Map<string, unknown>();
+  // What Azure evaluates around the NSGs of the networks read (their security admin rules, the
+  // routes their gateways learned): read once the rest is complete, and loaded with the members.
+  let layers: unknown[] | undefined;
   for (let round = 1; round <= limits.maxRounds; round += 1) {
     if (pending.length > 0) {
       const room = limits.maxResources - fetched;
@@ -100,7 +103,7 @@ export async function readScopeEstate(
       asked.add(key);
     }
 
-    const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values()] }]);
+    const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...(layers ?? [])] }]);
     if (round === 1) {
       const unled = unledScope(estate, scope);
       if (unled !== undefined) return tooLarge(unled, reads);
@@ -126,25 +129,27 @@ export async function readScopeEstate(
     listed = [...listedContext(lists, needs)].filter(({ key }) => !read.has(key) && !members.has(key));
 
     pending = needs.missing.filter((id) => !asked.has(topLevelKey(id)));
-    if (pending.length === 0 && listed.length === 0) {
-      if (members.size === 0) {
-        const learned = await learnedRoutes(source, estate, [...read.values()]);
-        reads += learned?.reads ?? 0;
-        if (learned && learned.failures.length > 0) return { kind: 'failed', failures: learned.failures, reads };
-        // The security admin rules of the networks the points sit in (DESIGN §3 "Composition").
-        const networks = networksOf(estate);
-        const admin = source.readNetworkDocuments && networks.length > 0 ? await source.readNetworkDocuments(networks) : undefined;
-        reads += admin?.reads ?? 0;
-        if (admin && admin.failures.length > 0) return { kind: 'failed', failures: admin.failures, reads };
-        const extra = [...(learned?.resources ?? []), ...(admin?.documents ?? [])];
-        if (extra.length === 0) return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
-        const complete = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...extra] }]);
-        return { kind: 'read', estate: complete, affected: needs.affected, reads, rounds: round };
-      }
-      // Complete but for the members: one more round with them, which must ask for nothing more.
+    if (pending.length > 0 || listed.length > 0) {
+      // More to read: the layers are read again once it is complete (their networks may change).
+      layers = undefined;
+    } else if (layers !== undefined) {
+      return { kind: 'read', estate, affected: needs.affected, reads, rounds: round };
+    } else {
+      // Complete but for the members and the layers. The layers' networks are the judged points'
+      // (networksOf); the member NICs are candidates for a network's effective routes, as in the inventory.
       for (const [key, member] of members) read.set(key, member);
+      const deferred = members.size;
       members.clear();
       defer = false;
+      const layered = await networkLayers(source, estate, [...read.values()], needs.affected.resources);
+      reads += layered.reads;
+      if (layered.failures.length > 0) return { kind: 'failed', failures: layered.failures, reads };
+      if (deferred === 0) {
+        const complete = layered.documents.length === 0 ? estate : loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...layered.documents] }]);
+        return { kind: 'read', estate: complete, affected: needs.affected, reads, rounds: round };
+      }
+      // One more round loads the members with the layers, and must ask for nothing more.
+      layers = layered.documents;
     }
     depth = 0;
   }
@@ -169,12 +174,27 @@ function unledScope(estate: Estate, scope: Scope): string | undefined {
   }
 }
 
-/** The effective routes the inventory would hold for this context: only where a gateway serves a network read. */
-async function learnedRoutes(source: TargetedReads, estate: Estate, resources: unknown[]): Promise<ResourcesRead | undefined> {
-  if (!source.readLearnedRoutes) return undefined;
+/**
+ * The documents of what Azure evaluates around the NSGs here: the effective routes the inventory
+ * would hold for this context (only where a gateway serves a network read), and the security
+ * admin rules of the networks the judged points sit in (DESIGN §3 "Composition").
+ */
+async function networkLayers(
+  source: TargetedReads,
+  estate: Estate,
+  resources: unknown[],
+  judged: ReadonlySet<string>,
+): Promise<{ documents: unknown[]; failures: ReadFailure[]; reads: number }> {
   const gateways = estate.virtualNetworkGateways.size > 0 || [...estate.peerings.values()].some((p) => p.useRemoteGateways === true);
-  if (!gateways) return undefined;
-  return source.readLearnedRoutes(resources);
+  const learned = source.readLearnedRoutes && gateways ? await source.readLearnedRoutes(resources) : undefined;
+  if (learned && learned.failures.length > 0) return { documents: [], failures: learned.failures, reads: learned.reads };
+  const networks = networksOf(estate, judged);
+  const admin = source.readNetworkDocuments && networks.length > 0 ? await source.readNetworkDocuments(networks) : undefined;
+  return {
+    documents: [...(learned?.resources ?? []), ...(admin?.documents ?? [])],
+    failures: admin?.failures ?? [],
+    reads: (learned?.reads ?? 0) + (admin?.reads ?? 0),
+  };
 }
 
 function tooLarge(reason: string, reads: number): ScopeEstateRead {
@@ -200,32 +220,34 @@ interface Listed {
 function listedOf(type: ListedType, resource: unknown): Listed | undefined {
   const id = field(resource, 'id');
   if (typeof id !== 'string') return undefined;
-  const listed: Listed = { resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], service: false };
+  const listed = (fields: Partial<Listed>): Listed => ({ resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], service: false, ...fields });
   switch (type) {
-    case NICS:
-      listed.asgs = arrayField(resource, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups').map(normalizeId));
-      break;
+    case NICS: {
+      // The NIC list answers one question, which NICs are in an ASG: a NIC in none is never needed.
+      const asgs = arrayField(resource, 'ipConfigurations').flatMap((c) => referenceIds(c, 'applicationSecurityGroups').map(normalizeId));
+      return asgs.length === 0 ? undefined : listed({ asgs });
+    }
     case NSGS:
-      listed.unattached = referenceIds(resource, 'subnets').length === 0 && referenceIds(resource, 'networkInterfaces').length === 0;
-      listed.group = parseResourceId(id)?.resourceGroup?.toLowerCase();
-      listed.asgs = asgIdsNamedBy(resource).map(normalizeId);
-      break;
-    case BASTIONS:
-      listed.networks = arrayField(resource, 'ipConfigurations').flatMap((c) => {
-        const subnet = referenceId(c, 'subnet');
-        return subnet === undefined ? [] : [parentId(normalizeId(subnet)) ?? ''];
+      return listed({
+        unattached: referenceIds(resource, 'subnets').length === 0 && referenceIds(resource, 'networkInterfaces').length === 0,
+        group: parseResourceId(id)?.resourceGroup?.toLowerCase(),
+        asgs: asgIdsNamedBy(resource).map(normalizeId),
       });
-      break;
+    case BASTIONS:
+      return listed({
+        networks: arrayField(resource, 'ipConfigurations').flatMap((c) => {
+          const subnet = referenceId(c, 'subnet');
+          return subnet === undefined ? [] : [parentId(normalizeId(subnet)) ?? ''];
+        }),
+      });
     case 'Microsoft.Network/applicationGateways':
     case 'Microsoft.ApiManagement/service':
     case 'Microsoft.ContainerService/managedClusters':
     case 'Microsoft.AAD/domainServices':
-      listed.service = true;
-      break;
+      return listed({ service: true });
     default:
       return assertNever(type, 'list');
   }
-  return listed;
 }
 
 /**
@@ -248,16 +270,25 @@ function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: Context
   }
 }
 
-/** The virtual networks of an estate's attachment points: its networks, its subnets' and its NICs' subnets' networks. */
-function networksOf(estate: Estate): string[] {
+/**
+ * The virtual networks whose security admin rules a verdict here depends on: the networks read,
+ * the networks of the subnets read, and those of the judged NICs and scale sets. Every point
+ * judged sits in one of them. An ASG member that is not judged lends its addresses and nothing
+ * else: its network's admin rules decide none of these verdicts, and are not asked for.
+ */
+function networksOf(estate: Estate, judged: ReadonlySet<string>): string[] {
   const found = new Map<string, string>();
   const add = (id: string | undefined) => {
     if (id !== undefined && !found.has(normalizeId(id))) found.set(normalizeId(id), id);
   };
   for (const vnet of estate.virtualNetworks.values()) add(vnet.id);
   for (const subnet of estate.subnets.values()) add(subnet.virtualNetwork.id);
-  for (const nic of estate.networkInterfaces.values()) for (const config of nic.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
+  for (const nic of estate.networkInterfaces.values()) {
+    if (!judged.has(nic.key)) continue;
+    for (const config of nic.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
+  }
   for (const scaleSet of estate.scaleSets.values()) {
+    if (!judged.has(scaleSet.key)) continue;
     for (const nicConfig of scaleSet.networkInterfaceConfigurations) for (const config of nicConfig.ipConfigurations) add(config.subnet ? parentId(config.subnet.id) : undefined);
   }
   return [...found.values()];
