@@ -37,23 +37,37 @@ export function normalizeId(id: string): string {
 }
 
 /**
- * Ids parsed so far, by the text given. An estate names each resource from many places (its own
- * id, every reference to it, every child's id), and each is asked for its parent, name and kind
- * again and again: a parse is done once. Bounded: emptied when full.
+ * Ids parsed so far, by the text given, with what was derived from them. An estate names each
+ * resource from many places (its own id, every reference to it, every child's id), and each is
+ * asked for its parent, top-level resource, name and kind again and again: each is worked out
+ * once. Bounded: emptied when full.
  */
-const parsedIds = new Map<string, ArmIdResult>();
+interface ParsedId {
+  readonly result: ArmIdResult;
+  /** parentId's answer (null: none), once asked. */
+  parent?: string | null;
+  /** topLevelId's and topLevelKey's answers, once asked. */
+  top?: string;
+  topKey?: string;
+}
+const parsedIds = new Map<string, ParsedId>();
 const MAX_PARSED_IDS = 1 << 15;
+
+function parsedId(input: string): ParsedId {
+  let entry = parsedIds.get(input);
+  if (entry === undefined) {
+    if (parsedIds.size >= MAX_PARSED_IDS) parsedIds.clear();
+    const result = parse(input);
+    if (result.ok) Object.freeze(result.value);
+    entry = { result: Object.freeze(result) };
+    parsedIds.set(input, entry);
+  }
+  return entry;
+}
 
 /** Parses any ARM id, giving the reason when it is not one. */
 export function parseArmId(input: string): ArmIdResult {
-  let result = parsedIds.get(input);
-  if (result === undefined) {
-    if (parsedIds.size >= MAX_PARSED_IDS) parsedIds.clear();
-    result = parse(input);
-    if (result.ok) Object.freeze(result.value);
-    parsedIds.set(input, Object.freeze(result));
-  }
-  return result;
+  return parsedId(input).result;
 }
 
 function parse(input: string): ArmIdResult {
@@ -97,7 +111,10 @@ function parse(input: string): ArmIdResult {
 
 /** The parsed id of a resource under a resource group (`/subscriptions/../resourceGroups/../providers/..`), else undefined. */
 export function parseResourceId(id: string): ArmId | undefined {
-  const parsed = parseArmId(id);
+  return resourceOf(parsedId(id).result);
+}
+
+function resourceOf(parsed: ArmIdResult): ArmId | undefined {
   return parsed.ok && parsed.value.resourceGroup !== undefined && parsed.value.names.length > 0 ? parsed.value : undefined;
 }
 
@@ -108,23 +125,31 @@ export function nameOfId(id: string): string {
 
 /** The id of the parent resource (`.../virtualNetworks/v/subnets/s` → `.../virtualNetworks/v`); undefined for a top-level resource. */
 export function parentId(id: string): string | undefined {
-  const parsed = parseResourceId(id);
-  if (!parsed || parsed.names.length < 2) return undefined;
-  return `/${parsed.segments.slice(0, -2).join('/')}`;
+  const entry = parsedId(id);
+  if (entry.parent === undefined) {
+    const parsed = resourceOf(entry.result);
+    entry.parent = !parsed || parsed.names.length < 2 ? null : `/${parsed.segments.slice(0, -2).join('/')}`;
+  }
+  return entry.parent ?? undefined;
 }
 
 /** The id of the top-level resource an id names or is part of (a subnet's network, a rule's NSG), as spelled. */
 export function topLevelId(id: string): string {
-  const parsed = parseResourceId(id);
-  if (!parsed) return trimId(id);
-  // The first provider's resource: an extension resource belongs to the resource it extends.
-  const providers = parsed.segments.findIndex((s, i) => i >= 2 && s.toLowerCase() === 'providers');
-  return `/${parsed.segments.slice(0, providers + 4).join('/')}`;
+  const entry = parsedId(id);
+  if (entry.top === undefined) {
+    const parsed = resourceOf(entry.result);
+    // The first provider's resource: an extension resource belongs to the resource it extends.
+    const providers = parsed ? parsed.segments.findIndex((s, i) => i >= 2 && s.toLowerCase() === 'providers') : -1;
+    entry.top = parsed ? `/${parsed.segments.slice(0, providers + 4).join('/')}` : trimId(id);
+  }
+  return entry.top;
 }
 
 /** The normalised id of the top-level resource an id names or is part of. */
 export function topLevelKey(id: string): string {
-  return normalizeId(topLevelId(id));
+  const entry = parsedId(id);
+  entry.topKey ??= normalizeId(topLevelId(id));
+  return entry.topKey;
 }
 
 /** `parent/segment/name`, the way ARM spells inline children. */

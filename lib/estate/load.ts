@@ -616,9 +616,11 @@ function guardedChild<T>(
     report(builder, parent, `${segment}[${index}]`, `${segment}[${index}] is not an object (in ${origin.source})`);
     return tombstone(key, parent, origin, { key, kind, parentKey: normalizeId(parent), nsgReferences: ['*'], references: [] });
   }
+  // Flattened once: the reader takes it as it takes a standalone child's record.
+  const flat = flatten(raw);
   let id: string;
   try {
-    id = inlineChildId(flatten(raw), parent, segment, `${segment}[${index}]`);
+    id = inlineChildId(flat, parent, segment, `${segment}[${index}]`);
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     // No usable id: reported on the parent, which keeps its other children.
@@ -626,11 +628,11 @@ function guardedChild<T>(
     const key = `${normalizeId(parent)}/${segment.toLowerCase()}[${index}]`;
     const invalid = invalidResource(key, kind, parent, raw);
     // Nothing at all to read (no properties either): which NSG it had is unknown, not "none".
-    if (raw['properties'] === undefined && flatten(raw)['networkSecurityGroup'] === undefined && Object.keys(raw).length <= 1) invalid.nsgReferences.push('*');
+    if (raw['properties'] === undefined && flat['networkSecurityGroup'] === undefined && Object.keys(raw).length <= 1) invalid.nsgReferences.push('*');
     return tombstone(key, parent, origin, invalid);
   }
   try {
-    return read(raw, parent, '', origin, id);
+    return read(flat, parent, '', origin, id);
   } catch (error) {
     if (!(error instanceof InvalidField)) throw error;
     report(builder, id, error.field, `${error.message} (in ${origin.source})`);
@@ -909,7 +911,8 @@ function reference(flat: JsonObject, field: string, label: string = field): ArmR
 function keyOf(flat: JsonObject, field: string): string {
   if (field in flat) return field;
   const lower = field.toLowerCase();
-  return Object.keys(flat).find((k) => k.toLowerCase() === lower) ?? field;
+  for (const k in flat) if (k.length === field.length && k.toLowerCase() === lower) return k;
+  return field;
 }
 
 function toReference(value: unknown, label: string): ArmReference {
