@@ -415,7 +415,8 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
   const served = new Map<string, ArmReply>();
   const once = (request: ArmRequest, answer: () => ArmReply): ArmReply => {
     if (!options.immutable) return answer();
-    const key = request.url.href.toLowerCase();
+    // A POST's answer depends on its body too (the effective admin rules' skipToken).
+    const key = `${request.url.href.toLowerCase()} ${request.body === undefined ? '' : JSON.stringify(request.body)}`;
     let reply = served.get(key);
     if (!reply) {
       const fresh = answer();
@@ -468,15 +469,17 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
     }),
   );
   // The per-network effective security admin rules list: a POST whose body may carry the skipToken of the next page.
-  transport.on('POST', `${base}/virtualNetworks/{vnet}/listNetworkManagerEffectiveSecurityAdminRules`, (request) => {
-    const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
-    if (!estate.get(vnetId)) return notFound(request);
-    const items = options.effectiveAdminRules?.(vnetId) ?? [];
-    const size = options.adminPageSize ?? 100;
-    const token = typeof request.body === 'object' && request.body !== null ? (request.body as { skipToken?: unknown }).skipToken : undefined;
-    const offset = typeof token === 'string' ? Number(token) : 0;
-    return { status: 200, body: { value: items.slice(offset, offset + size), ...(offset + size < items.length ? { skipToken: String(offset + size) } : {}) } };
-  });
+  transport.on('POST', `${base}/virtualNetworks/{vnet}/listNetworkManagerEffectiveSecurityAdminRules`, (request) =>
+    once(request, () => {
+      const vnetId = `/${request.segments.slice(0, 8).join('/')}`;
+      if (!estate.get(vnetId)) return notFound(request);
+      const items = options.effectiveAdminRules?.(vnetId) ?? [];
+      const size = options.adminPageSize ?? 100;
+      const token = typeof request.body === 'object' && request.body !== null ? (request.body as { skipToken?: unknown }).skipToken : undefined;
+      const offset = typeof token === 'string' ? Number(token) : 0;
+      return { status: 200, body: { value: items.slice(offset, offset + size), ...(offset + size < items.length ? { skipToken: String(offset + size) } : {}) } };
+    }),
+  );
   // The services outside Microsoft.Network that own or use a subnet: their subscription-wide lists and GETs.
   for (const namespace of SERVICE_NAMESPACES) {
     transport.on('GET', `/subscriptions/{sub}/providers/${namespace}/{type}`, (request) =>
