@@ -9,7 +9,7 @@ import { armSource } from '../../lib/azure/arm-source.js';
 import { createReadBudgets } from '../../lib/azure/budget.js';
 import { subscriptionScope, type Scope, type ScopeKind } from '../../lib/azure/scopes.js';
 import { loadEstate } from '../../lib/estate/load.js';
-import type { Estate } from '../../lib/estate/model.js';
+import type { Estate, NetworkInterface } from '../../lib/estate/model.js';
 import { affectedResources, referencedAsgs, type PreviousGuards } from '../../lib/pipeline/affected.js';
 import { guardsToRemember } from '../../lib/pipeline/guards.js';
 import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targeted.js';
@@ -258,6 +258,45 @@ describe('readScopeEstate limits and failures', () => {
     const { reads } = await expectSameAsSweep(served, await served.full(), nsgScope(served));
     expect(reads).toBeGreaterThan(0);
     expect(reads).toBeLessThan(60);
+  });
+
+  it('asks for the security admin rules of the networks read, not of those only ASG members sit in', async () => {
+    const estate = syntheticEstate({ seed: 2, nsgs: 40, vnets: 8, nics: 120, asgs: 2 });
+    const served = serve(estate.resources, estate.subscriptionId);
+    const full = await served.full();
+    const subscriptionId = estate.subscriptionId.toLowerCase();
+    const networkOf = (subnetKey: string | undefined): string | undefined => (subnetKey === undefined ? undefined : subnetKey.slice(0, subnetKey.lastIndexOf('/subnets/')));
+    const inAsg = (nic: NetworkInterface, asgs: ReadonlySet<string>): boolean => nic.ipConfigurations.some((c) => c.applicationSecurityGroups.some((a) => asgs.has(a.key)));
+    // The NSGs naming an ASG (members held back until the rest is read), its members and the ASGs
+    // themselves (members read with the rest).
+    const scopes: { scope: Scope; asgs: Set<string> }[] = [
+      ...[...full.networkSecurityGroups.values()].filter((n) => referencedAsgs(n).size > 0).map((n) => ({ scope: { kind: 'nsg' as const, id: n.key, subscriptionId }, asgs: referencedAsgs(n) })),
+      ...[...full.applicationSecurityGroups.keys()].map((key) => ({ scope: { kind: 'asg' as const, id: key, subscriptionId }, asgs: new Set([key]) })),
+      ...[...full.networkInterfaces.values()].filter((n) => inAsg(n, new Set(full.applicationSecurityGroups.keys()))).slice(0, 12).map((n) => ({ scope: { kind: 'nic' as const, id: n.key, subscriptionId }, asgs: new Set(n.ipConfigurations.flatMap((c) => c.applicationSecurityGroups.map((a) => a.key))) })),
+    ];
+    const memberOnly = new Map<string, number>();
+    for (const { scope, asgs } of scopes) {
+      const before = served.transport.requests.length;
+      const read = await readScopeEstate(served.targeted, scope, UNLIMITED);
+      if (read.kind !== 'read') throw new Error(`${scope.id}: ${read.kind}`);
+      const posted = served.transport.requests
+        .slice(before)
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.path.toLowerCase().replace(/\/listnetworkmanagereffectivesecurityadminrules$/, ''));
+      const readNetworks = new Set([...read.estate.virtualNetworks.keys(), ...[...read.estate.subnets.values()].map((s) => s.virtualNetwork.key)]);
+      // Every network the read holds is asked once; no other.
+      expect(posted.sort()).toEqual([...readNetworks].sort());
+      const members = [...read.estate.networkInterfaces.values()].filter((n) => inAsg(n, asgs));
+      const outside = members.filter((m) => m.ipConfigurations.some((c) => !readNetworks.has(networkOf(c.subnet?.key) ?? ''))).length;
+      memberOnly.set(scope.kind, (memberOnly.get(scope.kind) ?? 0) + outside);
+      // And the verdicts are the sweep's.
+      await expectSameAsSweep(served, full, scope);
+    }
+    // The case in point occurs: members whose network the read does not hold, held back (an NSG's
+    // scope) and read with the rest (a NIC's). An ASG's own scope judges its members: none.
+    expect(memberOnly.get('nsg')).toBeGreaterThan(0);
+    expect(memberOnly.get('nic')).toBeGreaterThan(0);
+    expect(memberOnly.get('asg')).toBe(0);
   });
 
   it('gives way to the whole inventory when the context outgrows the limit', async () => {
