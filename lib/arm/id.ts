@@ -51,7 +51,7 @@ interface ParsedId {
   topKey?: string;
 }
 const parsedIds = new Map<string, ParsedId>();
-const MAX_PARSED_IDS = 1 << 15;
+const MAX_PARSED_IDS = 1 << 12;
 
 function parsedId(input: string): ParsedId {
   let entry = parsedIds.get(input);
