@@ -186,13 +186,14 @@ async function networkLayers(
   judged: ReadonlySet<string>,
 ): Promise<{ documents: unknown[]; failures: ReadFailure[]; reads: number }> {
   const gateways = estate.virtualNetworkGateways.size > 0 || [...estate.peerings.values()].some((p) => p.useRemoteGateways === true);
-  const learned = source.readLearnedRoutes && gateways ? await source.readLearnedRoutes(resources) : undefined;
-  if (learned && learned.failures.length > 0) return { documents: [], failures: learned.failures, reads: learned.reads };
   const networks = networksOf(estate, judged);
-  const admin = source.readNetworkDocuments && networks.length > 0 ? await source.readNetworkDocuments(networks) : undefined;
+  const [learned, admin] = await Promise.all([
+    source.readLearnedRoutes && gateways ? source.readLearnedRoutes(resources) : undefined,
+    source.readNetworkDocuments && networks.length > 0 ? source.readNetworkDocuments(networks) : undefined,
+  ]);
   return {
     documents: [...(learned?.resources ?? []), ...(admin?.documents ?? [])],
-    failures: admin?.failures ?? [],
+    failures: [...(learned?.failures ?? []), ...(admin?.failures ?? [])],
     reads: (learned?.reads ?? 0) + (admin?.reads ?? 0),
   };
 }
