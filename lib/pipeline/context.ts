@@ -14,7 +14,7 @@
  */
 import type { Scope } from '../azure/scopes.js';
 import { kindOfId, normalizeId, parentId, type ResourceKind, subscriptionOf, topLevelKey } from '../arm/index.js';
-import type { Estate, NetworkInterface } from '../estate/model.js';
+import type { Estate, NetworkInterface, Subnet } from '../estate/model.js';
 import {
   affectedResources,
   estateGraph,
@@ -49,6 +49,12 @@ export interface ContextNeeds {
   services: boolean;
   /** Resource groups (lower case) whose NSGs an AKS cluster in scope owns: every NSG in one must be read. */
   nodeResourceGroups: Set<string>;
+  /**
+   * Some attachment point is judged: its public path depends on every load balancer (an IP-based
+   * pool names addresses, not NICs) and on whether the subscription holds public IPs or load
+   * balancers at all (DESIGN §3 "Public path"), so their lists must be read, as the inventory's are.
+   */
+  publicPaths: boolean;
 }
 
 /** The kinds a targeted read fetches (children through their parent). */
@@ -135,6 +141,10 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
       return kind === 'subnet' || kind === 'networkSecurityGroup';
     }),
     nodeResourceGroups,
+    publicPaths: [...affected.resources].some((key) => {
+      const kind = kindOfId(key);
+      return kind === 'subnet' || kind === 'networkSecurityGroup' || kind === 'networkInterface' || kind === 'scaleSetNetworkInterface' || kind === 'virtualMachineScaleSet';
+    }),
   };
 }
 
@@ -197,8 +207,7 @@ class Needs {
     }
     if (subnet.networkSecurityGroup) this.composedNsg(subnet.networkSecurityGroup.key);
     if (subnet.natGateway) this.present(subnet.natGateway.key, this.estate.natGateways.has(subnet.natGateway.key));
-    // Its route table's prefixes are in VirtualNetwork there (DESIGN §3).
-    if (subnet.routeTable) this.present(subnet.routeTable.key, this.estate.routeTables.has(subnet.routeTable.key));
+    this.routes(subnet);
     // The public IPs of the application gateways in it: its public path (DESIGN §3 "Public path").
     for (const gateway of this.estate.applicationGateways.values()) {
       if (!gateway.subnets.some((s) => s.key === key)) continue;
@@ -230,8 +239,14 @@ class Needs {
         continue;
       }
       if (subnet.networkSecurityGroup) this.composedNsg(subnet.networkSecurityGroup.key);
+      this.routes(subnet);
       this.network(subnet.virtualNetwork.key);
     }
+  }
+
+  /** A subnet's route table: its routes' prefixes are in VirtualNetwork at every point in the subnet (DESIGN §3). */
+  private routes(subnet: Subnet): void {
+    if (subnet.routeTable) this.present(subnet.routeTable.key, this.estate.routeTables.has(subnet.routeTable.key));
   }
 
   /** A NIC at an attachment point: it and its own NSG (the other layer of the composition). */

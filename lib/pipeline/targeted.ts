@@ -46,6 +46,8 @@ const SERVICES = [
   'Microsoft.ContainerService/managedClusters',
   'Microsoft.AAD/domainServices',
 ] as const satisfies readonly ListedType[];
+/** What public paths start from: listed once when an attachment point is judged (context.ts), and taken whole. */
+const PATHS = ['Microsoft.Network/loadBalancers', 'Microsoft.Network/publicIPAddresses'] as const satisfies readonly ListedType[];
 
 export async function readScopeEstate(
   source: TargetedReads,
@@ -117,6 +119,7 @@ export async function readScopeEstate(
     if (needs.asgMembers.size > 0) wanted.push(NICS);
     if (needs.nsgsNamingAsgs.size > 0 || needs.unattachedNsgs || needs.nodeResourceGroups.size > 0) wanted.push(NSGS);
     if (needs.services) wanted.push(...SERVICES);
+    if (needs.publicPaths) wanted.push(...PATHS);
     const unlisted = wanted.filter((type) => !lists.has(type));
     if (unlisted.length > 0) {
       const results = await Promise.all(unlisted.map((type) => source.listResources(scope.subscriptionId, type)));
@@ -212,8 +215,8 @@ interface Listed {
   unattached: boolean;
   /** A Bastion's: the networks of its subnets. */
   networks: string[];
-  /** A service that owns or uses a subnet (its list is SERVICES'). */
-  service: boolean;
+  /** A service that owns or uses a subnet (its list is SERVICES'), or where a public path starts (PATHS'). */
+  whole: boolean;
   /** An NSG's resource group, lower case. */
   group?: string | undefined;
 }
@@ -221,7 +224,7 @@ interface Listed {
 function listedOf(type: ListedType, resource: unknown): Listed | undefined {
   const id = field(resource, 'id');
   if (typeof id !== 'string') return undefined;
-  const listed = (fields: Partial<Listed>): Listed => ({ resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], service: false, ...fields });
+  const listed = (fields: Partial<Listed>): Listed => ({ resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], whole: false, ...fields });
   switch (type) {
     case NICS: {
       // The NIC list answers one question, which NICs are in an ASG: a NIC in none is never needed.
@@ -245,7 +248,9 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
     case 'Microsoft.ApiManagement/service':
     case 'Microsoft.ContainerService/managedClusters':
     case 'Microsoft.AAD/domainServices':
-      return listed({ service: true });
+    case 'Microsoft.Network/loadBalancers':
+    case 'Microsoft.Network/publicIPAddresses':
+      return listed({ whole: true });
     default:
       return assertNever(type, 'list');
   }
@@ -253,10 +258,12 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
 
 /**
  * The listed resources some verdict depends on: NICs in the ASGs that matter, the NSGs asked for,
- * the Bastions serving, and every service of the subscription (as the inventory holds them all).
+ * the Bastions serving, and every service, load balancer and public IP of the subscription (as the
+ * inventory holds them all).
  */
 function* listedContext(lists: ReadonlyMap<ListedType, Listed[]>, needs: ContextNeeds): Generator<Listed> {
   if (needs.services) for (const type of SERVICES) yield* lists.get(type) ?? [];
+  if (needs.publicPaths) for (const type of PATHS) yield* lists.get(type) ?? [];
   if (needs.bastionNetworks.size > 0) {
     for (const bastion of lists.get(BASTIONS) ?? []) if (bastion.networks.some((n) => needs.bastionNetworks.has(n))) yield bastion;
   }

@@ -55,7 +55,13 @@ export type ListedType =
   | 'Microsoft.Network/applicationGateways'
   | 'Microsoft.ApiManagement/service'
   | 'Microsoft.ContainerService/managedClusters'
-  | 'Microsoft.AAD/domainServices';
+  | 'Microsoft.AAD/domainServices'
+  /**
+   * What a NIC's public path depends on beyond its own references: an IP-based backend pool names
+   * addresses, not the NIC, and only the lists say whether the subscription has any at all.
+   */
+  | 'Microsoft.Network/loadBalancers'
+  | 'Microsoft.Network/publicIPAddresses';
 
 export interface ResourcesRead {
   /** Top-level resources, each once, in any shape lib/estate loads. */

@@ -168,9 +168,10 @@ describe('events on the VirtualNetwork layers, private endpoints and scale sets'
     expect([...read.affected.resources].sort()).toEqual([...expected.resources].sort());
     expect(judgement(read.estate, read.affected.resources)).toEqual(judgement(full, expected.resources));
     // By id, not the inventory: of the subscription's lists, only the short ones of Bastions (who
-    // serves a network) and of the services that own or use a subnet (which sits where).
+    // serves a network), of the services that own or use a subnet (which sits where), and of load
+    // balancers and public IPs (where a public path starts).
     const paths = transport.requests.slice(before).map((r) => r.path);
-    const short = /\/(bastionHosts|applicationGateways|Microsoft\.ApiManagement\/service|Microsoft\.ContainerService\/managedClusters|Microsoft\.AAD\/domainServices)$/;
+    const short = /\/(bastionHosts|applicationGateways|Microsoft\.ApiManagement\/service|Microsoft\.ContainerService\/managedClusters|Microsoft\.AAD\/domainServices|loadBalancers|publicIPAddresses)$/;
     expect(paths.filter((p) => /^\/subscriptions\/[^/]+\/providers\//.test(p) && !short.test(p))).toEqual([]);
   });
 

@@ -26,6 +26,7 @@ import {
   type ArmTransport,
 } from '../support/arm-transport.js';
 import { mulberry32 } from '../support/random.js';
+import { serveEffectiveRoutes, withNetworkLayers } from '../support/network-layers.js';
 
 const UNLIMITED: TargetedLimits = { maxResources: 100_000, maxRounds: 50, firstDepth: 3 };
 
@@ -36,6 +37,11 @@ const KIND_OF_TYPE: Record<string, ScopeKind> = {
   'microsoft.network/natgateways': 'natGateway',
   'microsoft.network/bastionhosts': 'bastionHost',
   'microsoft.network/applicationsecuritygroups': 'asg',
+  'microsoft.network/loadbalancers': 'loadBalancer',
+  'microsoft.network/publicipaddresses': 'publicIp',
+  'microsoft.network/routetables': 'routeTable',
+  'microsoft.network/virtualnetworkgateways': 'virtualNetworkGateway',
+  'microsoft.network/connections': 'gatewayConnection',
 };
 
 interface Served {
@@ -167,6 +173,20 @@ describe('readScopeEstate judges as the sweep does', () => {
       const { unattachedNsgs } = await expectSameAsSweep(served, full, scope, previous);
       expect(unattachedNsgs).toBe(false);
     }
+  });
+
+  it('on every scope of an estate with load balancers, route tables (a default route among them) and VPN gateways', async () => {
+    const synthetic = syntheticEstate({ seed: 7, nsgs: 24, vnets: 8, nics: 80, loadBalancers: 4 });
+    const layered = withNetworkLayers(synthetic.resources, { routeTables: 8, gateways: 2 });
+    const served = serve(layered.resources, synthetic.subscriptionId);
+    serveEffectiveRoutes(served.transport, () => ['172.30.0.0/16']);
+    const full = await served.full();
+    const scopes = scopesOf(layered.resources, synthetic.subscriptionId.toLowerCase());
+    expect(new Set(scopes.map((s) => s.kind))).toEqual(new Set(['nsg', 'virtualNetwork', 'subnet', 'nic', 'natGateway', 'bastionHost', 'asg', 'loadBalancer', 'publicIp', 'routeTable', 'virtualNetworkGateway', 'gatewayConnection']));
+    // A NIC behind a load balancer sits in a subnet with a route table: its VirtualNetwork holds the routes' prefixes.
+    const routed = [...full.networkInterfaces.values()].filter((n) => n.ipConfigurations.some((c) => c.subnet !== undefined && full.subnets.get(c.subnet.key)?.routeTable !== undefined));
+    expect(routed.length).toBeGreaterThan(0);
+    for (const scope of scopes) await expectSameAsSweep(served, full, scope);
   });
 
   it('on every scope of the sample estate', async () => {
