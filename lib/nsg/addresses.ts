@@ -368,23 +368,40 @@ export function addressSample(set: AddressSet, options: { preferPublic?: boolean
   return sample === undefined || typeof sample === 'string' ? sample : formatIp(sample);
 }
 
-function cidrsOf<T extends number | bigint>(
-  set: readonly T[],
-  bits: number,
-  big: boolean,
-  format: (value: T) => string,
-): string[] {
+/** An IPv6 interval set as minimal CIDR blocks. */
+function cidrsOfV6(set: readonly bigint[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < set.length; i += 2) {
-    let lo = BigInt(set[i] as T);
-    const hi = BigInt(set[i + 1] as T);
+    let lo = set[i] as bigint;
+    const hi = set[i + 1] as bigint;
     while (lo <= hi) {
       // The largest aligned block starting at lo that stays within hi.
-      let size = lo === 0n ? 1n << BigInt(bits) : lo & -lo;
+      let size = lo === 0n ? 1n << 128n : lo & -lo;
       while (lo + size - 1n > hi) size >>= 1n;
-      const length = bits - (size.toString(2).length - 1);
-      out.push(`${format((big ? lo : Number(lo)) as T)}/${length}`);
+      const length = 128 - (size.toString(2).length - 1);
+      out.push(`${formatV6(lo)}/${length}`);
       lo += size;
+    }
+  }
+  return out;
+}
+
+/** An IPv4 interval set as minimal CIDR blocks, in plain numbers (every value below 2^32 is exact). */
+function cidrsOfV4(set: readonly number[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < set.length; i += 2) {
+    let lo = set[i] as number;
+    const hi = set[i + 1] as number;
+    while (lo <= hi) {
+      // The largest aligned block starting at lo that stays within hi.
+      let length = 32;
+      while (length > 0) {
+        const wider = 2 ** (33 - length);
+        if (lo % wider !== 0 || lo + wider - 1 > hi) break;
+        length -= 1;
+      }
+      out.push(`${formatV4(lo)}/${length}`);
+      lo += 2 ** (32 - length);
     }
   }
   return out;
@@ -392,7 +409,7 @@ function cidrsOf<T extends number | bigint>(
 
 /** The concrete part as minimal CIDR blocks, IPv4 first. */
 export function addressToCidrs(set: AddressSet): string[] {
-  return [...cidrsOf(set.v4, 32, false, formatV4), ...cidrsOf(set.v6, 128, true, formatV6)];
+  return [...cidrsOfV4(set.v4), ...cidrsOfV6(set.v6)];
 }
 
 /** CIDR blocks, then unresolved tags (`tag:name`, or `every unresolved service tag`). */

@@ -19,6 +19,7 @@ import {
   parseIp,
   tagAtom,
 } from '../../lib/nsg/index.js';
+import { mulberry32 } from '../support/random.js';
 
 const set = (...prefixes: string[]) => {
   const { set: result, invalid } = addressesFromPrefixes(prefixes);
@@ -85,6 +86,30 @@ describe('address set algebra', () => {
     ['a range that is no CIDR prints as blocks', addressDifference(set('10.0.0.0/24'), set('10.0.0.0/32', '10.0.0.255/32')), ['10.0.0.1/32', '10.0.0.2/31', '10.0.0.4/30', '10.0.0.8/29', '10.0.0.16/28', '10.0.0.32/27', '10.0.0.64/26', '10.0.0.128/26', '10.0.0.192/27', '10.0.0.224/28', '10.0.0.240/29', '10.0.0.248/30', '10.0.0.252/31', '10.0.0.254/32']],
   ])('%s', (_name, actual, cidrs) => {
     expect(addressToCidrs(actual)).toEqual(cidrs);
+  });
+
+  it('writes any IPv4 range as the fewest aligned blocks (2,000 random ranges against a reference)', () => {
+    const random = mulberry32(17);
+    // The reference: the largest aligned block at each start, in BigInt.
+    const reference = (lo: bigint, hi: bigint): string[] => {
+      const out: string[] = [];
+      while (lo <= hi) {
+        let size = lo === 0n ? 1n << 32n : lo & -lo;
+        while (lo + size - 1n > hi) size >>= 1n;
+        const n = Number(lo);
+        out.push(`${[n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')}/${32 - (size.toString(2).length - 1)}`);
+        lo += size;
+      }
+      return out;
+    };
+    const edges = [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 2, 2 ** 32 - 1];
+    for (let i = 0; i < 2_000; i++) {
+      const pick = () => (random() < 0.2 ? (edges[Math.floor(random() * edges.length)] as number) : Math.floor(random() * 2 ** 32));
+      const [lo, hi] = [pick(), pick()].sort((a, b) => a - b) as [number, number];
+      const range = addressDifference(ANY_ADDRESS, addressUnion(lo > 0 ? set(...reference(0n, BigInt(lo - 1))) : NO_ADDRESS, hi < 2 ** 32 - 1 ? set(...reference(BigInt(hi + 1), 2n ** 32n - 1n)) : NO_ADDRESS));
+      const v4 = addressIntersect(range, set('0.0.0.0/0'));
+      expect(addressToCidrs(v4), `${lo}-${hi}`).toEqual(reference(BigInt(lo), BigInt(hi)));
+    }
   });
 
   it('answers membership at the edges', () => {
