@@ -220,8 +220,6 @@ interface Listed {
   unattached: boolean;
   /** A Bastion's: the networks of its subnets. */
   networks: string[];
-  /** A service that owns or uses a subnet (its list is SERVICES'), or where a public path starts (PATHS'). */
-  whole: boolean;
   /** An NSG's resource group, lower case. */
   group?: string | undefined;
 }
@@ -229,7 +227,7 @@ interface Listed {
 function listedOf(type: ListedType, resource: unknown): Listed | undefined {
   const id = field(resource, 'id');
   if (typeof id !== 'string') return undefined;
-  const listed = (fields: Partial<Listed>): Listed => ({ resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], whole: false, ...fields });
+  const listed = (fields: Partial<Listed>): Listed => ({ resource, key: topLevelKey(id), asgs: [], unattached: false, networks: [], ...fields });
   switch (type) {
     case NICS: {
       // The NIC list answers one question, which NICs are in an ASG: a NIC in none is never needed.
@@ -255,7 +253,8 @@ function listedOf(type: ListedType, resource: unknown): Listed | undefined {
     case 'Microsoft.AAD/domainServices':
     case 'Microsoft.Network/loadBalancers':
     case 'Microsoft.Network/publicIPAddresses':
-      return listed({ whole: true });
+      // Taken whole when wanted (listedContext): nothing to work out.
+      return listed({});
     default:
       return assertNever(type, 'list');
   }
