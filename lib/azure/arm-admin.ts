@@ -16,7 +16,7 @@ import { arrayField } from '../estate/fields.js';
 import { parseResourceId } from '../arm/index.js';
 import type { ReadFailure } from './arm-errors.js';
 import { withReadContext } from './arm-policy.js';
-import { bodyOf, failureFrom, NETWORK_API_VERSION, responseError } from './arm-rest.js';
+import { bodyOf, failureFrom, NETWORK_API_VERSION, resourcePath, responseError } from './arm-rest.js';
 import type { ReadLane } from './budget.js';
 
 export type EffectiveAdminRulesRead =
@@ -40,7 +40,7 @@ export async function readEffectiveAdminRules(
   if (!id?.resourceGroup) {
     return { status: 'failed', reads: 0, failure: { target, resourceType: type, cause: 'client-error', attempts: 0, message: `'${virtualNetworkId}' is not a virtual network id` } };
   }
-  const network = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/resourceGroups/${encodeURIComponent(id.resourceGroup)}/providers/Microsoft.Network/virtualNetworks/${encodeURIComponent(id.name)}`;
+  const network = resourcePath(id.subscriptionId, id.resourceGroup, 'Microsoft.Network/virtualNetworks', id.name);
   const url = `${endpoint}${network}/listNetworkManagerEffectiveSecurityAdminRules?api-version=${NETWORK_API_VERSION}`;
   return withReadContext(lane, async (context) => {
     const sdk = client(id.subscriptionId);

@@ -34,6 +34,11 @@ export function apiVersionOf(type: string): string {
   return SERVICE_API_VERSIONS[type.toLowerCase()] ?? NETWORK_API_VERSION;
 }
 
+/** The ARM path of a top-level resource (`type` as `Namespace/resourceType`), each part encoded as the SDK encodes path parameters. */
+export function resourcePath(subscriptionId: string, resourceGroup: string, type: string, name: string): string {
+  return `/subscriptions/${encodeURIComponent(subscriptionId)}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/${type}/${encodeURIComponent(name)}`;
+}
+
 /** One GET through the client's pipeline, its REST body parsed as it is (see listResources). */
 export async function getJson(sdk: NetworkManagementClient, endpoint: string, path: string, target: string, apiVersion: string = NETWORK_API_VERSION): Promise<Record<string, unknown>> {
   const url = `${endpoint}${path}?api-version=${apiVersion}`;

@@ -11,7 +11,7 @@ import { assertNever } from '../nsg/index.js';
 import type { ArmReader, ListRead, ResourceRead, ScopeRead, ScopeReadOptions } from './arm.js';
 import type { ReadFailure } from './arm-errors.js';
 import { withReadContext } from './arm-policy.js';
-import { apiVersionOf, badIdFailure, failureFrom, forEachLimited, getJson, withType } from './arm-rest.js';
+import { apiVersionOf, badIdFailure, failureFrom, forEachLimited, getJson, resourcePath, withType } from './arm-rest.js';
 import type { ReadLane } from './budget.js';
 
 export const DEFAULT_SCOPE_DEPTH = 3;
@@ -60,7 +60,7 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
     const top = topLevelRef(ref);
     const found = await readOne(top, lane);
     if (top.kind !== 'virtualNetworkGateway' || found.read.status !== 'found') return { ...found, companions: [] };
-    const path = `${resourcePath(top)}/connections`;
+    const path = `${topLevelPath(top)}/connections`;
     const listed = await listUnder(top.subscriptionId, path, `${top.id}/connections`, armTypeOf('virtualNetworkGatewayConnection'), lane);
     const reads = found.reads + listed.reads;
     if (listed.failure) {
@@ -72,7 +72,7 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
   async function readOne(top: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
     return withReadContext(lane, async (context) => {
       try {
-        const resource = await getJson(client(top.subscriptionId), endpoint, resourcePath(top), top.id);
+        const resource = await getJson(client(top.subscriptionId), endpoint, topLevelPath(top), top.id);
         return { read: { status: 'found', id: top.id, resource: withType(resource, top.type) }, reads: context.requests };
       } catch (error) {
         const failure = failureFrom(error, context, top.id, top.type);
@@ -93,7 +93,7 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
       const failure = badIdFailure(id, `ARM id '${id}' names no resource group and type`);
       return { read: { status: 'failed', id, reason: failure.message, failure }, reads: 0 };
     }
-    const path = `/subscriptions/${encodeURIComponent(parsed.subscriptionId)}/resourceGroups/${encodeURIComponent(parsed.resourceGroup)}/providers/${type}/${encodeURIComponent(parsed.name)}`;
+    const path = resourcePath(parsed.subscriptionId, parsed.resourceGroup, type, parsed.name);
     return withReadContext(lane, async (context) => {
       try {
         const resource = await getJson(client(parsed.subscriptionId), endpoint, path, id, apiVersionOf(type));
@@ -123,7 +123,7 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
   async function readSubnet(ref: NetworkRef, lane: ReadLane): Promise<ResourceRead> {
     return withReadContext(lane, async (context) => {
       try {
-        const path = `${resourcePath(topLevelRef(ref))}/subnets/${encodeURIComponent(ref.childName ?? '')}`;
+        const path = `${topLevelPath(topLevelRef(ref))}/subnets/${encodeURIComponent(ref.childName ?? '')}`;
         const subnet = await getJson(client(ref.subscriptionId), endpoint, path, ref.id);
         return { status: 'found', id: ref.id, resource: withType(subnet, armTypeOf('subnet')) };
       } catch (error) {
@@ -251,10 +251,10 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
   return { readResource, readScopeResources };
 }
 
-/** The ARM path of a top-level resource, each name encoded as the SDK encodes path parameters. */
-function resourcePath(top: NetworkRef): string {
+/** The ARM path of the top-level resource a reference names (a subnet's network, a rule's NSG). */
+function topLevelPath(top: NetworkRef): string {
   const segment = top.type.split('/')[1] ?? '';
-  return `/subscriptions/${encodeURIComponent(top.subscriptionId)}/resourceGroups/${encodeURIComponent(top.resourceGroup)}/providers/Microsoft.Network/${segment}/${encodeURIComponent(top.name)}`;
+  return resourcePath(top.subscriptionId, top.resourceGroup, `Microsoft.Network/${segment}`, top.name);
 }
 
 interface Visit {
