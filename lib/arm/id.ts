@@ -135,7 +135,17 @@ export function parentId(id: string): string | undefined {
 
 /** The id of the top-level resource an id names or is part of (a subnet's network, a rule's NSG), as spelled. */
 export function topLevelId(id: string): string {
+  return topOf(parsedId(id), id);
+}
+
+/** The normalised id of the top-level resource an id names or is part of. */
+export function topLevelKey(id: string): string {
   const entry = parsedId(id);
+  entry.topKey ??= normalizeId(topOf(entry, id));
+  return entry.topKey;
+}
+
+function topOf(entry: ParsedId, id: string): string {
   if (entry.top === undefined) {
     const parsed = resourceOf(entry.result);
     // The first provider's resource: an extension resource belongs to the resource it extends.
@@ -143,13 +153,6 @@ export function topLevelId(id: string): string {
     entry.top = parsed ? `/${parsed.segments.slice(0, providers + 4).join('/')}` : trimId(id);
   }
   return entry.top;
-}
-
-/** The normalised id of the top-level resource an id names or is part of. */
-export function topLevelKey(id: string): string {
-  const entry = parsedId(id);
-  entry.topKey ??= normalizeId(topLevelId(id));
-  return entry.topKey;
 }
 
 /** `parent/segment/name`, the way ARM spells inline children. */

@@ -75,6 +75,9 @@ const READABLE: ReadonlySet<ResourceKind> = new Set([
   'publicIPAddress',
 ]);
 
+/** The kinds whose verdicts are judged at attachment points (an NSG's at the points it takes part in). */
+const POINT_KINDS: ReadonlySet<ResourceKind> = new Set(['subnet', 'networkSecurityGroup', 'networkInterface', 'scaleSetNetworkInterface', 'virtualMachineScaleSet']);
+
 export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGuards): ContextNeeds {
   const graph = estateGraph(estate);
   const affected = affectedResources(estate, scope, graph, previous);
@@ -129,6 +132,7 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     default:
       return assertNever(scope.kind, 'scope kind');
   }
+  const judgedKinds = new Set([...affected.resources].map(kindOfId));
   return {
     affected,
     missing: [...needs.missing.values()],
@@ -136,15 +140,9 @@ export function contextNeeds(estate: Estate, scope: Scope, previous?: PreviousGu
     nsgsNamingAsgs,
     unattachedNsgs,
     bastionNetworks: needs.bastionNetworks,
-    services: [...affected.resources].some((key) => {
-      const kind = kindOfId(key);
-      return kind === 'subnet' || kind === 'networkSecurityGroup';
-    }),
+    services: judgedKinds.has('subnet') || judgedKinds.has('networkSecurityGroup'),
     nodeResourceGroups,
-    publicPaths: [...affected.resources].some((key) => {
-      const kind = kindOfId(key);
-      return kind === 'subnet' || kind === 'networkSecurityGroup' || kind === 'networkInterface' || kind === 'scaleSetNetworkInterface' || kind === 'virtualMachineScaleSet';
-    }),
+    publicPaths: [...judgedKinds].some((kind) => kind !== undefined && POINT_KINDS.has(kind)),
   };
 }
 
