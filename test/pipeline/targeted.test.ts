@@ -14,7 +14,7 @@ import { affectedResources, referencedAsgs, type PreviousGuards } from '../../li
 import { guardsToRemember } from '../../lib/pipeline/guards.js';
 import { readScopeEstate, type TargetedLimits } from '../../lib/pipeline/targeted.js';
 import type { TargetedReads } from '../../lib/pipeline/types.js';
-import { normalizeId } from '../../lib/arm/index.js';
+import { normalizeId, parentId } from '../../lib/arm/index.js';
 import { evaluateRules } from '../../lib/runtime/catalogue.js';
 import { sampleEstateResources, syntheticEstate, withBackReferences } from '../support/arm-estate.js';
 import {
@@ -285,7 +285,6 @@ describe('readScopeEstate limits and failures', () => {
     const served = serve(estate.resources, estate.subscriptionId);
     const full = await served.full();
     const subscriptionId = estate.subscriptionId.toLowerCase();
-    const networkOf = (subnetKey: string | undefined): string | undefined => (subnetKey === undefined ? undefined : subnetKey.slice(0, subnetKey.lastIndexOf('/subnets/')));
     const inAsg = (nic: NetworkInterface, asgs: ReadonlySet<string>): boolean => nic.ipConfigurations.some((c) => c.applicationSecurityGroups.some((a) => asgs.has(a.key)));
     // The NSGs naming an ASG (members held back until the rest is read), its members and the ASGs
     // themselves (members read with the rest).
@@ -307,7 +306,7 @@ describe('readScopeEstate limits and failures', () => {
       // Every network the read holds is asked once; no other.
       expect(posted.sort()).toEqual([...readNetworks].sort());
       const members = [...read.estate.networkInterfaces.values()].filter((n) => inAsg(n, asgs));
-      const outside = members.filter((m) => m.ipConfigurations.some((c) => !readNetworks.has(networkOf(c.subnet?.key) ?? ''))).length;
+      const outside = members.filter((m) => m.ipConfigurations.some((c) => !readNetworks.has(c.subnet ? (parentId(c.subnet.key) ?? '') : ''))).length;
       memberOnly.set(scope.kind, (memberOnly.get(scope.kind) ?? 0) + outside);
       // And the verdicts are the sweep's.
       await expectSameAsSweep(served, full, scope);
