@@ -386,30 +386,58 @@ function cidrsOfV6(set: readonly bigint[]): string[] {
   return out;
 }
 
-/** An IPv4 interval set as minimal CIDR blocks, in plain numbers (every value below 2^32 is exact). */
-function cidrsOfV4(set: readonly number[]): string[] {
-  const out: string[] = [];
+/**
+ * Calls `block(start, length)` for each minimal CIDR block of an IPv4 interval set, in order, until
+ * it returns false. In plain numbers (every value below 2^32 is exact): a block at `lo` is as
+ * large as the lowest set bit of `lo` allows (all of IPv4 at 0) and no larger than what is left.
+ */
+function forEachBlockV4(set: readonly number[], block: (start: number, length: number) => boolean): void {
   for (let i = 0; i < set.length; i += 2) {
     let lo = set[i] as number;
     const hi = set[i + 1] as number;
     while (lo <= hi) {
-      // The largest aligned block starting at lo that stays within hi.
-      let length = 32;
-      while (length > 0) {
-        const wider = 2 ** (33 - length);
-        if (lo % wider !== 0 || lo + wider - 1 > hi) break;
-        length -= 1;
-      }
-      out.push(`${formatV4(lo)}/${length}`);
-      lo += 2 ** (32 - length);
+      const aligned = lo === 0 ? 2 ** 32 : (lo & -lo) >>> 0;
+      const left = hi - lo + 1;
+      const fits = left === 2 ** 32 ? left : 2 ** (31 - Math.clz32(left));
+      const size = Math.min(aligned, fits);
+      if (!block(lo, size === 2 ** 32 ? 0 : Math.clz32(size) + 1)) return;
+      lo += size;
     }
   }
+}
+
+function cidrsOfV4(set: readonly number[]): string[] {
+  const out: string[] = [];
+  forEachBlockV4(set, (start, length) => {
+    out.push(`${formatV4(start)}/${length}`);
+    return true;
+  });
   return out;
 }
 
 /** The concrete part as minimal CIDR blocks, IPv4 first. */
 export function addressToCidrs(set: AddressSet): string[] {
   return [...cidrsOfV4(set.v4), ...cidrsOfV6(set.v6)];
+}
+
+/**
+ * The first `limit` blocks of addressToCidrs and how many there are in all, without writing out
+ * the rest (a set of many member /32s can take thousands).
+ */
+export function cidrSummary(set: AddressSet, limit: number): { first: string[]; count: number } {
+  const first: string[] = [];
+  let count = 0;
+  forEachBlockV4(set.v4, (start, length) => {
+    if (first.length < limit) first.push(`${formatV4(start)}/${length}`);
+    count += 1;
+    return true;
+  });
+  if (set.v6.length > 0) {
+    const v6 = cidrsOfV6(set.v6);
+    first.push(...v6.slice(0, Math.max(0, limit - first.length)));
+    count += v6.length;
+  }
+  return { first, count };
 }
 
 /** CIDR blocks, then unresolved tags (`tag:name`, or `every unresolved service tag`). */

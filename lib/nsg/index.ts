@@ -46,6 +46,7 @@ export {
   addressSample,
   addressSampleIp,
   addressToCidrs,
+  cidrSummary,
   formatAddresses,
 } from './addresses.js';
 

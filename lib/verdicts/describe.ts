@@ -7,7 +7,7 @@ import {
   addressIntersect,
   addressIsEmpty,
   addressIsSubset,
-  addressToCidrs,
+  cidrSummary,
   assertNever,
   formatPorts,
   namedServiceTags,
@@ -70,14 +70,14 @@ export function describeAddresses(set: AddressSet, ctx: EvaluationContext, limit
   }
   const named = describeByName(set, ctx, limit);
   if (named !== undefined) return named;
-  const cidrs = addressToCidrs(set);
+  const cidrs = cidrSummary(set, limit);
   const tags = set.tags.complement ? ['every service tag without address data'] : set.tags.names.map((t) => `service tag ${tagDisplayName(ctx, t)} (no address data)`);
-  if (cidrs.length <= limit) return joinWords([...cidrs, ...tags]);
+  if (cidrs.count <= limit) return joinWords([...cidrs.first, ...tags]);
   const count = addressCount(set);
   const size = [count.ipv4 > 0 ? `${count.ipv4.toLocaleString('en-US')} IPv4` : '', count.ipv6 > 0n ? `2^${count.ipv6.toString(2).length - 1}+ IPv6` : '']
     .filter(Boolean)
     .join(' and ');
-  return `${size} addresses (${[...cidrs.slice(0, limit), ...tags].join(', ')} and ${cidrs.length - limit} more prefixes)`;
+  return `${size} addresses (${[...cidrs.first, ...tags].join(', ')} and ${cidrs.count - limit} more prefixes)`;
 }
 
 /**
@@ -97,11 +97,12 @@ function describeByName(set: AddressSet, ctx: EvaluationContext, limit: number):
   ];
   for (const whole of wholes) {
     if (addressIsEmpty(whole.set) || !addressIsSubset(set, whole.set)) continue;
-    const missing = addressToCidrs(addressDifference(whole.set, set));
-    if (missing.length === 0) return whole.name;
+    const left = addressDifference(whole.set, set);
+    const missing = cidrSummary(left, limit);
+    if (missing.count === 0) return whole.name;
     // Most of the named set: say what is left out, when that is short.
-    if (missing.length <= limit && addressCount(set).ipv4 > addressCount(addressDifference(whole.set, set)).ipv4) {
-      return `${whole.name} except ${joinWords(missing)}`;
+    if (missing.count <= limit && addressCount(set).ipv4 > addressCount(left).ipv4) {
+      return `${whole.name} except ${joinWords(missing.first)}`;
     }
   }
   return undefined;
@@ -116,11 +117,11 @@ function inFamiliesOf(set: AddressSet, whole: AddressSet): AddressSet {
 
 /** JSON-safe counts and the first prefixes of an address set, for evidence. */
 export function addressEvidence(set: AddressSet, limit = 20): { prefixes: string[]; morePrefixes: number; ipv4Addresses: number; ipv6Addresses: string; unresolvedTags: string[] | 'all' } {
-  const cidrs = addressToCidrs(set);
+  const cidrs = cidrSummary(set, limit);
   const count = addressCount(set);
   return {
-    prefixes: cidrs.slice(0, limit),
-    morePrefixes: Math.max(0, cidrs.length - limit),
+    prefixes: cidrs.first,
+    morePrefixes: Math.max(0, cidrs.count - limit),
     ipv4Addresses: count.ipv4,
     ipv6Addresses: count.ipv6.toString(),
     unresolvedTags: count.tags.complement ? 'all' : [...count.tags.names],

@@ -13,6 +13,7 @@ import {
   addressSample,
   addressToCidrs,
   addressUnion,
+  cidrSummary,
   addressesFromPrefixes,
   formatAddresses,
   parseAddressPrefix,
@@ -109,6 +110,21 @@ describe('address set algebra', () => {
       const range = addressDifference(ANY_ADDRESS, addressUnion(lo > 0 ? set(...reference(0n, BigInt(lo - 1))) : NO_ADDRESS, hi < 2 ** 32 - 1 ? set(...reference(BigInt(hi + 1), 2n ** 32n - 1n)) : NO_ADDRESS));
       const v4 = addressIntersect(range, set('0.0.0.0/0'));
       expect(addressToCidrs(v4), `${lo}-${hi}`).toEqual(reference(BigInt(lo), BigInt(hi)));
+    }
+  });
+
+  it('summarises a set as its first blocks and their number (500 random sets of scattered hosts and ranges, both families)', () => {
+    const random = mulberry32(23);
+    const host = () => [Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256), Math.floor(random() * 256)].join('.');
+    for (let i = 0; i < 500; i++) {
+      const prefixes = Array.from({ length: 1 + Math.floor(random() * 40) }, () => `${host()}/${8 + Math.floor(random() * 25)}`);
+      if (random() < 0.3) prefixes.push(`2001:db8:${Math.floor(random() * 65536).toString(16)}::/${48 + Math.floor(random() * 80)}`);
+      // A complement, as exposure sets are: the Internet less what a rule carves out.
+      const value = random() < 0.5 ? addressDifference(ANY_ADDRESS, set(...prefixes)) : set(...prefixes);
+      const concrete = { ...value, tags: { complement: false, names: [] } };
+      const all = addressToCidrs(concrete);
+      const limit = Math.floor(random() * 30);
+      expect(cidrSummary(concrete, limit), prefixes.join(' ')).toEqual({ first: all.slice(0, limit), count: all.length });
     }
   });
 
