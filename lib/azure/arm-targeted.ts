@@ -54,19 +54,38 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
   /**
    * GETs the top-level resource `ref` names (refs of child kinds are read through their parent),
    * with what only a list under it holds: a gateway's connections
-   * (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list-connections).
+   * (https://learn.microsoft.com/rest/api/network-gateway/virtual-network-gateways/list-connections),
+   * and the local network gateways they connect to. Those end the chain (they name nothing), and
+   * their address spaces are what VirtualNetwork takes from the gateway (DESIGN §3): read with the
+   * gateway, they cost no round of their own.
    */
-  async function readTop(ref: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number; companions: unknown[] }> {
+  async function readTop(ref: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number; companions: unknown[]; gone: string[] }> {
     const top = topLevelRef(ref);
     const found = await readOne(top, lane);
-    if (top.kind !== 'virtualNetworkGateway' || found.read.status !== 'found') return { ...found, companions: [] };
+    if (top.kind !== 'virtualNetworkGateway' || found.read.status !== 'found') return { ...found, companions: [], gone: [] };
     const path = `${topLevelPath(top)}/connections`;
     const listed = await listUnder(top.subscriptionId, path, `${top.id}/connections`, armTypeOf('virtualNetworkGatewayConnection'), lane);
-    const reads = found.reads + listed.reads;
-    if (listed.failure) {
-      return { read: { status: 'failed', id: top.id, reason: listed.failure.message, failure: listed.failure }, reads, companions: [] };
+    let reads = found.reads + listed.reads;
+    const failed = (failure: ReadFailure) => ({ read: { status: 'failed', id: top.id, reason: failure.message, failure } as const, reads, companions: [], gone: [] });
+    if (listed.failure) return failed(listed.failure);
+    const locals = new Map<string, NetworkRef>();
+    for (const connection of listed.resources) {
+      const id = referenceId(connection, 'localNetworkGateway2');
+      const parsed = id === undefined ? undefined : parseNetworkRef(id);
+      if (parsed?.ok) locals.set(normalizeId(parsed.ref.id), topLevelRef(parsed.ref));
     }
-    return { read: found.read, reads, companions: listed.resources };
+    const companions: unknown[] = [...listed.resources];
+    const gone: string[] = [];
+    let failure: ReadFailure | undefined;
+    await forEachLimited([...locals.values()], concurrency, async (local) => {
+      const read = await readOne(local, lane);
+      reads += read.reads;
+      if (read.read.status === 'found') companions.push(read.read.resource);
+      else if (read.read.status === 'deleted') gone.push(local.id);
+      else failure ??= read.read.failure;
+    });
+    if (failure) return failed(failure);
+    return { read: found.read, reads, companions, gone };
   }
 
   async function readOne(top: NetworkRef, lane: ReadLane): Promise<{ read: ResourceRead; reads: number }> {
@@ -207,11 +226,12 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
       const depthOf = new Map<string, number>();
       for (const visit of wave) depthOf.set(normalizeId(visit.top.id), Math.min(depthOf.get(normalizeId(visit.top.id)) ?? visit.depth, visit.depth));
       await forEachLimited(toRead.slice(0, room), concurrency, async ([key, top]) => {
-        const { read, reads: spent, companions: more } = await readTop(top, lane);
+        const { read, reads: spent, companions: more, gone } = await readTop(top, lane);
         reads += spent;
         outcomes.set(key, read);
         if (read.status === 'failed') failures.push(read.failure);
         for (const resource of more) companions.push({ resource, depth: depthOf.get(key) ?? 0 });
+        for (const id of gone) deleted.set(normalizeId(id), id);
       });
 
       const next: Visit[] = [];

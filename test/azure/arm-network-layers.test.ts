@@ -118,6 +118,35 @@ describe('the VirtualNetwork layers, read live', () => {
     expect(scope.notes).toContainEqual(expect.stringMatching(/read from the effective routes of NIC nic1/));
   });
 
+  it('reads a gateway by id with its connections and the local network gateways they connect to, in one read at depth 0', async () => {
+    const GATEWAY = `${RG}/virtualNetworkGateways/vpngw`;
+    const LOCAL = `${RG}/localNetworkGateways/localgw`;
+    const read = async (fault?: number) => {
+      const transport = createArmTransport();
+      serveEstate(transport, createArmEstate(hubEstate()));
+      if (fault !== undefined) transport.failNext({ kind: 'status', status: fault }, (request) => request.url.pathname.toLowerCase().endsWith('/localnetworkgateways/localgw'));
+      return reader(transport).readScopeResources([GATEWAY], { maxDepth: 0 });
+    };
+
+    const found = await read();
+    expect(found.failures).toEqual([]);
+    // The local network gateway ends the chain: no round of its own for what VirtualNetwork takes from it.
+    expect(found.resources.map((r) => normalizeId(String((r as Json)['id'])))).toEqual(
+      expect.arrayContaining([GATEWAY, `${RG}/connections/connS2S`, LOCAL].map(normalizeId)),
+    );
+    const estate = loadEstate([{ source: 'arm:gateway', json: found.resources }]);
+    expect(estate.localNetworkGateways.get(normalizeId(LOCAL))?.addressPrefixes).toEqual(['10.1.0.0/16']);
+
+    // Gone since the connection named it: confirmed deleted, the gateway read stands.
+    const gone = await read(404);
+    expect(gone.failures).toEqual([]);
+    expect(gone.deleted).toEqual([LOCAL]);
+    // Unreadable: the gateway's read fails, and says which resource could not be read.
+    const failed = await read(500);
+    expect(failed.failures).toHaveLength(1);
+    expect(failed.failures[0]?.target).toBe(LOCAL);
+  });
+
   it('without the effective-routes action (403), reads the rest and states what VirtualNetwork lacks', async () => {
     const transport = createArmTransport();
     serveEstate(transport, createArmEstate(hubEstate({ bgp: true })));
