@@ -2,10 +2,11 @@
  * evaluateScope: read current state → estate → rules on what the scope can affect → store diff →
  * alerts. The one evaluation path for Event Grid, the reconcile sweep, the CLI and the demo.
  */
+import { createHash } from 'node:crypto';
 import type { Scope } from '../azure/scopes.js';
 import type { Alerter } from '../alerts/index.js';
 import { createDispatcher, type Dispatcher, type DispatchReport } from '../alerts/dispatcher.js';
-import { loadEstate } from '../estate/load.js';
+import { loadEstate, type EstateDocument } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import { type EvaluationResult, type Finding, type ResourceError } from '../verdicts/finding.js';
 import { normalizeId } from '../arm/index.js';
@@ -19,7 +20,17 @@ import { assertNever, errorMessage } from '../nsg/index.js';
 /** About one page per inventory list (fourteen lists, and a scale set or gateway or two): fewer ARM requests than a targeted read, and little to load. */
 export const DEFAULT_INVENTORY_PREFERRED_UP_TO = 16;
 
-type CurrentState = { kind: 'read'; estate: Estate; affected: AffectedResources } | { kind: 'failed'; reason: string };
+type CurrentState =
+  /** `basis`: for a subscription read whole, a digest of every document the estate was loaded from. */
+  | { kind: 'read'; estate: Estate; affected: AffectedResources; basis?: string }
+  | { kind: 'failed'; reason: string };
+
+/** A digest of the documents an estate is loaded from: equal digests, equal estates. */
+function documentsDigest(documents: readonly EstateDocument[]): string {
+  const hash = createHash('sha256');
+  for (const document of documents) hash.update(JSON.stringify([document.source, document.json]));
+  return hash.digest('base64');
+}
 
 /** What the rule catalogue returns for the resources it was asked to judge. */
 export interface RulesOutput {
@@ -107,7 +118,28 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     if (inventory.failures.length > 0) return { kind: 'failed', reason: describeFailures(inventory.failures) };
     inventoryCost.set(scope.subscriptionId, inventory.reads - (inventory.perNetworkReads ?? 0));
     const estate = loadEstate(inventory.documents);
-    return { kind: 'read', estate, affected: affectedResources(estate, scope, undefined, previous) };
+    const affected = affectedResources(estate, scope, undefined, previous);
+    return { kind: 'read', estate, affected, ...(scope.kind === 'subscription' ? { basis: documentsDigest(inventory.documents) } : {}) };
+  }
+
+  /**
+   * The rules' answer for each subscription's last sweep and what it was judged from. The rules
+   * are pure: the same documents (so the same estate and judged set) with the same service tag
+   * data give the same answer, which a sweep of an unchanged subscription takes instead of judging
+   * it all again. Anything read differently, one byte of one resource, judges afresh.
+   */
+  const lastSweep = new Map<string, { basis: string; serviceTags: unknown; rules: RulesOutput }>();
+
+  function judge(scope: Scope, current: { estate: Estate; affected: AffectedResources; basis?: string }, serviceTags: unknown): RulesOutput {
+    const { estate, affected, basis } = current;
+    if (basis === undefined) return options.evaluate(estate, { only: affected.resources, serviceTags });
+    const last = lastSweep.get(scope.subscriptionId);
+    if (last && last.basis === basis && last.serviceTags === serviceTags) return last.rules;
+    // The old answer is let go before the new one is built: at most one per subscription in memory.
+    lastSweep.delete(scope.subscriptionId);
+    const rules = options.evaluate(estate, { only: affected.resources, serviceTags });
+    lastSweep.set(scope.subscriptionId, { basis, serviceTags, rules });
+    return rules;
   }
 
   async function evaluateScope(scope: Scope, cause: EvaluationCause = {}): Promise<EvaluationOutcome> {
@@ -119,21 +151,20 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return { scope, status: 'failed', transitions: [], findings: 0, judged: 0, errors, failure, durationMs };
     };
 
-    let estate: Estate;
-    let affected: AffectedResources;
+    let current: CurrentState;
     let serviceTags: unknown;
     let previous: PreviousGuards | undefined;
     try {
       // What guarded the scope's subnets and NICs when last judged: an NSG they dropped is affected.
       const guardQuery = guardQueryOf(scope);
       if (guardQuery) previous = await options.store.recallGuards(guardQuery);
-      const current = await readCurrent(scope, previous);
+      current = await readCurrent(scope, previous);
       if (current.kind === 'failed') return failed(`could not read the current state (${current.reason})`);
-      ({ estate, affected } = current);
       serviceTags = await options.source.serviceTags(scope.subscriptionId);
     } catch (error) {
       return failed(errorMessage(error));
     }
+    const { estate, affected } = current;
 
     const invalid = new Set(estate.errors.map((e) => normalizeId(e.resourceId)));
     // A scope resource that failed validation is present, not deleted: bad input resolves nothing.
@@ -142,7 +173,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // before the rules take the thread).
     const ahead = options.store.readAhead(affected.resources);
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const rules = options.evaluate(estate, { only: affected.resources, serviceTags });
+    const rules = judge(scope, current, serviceTags);
     const relevant = (e: ResourceError): boolean =>
       scope.kind === 'subscription' ? true : affected.resources.has(normalizeId(e.resourceId)) || normalizeId(e.resourceId) === scope.id;
     const errors = [...estate.errors.filter(relevant), ...rules.errors];

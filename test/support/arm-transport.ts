@@ -351,22 +351,30 @@ export interface ArmEstate {
   /** Resources of a type segment (e.g. 'networkSecurityGroups') of a provider (default Microsoft.Network) in a subscription, in insertion order. */
   list(subscriptionId: string, typeSegment: string, namespace?: string): Record<string, unknown>[];
   all(): Record<string, unknown>[];
+  /** Counts the changes (put, remove): answers kept for one revision are not served for another. */
+  readonly revision: number;
 }
 
 export function createArmEstate(resources: Iterable<Record<string, unknown>> = []): ArmEstate {
   const byId = new Map<string, Record<string, unknown>>();
   // Lists by subscription and type, rebuilt after a change: every page of a list reads one.
   const lists = new Map<string, Record<string, unknown>[]>();
+  let revision = 0;
   const estate: ArmEstate = {
     put(resource) {
       const id = resource['id'];
       if (typeof id !== 'string') throw new Error('a served resource needs an id');
       byId.set(id.toLowerCase(), resource);
       lists.clear();
+      revision += 1;
     },
     remove(id) {
       lists.clear();
+      revision += 1;
       return byId.delete(id.toLowerCase());
+    },
+    get revision() {
+      return revision;
     },
     get: (id) => byId.get(id.toLowerCase()),
     list(subscriptionId, typeSegment, namespace = 'Microsoft.Network') {
@@ -391,8 +399,9 @@ export interface ServeOptions {
   /** Resources per list page; nextLink carries the offset as $skiptoken. */
   pageSize?: number;
   /**
-   * The estate never changes (benchmarks): each answer is serialised once and served again, so
-   * the transport's own cost stays out of what is measured. Tests that edit resources leave it off.
+   * The estate seldom changes (benchmarks): each answer is serialised once per revision of the
+   * estate and served again, so the transport's own cost stays out of what is measured. Tests that
+   * edit resources in place (not through put) leave it off.
    */
   immutable?: boolean;
   /**
@@ -413,9 +422,14 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
   const pageSize = options.pageSize ?? 100;
   const base = '/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network';
   const served = new Map<string, ArmReply>();
+  let servedRevision = estate.revision;
   const once = (request: ArmRequest, answer: () => ArmReply): ArmReply => {
     if (!options.immutable) return answer();
     // A POST's answer depends on its body too (the effective admin rules' skipToken).
+    if (estate.revision !== servedRevision) {
+      served.clear();
+      servedRevision = estate.revision;
+    }
     const key = `${request.url.href.toLowerCase()} ${request.body === undefined ? '' : JSON.stringify(request.body)}`;
     let reply = served.get(key);
     if (!reply) {
