@@ -36,7 +36,13 @@ async function runtimeFor(size: { nsgs: number; vnets: number; nics: number; loa
   const manager = benchManager(networks);
   const items = effectiveItems(manager);
   const groupOf = new Map(Object.entries(manager.members).flatMap(([group, ids]) => ids.map((id) => [id.toLowerCase(), group] as const)));
-  const effectiveAdminRules = (vnetId: string) => items.filter((item) => JSON.stringify(item['ruleCollectionAppliesToGroups']).includes(`/networkGroups/${groupOf.get(vnetId.toLowerCase()) ?? '-'}"`));
+  // A security admin commit changes what every managed network's effective list says (here, the
+  // configuration's description): the subscription re-judged has new documents to judge.
+  const commit = { count: 0 };
+  const effectiveAdminRules = (vnetId: string) =>
+    items
+      .filter((item) => JSON.stringify(item['ruleCollectionAppliesToGroups']).includes(`/networkGroups/${groupOf.get(vnetId.toLowerCase()) ?? '-'}"`))
+      .map((item) => (commit.count === 0 ? item : { ...item, configurationDescription: `commit ${commit.count}` }));
   const served = createArmEstate(estate.resources);
   serveEstate(transport, served, { pageSize: 100, immutable: true, effectiveAdminRules });
   // What the gateways learned over BGP, as one NIC's effective routes per network behind one.
@@ -57,7 +63,7 @@ async function runtimeFor(size: { nsgs: number; vnets: number; nics: number; loa
   const source = armSource({ reader, subscriptions: [estate.subscriptionId] });
   const pipeline = createPipeline({ source, store, alerter, evaluate: evaluateRules });
   const rt: Runtime = { pipeline, coalescer, store, alerter, log: () => undefined };
-  return { estate, served, rt, queue };
+  return { estate, served, commit, rt, queue };
 }
 
 /** A fresh Azurite per measurement: the emulator slows down with everything it holds. */
@@ -110,7 +116,7 @@ export async function run(): Promise<Measurement[]> {
     { nsgs: 200, vnets: 20, nics: 1_000, loadBalancers: 20 },
   ]) {
     await withAzurite(async (connectionString) => {
-      const { estate, rt, queue } = await runtimeFor(size, connectionString, `ev${size.nsgs}`);
+      const { estate, served, commit, rt, queue } = await runtimeFor(size, connectionString, `ev${size.nsgs}`);
       await rt.pipeline.sweep();
       const idsOf = (type: string): string[] => estate.resources.filter((r) => r['type'] === type).map((r) => String(r['id']));
       const nsgIds = idsOf('Microsoft.Network/networkSecurityGroups');
@@ -137,6 +143,10 @@ export async function run(): Promise<Measurement[]> {
         // A security admin change re-judges the whole subscription: fewer rounds of it.
         const rounds = change.label === 'security admin rule write' ? 60 : 210;
         for (let i = 0; i < rounds; i++) {
+          if (change.label === 'security admin rule write') {
+            commit.count += 1;
+            served.changed();
+          }
           const event = eventGridEvent({ resourceId: change.resourceId(i), operation: 'write', actor, tenantId: actor.objectId, time: new Date() });
           const t0 = performance.now();
           await handleResourceEvents(event, rt);

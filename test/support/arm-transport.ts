@@ -351,8 +351,10 @@ export interface ArmEstate {
   /** Resources of a type segment (e.g. 'networkSecurityGroups') of a provider (default Microsoft.Network) in a subscription, in insertion order. */
   list(subscriptionId: string, typeSegment: string, namespace?: string): Record<string, unknown>[];
   all(): Record<string, unknown>[];
-  /** Counts the changes (put, remove): answers kept for one revision are not served for another. */
+  /** Counts the changes (put, remove, changed): answers kept for one revision are not served for another. */
   readonly revision: number;
+  /** Something the answers derive from changed outside the resources (an effective admin rules list). */
+  changed(): void;
 }
 
 export function createArmEstate(resources: Iterable<Record<string, unknown>> = []): ArmEstate {
@@ -375,6 +377,9 @@ export function createArmEstate(resources: Iterable<Record<string, unknown>> = [
     },
     get revision() {
       return revision;
+    },
+    changed() {
+      revision += 1;
     },
     get: (id) => byId.get(id.toLowerCase()),
     list(subscriptionId, typeSegment, namespace = 'Microsoft.Network') {
