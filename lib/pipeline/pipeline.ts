@@ -32,6 +32,14 @@ function documentsDigest(documents: readonly EstateDocument[]): string {
   return hash.digest('base64');
 }
 
+/**
+ * A digest of the raw service tag data a source hands over (JSON, EstateSource.serviceTags): the
+ * same data fetched again, or read again from its file, is the same data.
+ */
+function serviceTagsDigest(serviceTags: unknown): string {
+  return createHash('sha256').update(JSON.stringify(serviceTags ?? null)).digest('base64');
+}
+
 /** What the rule catalogue returns for the resources it was asked to judge. */
 export interface RulesOutput {
   findings: Finding[];
@@ -128,17 +136,18 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    * data give the same answer, which a sweep of an unchanged subscription takes instead of judging
    * it all again. Anything read differently, one byte of one resource, judges afresh.
    */
-  const lastSweep = new Map<string, { basis: string; serviceTags: unknown; rules: RulesOutput }>();
+  const lastSweep = new Map<string, { basis: string; rules: RulesOutput }>();
 
   function judge(scope: Scope, current: { estate: Estate; affected: AffectedResources; basis?: string }, serviceTags: unknown): RulesOutput {
-    const { estate, affected, basis } = current;
-    if (basis === undefined) return options.evaluate(estate, { only: affected.resources, serviceTags });
+    const { estate, affected } = current;
+    if (current.basis === undefined) return options.evaluate(estate, { only: affected.resources, serviceTags });
+    const basis = `${current.basis} ${serviceTagsDigest(serviceTags)}`;
     const last = lastSweep.get(scope.subscriptionId);
-    if (last && last.basis === basis && last.serviceTags === serviceTags) return last.rules;
+    if (last?.basis === basis) return last.rules;
     // The old answer is let go before the new one is built: at most one per subscription in memory.
     lastSweep.delete(scope.subscriptionId);
     const rules = options.evaluate(estate, { only: affected.resources, serviceTags });
-    lastSweep.set(scope.subscriptionId, { basis, serviceTags, rules });
+    lastSweep.set(scope.subscriptionId, { basis, rules });
     return rules;
   }
 

@@ -67,7 +67,12 @@ describe('a sweep of an unchanged subscription', () => {
     tags = { changeNumber: 1, cloud: 'Public', values: [] };
     await pipeline.sweep();
     expect(judged).toBe(3);
+    // The same data fetched again (another object, as a refetch or a reread of its file gives): the last answer.
+    tags = structuredClone(tags);
     await pipeline.sweep();
     expect(judged).toBe(3);
+    tags = { changeNumber: 2, cloud: 'Public', values: [] };
+    await pipeline.sweep();
+    expect(judged).toBe(4);
   });
 });
