@@ -155,9 +155,11 @@ export function affectedResources(
           if (resource.subscriptionId.toLowerCase() === scope.subscriptionId) reach.add(key);
         }
       }
-      // Findings on the security admin rules of a manager in this subscription (an AlwaysAllow that
-      // lets flows past the NSGs, a Deny that blocks a required one), judged from its networks here.
-      for (const key of adminRuleKeys(estate)) if (key.startsWith(`/subscriptions/${scope.subscriptionId}/`)) reach.add(key);
+      // Findings on the security admin rules that reach this subscription's networks (an
+      // AlwaysAllow that lets flows past the NSGs, a Deny that blocks a required one), judged from
+      // its networks here, wherever the manager lives: its groups may hold networks of any
+      // subscription in its scope (https://learn.microsoft.com/azure/virtual-network-manager/concept-network-manager-scope).
+      for (const key of adminRuleKeys(estate)) reach.add(key);
       // A subscription re-judged for a deleted admin rule: the rule's findings resolve.
       if (kindOfId(scope.id) === 'adminRule') {
         reach.add(scope.id);

@@ -8,8 +8,8 @@ import type { Alerter } from '../alerts/index.js';
 import { createDispatcher, type Dispatcher, type DispatchReport } from '../alerts/dispatcher.js';
 import { loadEstate, type EstateDocument } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
-import { type EvaluationResult, type Finding, type ResourceError } from '../verdicts/finding.js';
-import { normalizeId } from '../arm/index.js';
+import { fingerprint, type EvaluationResult, type Finding, type ResourceError } from '../verdicts/finding.js';
+import { kindOfId, normalizeId, subscriptionOf } from '../arm/index.js';
 import { StoreError, type EvaluationCause, type FindingsStore } from '../store/index.js';
 import { adminRuleKeys, affectedResources, type AffectedResources, type PreviousGuards } from './affected.js';
 import { guardQueryOf, guardsToRemember } from './guards.js';
@@ -182,7 +182,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // before the rules take the thread).
     const ahead = options.store.readAhead(affected.resources);
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const rules = judge(scope, current, serviceTags);
+    const rules = ownedBySubscription(judge(scope, current, serviceTags), scope.subscriptionId);
     const relevant = (e: ResourceError): boolean =>
       scope.kind === 'subscription' ? true : affected.resources.has(normalizeId(e.resourceId)) || normalizeId(e.resourceId) === scope.id;
     const errors = [...estate.errors.filter(relevant), ...rules.errors];
@@ -245,6 +245,26 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   }
 
   return { evaluateScope, sweep, dispatch };
+}
+
+/**
+ * A security admin rule of a manager in another subscription is judged at each subscription's
+ * networks by that subscription's evaluation: its findings there are that subscription's, one per
+ * subscription, so two subscriptions judging the same rule never write (or resolve) each other's.
+ * The scope says where it was judged.
+ */
+function ownedBySubscription(rules: RulesOutput, subscriptionId: string): RulesOutput {
+  const foreign = (finding: Finding): boolean =>
+    kindOfId(normalizeId(finding.resourceId)) === 'adminRule' && subscriptionOf(finding.resourceId)?.toLowerCase() !== subscriptionId;
+  if (!rules.findings.some(foreign)) return rules;
+  return {
+    ...rules,
+    findings: rules.findings.map((finding) => {
+      if (!foreign(finding)) return finding;
+      const scope = `${finding.scope}|judged at /subscriptions/${subscriptionId}`;
+      return { ...finding, scope, fingerprint: fingerprint(finding.ruleId, finding.resourceId, scope) };
+    }),
+  };
 }
 
 function describeFailures(failures: readonly ReadFailure[]): string {

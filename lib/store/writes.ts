@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { odata, type TransactionAction } from '@azure/data-tables';
 import { type AdminRulesOwned, type EvaluationResult } from '../verdicts/finding.js';
-import { normalizeId } from '../arm/index.js';
+import { kindOfId, normalizeId } from '../arm/index.js';
 import {
   contentOf,
   findingEntity,
@@ -306,9 +306,20 @@ export function createWritePath(tables: StoreTables): WritePath {
         const stored = known.get(content.id) ?? { state: undefined, etag: undefined };
         work.set(content.id, { id: content.id, known: stored, observation: { kind: 'present', content, contentHash } });
       }
+      // A finding not produced again is gone when its resource was judged. On a security admin
+      // rule, judged at the networks of more than one subscription, only the subscription whose
+      // networks it was judged at answers for it (judgedIn): another's re-judgement leaves it.
+      const answersFor = (stored: Known): boolean => {
+        const finding = stored.state?.finding;
+        if (!finding) return false;
+        const resource = normalizeId(finding.resourceId);
+        if (result.adminRulesOf && kindOfId(resource) === 'adminRule') {
+          return !notJudged.has(resource) && judgedIn(finding) === result.adminRulesOf.subscriptionId.toLowerCase();
+        }
+        return judged.has(resource);
+      };
       for (const [id, stored] of known) {
-        const resource = normalizeId(stored.state?.finding.resourceId ?? '');
-        if (!work.has(id) && (judged.has(resource) || owned.has(id))) work.set(id, { id, known: stored, observation: { kind: 'absent' } });
+        if (!work.has(id) && (answersFor(stored) || owned.has(id))) work.set(id, { id, known: stored, observation: { kind: 'absent' } });
       }
       return settleAll([...work.values()], suppressions, cause);
     });

@@ -138,4 +138,49 @@ describe('findings on security admin rules resolve when the rule leaves the netw
     const [own] = await pipeline.sweep(SUB);
     expect(own?.transitions.filter((t) => t.kind === 'resolved' && t.finding.resourceId.toLowerCase() === rule.toLowerCase()).length).toBe(open.length);
   });
+
+  it("a manager in another subscription: what its rule lets past the NSGs is found at each subscription's networks, and each settles its own", async () => {
+    // The manager lives in SUB; its group holds OTHER's networks (a platform subscription's manager
+    // over landing zones). OTHER is read with Reader on OTHER alone: the effective list names the rule.
+    const OTHER = '5e5e5e5e-0000-4000-8000-0000000a0003';
+    const { applied, store, pipeline } = setup('admlifeforeign', [
+      { seed: 31, subscriptionId: SUB },
+      { seed: 32, subscriptionId: OTHER },
+    ]);
+    const onRule = async (status: 'open' | 'resolved') => (await store.listFindings({ status, resource: rule, limit: 1000 })).items;
+    const inSubscription = (sub: string) => (finding: { evidence: { attachments?: string[] } }) =>
+      (finding.evidence.attachments ?? []).length > 0 && (finding.evidence.attachments ?? []).every((a) => a.toLowerCase().startsWith(`/subscriptions/${sub}/`));
+    const onTheRule = (transitions: readonly { kind: string; finding: { resourceId: string } }[] | undefined, kind: string) =>
+      (transitions ?? []).filter((t) => t.kind === kind && t.finding.resourceId.toLowerCase() === rule.toLowerCase());
+
+    applied.set(OTHER, [item]);
+    expect((await pipeline.sweep()).map((o) => o.status)).toEqual(['evaluated', 'evaluated']);
+    const theirs = await onRule('open');
+    expect(theirs.map((f) => f.ruleId)).toContain('NSG-002');
+    for (const finding of theirs) {
+      expect(inSubscription(OTHER)(finding)).toBe(true);
+      expect(finding.scope).toContain(`judged at /subscriptions/${OTHER}`);
+    }
+
+    // SUB's own networks get the rule too: SUB's findings open beside OTHER's, none of OTHER's moves.
+    applied.set(SUB, [item]);
+    const [own] = await pipeline.sweep(SUB);
+    const ownOpened = onTheRule(own?.transitions, 'opened');
+    expect(ownOpened.length).toBeGreaterThan(0);
+    expect(onTheRule(own?.transitions, 'resolved')).toEqual([]);
+    expect((await onRule('open')).length).toBe(theirs.length + ownOpened.length);
+    // Each subscription's re-judgement, again: nothing moves.
+    for (const outcome of await pipeline.sweep()) expect(onTheRule(outcome.transitions, 'opened').length + onTheRule(outcome.transitions, 'resolved').length).toBe(0);
+
+    // OTHER's networks lose the rule: OTHER's re-judgement resolves OTHER's findings, once, and only those.
+    applied.set(OTHER, []);
+    const [other] = await pipeline.sweep(OTHER);
+    const resolved = onTheRule(other?.transitions, 'resolved');
+    expect(resolved.length).toBe(theirs.length);
+    const stillOpen = await onRule('open');
+    expect(stillOpen.length).toBe(ownOpened.length);
+    for (const finding of stillOpen) expect(inSubscription(SUB)(finding)).toBe(true);
+    const [otherAgain] = await pipeline.sweep(OTHER);
+    expect(onTheRule(otherAgain?.transitions, 'resolved')).toEqual([]);
+  });
 });
