@@ -83,7 +83,7 @@ export interface RouteExtent {
 
 const DEFAULT_ROUTES = new Set(['0.0.0.0/0', '::/0']);
 
-/** Why BGP-learned prefixes are missing: no NIC's effective routes were read (offline, or a role without the action). */
+/** Why BGP-learned prefixes are missing: no NIC's effective routes were read (offline, a role without the action, or past the live read's limit). */
 const UNREAD = 'no effective routes of a NIC in it were read: offline, without Microsoft.Network/networkInterfaces/effectiveRouteTable/action, or past the networks a live read takes them for';
 
 /** VNet key → what its gateways (or its hub's) add to VirtualNetwork. */
