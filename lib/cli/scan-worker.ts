@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../nsg/index.js';
 import { prepareEvaluation } from '../rules/index.js';
+import { createHeapKeeper } from './heap.js';
 import { readScanInputs } from './scan.js';
 import type { ThreadJob, ThreadReply } from './scan-threads.js';
 
@@ -17,7 +18,14 @@ async function answer(job: ThreadJob): Promise<ThreadReply> {
       undefined,
     );
     const evaluation = prepareEvaluation(estate, { ...(serviceTags ? { serviceTags } : {}), settings: job.settings, policies });
-    return { ok: true, runs: job.rules.map((index) => ({ index, run: evaluation.run(index) })) };
+    const heap = createHeapKeeper();
+    return {
+      ok: true,
+      runs: job.rules.map((index) => {
+        heap.step();
+        return { index, run: evaluation.run(index) };
+      }),
+    };
   } catch (error) {
     return { ok: false, error: errorMessage(error) };
   }

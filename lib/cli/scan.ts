@@ -13,6 +13,7 @@ import { errorMessage, parseServiceTags, type ServiceTagData } from '../nsg/inde
 import type { FlowPolicy } from '../policy/model.js';
 import { formatPolicyError, parsePolicies } from '../policy/parse.js';
 import { RULES, prepareEvaluation, ruleFromPolicy, type EvaluateOutput, type RuleRun } from '../rules/index.js';
+import { createHeapKeeper, type HeapKeeper } from './heap.js';
 import { SEVERITIES, isSeverity, type ResourceError, type Severity } from '../verdicts/finding.js';
 import type { RuleSettings } from '../verdicts/view.js';
 import { jsonChunks } from '../report/json.js';
@@ -286,6 +287,7 @@ async function evaluateShares(
   share: readonly number[],
   workers: readonly StartedWorker[],
   progress: (message: string) => void,
+  heap: HeapKeeper,
 ): Promise<EvaluateOutput> {
   const evaluation = prepareEvaluation(estate, { ...(options.serviceTags ? { serviceTags: options.serviceTags } : {}), settings: options.settings, policies: options.policies });
   const total = evaluation.rules.length;
@@ -299,6 +301,7 @@ async function evaluateShares(
   );
   for (const index of share) {
     progress(`rule ${index + 1}/${total}: ${evaluation.rules[index]?.meta.id ?? ''}`);
+    heap.step();
     runs.set(index, evaluation.run(index));
   }
   await Promise.all(answered);
@@ -355,7 +358,10 @@ async function scanWith(
   const { policies, serviceTags } = prepared;
   const { estate, inputErrors, contents } = await readEstate(args, io.cwd, progress, io.armReader);
   progress(`evaluating ${estate.networkSecurityGroups.size} NSGs, ${estate.subnets.size} subnets, ${estate.networkInterfaces.size} NICs`);
-  const result = await evaluateShares(estate, { serviceTags, settings: args.settings, policies }, prepared.share, prepared.workers, progress);
+  const heap = createHeapKeeper();
+  const result = await evaluateShares(estate, { serviceTags, settings: args.settings, policies }, prepared.share, prepared.workers, progress, heap);
+  // The view and its memos are garbage now: the report is written into the room they leave.
+  heap.collect();
   const report: ScanReport = {
     findings: result.findings,
     errors: [...inputErrors, ...estate.errors, ...result.errors],
