@@ -231,7 +231,8 @@ export function createTargetedReads({ client, endpoint, concurrency, listUnder, 
         outcomes.set(key, read);
         if (read.status === 'failed') failures.push(read.failure);
         for (const resource of more) companions.push({ resource, depth: depthOf.get(key) ?? 0 });
-        for (const id of gone) deleted.set(normalizeId(id), id);
+        // Confirmed gone: no reference to it is read again.
+        for (const id of gone) outcomes.set(normalizeId(id), { status: 'deleted', id });
       });
 
       const next: Visit[] = [];
