@@ -252,14 +252,17 @@ export function createWritePath(tables: StoreTables): WritePath {
     return out;
   }
 
+  /** Whether a finding on an admin rule was judged at the evaluated subscription's networks, and its rule judged now. */
+  function judgedHere(owned: AdminRulesOwned, notJudged: ReadonlySet<string>): (finding: StoredFinding) => boolean {
+    const subscription = owned.subscriptionId.toLowerCase();
+    return (finding) => !notJudged.has(normalizeId(finding.resourceId)) && judgedIn(finding) === subscription;
+  }
+
   /** Whether a finding is on an admin rule the evaluation does not hold (or could not judge), judged at its subscription's networks. */
   function ownership(owned: AdminRulesOwned, notJudged: ReadonlySet<string>): (finding: StoredFinding) => boolean {
     const held = new Set(owned.held.map(normalizeId));
-    const subscription = owned.subscriptionId.toLowerCase();
-    return (finding) => {
-      const resource = normalizeId(finding.resourceId);
-      return finding.status !== 'resolved' && !notJudged.has(resource) && !held.has(resource) && judgedIn(finding) === subscription;
-    };
+    const here = judgedHere(owned, notJudged);
+    return (finding) => finding.status !== 'resolved' && !held.has(normalizeId(finding.resourceId)) && here(finding);
   }
 
   /** Reads started ahead of applyEvaluation, by the handle readAhead gave out. */
@@ -309,17 +312,13 @@ export function createWritePath(tables: StoreTables): WritePath {
       // A finding not produced again is gone when its resource was judged. On a security admin
       // rule, judged at the networks of more than one subscription, only the subscription whose
       // networks it was judged at answers for it (judgedIn): another's re-judgement leaves it.
-      const answersFor = (stored: Known): boolean => {
-        const finding = stored.state?.finding;
-        if (!finding) return false;
+      const adminHere = result.adminRulesOf ? judgedHere(result.adminRulesOf, notJudged) : undefined;
+      const answersFor = (finding: StoredFinding): boolean => {
         const resource = normalizeId(finding.resourceId);
-        if (result.adminRulesOf && kindOfId(resource) === 'adminRule') {
-          return !notJudged.has(resource) && judgedIn(finding) === result.adminRulesOf.subscriptionId.toLowerCase();
-        }
-        return judged.has(resource);
+        return adminHere && kindOfId(resource) === 'adminRule' ? adminHere(finding) : judged.has(resource);
       };
       for (const [id, stored] of known) {
-        if (!work.has(id) && (answersFor(stored) || owned.has(id))) work.set(id, { id, known: stored, observation: { kind: 'absent' } });
+        if (!work.has(id) && stored.state && (answersFor(stored.state.finding) || owned.has(id))) work.set(id, { id, known: stored, observation: { kind: 'absent' } });
       }
       return settleAll([...work.values()], suppressions, cause);
     });
