@@ -138,7 +138,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
    */
   const lastSweep = new Map<string, { basis: string; rules: RulesOutput }>();
 
-  function judge(scope: Scope, current: { estate: Estate; affected: AffectedResources; basis?: string }, serviceTags: unknown): RulesOutput {
+  function judge(scope: Scope, current: Extract<CurrentState, { kind: 'read' }>, serviceTags: unknown): RulesOutput {
     const { estate, affected } = current;
     if (current.basis === undefined) return options.evaluate(estate, { only: affected.resources, serviceTags });
     const basis = `${current.basis} ${serviceTagsDigest(serviceTags)}`;
