@@ -430,11 +430,11 @@ export function serveEstate(transport: ArmTransport, estate: ArmEstate, options:
   let servedRevision = estate.revision;
   const once = (request: ArmRequest, answer: () => ArmReply): ArmReply => {
     if (!options.immutable) return answer();
-    // A POST's answer depends on its body too (the effective admin rules' skipToken).
     if (estate.revision !== servedRevision) {
       served.clear();
       servedRevision = estate.revision;
     }
+    // A POST's answer depends on its body too (the effective admin rules' skipToken).
     const key = `${request.url.href.toLowerCase()} ${request.body === undefined ? '' : JSON.stringify(request.body)}`;
     let reply = served.get(key);
     if (!reply) {
