@@ -353,7 +353,8 @@ export function evaluatePolicy(
           const candidates = view.broadPorts(point, assertion.direction, protocol, side);
           if (portIsEmpty(portIntersect(candidates, ports))) continue;
           if (assertion.when === 'every-port' && ported && !portIsSubset(assertion.ports, candidates)) continue;
-          ports = candidates;
+          // The analysis covers what every rule of the run asks of this question, so they share it.
+          ports = portIntersect(candidates, view.askedPorts(assertion.direction, protocol, side));
         }
         const shared = view.analyze(point, assertion.direction, protocol, side, ports);
         const at = partsAt(shared, point);

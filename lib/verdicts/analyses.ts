@@ -33,7 +33,24 @@ import { nsgKeyOf } from './points.js';
 import { portSegments } from './segments.js';
 import type { EffectivePoint, EstateView, PairAnalysis, RemoteSide } from './view.js';
 
-export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts' | 'endRule'>;
+export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts' | 'askedPorts' | 'endRule'>;
+
+/**
+ * A question the rules of a run will ask of every point: flows in a direction and protocol with a
+ * remote side (names and CIDRs as a policy writes them), at some destination ports.
+ */
+export interface Question {
+  direction: Direction;
+  protocol: FlowProtocol;
+  remote: readonly string[];
+  except: readonly string[];
+  ports: PortSet;
+}
+
+/** The key of a remote side across contexts: the names as written, in any case. */
+function remoteKey(names: readonly string[], except: readonly string[]): string {
+  return `${names.map((n) => n.toLowerCase()).join(',')}${except.length > 0 ? `-${except.map((n) => n.toLowerCase()).join(',')}` : ''}`;
+}
 
 interface Allow {
   ports: PortSet;
@@ -49,7 +66,14 @@ interface Allows {
  * `points` builds every point first (so each pair knows all its local addresses); `pairLocal`
  * gives the addresses of every point of a pair.
  */
-export function createAnalyses(points: () => unknown, pairLocal: (pairKey: string) => AddressSet): Analyses {
+export function createAnalyses(points: () => unknown, pairLocal: (pairKey: string) => AddressSet, questions: readonly Question[] = []): Analyses {
+  // Per question, the ports its askers want together: one analysis of those serves them all.
+  const asked = new Map<string, PortSet>();
+  for (const q of questions) {
+    const key = `${q.direction}|${q.protocol}|${remoteKey(q.remote, q.except)}`;
+    asked.set(key, portUnion(asked.get(key) ?? NO_PORTS, q.protocol === 'Tcp' || q.protocol === 'Udp' ? q.ports : ALL_PORTS));
+  }
+  const askedPorts = (direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => asked.get(`${direction}|${protocol}|${side.key}`) ?? ALL_PORTS;
   const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
   const remote = (ctx: EvaluationContext, names: readonly string[], except: readonly string[] = []): RemoteSide => {
     let byCtx = remotes.get(ctx);
@@ -68,8 +92,7 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
         return addressUnion(acc, read.ok ? resolveTerm(read.term, ctx) : namedSet(ctx, name));
       }, NO_ADDRESS);
     const set = except.length > 0 ? addressDifference(resolve(names), resolve(except)) : resolve(names);
-    const key = `${names.map((n) => n.toLowerCase()).join(',')}${except.length > 0 ? `-${except.map((n) => n.toLowerCase()).join(',')}` : ''}`;
-    return { key, set };
+    return { key: remoteKey(names, except), set };
   };
 
   // Memos are keyed by the pair first (each point holds its pair key, so its hash is computed once),
@@ -185,7 +208,7 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     rule += 1;
   };
 
-  return { remote, analyze, broadPorts, endRule };
+  return { remote, analyze, broadPorts, askedPorts, endRule };
 }
 
 /** The inner map of a two-level memo, created on first use. */

@@ -26,7 +26,7 @@ import {
   type RegionAnalysis,
   type ServiceTagData,
 } from '../nsg/index.js';
-import { createAnalyses } from './analyses.js';
+import { createAnalyses, type Question } from './analyses.js';
 import { createContextCache, createNsgCache } from './caches.js';
 import { createAdminCache, type AdminAt } from './admin.js';
 import { effectivePointOf } from './points.js';
@@ -122,6 +122,11 @@ export interface EstateView {
    */
   broadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
   /**
+   * The destination ports the run's rules ask about flows in this direction and protocol with
+   * this remote side, together (ViewOptions.questions); every port when none said.
+   */
+  askedPorts(direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
+  /**
    * A rule has finished: region analyses that no rule asked for during it or the rule before are
    * let go (asked again, they are computed again, with the same answer).
    */
@@ -141,6 +146,8 @@ export interface ViewOptions {
   only?: ReadonlySet<string>;
   serviceTags?: ServiceTagData;
   settings?: Partial<RuleSettings>;
+  /** The questions the run's rules will ask: an analysis then covers all their ports at once. */
+  questions?: readonly Question[];
 }
 
 export function createEstateView(estate: Estate, options: ViewOptions = {}): EstateView {
@@ -195,7 +202,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
   };
 
-  const { remote, analyze, broadPorts, endRule } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS);
+  const { remote, analyze, broadPorts, askedPorts, endRule } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS, options.questions);
 
   const errors = (): ResourceError[] => [...parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors)), ...admin.errors()];
 
@@ -225,6 +232,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     remote,
     analyze,
     broadPorts,
+    askedPorts,
     endRule,
     errors,
     partiallyJudged: () => {

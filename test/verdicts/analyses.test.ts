@@ -4,6 +4,9 @@ import { loadEstate } from '../../lib/estate/load.js';
 import { createEstateView } from '../../lib/verdicts/view.js';
 import { ALL_PORTS } from '../../lib/nsg/index.js';
 import { nic, nsg, vnet } from '../rules/fixtures/build.js';
+import { prepareEvaluation } from '../../lib/rules/index.js';
+import { builtinPolicy } from '../../lib/policy/parse.js';
+import { evaluatePolicy } from '../../lib/policy/evaluate.js';
 
 const estate = loadEstate([
   {
@@ -42,5 +45,61 @@ describe('region analyses across rules', () => {
     expect(again).not.toBe(first);
     expect(again).toEqual(first);
     expect(again.analysis.parts.some((part) => part.access === 'Allow')).toBe(true);
+  });
+});
+
+describe('the ports a run asks of a question', () => {
+  const questions = [
+    { direction: 'Inbound', protocol: 'Tcp', remote: ['Internet'], except: [], ports: [3389, 3389] },
+    { direction: 'Inbound', protocol: 'Tcp', remote: ['internet'], except: [], ports: [22, 22] },
+    { direction: 'Inbound', protocol: 'Icmp', remote: ['Internet'], except: [], ports: [22, 22] },
+    { direction: 'Outbound', protocol: 'Tcp', remote: ['Internet'], except: ['AzureCloud'], ports: [25, 25] },
+  ] as const;
+
+  it('are the union of what every rule asks, by direction, protocol and remote side as written; every port when nobody said', () => {
+    const view = createEstateView(estate, { questions });
+    const [a] = view.points().filter((p) => p.point.kind === 'networkInterface');
+    if (!a) throw new Error('expected a NIC point');
+    const internet = view.remote(a.ctx, ['Internet']);
+    expect(view.askedPorts('Inbound', 'Tcp', internet)).toEqual([22, 22, 3389, 3389]);
+    expect(view.askedPorts('Inbound', 'Udp', internet)).toEqual(ALL_PORTS);
+    // Protocols without ports ask of every port.
+    expect(view.askedPorts('Inbound', 'Icmp', internet)).toEqual(ALL_PORTS);
+    expect(view.askedPorts('Outbound', 'Tcp', view.remote(a.ctx, ['Internet'], ['AzureCloud']))).toEqual([25, 25]);
+    expect(view.askedPorts('Outbound', 'Tcp', internet)).toEqual(ALL_PORTS);
+    expect(createEstateView(estate).askedPorts('Inbound', 'Tcp', internet)).toEqual(ALL_PORTS);
+  });
+
+  it('give the rules one analysis, and the findings of each rule as on a view that was told nothing', () => {
+    const policies = ['22', '3389'].map((port, i) =>
+      builtinPolicy({ id: `POL-${i}`, severity: 'high', title: `port ${port}`, message: `port ${port} is open`, deny: [{ label: `${port} from the Internet`, direction: 'inbound', protocol: 'tcp', ports: Number(port), from: 'Internet', when: 'broad' }] }),
+    );
+    const open = loadEstate([
+      {
+        source: 'estate.json',
+        json: {
+          value: [
+            vnet('vnet-app', ['10.0.0.0/16'], [{ name: 'snet-vm', prefix: '10.0.1.0/24', nsg: 'nsg-vm' }]),
+            nsg('nsg-vm', [
+              { name: 'allow-admin', priority: 100, source: '*', ports: '22' },
+              { name: 'allow-rdp', priority: 110, source: 'Internet', ports: '3389-3390' },
+            ]),
+            nic('nic-a', { vnet: 'vnet-app', subnet: 'snet-vm', ip: '10.0.1.4' }),
+          ],
+        },
+      },
+    ]);
+    const evaluation = prepareEvaluation(open, { rules: [], policies });
+    const runs = evaluation.rules.map((_, i) => evaluation.run(i));
+    const alone = policies.map((p) => evaluatePolicy(p, createEstateView(open), { ruleId: p.id, severity: p.severity, title: p.title, remediation: { az: '', bicep: '' } }));
+    expect(runs.map((r) => ('findings' in r ? r.findings.map((f) => f.evidence) : r.error))).toEqual(alone.map((f) => f.map((x) => x.evidence)));
+    expect(alone.flat().map((f) => f.evidence['rule'])).toMatchObject([{ name: 'allow-admin' }, { name: 'allow-rdp' }]);
+    const [point] = evaluation.view.points().filter((p) => p.point.kind === 'networkInterface');
+    if (!point) throw new Error('expected a NIC point');
+    const internet = evaluation.view.remote(point.ctx, ['Internet']);
+    // The analysis the rules shared covers both ports and no other.
+    const shared = evaluation.view.analyze(point, 'Inbound', 'Tcp', internet, [22, 22]);
+    expect(evaluation.view.analyze(point, 'Inbound', 'Tcp', internet, [3389, 3389])).toBe(shared);
+    expect(shared.analysis.parts.every((part) => part.destinationPorts !== null && part.destinationPorts.every((p) => p === 22 || p === 3389))).toBe(true);
   });
 });

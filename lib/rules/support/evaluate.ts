@@ -145,12 +145,15 @@ export interface Evaluation {
 
 export function prepareEvaluation(estate: Estate, options: Omit<EvaluateOptions, 'onRule'> = {}): Evaluation {
   const tags = serviceTagsOf(options.serviceTags);
+  const builtins = options.rules ?? RULES;
+  const policies = [...builtins.flatMap((r) => (r.meta.policy ? [r.meta.policy.compiled] : [])), ...(options.policies ?? [])];
   const view = createEstateView(estate, {
     ...(options.only ? { only: options.only } : {}),
     ...(tags.data ? { serviceTags: tags.data } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
+    questions: policies.flatMap((p) => p.assertions.flatMap((a) => a.protocols.map((protocol) => ({ direction: a.direction, protocol, remote: a.remote, except: a.except, ports: a.ports })))),
   });
-  const rules = [...(options.rules ?? RULES), ...(options.policies ?? []).map(ruleFromPolicy)];
+  const rules = [...builtins, ...(options.policies ?? []).map(ruleFromPolicy)];
   const run = (index: number): RuleRun => {
     const rule = rules[index];
     if (!rule) throw new RangeError(`no rule at index ${index}`);
