@@ -353,6 +353,8 @@ export function evaluatePolicy(
           const candidates = view.broadPorts(point, assertion.direction, protocol, side);
           if (portIsEmpty(portIntersect(candidates, ports))) continue;
           if (assertion.when === 'every-port' && ported && !portIsSubset(assertion.ports, candidates)) continue;
+          // Blaming custom rules only: a broad set the default rules alone let through does not count.
+          if (assertion.decidedBy === 'custom' && portIsEmpty(portIntersect(view.customBroadPorts(point, assertion.direction, protocol, side), ports))) continue;
           // The analysis covers what every rule of the run asks of this question, so they share it.
           ports = portIntersect(candidates, view.askedPorts(assertion.direction, protocol, side));
         }

@@ -33,7 +33,7 @@ import { nsgKeyOf } from './points.js';
 import { portSegments } from './segments.js';
 import type { EffectivePoint, EstateView, PairAnalysis, RemoteSide } from './view.js';
 
-export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts' | 'askedPorts' | 'endRule'>;
+export type Analyses = Pick<EstateView, 'remote' | 'analyze' | 'broadPorts' | 'customBroadPorts' | 'askedPorts' | 'endRule'>;
 
 /**
  * A question the rules of a run will ask of every point: flows in a direction and protocol with a
@@ -135,12 +135,15 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return nsgKey;
   };
   const layerAllows = new WeakMap<EvaluationContext, Map<string, Map<string, Allows>>>();
-  /** A layer's Allow rules (AlwaysAllow ones alone, for admin rules) meeting the remote side, by destination ports. */
-  const allowsOf = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide, alwaysOnly: boolean): Allows => {
+  /**
+   * A layer's Allow rules meeting the remote side, by destination ports: all of them, the custom
+   * ones (no default rule), or the AlwaysAllow ones alone (admin rules).
+   */
+  const allowsOf = (layer: Layer, direction: Direction, protocol: FlowProtocol, side: RemoteSide, which: 'allow' | 'custom' | 'always'): Allows => {
     let byCtx = layerAllows.get(layer.ctx);
     if (!byCtx) layerAllows.set(layer.ctx, (byCtx = new Map()));
     const byLayer = memoOf(byCtx, keyOf(layer));
-    const key = `${direction}|${protocol}|${side.key}|${alwaysOnly ? 'always' : 'allow'}`;
+    const key = `${direction}|${protocol}|${side.key}|${which}`;
     const cached = byLayer.get(key);
     if (cached) return cached;
     const inbound = direction === 'Inbound';
@@ -148,7 +151,7 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     let total: AddressSet = NO_ADDRESS;
     for (const rule of inbound ? layer.nsg.inbound : layer.nsg.outbound) {
       if (rule.access !== 'Allow' || (rule.protocol !== '*' && rule.protocol !== protocol)) continue;
-      if (alwaysOnly && actionOf(rule) !== 'AlwaysAllow') continue;
+      if (which === 'always' ? actionOf(rule) !== 'AlwaysAllow' : which === 'custom' && rule.isDefault) continue;
       const far = addressIntersect(resolveTerms(inbound ? rule.source : rule.destination, layer.ctx), side.set);
       if (addressIsEmpty(far)) continue;
       allows.push({ ports: rule.destinationPorts, remote: far });
@@ -170,17 +173,10 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     const key = `${direction}|${protocol}|${side.key}|${alwaysKey}`;
     const cached = byLayer.get(key);
     if (cached) return cached;
-    const own = allowsOf(layer, direction, protocol, side, false);
+    const own = allowsOf(layer, direction, protocol, side, 'allow');
     const allows = always ? [...own.allows, ...always.allows] : own.allows;
     const total = always ? addressUnion(own.total, always.total) : own.total;
-    let ports: PortSet = NO_PORTS;
-    // Cheap first: if all the Allow rules together are not broad, no port can be.
-    if (isBroad(total, layer.ctx)) {
-      for (const segment of portSegments(allows, (a) => a.ports)) {
-        const remote = segment.members.reduce<AddressSet>((acc, a) => addressUnion(acc, a.remote), NO_ADDRESS);
-        if (isBroad(remote, layer.ctx)) ports = portUnion(ports, segment.ports);
-      }
-    }
+    const ports = broadAt(allows, total, layer.ctx);
     byLayer.set(key, ports);
     return ports;
   };
@@ -191,11 +187,35 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     if (ports) return ports;
     ports = ALL_PORTS;
     const admin = point.layers.admin;
-    const always = admin ? allowsOf(admin, direction, protocol, side, true) : undefined;
+    const always = admin ? allowsOf(admin, direction, protocol, side, 'always') : undefined;
     const alwaysKey = admin ? keyOf(admin) : '-';
     for (const layer of [point.layers.nic, point.layers.subnet]) {
       if (layer && !portIsEmpty(ports)) ports = portIntersect(ports, layerBroadPorts(layer, always, alwaysKey, direction, protocol, side));
     }
+    byPair.set(key, ports);
+    return ports;
+  };
+
+  const customs = new Map<string, Map<string, PortSet>>();
+  /**
+   * Ports at which custom rules could let a broad part of `remote` through: where the custom
+   * Allow rules of the point's NSGs and the admin rules' AlwaysAllow ones, all together, are
+   * broad. A flow one of them does not allow is decided by default rules alone.
+   */
+  const customBroadPorts = (point: EffectivePoint, direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => {
+    const byPair = memoOf(customs, point.pairKey);
+    const key = `${direction}|${protocol}|${side.key}`;
+    let ports = byPair.get(key);
+    if (ports) return ports;
+    const allows: Allow[] = [];
+    let total: AddressSet = NO_ADDRESS;
+    const layers = [point.layers.nic, point.layers.subnet].flatMap((layer) => (layer ? [allowsOf(layer, direction, protocol, side, 'custom')] : []));
+    if (point.layers.admin) layers.push(allowsOf(point.layers.admin, direction, protocol, side, 'always'));
+    for (const layer of layers) {
+      allows.push(...layer.allows);
+      total = addressUnion(total, layer.total);
+    }
+    ports = broadAt(allows, total, point.ctx);
     byPair.set(key, ports);
     return ports;
   };
@@ -208,7 +228,21 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     rule += 1;
   };
 
-  return { remote, analyze, broadPorts, askedPorts, endRule };
+  return { remote, analyze, broadPorts, customBroadPorts, askedPorts, endRule };
+}
+
+/** The ports at which the Allow rules' remote sides together are broad (`total`: all of them). */
+function broadAt(allows: readonly Allow[], total: AddressSet, ctx: EvaluationContext): PortSet {
+  let ports: PortSet = NO_PORTS;
+  // Cheap first: if all the Allow rules together are not broad, no port can be.
+  if (!isBroad(total, ctx)) return ports;
+  // A rule broad on its own makes every port it allows broad: no union is needed there.
+  const alone = new Set(allows.filter((a) => isBroad(a.remote, ctx)));
+  for (const segment of portSegments(allows, (a) => a.ports)) {
+    const broad = segment.members.some((a) => alone.has(a)) || isBroad(segment.members.reduce<AddressSet>((acc, a) => addressUnion(acc, a.remote), NO_ADDRESS), ctx);
+    if (broad) ports = portUnion(ports, segment.ports);
+  }
+  return ports;
 }
 
 /** The inner map of a two-level memo, created on first use. */

@@ -122,6 +122,12 @@ export interface EstateView {
    */
   broadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
   /**
+   * Destination ports at which custom rules could let a broad part of `remote` through: where the
+   * custom Allow rules of the point's NSGs, with the admin rules' AlwaysAllow ones, together are
+   * broad (priorities ignored). An upper bound for assertions that blame custom rules only.
+   */
+  customBroadPorts(point: EffectivePoint, direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
+  /**
    * The destination ports the run's rules ask about flows in this direction and protocol with
    * this remote side, together (ViewOptions.questions); every port when none said.
    */
@@ -202,7 +208,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     return effective.blocked ? undefined : { ...effective, key: `alone|${effective.key}` };
   };
 
-  const { remote, analyze, broadPorts, askedPorts, endRule } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS, options.questions);
+  const { remote, analyze, broadPorts, customBroadPorts, askedPorts, endRule } = createAnalyses(points, (pairKey) => localByPair.get(pairKey) ?? NO_ADDRESS, options.questions);
 
   const errors = (): ResourceError[] => [...parsedSoFar().flatMap((r) => (r.ok ? [] : r.errors)), ...admin.errors()];
 
@@ -232,6 +238,7 @@ export function createEstateView(estate: Estate, options: ViewOptions = {}): Est
     remote,
     analyze,
     broadPorts,
+    customBroadPorts,
     askedPorts,
     endRule,
     errors,

@@ -4,7 +4,7 @@ import { loadEstate } from '../../lib/estate/load.js';
 import { createEstateView } from '../../lib/verdicts/view.js';
 import { ALL_PORTS } from '../../lib/nsg/index.js';
 import { nic, nsg, vnet } from '../rules/fixtures/build.js';
-import { prepareEvaluation } from '../../lib/rules/index.js';
+import { RULES, prepareEvaluation } from '../../lib/rules/index.js';
 import { builtinPolicy } from '../../lib/policy/parse.js';
 import { evaluatePolicy } from '../../lib/policy/evaluate.js';
 
@@ -101,5 +101,47 @@ describe('the ports a run asks of a question', () => {
     const shared = evaluation.view.analyze(point, 'Inbound', 'Tcp', internet, [22, 22]);
     expect(evaluation.view.analyze(point, 'Inbound', 'Tcp', internet, [3389, 3389])).toBe(shared);
     expect(shared.analysis.parts.every((part) => part.destinationPorts !== null && part.destinationPorts.every((p) => p === 22 || p === 3389))).toBe(true);
+  });
+});
+
+describe('ports custom rules could open broadly', () => {
+  const mixed = loadEstate([
+    {
+      source: 'estate.json',
+      json: {
+        value: [
+          vnet('vnet-app', ['10.0.0.0/16'], [
+            { name: 'snet-a', prefix: '10.0.1.0/24', nsg: 'nsg-defaults' },
+            { name: 'snet-b', prefix: '10.0.2.0/24', nsg: 'nsg-smtp' },
+          ]),
+          nsg('nsg-defaults', [{ name: 'relay', priority: 100, direction: 'Outbound', destination: '203.0.113.0/24', ports: '25' }]),
+          nsg('nsg-smtp', [
+            { name: 'smtp-out', priority: 100, direction: 'Outbound', destination: 'Internet', ports: '25' },
+            { name: 'smtp-alt', priority: 110, direction: 'Outbound', destination: ['198.51.100.0/28', '192.0.2.0/28'], ports: '2525' },
+          ]),
+          nic('nic-a', { vnet: 'vnet-app', subnet: 'snet-a', ip: '10.0.1.4' }),
+          nic('nic-b', { vnet: 'vnet-app', subnet: 'snet-b', ip: '10.0.2.4' }),
+        ],
+      },
+    },
+  ]);
+
+  it('leave out what the default rules alone let through, and count custom rules of every layer', () => {
+    const view = createEstateView(mixed);
+    const point = (name: string) => {
+      const found = view.points().find((p) => p.point.kind === 'networkInterface' && p.point.name === name);
+      if (!found) throw new Error(`no point ${name}`);
+      return found;
+    };
+    const a = point('nic-a');
+    const b = point('nic-b');
+    const internet = view.remote(a.ctx, ['Internet']);
+    // AllowInternetOutBound makes every port broad, but it is a default rule.
+    expect(view.broadPorts(a, 'Outbound', 'Tcp', internet)).toEqual(ALL_PORTS);
+    expect(view.customBroadPorts(a, 'Outbound', 'Tcp', internet)).toEqual([]);
+    expect(view.customBroadPorts(b, 'Outbound', 'Tcp', internet)).toEqual([25, 25]);
+    const smtp = RULES.find((r) => r.meta.id === 'NSG-014');
+    if (!smtp) throw new Error('NSG-014 not in the catalogue');
+    expect(smtp.evaluate(view).map((f) => [f.resourceName, f.evidence['rule']])).toMatchObject([['nsg-smtp', { name: 'smtp-out' }]]);
   });
 });
