@@ -72,13 +72,23 @@ export function idleCores(): number {
 }
 
 /**
+ * Idle cores a second thread needs: one for each thread, and one for V8's collector, which on one
+ * thread already keeps a second core about two-fifths busy (marking and scavenging beside the
+ * scan). On two idle cores of the bench machine (bench/scan.bench.ts, 2 vCPU, 2026-12-07) two
+ * threads took as long as one, 8.2–8.6 s against 8.1–9.0 s, at half as much memory again
+ * (731–735 MiB against 482–491 MiB): the worker's own read of the inputs and its attachment
+ * points, and the collector's helpers, fill the second core.
+ */
+export const IDLE_CORES_FOR_TWO = 3;
+
+/**
  * The threads to use: `requested` (from --threads or NSGWATCH_SCAN_THREADS), else two for a large
- * input when a core is idle. A worker repeats the read of the inputs and the attachment points,
- * so on a busy machine (no idle core) it only adds to the work.
+ * input when IDLE_CORES_FOR_TWO cores are idle. A worker repeats the read of the inputs and the
+ * attachment points, so on a machine without room for it, it only adds to the work.
  */
 export function threadCount(requested: number | undefined, inputBytes: number, idle: number = idleCores()): number {
   if (requested !== undefined) return requested;
-  return inputBytes >= THREADS_FROM_BYTES && idle >= 1 ? 2 : 1;
+  return inputBytes >= THREADS_FROM_BYTES && idle >= IDLE_CORES_FOR_TWO ? 2 : 1;
 }
 
 /** --threads / NSGWATCH_SCAN_THREADS: a whole number from 1 to 64, or `auto`. */

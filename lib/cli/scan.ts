@@ -22,7 +22,7 @@ import { sarifChunks } from '../report/sarif.js';
 import { tableChunks } from '../report/table.js';
 import type { ArmReader } from '../azure/arm.js';
 import { EXIT, parseCommandArgs, UsageError, type CliIo } from './io.js';
-import { dealRules, parseThreads, startWorker, threadCount, THREADS_FROM_BYTES, type StartedWorker } from './scan-threads.js';
+import { dealRules, IDLE_CORES_FOR_TWO, parseThreads, startWorker, threadCount, THREADS_FROM_BYTES, type StartedWorker } from './scan-threads.js';
 
 export const SCAN_HELP = `usage: nsgwatch scan [FILE ...] [--subscription ID ...] [--service-tags FILE]
                      [--policy FILE ...] [--format table|json|sarif] [--fail-on SEVERITY]
@@ -48,7 +48,7 @@ default rules included, subnet and NIC NSGs composed at each attachment point.
   --allow-unjudged      pass even when input that failed validation left NSGs, subnets or NICs
                         not judged (they are still listed); without it such a scan exits 2
   --threads N           evaluate on N threads (default auto: 2 when the files hold
-                        ${THREADS_FROM_BYTES / 2 ** 20} MiB or more and a core is idle, else 1); also
+                        ${THREADS_FROM_BYTES / 2 ** 20} MiB or more and ${IDLE_CORES_FOR_TWO} cores are idle, else 1); also
                         NSGWATCH_SCAN_THREADS. The report is the same on any number
   --progress            report progress on stderr (default: only on a terminal, after 1 s)
   -h, --help            show this help

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SCALE, scaleEstate } from '../../bench/scan.bench.js';
 import { main } from '../../lib/cli/main.js';
-import { dealRules, parseThreads, startWorker, threadCount, THREADS_FROM_BYTES } from '../../lib/cli/scan-threads.js';
+import { dealRules, IDLE_CORES_FOR_TWO, parseThreads, startWorker, threadCount, THREADS_FROM_BYTES } from '../../lib/cli/scan-threads.js';
 import { RULES, ruleFromPolicy } from '../../lib/rules/index.js';
 import { parsePolicies } from '../../lib/policy/parse.js';
 import { capture } from '../support/cli-io.js';
@@ -130,10 +130,13 @@ describe('threads: how many and which rules', () => {
     for (const bad of ['0', '65', '1.5', '-1', 'two']) expect(parseThreads(bad, '--threads')).toBeInstanceOf(Error);
   });
 
-  it('asked-for threads win; otherwise two for a large input when a core is idle', () => {
+  it('asked-for threads win; otherwise two for a large input when cores are idle for both threads and the collector', () => {
     expect(threadCount(3, 10, 0)).toBe(3);
-    expect(threadCount(undefined, THREADS_FROM_BYTES - 1, 2)).toBe(1);
-    expect(threadCount(undefined, THREADS_FROM_BYTES, 1.2)).toBe(2);
+    expect(threadCount(undefined, THREADS_FROM_BYTES - 1, 8)).toBe(1);
+    expect(threadCount(undefined, THREADS_FROM_BYTES, IDLE_CORES_FOR_TWO)).toBe(2);
+    expect(threadCount(undefined, THREADS_FROM_BYTES, 3.4)).toBe(2);
+    // Two idle cores: the collector's helpers already take much of the second.
+    expect(threadCount(undefined, THREADS_FROM_BYTES, 2)).toBe(1);
     expect(threadCount(undefined, THREADS_FROM_BYTES, 0.5)).toBe(1);
   });
 
