@@ -18,8 +18,10 @@
 import { createHash } from 'node:crypto';
 import { normalizeId } from '../arm/index.js';
 
-/** Characters kept as they are; everything else becomes `~xx` per UTF-8 byte. */
-const KEPT = /^[A-Za-z0-9._-]$/;
+/** Characters kept as they are (`A-Z a-z 0-9 . _ -`); everything else becomes `~xx` per UTF-8 byte. */
+function kept(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x2e || code === 0x5f || code === 0x2d;
+}
 
 /** Longest finding key; a history row key adds 13 characters and stays under 512 (1 KiB in UTF-16). */
 export const MAX_FINDING_KEY = 440;
@@ -33,15 +35,20 @@ export const UNSCOPED_PARTITION = 'unscoped';
 
 /** Reversible, order-preserving per character, key-safe and URL-safe (RFC 3986 unreserved). */
 export function encodeKeyPart(value: string): string {
+  // Runs of kept characters are copied whole: an ARM id is mostly such runs between its slashes.
   let out = '';
-  for (const char of value) {
-    if (KEPT.test(char)) {
-      out += char;
-      continue;
-    }
+  let run = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (kept(value.charCodeAt(i))) continue;
+    out += value.slice(run, i);
+    // One code point (a surrogate pair, or a lone surrogate that UTF-8 writes as U+FFFD).
+    const point = value.codePointAt(i) as number;
+    const char = String.fromCodePoint(point);
     for (const byte of Buffer.from(char, 'utf8')) out += `~${byte.toString(16).padStart(2, '0')}`;
+    i += char.length - 1;
+    run = i + 1;
   }
-  return out;
+  return run === 0 ? value : out + value.slice(run);
 }
 
 /** Keeps a part within `max` characters: a long one keeps its head and gains a hash of the whole. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useAzurite } from '../support/azurite.js';
+import { mulberry32 } from '../support/random.js';
 import { createFindingsStore, encodeKeyPart, findingKey } from '../../lib/store/index.js';
 import { historyRowKey, isFindingKey, partitionOfKey, transitionId } from '../../lib/store/keys.js';
 import { evaluation, freshTables, makeFinding, SUB_A } from './support.js';
@@ -23,6 +24,19 @@ describe('encodeKeyPart', () => {
   it.each(cases)('%j → %s', (input, encoded) => {
     expect(encodeKeyPart(input)).toBe(encoded);
     expect(decodeURIComponent(encoded.replaceAll('~', '%'))).toBe(input);
+  });
+
+  it('is the per-character encoding of every code point, on random text (lone surrogates as U+FFFD)', () => {
+    const random = mulberry32(17);
+    const alphabet = ['a', 'Z', '0', '.', '_', '-', '/', '!', '~', ' ', '%', 'é', '日', '😀', '\u0000', '\ud800', '\udc00'];
+    const byCharacter = (text: string): string =>
+      [...text].map((char) => (/^[A-Za-z0-9._-]$/.test(char) ? char : [...Buffer.from(char, 'utf8')].map((b) => `~${b.toString(16).padStart(2, '0')}`).join(''))).join('');
+    for (let n = 0; n < 2000; n++) {
+      const text = Array.from({ length: Math.floor(random() * 24) }, () => alphabet[Math.floor(random() * alphabet.length)] ?? '').join('');
+      expect(encodeKeyPart(text)).toBe(byCharacter(text));
+    }
+    expect(encodeKeyPart('a\ud800b')).toBe('a~ef~bf~bdb');
+    expect(encodeKeyPart('\ud83d\ude00\ud83d')).toBe('~f0~9f~98~80~ef~bf~bd');
   });
 });
 
