@@ -125,10 +125,25 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     // A partial read could make present resources look absent: conclude nothing from it.
     if (inventory.failures.length > 0) return { kind: 'failed', reason: describeFailures(inventory.failures) };
     inventoryCost.set(scope.subscriptionId, inventory.reads - (inventory.perNetworkReads ?? 0));
+    if (scope.kind !== 'subscription') {
+      const estate = loadEstate(inventory.documents);
+      return { kind: 'read', estate, affected: affectedResources(estate, scope, undefined, previous) };
+    }
+    // A subscription judged whole from the same documents has the same estate and the same
+    // affected set (no guard memory takes part): the last one is taken instead of loading again.
+    const basis = documentsDigest(inventory.documents);
+    const last = lastEstate.get(scope.subscriptionId);
+    if (last?.basis === basis && last.scopeId === scope.id) return { kind: 'read', estate: last.estate, affected: last.affected, basis };
+    // The old estate is let go before the new one is built: at most one per subscription in memory.
+    lastEstate.delete(scope.subscriptionId);
     const estate = loadEstate(inventory.documents);
     const affected = affectedResources(estate, scope, undefined, previous);
-    return { kind: 'read', estate, affected, ...(scope.kind === 'subscription' ? { basis: documentsDigest(inventory.documents) } : {}) };
+    lastEstate.set(scope.subscriptionId, { basis, scopeId: scope.id, estate, affected });
+    return { kind: 'read', estate, affected, basis };
   }
+
+  /** Each subscription's estate as last loaded whole, with the digest of its documents and the scope it was loaded for. */
+  const lastEstate = new Map<string, { basis: string; scopeId: string; estate: Estate; affected: AffectedResources }>();
 
   /**
    * The rules' answer for each subscription's last sweep and what it was judged from. The rules

@@ -16,11 +16,12 @@ import { syntheticEstate } from '../support/arm-estate.js';
 import { useAzurite } from '../support/azurite.js';
 import { createArmEstate, createArmTransport, serveEstate, testCredential } from '../support/arm-transport.js';
 import { freshTables } from '../store/support.js';
+import type { Estate } from '../../lib/estate/model.js';
 
 const azurite = useAzurite();
 
 describe('a sweep of an unchanged subscription', () => {
-  it('takes the last answer; a changed resource or new service tag data is judged afresh', async () => {
+  it('takes the last answer; a changed resource or new service tag data is judged afresh, the latter on the estate as last loaded', async () => {
     const synthetic = syntheticEstate({ seed: 5, nsgs: 12, vnets: 2, nics: 20 });
     const served = createArmEstate(synthetic.resources);
     const transport = createArmTransport();
@@ -30,8 +31,10 @@ describe('a sweep of an unchanged subscription', () => {
     const arm = armSource({ reader, subscriptions: [synthetic.subscriptionId] });
     const source: EstateSource = { ...arm, serviceTags: () => Promise.resolve(tags) };
     let judged = 0;
+    const estates: Estate[] = [];
     const evaluate: EstateEvaluator = (estate, options) => {
       judged += 1;
+      estates.push(estate);
       return evaluateRules(estate, options);
     };
     const store = createFindingsStore({ connection: { kind: 'connectionString', connectionString: azurite.connectionString }, tables: freshTables('sweepmemo') });
@@ -59,14 +62,18 @@ describe('a sweep of an unchanged subscription', () => {
     served.put(changed);
     const [afterChange] = await pipeline.sweep();
     expect(judged).toBe(2);
+    expect(estates[1]).not.toBe(estates[0]);
     expect(afterChange?.transitions.some((t) => t.kind === 'opened' && t.finding.resourceId.toLowerCase() === changed.id.toLowerCase())).toBe(true);
     await pipeline.sweep();
     expect(judged).toBe(2);
 
     // New service tag data (the weekly file changed): judged afresh.
     tags = { changeNumber: 1, cloud: 'Public', values: [] };
-    await pipeline.sweep();
+    const [withTags] = await pipeline.sweep();
     expect(judged).toBe(3);
+    // The documents are the same: so is the estate, taken as last loaded, not loaded again.
+    expect(estates[2]).toBe(estates[1]);
+    expect(withTags).toMatchObject({ status: 'evaluated', findings: afterChange?.findings, transitions: [] });
     // The same data fetched again (another object, as a refetch or a reread of its file gives): the last answer.
     tags = structuredClone(tags);
     await pipeline.sweep();
