@@ -81,7 +81,7 @@ export {
 
 export { parseFlow, evaluateFlow, evaluateComposed, toWitness } from './evaluate.js';
 export { parseAdminRule, adminRuleSet, actionOf, type AdminAction, type AdminRule, type AdminRuleSet, type AdminRuleParseResult } from './admin.js';
-export { ruleRef } from './compile.js';
+export { hasPorts, ruleRef } from './compile.js';
 
 export {
   analyzeRegion,

@@ -11,6 +11,7 @@ import {
   addressUnion,
   ALL_PORTS,
   analyzeRegion,
+  hasPorts,
   isBroad,
   namedSet,
   NO_ADDRESS,
@@ -71,7 +72,7 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
   const asked = new Map<string, PortSet>();
   for (const q of questions) {
     const key = `${q.direction}|${q.protocol}|${remoteKey(q.remote, q.except)}`;
-    asked.set(key, portUnion(asked.get(key) ?? NO_PORTS, q.protocol === 'Tcp' || q.protocol === 'Udp' ? q.ports : ALL_PORTS));
+    asked.set(key, portUnion(asked.get(key) ?? NO_PORTS, hasPorts(q.protocol) ? q.ports : ALL_PORTS));
   }
   const askedPorts = (direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => asked.get(`${direction}|${protocol}|${side.key}`) ?? ALL_PORTS;
   const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
