@@ -147,7 +147,61 @@ interface Builder {
 }
 
 export function loadEstate(documents: readonly EstateDocument[]): Estate {
-  const builder: Builder = {
+  const loader = createEstateLoader();
+  for (const document of documents) loader.add(document);
+  return loader.estate();
+}
+
+/**
+ * An estate built up document by document: `estate()` gives at any point what `loadEstate` gives
+ * for the documents added so far, and adding more leaves the estates already given as they were.
+ * Each resource is read once however many estates are taken along the way (a targeted read takes
+ * one per round, lib/pipeline/targeted.ts).
+ */
+export interface EstateLoader {
+  add(document: EstateDocument): void;
+  estate(): Estate;
+}
+
+export function createEstateLoader(): EstateLoader {
+  const builder = emptyBuilder();
+  const sources: SourceSummary[] = [];
+  let sequence = 0;
+  return {
+    add(document) {
+      // Lists whose subject is outside their body (deployment status, effective admin rules) first.
+      const lists = readAdminLists(document.json, document.source, sequence + 1);
+      builder.errors.push(...lists.errors);
+      builder.securityAdmin.deployments.push(...lists.deployments);
+      builder.securityAdmin.effective.push(...lists.effective);
+      builder.securityAdmin.active.push(...lists.active);
+      const scan = scanDocument(document.json, lists.taken);
+      const summary: SourceSummary = {
+        source: document.source,
+        resources: scan.resources.length,
+        byKind: {},
+        ignoredTypes: {},
+        nextLinks: scan.nextLinks,
+        emptyLists: scan.emptyLists,
+      };
+      sources.push(summary);
+      for (const found of scan.resources) {
+        sequence += 1;
+        if (found.kind === undefined) {
+          const type = found.type.toLowerCase();
+          summary.ignoredTypes[type] = (summary.ignoredTypes[type] ?? 0) + 1;
+          continue;
+        }
+        summary.byKind[found.kind] = (summary.byKind[found.kind] ?? 0) + 1;
+        addRecord(builder, found.raw, found.kind, { source: document.source, sequence });
+      }
+    },
+    estate: () => finish(builder, sources),
+  };
+}
+
+function emptyBuilder(): Builder {
+  return {
     errors: [],
     invalid: new Map(),
     vnets: new Map(),
@@ -180,37 +234,6 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
     ipConfigurations: [],
     securityAdmin: { resources: [], deployments: [], effective: [], active: [] },
   };
-  const sources: SourceSummary[] = [];
-  let sequence = 0;
-  for (const document of documents) {
-    // Lists whose subject is outside their body (deployment status, effective admin rules) first.
-    const lists = readAdminLists(document.json, document.source, sequence + 1);
-    builder.errors.push(...lists.errors);
-    builder.securityAdmin.deployments.push(...lists.deployments);
-    builder.securityAdmin.effective.push(...lists.effective);
-    builder.securityAdmin.active.push(...lists.active);
-    const scan = scanDocument(document.json, lists.taken);
-    const summary: SourceSummary = {
-      source: document.source,
-      resources: scan.resources.length,
-      byKind: {},
-      ignoredTypes: {},
-      nextLinks: scan.nextLinks,
-      emptyLists: scan.emptyLists,
-    };
-    sources.push(summary);
-    for (const found of scan.resources) {
-      sequence += 1;
-      if (found.kind === undefined) {
-        const type = found.type.toLowerCase();
-        summary.ignoredTypes[type] = (summary.ignoredTypes[type] ?? 0) + 1;
-        continue;
-      }
-      summary.byKind[found.kind] = (summary.byKind[found.kind] ?? 0) + 1;
-      addRecord(builder, found.raw, found.kind, { source: document.source, sequence });
-    }
-  }
-  return finish(builder, sources);
 }
 
 function addRecord(builder: Builder, raw: JsonObject, kind: EstateKind, origin: Origin): void {
@@ -961,7 +984,12 @@ function mergeChildren<T>(
   return byParent;
 }
 
-function finish(builder: Builder, sources: SourceSummary[]): Estate {
+/**
+ * The estate the builder holds so far. The builder is left as it was, and so are the records it
+ * holds: what is assembled here (an NSG with its rules, a NIC with its configurations, a load
+ * balancer with its standalone parts) is a new record of this estate alone.
+ */
+function finish(builder: Builder, sources: readonly SourceSummary[]): Estate {
   const invalid = new Map(builder.invalid);
   const subnets = new Map<string, Subnet>();
   for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets, invalid).values()) {
@@ -973,8 +1001,9 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   }
 
   // Standalone rules whose NSG is not in the estate: the NSG is known by id, its other rules are not.
+  const nsgs = new Map(builder.nsgs);
   for (const child of [...builder.rules, ...builder.defaultRules]) {
-    if (builder.nsgs.has(child.parentKey) || child.value === undefined) continue;
+    if (nsgs.has(child.parentKey) || child.value === undefined) continue;
     const origin: Origin = { source: child.source, sequence: child.sequence };
     const nsg: NetworkSecurityGroup = {
       ...base({}, child.parentId, origin),
@@ -988,22 +1017,19 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
       networkInterfaces: [],
       partial: true,
     };
-    builder.nsgs.set(nsg.key, { nsg, rules: UNKNOWN_SNAPSHOT, defaultRules: UNKNOWN_SNAPSHOT });
+    nsgs.set(nsg.key, { nsg, rules: UNKNOWN_SNAPSHOT, defaultRules: UNKNOWN_SNAPSHOT });
   }
-  const rules = mergeChildren(builder.rules, (k) => builder.nsgs.get(k)?.rules);
-  const defaultRules = mergeChildren(builder.defaultRules, (k) => builder.nsgs.get(k)?.defaultRules);
+  const rules = mergeChildren(builder.rules, (k) => nsgs.get(k)?.rules);
+  const defaultRules = mergeChildren(builder.defaultRules, (k) => nsgs.get(k)?.defaultRules);
   const networkSecurityGroups = new Map<string, NetworkSecurityGroup>();
-  for (const [key, pending] of builder.nsgs) {
-    pending.nsg.raw = {
-      ...pending.nsg.raw,
-      securityRules: rules.get(key) ?? [],
-      defaultSecurityRules: defaultRules.get(key) ?? [],
-    };
-    networkSecurityGroups.set(key, pending.nsg);
+  for (const [key, { nsg }] of nsgs) {
+    const raw = { ...nsg.raw, securityRules: rules.get(key) ?? [], defaultSecurityRules: defaultRules.get(key) ?? [] };
+    networkSecurityGroups.set(key, { ...nsg, raw });
   }
 
+  const nics = new Map(builder.nics);
   for (const child of builder.ipConfigurations) {
-    if (builder.nics.has(child.parentKey) || child.value === undefined) continue;
+    if (nics.has(child.parentKey) || child.value === undefined) continue;
     const nic: NetworkInterface = {
       ...base({}, child.parentId, { source: child.source, sequence: child.sequence }),
       kind: 'networkInterface',
@@ -1012,14 +1038,11 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
       partial: true,
       scaleSet: scaleSetOf(child.parentId),
     };
-    builder.nics.set(nic.key, { nic, ipConfigurations: UNKNOWN_SNAPSHOT });
+    nics.set(nic.key, { nic, ipConfigurations: UNKNOWN_SNAPSHOT });
   }
-  const configs = mergeChildren(builder.ipConfigurations, (k) => builder.nics.get(k)?.ipConfigurations, invalid);
+  const configs = mergeChildren(builder.ipConfigurations, (k) => nics.get(k)?.ipConfigurations, invalid);
   const networkInterfaces = new Map<string, NetworkInterface>();
-  for (const [key, pending] of builder.nics) {
-    pending.nic.ipConfigurations = configs.get(key) ?? [];
-    networkInterfaces.set(key, pending.nic);
-  }
+  for (const [key, { nic }] of nics) networkInterfaces.set(key, { ...nic, ipConfigurations: configs.get(key) ?? [] });
 
   const virtualNetworks = new Map<string, VirtualNetwork>();
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
@@ -1044,19 +1067,15 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
   }
 
   // Standalone routes whose table is not in the estate: the table is known by id, its other routes are not.
+  const tables = new Map(builder.routeTables);
   for (const child of builder.routes) {
-    if (builder.routeTables.has(child.parentKey) || child.value === undefined) continue;
+    if (tables.has(child.parentKey) || child.value === undefined) continue;
     const table: RouteTable = { ...base({}, child.parentId, { source: child.source, sequence: child.sequence }), kind: 'routeTable', routes: [], subnets: [] };
-    builder.routeTables.set(table.key, { table, routes: UNKNOWN_SNAPSHOT });
+    tables.set(table.key, { table, routes: UNKNOWN_SNAPSHOT });
   }
-  const routes = mergeChildren(builder.routes, (k) => builder.routeTables.get(k)?.routes);
+  const routes = mergeChildren(builder.routes, (k) => tables.get(k)?.routes);
   const routeTables = new Map<string, RouteTable>();
-  for (const [key, pending] of builder.routeTables) {
-    pending.table.routes = routes.get(key) ?? [];
-    routeTables.set(key, pending.table);
-  }
-
-  mergeLoadBalancerParts(builder);
+  for (const [key, { table }] of tables) routeTables.set(key, { ...table, routes: routes.get(key) ?? [] });
 
   const securityAdmin = securityAdminEstate(builder.securityAdmin);
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
@@ -1077,7 +1096,7 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     localNetworkGateways: byKey(builder.localGateways),
     scaleSets: byKey(builder.scaleSets),
     publicIpAddresses: byKey(builder.publicIps),
-    loadBalancers: byKey(builder.loadBalancers),
+    loadBalancers: byKey(withLoadBalancerParts(builder)),
     ...(builder.effectiveRoutes.size > 0 ? { effectiveRouteTables: byKey(builder.effectiveRoutes) } : {}),
     applicationGateways: byKey(builder.applicationGateways),
     apiManagementServices: byKey(builder.apiManagementServices),
@@ -1085,9 +1104,9 @@ function finish(builder: Builder, sources: SourceSummary[]): Estate {
     managedClusters: byKey(builder.managedClusters),
     subnetLinks: linksBySubnet(builder.subnetLinks),
     ...(securityAdmin ? { securityAdmin } : {}),
-    errors: builder.errors,
+    errors: [...builder.errors],
     invalid: byKey(invalid),
-    sources,
+    sources: sources.map((summary) => ({ ...summary, byKind: { ...summary.byKind }, ignoredTypes: { ...summary.ignoredTypes } })),
   };
 }
 
@@ -1117,15 +1136,20 @@ interface LoadBalancerPartRecord {
  * load balancer: a part replaces the one of the same id, or is added. A part older than a load
  * balancer record that lists that kind of part inline, and not it, was deleted since. A part
  * whose load balancer is not in the estate makes one known by id, holding what was read of it.
+ * The load balancers parts join are new records; the builder's are left as read.
  */
-function mergeLoadBalancerParts(builder: Builder): void {
+function withLoadBalancerParts(builder: Builder): Map<string, LoadBalancer> {
+  const loadBalancers = new Map(builder.loadBalancers);
+  const assembled = new Set<string>();
   for (const part of [...builder.loadBalancerParts].sort((a, b) => a.sequence - b.sequence)) {
-    let lb = builder.loadBalancers.get(part.parentKey);
-    if (lb && lb.origin.sequence > part.sequence && builder.loadBalancerInline.get(part.parentKey)?.has(part.segment)) continue;
-    if (!lb) {
-      lb = { ...part.parsed, frontends: [], backendPools: [], rules: [], inboundNatRules: [], inboundNatPools: [], outboundRules: [] };
-      builder.loadBalancers.set(lb.key, lb);
-    }
+    const read = loadBalancers.get(part.parentKey);
+    if (read && read.origin.sequence > part.sequence && builder.loadBalancerInline.get(part.parentKey)?.has(part.segment)) continue;
+    let lb: LoadBalancer;
+    if (!read) lb = { ...part.parsed, frontends: [], backendPools: [], rules: [], inboundNatRules: [], inboundNatPools: [], outboundRules: [] };
+    else if (assembled.has(part.parentKey)) lb = read;
+    else lb = { ...read, frontends: [...read.frontends], backendPools: [...read.backendPools], rules: [...read.rules], inboundNatRules: [...read.inboundNatRules], outboundRules: [...read.outboundRules] };
+    loadBalancers.set(lb.key, lb);
+    assembled.add(lb.key);
     const into = <T extends { key: string }>(list: T[], items: readonly T[]): void => {
       for (const item of items) {
         const at = list.findIndex((existing) => existing.key === item.key);
@@ -1139,6 +1163,7 @@ function mergeLoadBalancerParts(builder: Builder): void {
     into(lb.inboundNatRules, part.parsed.inboundNatRules);
     into(lb.outboundRules, part.parsed.outboundRules);
   }
+  return loadBalancers;
 }
 
 function linksBySubnet(links: ReadonlyMap<string, { subnetKey: string; link: SubnetLink }>): Map<string, SubnetLink[]> {

@@ -12,7 +12,7 @@
 import type { Scope } from '../azure/scopes.js';
 import { kindOfId, normalizeId, parentId, parseResourceId, subscriptionOf, topLevelKey } from '../arm/index.js';
 import { arrayField, asgIdsNamedBy, field, referenceId, referenceIds } from '../estate/fields.js';
-import { loadEstate } from '../estate/load.js';
+import { createEstateLoader } from '../estate/load.js';
 import type { Estate } from '../estate/model.js';
 import type { AffectedResources, PreviousGuards } from './affected.js';
 import { contextNeeds, type ContextNeeds } from './context.js';
@@ -94,6 +94,7 @@ export async function readScopeEstate(
   // What Azure evaluates around the NSGs of the networks read (their security admin rules, the
   // routes their gateways learned): read once the rest is complete, and loaded with the members.
   let layers: unknown[] | undefined;
+  const estateOf = roundEstates(`arm:${scope.id}`);
   for (let round = 1; round <= limits.maxRounds; round += 1) {
     if (pending.length > 0) {
       const room = limits.maxResources - fetched;
@@ -110,7 +111,7 @@ export async function readScopeEstate(
       asked.add(key);
     }
 
-    const estate = loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...(layers ?? [])] }]);
+    const estate = estateOf([...read.values(), ...(layers ?? [])]);
     if (round === 1) {
       const unled = unledScope(estate, scope);
       if (unled !== undefined) return tooLarge(unled, reads);
@@ -153,7 +154,7 @@ export async function readScopeEstate(
       reads += layered.reads;
       if (layered.failures.length > 0) return { kind: 'failed', failures: layered.failures, reads };
       if (deferred === 0) {
-        const complete = layered.documents.length === 0 ? estate : loadEstate([{ source: `arm:${scope.id}`, json: [...read.values(), ...layered.documents] }]);
+        const complete = layered.documents.length === 0 ? estate : estateOf([...read.values(), ...layered.documents]);
         return { kind: 'read', estate: complete, affected: needs.affected, reads, rounds: round };
       }
       // One more round loads the members with the layers, and must ask for nothing more.
@@ -203,6 +204,31 @@ async function networkLayers(
     documents: [...(learned?.resources ?? []), ...(admin?.documents ?? [])],
     failures: [...(learned?.failures ?? []), ...(admin?.failures ?? [])],
     reads: (learned?.reads ?? 0) + (admin?.reads ?? 0),
+  };
+}
+
+/**
+ * The estate of what a targeted read holds each round. A round mostly adds resources after those
+ * already held: only those are read into the estate, and each resource is read once however many
+ * rounds it takes part in. Anything else (the layers read again, before resources added after
+ * them) loads the lot afresh. Either way the estate is the one all the resources, in their order,
+ * load into.
+ */
+function roundEstates(source: string): (resources: readonly unknown[]) => Estate {
+  let loader = createEstateLoader();
+  let held: readonly unknown[] = [];
+  let last: Estate | undefined;
+  return (resources) => {
+    const appended = held.length <= resources.length && held.every((resource, i) => resources[i] === resource);
+    if (!appended) {
+      loader = createEstateLoader();
+      held = [];
+    }
+    if (last !== undefined && appended && held.length === resources.length) return last;
+    loader.add({ source, json: resources.slice(held.length) });
+    held = [...resources];
+    last = loader.estate();
+    return last;
   };
 }
 

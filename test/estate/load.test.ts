@@ -1,10 +1,13 @@
 import { NetworkManagementClient } from '@azure/arm-network';
 import { createHttpHeaders, type HttpClient, type PipelineRequest } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
-import { loadEstate, type EstateDocument } from '../../lib/estate/load.js';
+import { createEstateLoader, loadEstate, type EstateDocument } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
 import { normalizeId } from '../../lib/arm/index.js';
+import { readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
+  CORPUS,
   cassetteDocuments,
   cassetteFiles,
   readJson,
@@ -550,5 +553,36 @@ describe('loadEstate: validation — the bad resource is reported, the rest goes
     const estate = loadEstate([doc('v6', [vnet, nic])]);
     expect(estate.errors).toEqual([]);
     expect([...estate.networkInterfaces.values()][0]?.ipConfigurations[0]?.privateIpAddresses).toEqual(['ace:cab:deca:deed::4']);
+  });
+});
+
+describe('createEstateLoader: an estate built up document by document', () => {
+  // Every REST example of both API versions, one document each: NSGs with standalone rules of the
+  // same ids, NICs with standalone IP configurations, load balancers with standalone parts, route
+  // tables with standalone routes, effective admin rule lists.
+  const documents = ['2021-02-01', '2024-07-01'].flatMap((version) => {
+    const dir = resolve(CORPUS, 'rest-api-examples', version);
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .flatMap((file) => {
+        const responses = (readJson(resolve(dir, file)) as { responses?: Record<string, { body?: unknown }> }).responses ?? {};
+        return Object.entries(responses).flatMap(([status, response]) => (response.body === undefined ? [] : [{ source: `${version}/${file}#${status}`, json: response.body }]));
+      });
+  });
+
+  it('gives, after each document, the estate of the documents so far, and leaves it so as more are added', () => {
+    expect(documents.length).toBeGreaterThan(100);
+    const loader = createEstateLoader();
+    const taken = documents.map((document) => {
+      loader.add(document);
+      return loader.estate();
+    });
+    // Compared only once every document is in: an estate given earlier must not have changed since.
+    taken.forEach((estate, i) => expect(estate, `after ${documents[i]?.source}`).toEqual(loadEstate(documents.slice(0, i + 1))));
+    const last = taken.at(-1);
+    expect(last?.loadBalancers.size).toBeGreaterThan(0);
+    expect(last?.networkSecurityGroups.size).toBeGreaterThan(0);
+    expect(last?.routeTables.size).toBeGreaterThan(0);
   });
 });
