@@ -149,7 +149,7 @@ interface Builder {
 export function loadEstate(documents: readonly EstateDocument[]): Estate {
   const loader = createEstateLoader();
   for (const document of documents) loader.add(document);
-  return loader.estate();
+  return loader.last();
 }
 
 /**
@@ -161,14 +161,22 @@ export function loadEstate(documents: readonly EstateDocument[]): Estate {
 export interface EstateLoader {
   add(document: EstateDocument): void;
   estate(): Estate;
+  /**
+   * The estate, assembled from the builder's own records: nothing may be added after it. A whole
+   * inventory's records are not copied for an estate no later one will follow (the sweep's peak
+   * memory).
+   */
+  last(): Estate;
 }
 
 export function createEstateLoader(): EstateLoader {
   const builder = emptyBuilder();
   const sources: SourceSummary[] = [];
   let sequence = 0;
+  let done = false;
   return {
     add(document) {
+      if (done) throw new Error('the estate was already taken as the last one');
       // Lists whose subject is outside their body (deployment status, effective admin rules) first.
       const lists = readAdminLists(document.json, document.source, sequence + 1);
       builder.errors.push(...lists.errors);
@@ -196,7 +204,11 @@ export function createEstateLoader(): EstateLoader {
         addRecord(builder, found.raw, found.kind, { source: document.source, sequence });
       }
     },
-    estate: () => finish(builder, sources),
+    estate: () => finish(builder, sources, false),
+    last() {
+      done = true;
+      return finish(builder, sources, true);
+    },
   };
 }
 
@@ -987,9 +999,12 @@ function mergeChildren<T>(
 /**
  * The estate the builder holds so far. The builder is left as it was, and so are the records it
  * holds: what is assembled here (an NSG with its rules, a NIC with its configurations, a load
- * balancer with its standalone parts) is a new record of this estate alone.
+ * balancer with its standalone parts) is a new record of this estate alone, unless `inPlace` (the
+ * last estate) lets the builder's records be assembled themselves.
  */
-function finish(builder: Builder, sources: readonly SourceSummary[]): Estate {
+function finish(builder: Builder, sources: readonly SourceSummary[], inPlace: boolean): Estate {
+  // The last estate takes the builder's records themselves (nothing is added after it).
+  const assembled = <T extends object>(record: T, parts: Partial<T>): T => (inPlace ? Object.assign(record, parts) : { ...record, ...parts });
   const invalid = new Map(builder.invalid);
   const subnets = new Map<string, Subnet>();
   for (const list of mergeChildren(builder.subnets, (k) => builder.vnets.get(k)?.subnets, invalid).values()) {
@@ -1024,7 +1039,7 @@ function finish(builder: Builder, sources: readonly SourceSummary[]): Estate {
   const networkSecurityGroups = new Map<string, NetworkSecurityGroup>();
   for (const [key, { nsg }] of nsgs) {
     const raw = { ...nsg.raw, securityRules: rules.get(key) ?? [], defaultSecurityRules: defaultRules.get(key) ?? [] };
-    networkSecurityGroups.set(key, { ...nsg, raw });
+    networkSecurityGroups.set(key, assembled(nsg, { raw }));
   }
 
   const nics = new Map(builder.nics);
@@ -1042,7 +1057,7 @@ function finish(builder: Builder, sources: readonly SourceSummary[]): Estate {
   }
   const configs = mergeChildren(builder.ipConfigurations, (k) => nics.get(k)?.ipConfigurations, invalid);
   const networkInterfaces = new Map<string, NetworkInterface>();
-  for (const [key, { nic }] of nics) networkInterfaces.set(key, { ...nic, ipConfigurations: configs.get(key) ?? [] });
+  for (const [key, { nic }] of nics) networkInterfaces.set(key, assembled(nic, { ipConfigurations: configs.get(key) ?? [] }));
 
   const virtualNetworks = new Map<string, VirtualNetwork>();
   for (const [key, pending] of builder.vnets) virtualNetworks.set(key, pending.vnet);
@@ -1075,7 +1090,7 @@ function finish(builder: Builder, sources: readonly SourceSummary[]): Estate {
   }
   const routes = mergeChildren(builder.routes, (k) => tables.get(k)?.routes);
   const routeTables = new Map<string, RouteTable>();
-  for (const [key, { table }] of tables) routeTables.set(key, { ...table, routes: routes.get(key) ?? [] });
+  for (const [key, { table }] of tables) routeTables.set(key, assembled(table, { routes: routes.get(key) ?? [] }));
 
   const securityAdmin = securityAdminEstate(builder.securityAdmin);
   // Ordered by id, not by input: the same resources give the same estate (and the same findings,
