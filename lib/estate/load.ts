@@ -1121,7 +1121,8 @@ function finish(builder: Builder, sources: readonly SourceSummary[], inPlace: bo
     ...(securityAdmin ? { securityAdmin } : {}),
     errors: [...builder.errors],
     invalid: byKey(invalid),
-    sources: sources.map((summary) => ({ ...summary, byKind: { ...summary.byKind }, ignoredTypes: { ...summary.ignoredTypes } })),
+    // A summary is complete once its document is added: only the list grows.
+    sources: [...sources],
   };
 }
 
@@ -1155,16 +1156,16 @@ interface LoadBalancerPartRecord {
  */
 function withLoadBalancerParts(builder: Builder): Map<string, LoadBalancer> {
   const loadBalancers = new Map(builder.loadBalancers);
-  const assembled = new Set<string>();
+  const copied = new Set<string>();
   for (const part of [...builder.loadBalancerParts].sort((a, b) => a.sequence - b.sequence)) {
     const read = loadBalancers.get(part.parentKey);
     if (read && read.origin.sequence > part.sequence && builder.loadBalancerInline.get(part.parentKey)?.has(part.segment)) continue;
     let lb: LoadBalancer;
     if (!read) lb = { ...part.parsed, frontends: [], backendPools: [], rules: [], inboundNatRules: [], inboundNatPools: [], outboundRules: [] };
-    else if (assembled.has(part.parentKey)) lb = read;
+    else if (copied.has(part.parentKey)) lb = read;
     else lb = { ...read, frontends: [...read.frontends], backendPools: [...read.backendPools], rules: [...read.rules], inboundNatRules: [...read.inboundNatRules], outboundRules: [...read.outboundRules] };
     loadBalancers.set(lb.key, lb);
-    assembled.add(lb.key);
+    copied.add(lb.key);
     const into = <T extends { key: string }>(list: T[], items: readonly T[]): void => {
       for (const item of items) {
         const at = list.findIndex((existing) => existing.key === item.key);

@@ -17,17 +17,20 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-/** The response bodies of one REST API example, one document per status code that has a body. */
-export function restExampleDocuments(file: string): EstateDocument[] {
-  const example = record(readJson(resolve(REST_EXAMPLES, file)));
+/**
+ * The response bodies of one REST API example, one document per status code that has a body
+ * (`dir`: the examples of another API version, `rest-api-examples/<version>`).
+ */
+export function restExampleDocuments(file: string, dir: string = REST_EXAMPLES): EstateDocument[] {
+  const example = record(readJson(resolve(dir, file)));
   return Object.entries(record(example['responses'])).flatMap(([status, response]) => {
     const body = record(response)['body'];
     return body === undefined ? [] : [{ source: `${file}#${status}`, json: body }];
   });
 }
 
-export function restExampleFiles(): string[] {
-  return readdirSync(REST_EXAMPLES).filter((f) => f.endsWith('.json')).sort();
+export function restExampleFiles(dir: string = REST_EXAMPLES): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 }
 
 /**

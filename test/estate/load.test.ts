@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { createEstateLoader, loadEstate, type EstateDocument } from '../../lib/estate/load.js';
 import type { Estate } from '../../lib/estate/model.js';
 import { normalizeId } from '../../lib/arm/index.js';
-import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   CORPUS,
@@ -560,16 +559,9 @@ describe('createEstateLoader: an estate built up document by document', () => {
   // Every REST example of both API versions, one document each: NSGs with standalone rules of the
   // same ids, NICs with standalone IP configurations, load balancers with standalone parts, route
   // tables with standalone routes, effective admin rule lists.
-  const documents = ['2021-02-01', '2024-07-01'].flatMap((version) => {
-    const dir = resolve(CORPUS, 'rest-api-examples', version);
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .flatMap((file) => {
-        const responses = (readJson(resolve(dir, file)) as { responses?: Record<string, { body?: unknown }> }).responses ?? {};
-        return Object.entries(responses).flatMap(([status, response]) => (response.body === undefined ? [] : [{ source: `${version}/${file}#${status}`, json: response.body }]));
-      });
-  });
+  const documents = [REST_EXAMPLES, resolve(CORPUS, 'rest-api-examples/2024-07-01')].flatMap((dir) =>
+    restExampleFiles(dir).flatMap((file) => restExampleDocuments(file, dir)),
+  );
 
   it('gives, after each document, the estate of the documents so far, and leaves it so as more are added', () => {
     expect(documents.length).toBeGreaterThan(100);

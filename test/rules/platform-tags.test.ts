@@ -122,7 +122,7 @@ describe('verdicts do not depend on the weekly file', () => {
   });
 
   it.each([
-    ['the REST API examples', () => restExampleFiles().flatMap(restExampleDocuments)],
+    ['the REST API examples', () => restExampleFiles().flatMap((file) => restExampleDocuments(file))],
     ['the Cloud Custodian cassettes', () => cassetteFiles().flatMap(cassetteDocuments)],
   ])('%s, each file an estate: the same findings with the file and without it', (_what, documents) => {
     let judged = 0;
