@@ -46,6 +46,8 @@ export interface Question {
   remote: readonly string[];
   except: readonly string[];
   ports: PortSet;
+  /** The index, in the run's rules, of the rule that asks it (see endRule). */
+  asker?: number;
 }
 
 /** The key of a remote side across contexts: the names as written, in any case. */
@@ -68,11 +70,14 @@ interface Allows {
  * gives the addresses of every point of a pair.
  */
 export function createAnalyses(points: () => unknown, pairLocal: (pairKey: string) => AddressSet, questions: readonly Question[] = []): Analyses {
-  // Per question, the ports its askers want together: one analysis of those serves them all.
+  // Per question, the ports its askers want together: one analysis of those serves them all; and
+  // the last rule of the run to ask it, after which its analyses are no longer wanted.
   const asked = new Map<string, PortSet>();
+  const lastAsker = new Map<string, number>();
   for (const q of questions) {
     const key = `${q.direction}|${q.protocol}|${remoteKey(q.remote, q.except)}`;
     asked.set(key, portUnion(asked.get(key) ?? NO_PORTS, hasPorts(q.protocol) ? q.ports : ALL_PORTS));
+    if (q.asker !== undefined) lastAsker.set(key, Math.max(lastAsker.get(key) ?? q.asker, q.asker));
   }
   const askedPorts = (direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => asked.get(`${direction}|${protocol}|${side.key}`) ?? ALL_PORTS;
   const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
@@ -100,7 +105,7 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
   // then by the short rest of the question: no long key is built per point and question.
   // Each question remembers the last rule that asked it: those no rule asked for during the last
   // two rules are let go when a rule ends (they hold most of a large scan's memory, and the rules
-  // that share a question run one after another).
+  // that share a question run one after another), unless a rule still to run will ask them.
   const analyses = new Map<string, Map<string, { asked: number; entries: (PairAnalysis & { ports: PortSet })[] }>>();
   let rule = 0;
   const analyze = (
@@ -221,9 +226,13 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return ports;
   };
 
-  const endRule = (): void => {
+  const endRule = (index?: number): void => {
+    const wantedLater = (key: string): boolean => {
+      const last = lastAsker.get(key);
+      return index !== undefined && last !== undefined && last > index;
+    };
     for (const [pairKey, byPair] of analyses) {
-      for (const [key, question] of byPair) if (question.asked < rule - 1) byPair.delete(key);
+      for (const [key, question] of byPair) if (question.asked < rule - 1 && !wantedLater(key)) byPair.delete(key);
       if (byPair.size === 0) analyses.delete(pairKey);
     }
     rule += 1;

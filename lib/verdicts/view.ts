@@ -133,10 +133,12 @@ export interface EstateView {
    */
   askedPorts(direction: Direction, protocol: FlowProtocol, remote: RemoteSide): PortSet;
   /**
-   * A rule has finished: region analyses that no rule asked for during it or the rule before are
-   * let go (asked again, they are computed again, with the same answer).
+   * A rule has finished (`index`: its place in the run's rules, as the questions' askers are
+   * numbered): region analyses that no rule asked for during it or the rule before are let go
+   * (asked again, they are computed again, with the same answer), but for the questions a rule
+   * after `index` will ask.
    */
-  endRule(): void;
+  endRule(index?: number): void;
   /** Security admin rules whose verdicts are complete (findings on them may resolve). */
   judgedAdminRules(): string[];
   /** Validation failures of the NSGs parsed so far. */

@@ -22,6 +22,13 @@ const estate = loadEstate([
   },
 ]);
 
+/** The estate's first NIC point, and the Internet in its context. */
+function firstNic(view: ReturnType<typeof createEstateView>) {
+  const [a] = view.points().filter((p) => p.point.kind === 'networkInterface');
+  if (!a) throw new Error('expected a NIC point');
+  return { a, internet: view.remote(a.ctx, ['Internet']) };
+}
+
 describe('region analyses across rules', () => {
   it('points of one NSG pair share one analysis; one no rule asked for during the last two rules is computed again, the same', () => {
     const view = createEstateView(estate);
@@ -48,6 +55,35 @@ describe('region analyses across rules', () => {
   });
 });
 
+describe('region analyses a later rule will ask for', () => {
+  const questions = [
+    { direction: 'Inbound', protocol: 'Tcp', remote: ['Internet'], except: [], ports: [3389, 3389], asker: 0 },
+    { direction: 'Inbound', protocol: 'Tcp', remote: ['Internet'], except: [], ports: [22, 22], asker: 4 },
+  ] as const;
+
+  it('are kept until the last rule that asks them has run, then let go as any other', () => {
+    const view = createEstateView(estate, { questions });
+    const { a, internet } = firstNic(view);
+    const ports = view.askedPorts('Inbound', 'Tcp', internet);
+    const first = view.analyze(a, 'Inbound', 'Tcp', internet, ports);
+    // Rules 1 to 3 do not ask it; rule 4 will.
+    for (const index of [0, 1, 2, 3]) view.endRule(index);
+    expect(view.analyze(a, 'Inbound', 'Tcp', internet, ports)).toBe(first);
+    for (const index of [4, 5, 6]) view.endRule(index);
+    const again = view.analyze(a, 'Inbound', 'Tcp', internet, ports);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('are let go after two rules when the rule that ends is not numbered', () => {
+    const view = createEstateView(estate, { questions });
+    const { a, internet } = firstNic(view);
+    const first = view.analyze(a, 'Inbound', 'Tcp', internet, ALL_PORTS);
+    for (let i = 0; i < 3; i += 1) view.endRule();
+    expect(view.analyze(a, 'Inbound', 'Tcp', internet, ALL_PORTS)).not.toBe(first);
+  });
+});
+
 describe('the ports a run asks of a question', () => {
   const questions = [
     { direction: 'Inbound', protocol: 'Tcp', remote: ['Internet'], except: [], ports: [3389, 3389] },
@@ -58,9 +94,7 @@ describe('the ports a run asks of a question', () => {
 
   it('are the union of what every rule asks, by direction, protocol and remote side as written; every port when nobody said', () => {
     const view = createEstateView(estate, { questions });
-    const [a] = view.points().filter((p) => p.point.kind === 'networkInterface');
-    if (!a) throw new Error('expected a NIC point');
-    const internet = view.remote(a.ctx, ['Internet']);
+    const { a, internet } = firstNic(view);
     expect(view.askedPorts('Inbound', 'Tcp', internet)).toEqual([22, 22, 3389, 3389]);
     expect(view.askedPorts('Inbound', 'Udp', internet)).toEqual(ALL_PORTS);
     // Protocols without ports ask of every port.

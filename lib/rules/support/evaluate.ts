@@ -146,14 +146,17 @@ export interface Evaluation {
 export function prepareEvaluation(estate: Estate, options: Omit<EvaluateOptions, 'onRule'> = {}): Evaluation {
   const tags = serviceTagsOf(options.serviceTags);
   const builtins = options.rules ?? RULES;
-  const policies = [...builtins.flatMap((r) => (r.meta.policy ? [r.meta.policy.compiled] : [])), ...(options.policies ?? [])];
+  const rules = [...builtins, ...(options.policies ?? []).map(ruleFromPolicy)];
+  // Each policy's questions, numbered by the rule that asks them (users' policies after the catalogue).
+  const policies = [...builtins.map((r) => r.meta.policy?.compiled), ...(options.policies ?? [])];
   const view = createEstateView(estate, {
     ...(options.only ? { only: options.only } : {}),
     ...(tags.data ? { serviceTags: tags.data } : {}),
     ...(options.settings ? { settings: options.settings } : {}),
-    questions: policies.flatMap((p) => p.assertions.flatMap((a) => a.protocols.map((protocol) => ({ direction: a.direction, protocol, remote: a.remote, except: a.except, ports: a.ports })))),
+    questions: policies.flatMap((p, asker) =>
+      (p?.assertions ?? []).flatMap((a) => a.protocols.map((protocol) => ({ direction: a.direction, protocol, remote: a.remote, except: a.except, ports: a.ports, asker }))),
+    ),
   });
-  const rules = [...builtins, ...(options.policies ?? []).map(ruleFromPolicy)];
   const run = (index: number): RuleRun => {
     const rule = rules[index];
     if (!rule) throw new RangeError(`no rule at index ${index}`);
@@ -162,7 +165,7 @@ export function prepareEvaluation(estate: Estate, options: Omit<EvaluateOptions,
     } catch (error) {
       return { ruleId: rule.meta.id, error: errorMessage(error) };
     } finally {
-      view.endRule();
+      view.endRule(index);
     }
   };
   const finish = (runs: readonly RuleRun[]): EvaluateOutput => {
