@@ -25,6 +25,9 @@ import { loadEstate } from '../../lib/estate/load.js';
 import { evaluateEstate, RULES } from '../../lib/rules/index.js';
 import { fixtures as SVC_001 } from '../rules/fixtures/SVC-001.js';
 
+/** The page renders after a fetch: on a loaded machine that takes longer than expect.poll's default second. */
+const POLL = { timeout: 10_000 };
+
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const ARTIFACTS = path.resolve(process.cwd(), 'test-artifacts');
@@ -145,7 +148,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     expect(shared.every((r) => r.includes('nsg-shared'))).toBe(true);
     await page.fill('#filter-text', 'no finding says this');
     expect(await rows()).toHaveLength(0);
-    await expect.poll(() => page.locator('#findings-body td.empty').count()).toBe(1);
+    await expect.poll(() => page.locator('#findings-body td.empty').count(), POLL).toBe(1);
     await page.fill('#filter-text', '');
 
     await page.selectOption('#filter-rule', 'NSG-001');
@@ -155,9 +158,9 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.selectOption('#filter-rule', '');
 
     await page.selectOption('#filter-status', 'resolved');
-    await expect.poll(async () => (await page.locator('#findings-body tr.finding-row td:nth-child(5)').allTextContents()).every((s) => s.trim() === 'resolved')).toBe(true);
+    await expect.poll(async () => (await page.locator('#findings-body tr.finding-row td:nth-child(5)').allTextContents()).every((s) => s.trim() === 'resolved'), POLL).toBe(true);
     await page.selectOption('#filter-status', 'open');
-    await expect.poll(async () => (await rows()).length).toBe(all.length);
+    await expect.poll(async () => (await rows()).length, POLL).toBe(all.length);
   });
 
   it('opens the detail view with the evidence, remediation and history', async () => {
@@ -213,7 +216,7 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     const detail = page.locator('#detail');
     await detail.locator('.detail-evidence').waitFor();
     // samples/estate: nsg-shared's RDP rule is described "Temporary jump-box access <script>…</script>".
-    await expect.poll(async () => (await detail.textContent()) ?? '').toContain(`Temporary jump-box access ${HOSTILE}`);
+    await expect.poll(async () => (await detail.textContent()) ?? '', POLL).toContain(`Temporary jump-box access ${HOSTILE}`);
     expect(dialogs).toEqual([]);
     expect(await page.locator('script').count()).toBe(2);
     await page.fill('#filter-text', '');
@@ -228,9 +231,9 @@ describe.skipIf(!hasChromium)('the dashboard in headless Chromium', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-sample-detail.png'), fullPage: true });
     await detail.locator('input[name="reason"]').fill('partner range is being replaced this week');
     await detail.locator('.suppress-form button[type="submit"]').click();
-    await expect.poll(() => rows()).toHaveLength(0);
+    await expect.poll(() => rows(), POLL).toHaveLength(0);
     await page.selectOption('#filter-status', 'suppressed');
-    await expect.poll(async () => (await rows()).length).toBe(1);
+    await expect.poll(async () => (await rows()).length, POLL).toBe(1);
     expect((await rows())[0]).toContain('suppressed');
     expect(consoleErrors).toEqual([]);
     await page.selectOption('#filter-status', 'open');
@@ -319,7 +322,7 @@ describe.skipIf(!hasChromium)('the deployed dashboard signs in with Entra ID (is
     const detail = page.locator('#detail');
     await detail.locator('input[name="reason"]').fill('replacing the partner range');
     await detail.locator('.suppress-form button[type="submit"]').click();
-    await expect.poll(async () => (await runtime.store.listSuppressions()).map((s) => s.createdBy)).toEqual(['operator@contoso.example']);
+    await expect.poll(async () => (await runtime.store.listSuppressions()).map((s) => s.createdBy), POLL).toEqual(['operator@contoso.example']);
     expect(consoleErrors).toEqual([]);
   });
 });
