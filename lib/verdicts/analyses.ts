@@ -77,7 +77,7 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
   for (const q of questions) {
     const key = `${q.direction}|${q.protocol}|${remoteKey(q.remote, q.except)}`;
     asked.set(key, portUnion(asked.get(key) ?? NO_PORTS, hasPorts(q.protocol) ? q.ports : ALL_PORTS));
-    if (q.asker !== undefined) lastAsker.set(key, Math.max(lastAsker.get(key) ?? q.asker, q.asker));
+    if (q.asker !== undefined) lastAsker.set(key, Math.max(lastAsker.get(key) ?? -1, q.asker));
   }
   const askedPorts = (direction: Direction, protocol: FlowProtocol, side: RemoteSide): PortSet => asked.get(`${direction}|${protocol}|${side.key}`) ?? ALL_PORTS;
   const remotes = new WeakMap<EvaluationContext, Map<string, RemoteSide>>();
@@ -226,13 +226,9 @@ export function createAnalyses(points: () => unknown, pairLocal: (pairKey: strin
     return ports;
   };
 
-  const endRule = (index?: number): void => {
-    const wantedLater = (key: string): boolean => {
-      const last = lastAsker.get(key);
-      return index !== undefined && last !== undefined && last > index;
-    };
+  const endRule = (index = Infinity): void => {
     for (const [pairKey, byPair] of analyses) {
-      for (const [key, question] of byPair) if (question.asked < rule - 1 && !wantedLater(key)) byPair.delete(key);
+      for (const [key, question] of byPair) if (question.asked < rule - 1 && (lastAsker.get(key) ?? -1) <= index) byPair.delete(key);
       if (byPair.size === 0) analyses.delete(pairKey);
     }
     rule += 1;
